@@ -1,0 +1,109 @@
+# tether: remote rescue over SSH. See README.md.
+
+VERSION =	0.1.0
+PREFIX ?=	/usr/local
+SYSCONFDIR ?=	/etc
+DESTDIR ?=
+BUILD ?=	build
+CC ?=		cc
+SAN ?=
+OPT ?=		-O2
+
+PKG_COMMON =	libssh yaml-0.1 libcrypto
+PKG_TUI =	ncursesw
+
+WARN =		-Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wmissing-prototypes
+CFLAGS ?=
+CFLAGS +=	-std=c11 -D_GNU_SOURCE $(OPT) -g $(WARN) $(SAN) \
+		-DTETHER_VERSION='"$(VERSION)"' -Icommon \
+		$(shell pkg-config --cflags $(PKG_COMMON) $(PKG_TUI))
+LDFLAGS +=	$(SAN)
+LIBS_COMMON =	$(shell pkg-config --libs $(PKG_COMMON)) -lutil
+LIBS_TUI =	$(shell pkg-config --libs $(PKG_TUI))
+LIBS_TEST =	$(shell pkg-config --libs cmocka)
+
+COMMON_SRCS =	common/kdf.c common/log.c common/net.c common/ticket.c \
+		common/wire.c common/words.c common/xmalloc.c common/yaml.c
+AGENT_SRCS =	agentd/console.c agentd/main.c agentd/netinfo.c \
+		agentd/server.c agentd/session.c agentd/state.c agentd/verbs.c
+TUI_SRCS =	tui/args.c tui/client.c tui/console.c tui/form.c tui/main.c
+UNIT_TESTS =	test_ticket test_kdf test_words test_args test_wire
+
+COMMON_OBJS =	$(COMMON_SRCS:%.c=$(BUILD)/%.o)
+AGENT_OBJS =	$(AGENT_SRCS:%.c=$(BUILD)/%.o)
+TUI_OBJS =	$(TUI_SRCS:%.c=$(BUILD)/%.o)
+UNIT_BINS =	$(UNIT_TESTS:%=$(BUILD)/tests/%)
+
+DEBIAN_DEPS =	build-essential pkg-config clang libssh-dev libyaml-dev \
+		libncurses-dev libssl-dev libpng-dev zlib1g-dev libblkid-dev \
+		libcmocka-dev openssh-client openssh-sftp-server sshpass tmux \
+		mandoc openssl procps iproute2 psmisc ncurses-term
+
+.PHONY: all deps check check-unit check-integ check-asan demo install \
+	uninstall clean lint-man
+
+all: $(BUILD)/tetherd $(BUILD)/tether $(BUILD)/tests/yget
+
+$(BUILD)/%.o: %.c common/common.h agentd/tetherd.h tui/tether.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/tetherd: $(AGENT_OBJS) $(COMMON_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_COMMON)
+
+$(BUILD)/tether: $(TUI_OBJS) $(COMMON_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TUI) $(LIBS_COMMON)
+
+$(BUILD)/tests/yget: $(BUILD)/tests/yget.o $(COMMON_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_COMMON)
+
+$(BUILD)/tests/test_args: $(BUILD)/tests/unit/test_args.o \
+    $(BUILD)/tui/args.o $(COMMON_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON)
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(COMMON_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON)
+
+$(BUILD)/tests/yget.o: tests/yget.c common/common.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+deps:
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEBIAN_DEPS)
+
+check: all $(UNIT_BINS)
+	BUILD=$(BUILD) sh tests/run.sh
+
+check-unit: all $(UNIT_BINS)
+	BUILD=$(BUILD) sh tests/run.sh unit
+
+check-integ: all
+	BUILD=$(BUILD) sh tests/run.sh integ
+
+check-asan:
+	$(MAKE) BUILD=build/asan CC=clang OPT=-O1 \
+	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    check
+
+demo: all
+	sh tests/demo.sh $(BUILD)
+
+lint-man:
+	mandoc -Tlint -W warning man/*.[0-9]
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
+	    $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0755 $(BUILD)/tetherd $(DESTDIR)$(PREFIX)/sbin/tetherd
+	install -m 0755 $(BUILD)/tether $(DESTDIR)$(PREFIX)/bin/tether
+	install -m 0644 man/tether.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 man/tetherd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/tetherd $(DESTDIR)$(PREFIX)/bin/tether \
+	    $(DESTDIR)$(PREFIX)/share/man/man1/tether.1 \
+	    $(DESTDIR)$(PREFIX)/share/man/man8/tetherd.8
+
+clean:
+	rm -rf build

@@ -1,0 +1,459 @@
+/* SPDX-License-Identifier: ISC */
+
+/*
+ * The processes behind session channels: the recovery shell on a pty, exec
+ * commands and the sftp server on pipes. Each runs in a session of its own,
+ * so that ending a channel can find and end everything it started.
+ */
+
+#include <sys/types.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <utmp.h>
+
+#include "tetherd.h"
+
+#define CONSOLE_DEFAULT_PATH \
+	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define CONSOLE_KILL_WAIT_MS	1000
+#define CONSOLE_KILLED		2	/* c->exited: reaped by console_kill */
+
+int
+console_pty(struct chan *c, int cols, int rows, int px, int py)
+{
+	c->ws.ws_col = cols;
+	c->ws.ws_row = rows;
+	c->ws.ws_xpixel = px;
+	c->ws.ws_ypixel = py;
+	if (openpty(&c->master, &c->slave, NULL, NULL, &c->ws) != 0) {
+		error("openpty: %s", strerror(errno));
+		return (-1);
+	}
+	fcntl(c->master, F_SETFD, FD_CLOEXEC);
+	fcntl(c->slave, F_SETFD, FD_CLOEXEC);
+	c->pty = 1;
+	return (0);
+}
+
+void
+console_resize(struct chan *c, int cols, int rows, int px, int py)
+{
+	c->ws.ws_col = cols;
+	c->ws.ws_row = rows;
+	c->ws.ws_xpixel = px;
+	c->ws.ws_ypixel = py;
+	if (c->master != -1)
+		ioctl(c->master, TIOCSWINSZ, &c->ws);
+}
+
+static void
+console_setenv(char **env, int *n, const char *name, const char *value)
+{
+	xasprintf(&env[(*n)++], "%s=%s", name, value);
+}
+
+/* A clean environment: what a login sets, plus what the client may send. */
+static char **
+console_env(struct chan *c)
+{
+	struct passwd	*pw = getpwuid(getuid());
+	const char	*path = getenv("PATH");
+	char		**env;
+	int		 i, n = 0;
+
+	env = xcalloc(16 + c->nenv, sizeof *env);
+	console_setenv(env, &n, "PATH", path != NULL ? path :
+	    CONSOLE_DEFAULT_PATH);
+	console_setenv(env, &n, "HOME", pw != NULL ? pw->pw_dir : "/");
+	console_setenv(env, &n, "USER", pw != NULL ? pw->pw_name : "root");
+	console_setenv(env, &n, "LOGNAME", pw != NULL ? pw->pw_name : "root");
+	console_setenv(env, &n, "SHELL", c->sess->ag->shell);
+	console_setenv(env, &n, "TETHER_SESSION", c->sess->id);
+	if (c->pty)
+		console_setenv(env, &n, "TERM", c->term);
+	for (i = 0; i < c->nenv; i++)
+		env[n++] = xstrdup(c->env[i]);
+	env[n] = NULL;
+	return (env);
+}
+
+/* In the new process: plumbing done, now become the command. */
+static dead void
+console_exec(struct chan *c, const char *command, char *const *argv)
+{
+	struct passwd	*pw = getpwuid(getuid());
+	const char	*shell = c->sess->ag->shell, *base;
+	char		*login, **env;
+	sigset_t	 none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGALRM, SIG_DFL);
+	alarm(0);
+	closefrom(STDERR_FILENO + 1);
+	env = console_env(c);
+	if (pw == NULL || chdir(pw->pw_dir) != 0)
+		(void)chdir("/");
+
+	if (argv != NULL)
+		execve(argv[0], argv, env);
+	else if (command != NULL)
+		execle(shell, shell, "-c", command, (char *)NULL, env);
+	else {
+		/* A login shell, so profiles run as they would at a console. */
+		base = strrchr(shell, '/') != NULL ? strrchr(shell, '/') + 1 :
+		    shell;
+		xasprintf(&login, "-%s", base);
+		execle(shell, login, (char *)NULL, env);
+	}
+	dprintf(STDERR_FILENO, "tetherd: %s: %s\n", argv != NULL ? argv[0] :
+	    shell, strerror(errno));
+	_exit(127);
+}
+
+static void
+console_nonblock(int fd)
+{
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
+static int
+console_start_pty(struct chan *c, const char *command, char *const *argv)
+{
+	pid_t	 pid;
+
+	if ((pid = fork()) == -1) {
+		error("fork: %s", strerror(errno));
+		return (-1);
+	}
+	if (pid == 0) {
+		close(c->master);
+		if (login_tty(c->slave) != 0)
+			_exit(127);
+		console_exec(c, command, argv);
+	}
+	close(c->slave);
+	c->slave = -1;
+	c->pid = pid;
+	c->out_fd = c->master;
+	/* A second descriptor, so input and output poll separately. */
+	if ((c->in_fd = fcntl(c->master, F_DUPFD_CLOEXEC, 0)) == -1)
+		fatal("dup");
+	c->err_eof = 1;
+	return (0);
+}
+
+static int
+console_start_pipes(struct chan *c, const char *command, char *const *argv)
+{
+	int	 in[2], out[2], err[2];
+	pid_t	 pid;
+
+	if (pipe2(in, O_CLOEXEC) != 0)
+		goto fail0;
+	if (pipe2(out, O_CLOEXEC) != 0)
+		goto fail1;
+	if (pipe2(err, O_CLOEXEC) != 0)
+		goto fail2;
+	if ((pid = fork()) == -1)
+		goto fail3;
+	if (pid == 0) {
+		setsid();
+		if (dup2(in[0], STDIN_FILENO) == -1 ||
+		    dup2(out[1], STDOUT_FILENO) == -1 ||
+		    dup2(err[1], STDERR_FILENO) == -1)
+			_exit(127);
+		console_exec(c, command, argv);
+	}
+	close(in[0]);
+	close(out[1]);
+	close(err[1]);
+	c->pid = pid;
+	c->in_fd = in[1];
+	c->out_fd = out[0];
+	c->err_fd = err[0];
+	return (0);
+fail3:
+	close(err[0]);
+	close(err[1]);
+fail2:
+	close(out[0]);
+	close(out[1]);
+fail1:
+	close(in[0]);
+	close(in[1]);
+fail0:
+	error("cannot start a process: %s", strerror(errno));
+	return (-1);
+}
+
+/*
+ * Start the channel's process: a login shell when command and argv are
+ * NULL, "shell -c command", or argv as given (the sftp server).
+ */
+int
+console_start(struct chan *c, const char *command, char *const *argv)
+{
+	int	 rc;
+
+	if (c->pty)
+		rc = console_start_pty(c, command, argv);
+	else
+		rc = console_start_pipes(c, command, argv);
+	if (rc != 0)
+		return (-1);
+	console_nonblock(c->in_fd);
+	console_nonblock(c->out_fd);
+	if (c->err_fd != -1)
+		console_nonblock(c->err_fd);
+	c->started = 1;
+	debug("started pid %ld session=%s", (long)c->pid, c->sess->id);
+	return (0);
+}
+
+static int
+console_writable(socket_t fd, int revents, void *arg)
+{
+	(void)fd;
+	(void)revents;
+	console_input(arg);
+	return (0);
+}
+
+/* Give the process what the client sent, as far as it will take it. */
+void
+console_input(struct chan *c)
+{
+	ssize_t	 n;
+
+	while (c->inlen > 0 && c->in_fd != -1) {
+		n = write(c->in_fd, c->inbuf, c->inlen);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN) {
+				/* The process closed its input: drop. */
+				freezero(c->inbuf, c->inlen);
+				c->inbuf = NULL;
+				c->inlen = 0;
+			}
+			break;
+		}
+		memmove(c->inbuf, c->inbuf + n, c->inlen - n);
+		c->inlen -= n;
+	}
+	if (c->in_fd == -1)
+		return;
+	if (c->inlen > 0 && !c->in_polled) {
+		ssh_event_add_fd(c->sess->event, c->in_fd, POLLOUT,
+		    console_writable, c);
+		c->in_polled = 1;
+	} else if (c->inlen == 0 && c->in_polled) {
+		ssh_event_remove_fd(c->sess->event, c->in_fd);
+		c->in_polled = 0;
+	}
+	/* EOF from the client closes a pipe; a pty has no such thing. */
+	if (c->inlen == 0 && c->in_eof && !c->pty) {
+		close(c->in_fd);
+		c->in_fd = -1;
+	}
+}
+
+/* Move output to the channel, no more than its window takes. */
+static void
+console_pump(struct chan *c, int is_err)
+{
+	char		 buf[32768];
+	uint32_t	 win;
+	ssize_t		 n;
+	int		 fd = is_err ? c->err_fd : c->out_fd;
+	int		*eof = is_err ? &c->err_eof : &c->out_eof;
+
+	if (fd == -1 || *eof)
+		return;
+	if ((win = ssh_channel_window_size(c->channel)) == 0)
+		return;
+	n = read(fd, buf, win < sizeof buf ? win : sizeof buf);
+	if (n > 0) {
+		if ((is_err ? ssh_channel_write_stderr(c->channel, buf, n) :
+		    ssh_channel_write(c->channel, buf, n)) == SSH_ERROR)
+			c->sess->ending = 1;
+		return;
+	}
+	if (n < 0 && errno == EINTR)
+		return;
+	/*
+	 * A pty whose shell has gone counts as drained when nothing is left
+	 * to read, even if a background job still holds it, as sshd does.
+	 */
+	if (n < 0 && errno == EAGAIN && !(c->pty && c->exited))
+		return;
+	*eof = 1;
+}
+
+static int
+console_readable(socket_t fd, int revents, void *arg)
+{
+	struct chan	*c = arg;
+
+	(void)revents;
+	console_pump(c, fd == c->err_fd);
+	return (0);
+}
+
+static void
+console_poll(struct chan *c, int fd, int eof, int *polled)
+{
+	int	 want;
+
+	if (fd == -1)
+		return;
+	want = !eof && ssh_channel_window_size(c->channel) > 0;
+	if (want && !*polled)
+		ssh_event_add_fd(c->sess->event, fd, POLLIN, console_readable,
+		    c);
+	else if (!want && *polled)
+		ssh_event_remove_fd(c->sess->event, fd);
+	*polled = want;
+}
+
+/*
+ * Called after every poll round: decide which output descriptors to poll.
+ * One with no channel window left is taken out until the window opens, so
+ * a slow client slows the process instead of filling memory.
+ */
+void
+console_output(struct chan *c)
+{
+	if (!c->started || c->finished)
+		return;
+	if (c->pty && c->exited)
+		console_pump(c, 0);
+	console_poll(c, c->out_fd, c->out_eof, &c->out_polled);
+	console_poll(c, c->err_fd, c->err_eof, &c->err_polled);
+}
+
+void
+console_reap(struct sess *s)
+{
+	struct chan	*c;
+	pid_t		 pid;
+	int		 status, i;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (i = 0; i < TETHERD_MAX_CHANNELS; i++) {
+			c = s->chans[i];
+			if (c != NULL && c->pid == pid && !c->exited) {
+				c->exited = 1;
+				c->status = status;
+				debug("pid %ld exited, status %d", (long)pid,
+				    status);
+			}
+		}
+	}
+}
+
+/* Signal every process in the session sid; return how many there were. */
+static int
+console_signal_session(pid_t sid, int sig)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		 path[64], buf[512], *p;
+	long		 pid, session;
+	int		 fd, n = 0;
+	ssize_t		 len;
+
+	if ((d = opendir("/proc")) == NULL)
+		return (kill(-sid, sig) == 0);
+	while ((de = readdir(d)) != NULL) {
+		pid = strtol(de->d_name, &p, 10);
+		if (*p != '\0' || pid <= 0)
+			continue;
+		snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+			continue;
+		len = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		if (len <= 0)
+			continue;
+		buf[len] = '\0';
+		/* After "(comm)": state ppid pgrp session. */
+		if ((p = strrchr(buf, ')')) == NULL ||
+		    sscanf(p + 1, " %*c %*d %*d %ld", &session) != 1)
+			continue;
+		if (session == sid && kill(pid, sig) == 0)
+			n++;
+	}
+	closedir(d);
+	return (n);
+}
+
+/*
+ * End the channel's process and everything in its session: SIGHUP as a
+ * closing terminal would, SIGTERM, then SIGKILL for what is left.
+ */
+void
+console_kill(struct chan *c)
+{
+	int	 waited, status;
+
+	if (!c->started || c->pid <= 0 || c->exited == CONSOLE_KILLED)
+		return;
+	console_signal_session(c->pid, SIGHUP);
+	console_signal_session(c->pid, SIGTERM);
+	console_signal_session(c->pid, SIGCONT);
+	for (waited = 0; waited < CONSOLE_KILL_WAIT_MS; waited += 20) {
+		if (!c->exited && waitpid(c->pid, &status, WNOHANG) ==
+		    c->pid) {
+			c->exited = 1;
+			c->status = status;
+		}
+		if (c->exited && console_signal_session(c->pid, 0) == 0)
+			break;
+		poll(NULL, 0, 20);
+	}
+	console_signal_session(c->pid, SIGKILL);
+	if (!c->exited && waitpid(c->pid, &status, 0) == c->pid)
+		c->status = status;
+	c->exited = CONSOLE_KILLED;
+}
+
+void
+console_close(struct chan *c)
+{
+	int	*fds[] = { &c->in_fd, &c->out_fd, &c->err_fd, &c->slave };
+	size_t	 i;
+
+	if (c->sess->event != NULL) {
+		if (c->in_polled && c->in_fd != -1)
+			ssh_event_remove_fd(c->sess->event, c->in_fd);
+		if (c->out_polled && c->out_fd != -1)
+			ssh_event_remove_fd(c->sess->event, c->out_fd);
+		if (c->err_polled && c->err_fd != -1)
+			ssh_event_remove_fd(c->sess->event, c->err_fd);
+	}
+	c->in_polled = c->out_polled = c->err_polled = 0;
+	/* Once started, the pty master is out_fd and is closed as that. */
+	if (c->master != -1 && c->master != c->out_fd)
+		close(c->master);
+	c->master = -1;
+	for (i = 0; i < sizeof fds / sizeof fds[0]; i++) {
+		if (*fds[i] != -1)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}

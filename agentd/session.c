@@ -1,0 +1,606 @@
+/* SPDX-License-Identifier: ISC */
+
+/*
+ * One SSH connection, in its own child. Key exchange, authentication by
+ * the ticket's key or the ticket as password, then session channels. No
+ * channel, request or subsystem is honoured before authentication, whatever
+ * libssh's own state machine would allow.
+ */
+
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include <libssh/server.h>
+
+#include "tetherd.h"
+
+/* Environment names a client may set, as sshd's AcceptEnv would list. */
+static const char *session_env_ok[] = {
+	"LANG", "LC_*", "TZ", "COLORTERM", "TETHER_CHROOT", NULL
+};
+
+/* Tell the listener something; it reads one short line per write. */
+void
+session_report(struct sess *s, const char *fmt, ...)
+{
+	char	 buf[256];
+	va_list	 ap;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof buf)
+		return;
+	if (write(s->report_fd, buf, n) != n)
+		debug("report to listener: %s", strerror(errno));
+}
+
+static void
+session_auth_fail(struct sess *s, const char *method, const char *user)
+{
+	s->auth_tries++;
+	info("auth-fail method=%s user=%s from=%s tries=%d", method, user,
+	    s->from, s->auth_tries);
+	if (s->auth_tries >= s->ag->max_auth_tries) {
+		info("too many authentication failures from %s", s->from);
+		s->ending = 1;
+	}
+}
+
+static void
+session_auth_ok(struct sess *s, const char *method, const char *user)
+{
+	s->authenticated = 1;
+	free(s->user);
+	s->user = xstrdup(user);
+	alarm(0);
+	info("auth-ok method=%s user=%s from=%s session=%s", method, user,
+	    s->from, s->id);
+	session_report(s, "auth %s\n", user);
+}
+
+static int
+session_password(ssh_session session, const char *user, const char *pass,
+    void *arg)
+{
+	struct sess	*s = arg;
+
+	(void)session;
+	if (s->authenticated || s->ending)
+		return (SSH_AUTH_DENIED);
+	if (ticket_matches(&s->ag->ticket, pass)) {
+		session_auth_ok(s, "password", user);
+		return (SSH_AUTH_SUCCESS);
+	}
+	session_auth_fail(s, "password", user);
+	return (SSH_AUTH_DENIED);
+}
+
+/*
+ * libssh calls this twice per key: with STATE_NONE for the "would you take
+ * this key" probe, and with STATE_VALID once a signature checked out. Only
+ * the second may authenticate; every other state is refused.
+ */
+static int
+session_pubkey(ssh_session session, const char *user, struct ssh_key_struct *key,
+    char state, void *arg)
+{
+	struct sess	*s = arg;
+	int		 ours;
+
+	(void)session;
+	if (s->authenticated || s->ending)
+		return (SSH_AUTH_DENIED);
+	ours = ssh_key_cmp(key, s->ag->hostkey, SSH_KEY_CMP_PUBLIC) == 0;
+	if (state == SSH_PUBLICKEY_STATE_NONE) {
+		debug("publickey probe from %s: %s", s->from,
+		    ours ? "ticket key" : "unknown key");
+		return (ours ? SSH_AUTH_SUCCESS : SSH_AUTH_DENIED);
+	}
+	if (state == SSH_PUBLICKEY_STATE_VALID && ours) {
+		session_auth_ok(s, "publickey", user);
+		return (SSH_AUTH_SUCCESS);
+	}
+	session_auth_fail(s, "publickey", user);
+	return (SSH_AUTH_DENIED);
+}
+
+static int
+session_none(ssh_session session, const char *user, void *arg)
+{
+	(void)session;
+	(void)user;
+	(void)arg;
+	return (SSH_AUTH_DENIED);
+}
+
+static int
+session_service(ssh_session session, const char *service, void *arg)
+{
+	(void)session;
+	(void)arg;
+	return (strcmp(service, "ssh-userauth") == 0 ? 0 : -1);
+}
+
+static struct chan *
+session_chan_new(struct sess *s)
+{
+	int	 i;
+
+	for (i = 0; i < TETHERD_MAX_CHANNELS; i++) {
+		if (s->chans[i] == NULL)
+			break;
+	}
+	if (i == TETHERD_MAX_CHANNELS)
+		return (NULL);
+	s->chans[i] = xcalloc(1, sizeof *s->chans[i]);
+	s->chans[i]->sess = s;
+	return (s->chans[i]);
+}
+
+static void
+session_chan_free(struct sess *s, struct chan *c)
+{
+	int	 i;
+
+	console_close(c);
+	if (c->channel != NULL) {
+		ssh_remove_channel_callbacks(c->channel, &c->cb);
+		ssh_channel_free(c->channel);
+	}
+	for (i = 0; i < c->nenv; i++)
+		free(c->env[i]);
+	free(c->term);
+	freezero(c->inbuf, c->inlen);
+	free(c->reply);
+	free(c->reply_err);
+	for (i = 0; i < TETHERD_MAX_CHANNELS; i++) {
+		if (s->chans[i] == c)
+			s->chans[i] = NULL;
+	}
+	free(c);
+}
+
+/* Every channel request below checks this first. */
+static int
+session_chan_ok(struct chan *c)
+{
+	return (c->sess->authenticated && !c->sess->ending && !c->finished);
+}
+
+static int
+session_pty_req(ssh_session session, ssh_channel channel, const char *term,
+    int cols, int rows, int px, int py, void *arg)
+{
+	struct chan	*c = arg;
+
+	(void)session;
+	(void)channel;
+	if (!session_chan_ok(c) || c->started || c->pty)
+		return (-1);
+	if (strlen(term) > 64 || strspn(term, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.+") != strlen(term))
+		return (-1);
+	free(c->term);
+	c->term = xstrdup(term);
+	return (console_pty(c, cols, rows, px, py) == 0 ? 0 : -1);
+}
+
+static int
+session_pty_resize(ssh_session session, ssh_channel channel, int cols,
+    int rows, int px, int py, void *arg)
+{
+	struct chan	*c = arg;
+
+	(void)session;
+	(void)channel;
+	if (!session_chan_ok(c) || !c->pty)
+		return (-1);
+	console_resize(c, cols, rows, px, py);
+	return (0);
+}
+
+static int
+session_env_allowed(const char *name)
+{
+	const char	**p;
+	size_t		  n;
+
+	for (p = session_env_ok; *p != NULL; p++) {
+		n = strlen(*p);
+		if ((*p)[n - 1] == '*' && strncmp(name, *p, n - 1) == 0)
+			return (1);
+		if (strcmp(name, *p) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+static int
+session_env_req(ssh_session session, ssh_channel channel, const char *name,
+    const char *value, void *arg)
+{
+	struct chan	*c = arg;
+
+	(void)session;
+	(void)channel;
+	if (!session_chan_ok(c) || c->started)
+		return (-1);
+	if (!session_env_allowed(name) || strlen(value) > 1024 ||
+	    (size_t)c->nenv >= sizeof c->env / sizeof c->env[0]) {
+		debug("env request %s refused", name);
+		return (-1);
+	}
+	xasprintf(&c->env[c->nenv++], "%s=%s", name, value);
+	return (0);
+}
+
+static int
+session_shell_req(ssh_session session, ssh_channel channel, void *arg)
+{
+	struct chan	*c = arg;
+
+	(void)session;
+	(void)channel;
+	if (!session_chan_ok(c) || c->started)
+		return (-1);
+	info("shell session=%s pty=%s", c->sess->id, c->pty ? "yes" : "no");
+	return (console_start(c, NULL, NULL) == 0 ? 0 : -1);
+}
+
+static int
+session_exec_req(ssh_session session, ssh_channel channel,
+    const char *command, void *arg)
+{
+	struct chan	*c = arg;
+
+	(void)session;
+	(void)channel;
+	if (!session_chan_ok(c) || c->started)
+		return (-1);
+	return (verbs_exec(c, command) == 0 ? 0 : -1);
+}
+
+static int
+session_subsystem_req(ssh_session session, ssh_channel channel,
+    const char *name, void *arg)
+{
+	struct chan	*c = arg;
+	char		*argv[2];
+
+	(void)session;
+	(void)channel;
+	if (!session_chan_ok(c) || c->started)
+		return (-1);
+	if (strcmp(name, "sftp") != 0 || c->sess->ag->sftp_server == NULL) {
+		info("subsystem %s refused session=%s", name, c->sess->id);
+		return (-1);
+	}
+	info("sftp session=%s", c->sess->id);
+	argv[0] = c->sess->ag->sftp_server;
+	argv[1] = NULL;
+	return (console_start(c, NULL, argv) == 0 ? 0 : -1);
+}
+
+static int
+session_data(ssh_session session, ssh_channel channel, void *data,
+    uint32_t len, int is_stderr, void *arg)
+{
+	struct chan	*c = arg;
+	size_t		 room;
+
+	(void)session;
+	(void)channel;
+	if (is_stderr || !c->started || c->in_fd == -1)
+		return (len);	/* nobody to give it to: drop it */
+	/* Hold at most 256 KiB; libssh keeps the rest and the window shuts. */
+	room = 256 * 1024 - c->inlen;
+	if (len > room)
+		len = room;
+	if (len == 0)
+		return (0);
+	c->inbuf = xreallocarray(c->inbuf, 1, c->inlen + len);
+	memcpy(c->inbuf + c->inlen, data, len);
+	c->inlen += len;
+	console_input(c);
+	return (len);
+}
+
+static void
+session_eof(ssh_session session, ssh_channel channel, void *arg)
+{
+	struct chan	*c = arg;
+
+	(void)session;
+	(void)channel;
+	c->in_eof = 1;
+	console_input(c);
+}
+
+static void
+session_close(ssh_session session, ssh_channel channel, void *arg)
+{
+	struct chan	*c = arg;
+
+	(void)session;
+	(void)channel;
+	console_kill(c);
+	c->finished = 1;
+}
+
+static ssh_channel
+session_open(ssh_session session, void *arg)
+{
+	struct sess	*s = arg;
+	struct chan	*c;
+
+	if (!s->authenticated || s->ending) {
+		info("channel refused before authentication from %s", s->from);
+		return (NULL);
+	}
+	if ((c = session_chan_new(s)) == NULL) {
+		info("channel refused: session=%s has %d channels", s->id,
+		    TETHERD_MAX_CHANNELS);
+		return (NULL);
+	}
+	c->master = c->slave = c->in_fd = c->out_fd = c->err_fd = -1;
+	c->channel = ssh_channel_new(session);
+	if (c->channel == NULL) {
+		session_chan_free(s, c);
+		return (NULL);
+	}
+	c->cb.userdata = c;
+	c->cb.channel_pty_request_function = session_pty_req;
+	c->cb.channel_pty_window_change_function = session_pty_resize;
+	c->cb.channel_env_request_function = session_env_req;
+	c->cb.channel_shell_request_function = session_shell_req;
+	c->cb.channel_exec_request_function = session_exec_req;
+	c->cb.channel_subsystem_request_function = session_subsystem_req;
+	c->cb.channel_data_function = session_data;
+	c->cb.channel_eof_function = session_eof;
+	c->cb.channel_close_function = session_close;
+	ssh_callbacks_init(&c->cb);
+	ssh_set_channel_callbacks(c->channel, &c->cb);
+	return (c->channel);
+}
+
+/* A verb's reply goes out after the request's success reply did. */
+static void
+session_reply(struct chan *c)
+{
+	if (c->reply == NULL || c->finished)
+		return;
+	if (c->replylen > 0 &&
+	    ssh_channel_write(c->channel, c->reply, c->replylen) == SSH_ERROR)
+		c->sess->ending = 1;
+	if (c->reply_err != NULL && ssh_channel_write_stderr(c->channel,
+	    c->reply_err, strlen(c->reply_err)) == SSH_ERROR)
+		c->sess->ending = 1;
+	free(c->reply);
+	free(c->reply_err);
+	c->reply = c->reply_err = NULL;
+	ssh_channel_request_send_exit_status(c->channel, c->reply_status);
+	ssh_channel_send_eof(c->channel);
+	ssh_channel_close(c->channel);
+	c->finished = 1;
+}
+
+/*
+ * Once the process is gone and its output drained, the client learns the
+ * exit status (or signal), then EOF, then close, in the order sshd uses.
+ */
+static void
+session_finish(struct chan *c)
+{
+	int	 st = c->status;
+
+	if (c->finished || !c->exited || !c->out_eof || !c->err_eof)
+		return;
+	if (WIFSIGNALED(st)) {
+		ssh_channel_request_send_exit_signal(c->channel,
+		    sigabbrev_np(WTERMSIG(st)) != NULL ?
+		    sigabbrev_np(WTERMSIG(st)) : "KILL", WCOREDUMP(st), "", "");
+	} else
+		ssh_channel_request_send_exit_status(c->channel,
+		    WEXITSTATUS(st));
+	ssh_channel_send_eof(c->channel);
+	ssh_channel_close(c->channel);
+	c->finished = 1;
+	debug("channel done session=%s status=%d", c->sess->id, st);
+}
+
+static void
+session_step(struct sess *s)
+{
+	struct chan	*c;
+	int		 i;
+
+	for (i = 0; i < TETHERD_MAX_CHANNELS; i++) {
+		if ((c = s->chans[i]) == NULL)
+			continue;
+		session_reply(c);
+		console_input(c);
+		console_output(c);
+		session_finish(c);
+		if (c->finished)
+			session_chan_free(s, c);
+	}
+}
+
+static int
+session_sigfd(socket_t fd, int revents, void *arg)
+{
+	struct sess		*s = arg;
+	struct signalfd_siginfo	 si;
+
+	(void)revents;
+	while (read(fd, &si, sizeof si) == sizeof si) {
+		if (si.ssi_signo == SIGCHLD)
+			console_reap(s);
+		else {
+			info("session=%s ending on signal %d", s->id,
+			    si.ssi_signo);
+			s->ending = 1;
+		}
+	}
+	return (0);
+}
+
+static void
+session_setup_signals(struct sess *s)
+{
+	sigset_t	 set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	if ((s->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
+		fatal("signalfd");
+	/* If the listener dies, so does this session and all it started. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() == 1)
+		s->ending = 1;
+}
+
+static void
+session_id(struct sess *s)
+{
+	uint8_t	 r[8];
+	int	 i;
+
+	if (RAND_bytes(r, sizeof r) != 1)
+		fatalx("RAND_bytes failed");
+	for (i = 0; i < 8; i++)
+		snprintf(s->id + 2 * i, 3, "%02x", r[i]);
+}
+
+static ssh_bind
+session_bind(struct agent *ag)
+{
+	ssh_bind	 b;
+	ssh_key		 key;
+	int		 off = 0;
+
+	if ((b = ssh_bind_new()) == NULL)
+		fatalx("ssh_bind_new failed");
+	/* The bind takes ownership of the key it is given. */
+	if ((key = ssh_key_dup(ag->hostkey)) == NULL)
+		fatalx("cannot copy the host key");
+	if (ssh_bind_options_set(b, SSH_BIND_OPTIONS_PROCESS_CONFIG,
+	    &off) != 0 ||
+	    ssh_bind_options_set(b, SSH_BIND_OPTIONS_IMPORT_KEY, key) != 0 ||
+	    ssh_bind_options_set(b, SSH_BIND_OPTIONS_BANNER, ag->banner) != 0 ||
+	    ssh_bind_options_set(b, SSH_BIND_OPTIONS_HOSTKEY_ALGORITHMS,
+	    "ssh-ed25519") != 0)
+		fatalx("ssh_bind options: %s", ssh_get_error(b));
+	return (b);
+}
+
+static void
+session_callbacks(struct sess *s)
+{
+	s->cb.userdata = s;
+	s->cb.auth_password_function = session_password;
+	s->cb.auth_pubkey_function = session_pubkey;
+	s->cb.auth_none_function = session_none;
+	s->cb.service_request_function = session_service;
+	s->cb.channel_open_request_session_function = session_open;
+	ssh_callbacks_init(&s->cb);
+	ssh_set_server_callbacks(s->session, &s->cb);
+	ssh_set_auth_methods(s->session,
+	    SSH_AUTH_METHOD_PUBLICKEY | SSH_AUTH_METHOD_PASSWORD);
+}
+
+static int
+session_live(struct sess *s)
+{
+	if (s->ending || !ssh_is_connected(s->session))
+		return (0);
+	return ((ssh_get_status(s->session) &
+	    (SSH_CLOSED | SSH_CLOSED_ERROR)) == 0);
+}
+
+static dead void
+session_end(struct sess *s, int status)
+{
+	int	 i;
+
+	for (i = 0; i < TETHERD_MAX_CHANNELS; i++) {
+		if (s->chans[i] != NULL)
+			console_kill(s->chans[i]);
+	}
+	for (i = 0; i < TETHERD_MAX_CHANNELS; i++) {
+		if (s->chans[i] != NULL)
+			session_chan_free(s, s->chans[i]);
+	}
+	if (ssh_is_connected(s->session))
+		ssh_disconnect(s->session);
+	if (s->event != NULL)
+		ssh_event_free(s->event);
+	ssh_free(s->session);
+	info("session=%s from=%s closed", s->id, s->from);
+	_exit(status);
+}
+
+void
+session_serve(struct agent *ag, int fd, const char *from, int report_fd)
+{
+	struct sess	 sess, *s = &sess;
+	ssh_bind	 b;
+	char		 prefix[128];
+
+	memset(s, 0, sizeof *s);
+	s->ag = ag;
+	s->from = xstrdup(from);
+	s->report_fd = report_fd;
+	session_id(s);
+	snprintf(prefix, sizeof prefix, "[%s] ", s->id);
+	log_set_prefix(prefix);
+	session_setup_signals(s);
+
+	/* Login grace time: unauthenticated, the child just goes away. */
+	signal(SIGALRM, SIG_DFL);
+	alarm(ag->grace);
+
+	b = session_bind(ag);
+	if ((s->session = ssh_new()) == NULL)
+		fatalx("ssh_new failed");
+	if (ssh_bind_accept_fd(b, s->session, fd) != SSH_OK) {
+		error("accept from %s: %s", from, ssh_get_error(b));
+		_exit(1);
+	}
+	ssh_bind_free(b);
+	session_callbacks(s);
+	if (ssh_handle_key_exchange(s->session) != SSH_OK) {
+		info("key exchange with %s failed: %s", from,
+		    ssh_get_error(s->session));
+		session_end(s, 1);
+	}
+	debug("key exchange with %s done", from);
+
+	s->event = ssh_event_new();
+	ssh_event_add_session(s->event, s->session);
+	ssh_event_add_fd(s->event, s->sig_fd, POLLIN, session_sigfd, s);
+	while (session_live(s)) {
+		if (ssh_event_dopoll(s->event, 1000) == SSH_ERROR &&
+		    !ssh_is_connected(s->session))
+			break;
+		session_step(s);
+	}
+	session_end(s, 0);
+}

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: ISC */
+
+/*
+ * STATE_DIR/connection.yaml, the inv32.xml of tether: what a local script
+ * or `tetherd wait` reads. Written to a temporary file, synced, renamed, so
+ * a reader never sees half of it.
+ */
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "tetherd.h"
+
+/* Make the directory if needed and prove a file can be made in it. */
+int
+state_check_dir(const char *dir, char **cause)
+{
+	struct stat	 sb;
+	char		*probe;
+	int		 fd;
+
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		xasprintf(cause, "state directory %s: %s", dir,
+		    strerror(errno));
+		return (-1);
+	}
+	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+		xasprintf(cause, "state directory %s: %s", dir,
+		    errno != 0 && !S_ISDIR(sb.st_mode) ? "not a directory" :
+		    strerror(errno));
+		return (-1);
+	}
+	xasprintf(&probe, "%s/.tetherd.XXXXXX", dir);
+	if ((fd = mkstemp(probe)) == -1) {
+		xasprintf(cause, "state directory %s: %s", dir,
+		    strerror(errno));
+		free(probe);
+		return (-1);
+	}
+	close(fd);
+	unlink(probe);
+	free(probe);
+	return (0);
+}
+
+static void
+state_time(struct yw *w, const char *key, time_t t)
+{
+	char		 buf[32];
+	struct tm	 tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	yw_kv(w, key, buf);
+}
+
+static char *
+state_yaml(struct agent *ag, size_t *len)
+{
+	struct yw	*w;
+	struct conn	*c;
+	char		 text[TICKET_TEXT];
+	int		 i;
+
+	w = yw_new();
+	yw_map(w);
+	yw_kvint(w, "tether", 1);
+	yw_kv(w, "state", ag->state);
+	yw_kvint(w, "pid", getpid());
+	yw_kv(w, "host", ag->host);
+	ticket_format(&ag->ticket, text, sizeof text);
+	yw_kv(w, "ticket", text);
+	yw_kvint(w, "port", ag->bound_port);
+	yw_str(w, "ips");
+	yw_flow_seq(w);
+	for (i = 0; i < ag->nips; i++)
+		yw_str(w, ag->ips[i]);
+	yw_end(w);
+	yw_kv(w, "fingerprint", ag->fingerprint);
+	state_time(w, "created", ag->created);
+	state_time(w, "expires", ag->expires);
+	yw_str(w, "connections");
+	yw_seq(w);
+	for (i = 0; i < ag->nconns; i++) {
+		c = &ag->conns[i];
+		if (!c->authed)
+			continue;
+		yw_map(w);
+		yw_kv(w, "from", c->from);
+		yw_kv(w, "user", c->user);
+		state_time(w, "since", c->since);
+		yw_end(w);
+	}
+	yw_end(w);
+	yw_end(w);
+	OPENSSL_cleanse(text, sizeof text);
+	return (yw_finish(w, len));
+}
+
+static int
+state_write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t	 n;
+
+	while (len > 0) {
+		if ((n = write(fd, buf, len)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return (-1);
+		}
+		buf += n;
+		len -= n;
+	}
+	return (0);
+}
+
+int
+state_write(struct agent *ag, char **cause)
+{
+	char	*tmp, *path, *yaml;
+	size_t	 len;
+	int	 fd, dfd, rc = -1;
+
+	yaml = state_yaml(ag, &len);
+	xasprintf(&path, "%s/connection.yaml", ag->state_dir);
+	xasprintf(&tmp, "%s/.connection.yaml.XXXXXX", ag->state_dir);
+	if ((fd = mkstemp(tmp)) == -1) {
+		xasprintf(cause, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (fchmod(fd, 0600) != 0 || state_write_all(fd, yaml, len) != 0 ||
+	    fsync(fd) != 0) {
+		xasprintf(cause, "%s: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	close(fd);
+	if (rename(tmp, path) != 0) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	/* The rename itself must survive a power cut too. */
+	if ((dfd = open(ag->state_dir, O_RDONLY | O_DIRECTORY)) != -1) {
+		fsync(dfd);
+		close(dfd);
+	}
+	rc = 0;
+out:
+	freezero(yaml, len);
+	free(path);
+	free(tmp);
+	return (rc);
+}

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: ISC */
+
+/*
+ * Exec verbs: reserved first words of an exec request, answered by the
+ * agent itself. Any other command goes to the shell, as sshd does.
+ */
+
+#include <sys/utsname.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tetherd.h"
+
+struct verb {
+	const char	*name;
+	const char	*usage;
+	const char	*help;
+	int		 (*exec)(struct chan *, int, char **, char **);
+};
+
+static int	verbs_info(struct chan *, int, char **, char **);
+static int	verbs_help(struct chan *, int, char **, char **);
+
+static const struct verb verbs[] = {
+	{ "info", "info", "agent and machine facts (YAML)", verbs_info },
+	{ "help", "help", "this list", verbs_help },
+	{ NULL, NULL, NULL, NULL }
+};
+
+static void
+verbs_time(struct yw *w, const char *key, time_t t)
+{
+	char		 buf[32];
+	struct tm	 tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	yw_kv(w, key, buf);
+}
+
+static int
+verbs_info(struct chan *c, int argc, char **argv, char **out)
+{
+	struct agent	*ag = c->sess->ag;
+	struct utsname	 u;
+	struct yw	*w;
+	char		 kernel[512];
+	int		 i;
+
+	(void)argv;
+	if (argc != 1) {
+		*out = xstrdup("usage: info\n");
+		return (2);
+	}
+	uname(&u);
+	snprintf(kernel, sizeof kernel, "%s %s %s", u.sysname, u.release,
+	    u.machine);
+	w = yw_new();
+	yw_map(w);
+	yw_kvint(w, "tether", 1);
+	yw_kv(w, "version", TETHER_VERSION);
+	yw_kv(w, "host", ag->host);
+	yw_kv(w, "kernel", kernel);
+	yw_kvint(w, "port", ag->bound_port);
+	yw_str(w, "ips");
+	yw_flow_seq(w);
+	for (i = 0; i < ag->nips; i++)
+		yw_str(w, ag->ips[i]);
+	yw_end(w);
+	yw_kv(w, "fingerprint", ag->fingerprint);
+	verbs_time(w, "expires", ag->expires);
+	yw_kv(w, "session", c->sess->id);
+	yw_kv(w, "user", c->sess->user);
+	yw_kv(w, "from", c->sess->from);
+	yw_kv(w, "shell", ag->shell);
+	yw_kv(w, "sftp", ag->sftp_server);
+	yw_end(w);
+	*out = yw_finish(w, NULL);
+	return (0);
+}
+
+static int
+verbs_help(struct chan *c, int argc, char **argv, char **out)
+{
+	const struct verb	*v;
+	char			*s, *t;
+
+	(void)c;
+	(void)argc;
+	(void)argv;
+	s = xstrdup("tetherd verbs (anything else runs with /bin/sh -c):\n");
+	for (v = verbs; v->name != NULL; v++) {
+		xasprintf(&t, "%s  %-24s %s\n", s, v->usage, v->help);
+		free(s);
+		s = t;
+	}
+	*out = s;
+	return (0);
+}
+
+/*
+ * Answer an exec request. A verb's output is kept on the channel and sent
+ * once libssh has acknowledged the request; a shell command starts now.
+ */
+int
+verbs_exec(struct chan *c, const char *command)
+{
+	const struct verb	*v;
+	char			*first, **argv, *cause, *out = NULL;
+	int			 argc;
+
+	first = words_first(command);
+	for (v = verbs; v->name != NULL; v++) {
+		if (strcmp(first, v->name) == 0)
+			break;
+	}
+	free(first);
+	if (v->name == NULL) {
+		info("exec session=%s command=%zu bytes", c->sess->id,
+		    strlen(command));
+		return (console_start(c, command, NULL));
+	}
+	info("verb session=%s name=%s", c->sess->id, v->name);
+	c->started = 1;
+	c->exited = 1;
+	if (words_split(command, strlen(command), &argc, &argv, &cause) != 0) {
+		xasprintf(&c->reply_err, "%s: %s\n", v->name, cause);
+		free(cause);
+		c->reply = xstrdup("");
+		c->reply_status = 2;
+		return (0);
+	}
+	c->reply_status = v->exec(c, argc, argv, &out);
+	words_free(argc, argv);
+	if (c->reply_status != 0) {
+		c->reply_err = out;
+		c->reply = xstrdup("");
+	} else
+		c->reply = out;
+	c->replylen = strlen(c->reply);
+	return (0);
+}

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: ISC */
+
+#ifndef COMMON_H
+#define COMMON_H
+
+/*
+ * Code shared by tetherd and tether: the ticket, the key it derives, the
+ * banner that announces the salt, the exec words splitter, YAML helpers.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libssh/libssh.h>
+
+#ifndef TETHER_VERSION
+#define TETHER_VERSION "0.1.0"
+#endif
+
+#define TETHER_PORT		7022
+#define TETHER_USER		"tether"
+
+#ifdef __GNUC__
+#define printflike(a, b) __attribute__((format(printf, a, b)))
+#define dead __attribute__((noreturn))
+#else
+#define printflike(a, b)
+#define dead
+#endif
+
+/* xmalloc.c */
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xreallocarray(void *, size_t, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+int	 xasprintf(char **, const char *, ...) printflike(2, 3);
+int	 xvasprintf(char **, const char *, va_list);
+void	 freezero(void *, size_t);
+
+/* log.c */
+#define LOG_TO_STDERR	0x1
+#define LOG_TO_SYSLOG	0x2
+void	 log_open(const char *, int, int);
+void	 log_set_prefix(const char *);
+int	 log_level(void);
+dead void fatal(const char *, ...) printflike(1, 2);
+dead void fatalx(const char *, ...) printflike(1, 2);
+void	 error(const char *, ...) printflike(1, 2);
+void	 info(const char *, ...) printflike(1, 2);
+void	 debug(const char *, ...) printflike(1, 2);
+void	 log_set_fatal_hook(void (*)(void));
+
+/* ticket.c */
+#define TICKET_DIGITS	12
+#define TICKET_TEXT	15	/* NNNN-NNNN-NNNN and NUL */
+struct ticket {
+	char	digits[TICKET_DIGITS + 1];
+};
+void	 ticket_new(struct ticket *);
+int	 ticket_parse(const char *, struct ticket *, char **);
+void	 ticket_format(const struct ticket *, char *, size_t);
+int	 ticket_matches(const struct ticket *, const char *);
+void	 ticket_clear(struct ticket *);
+
+/* kdf.c */
+#define KDF_SALT_LEN	16
+#define KDF_SEED_LEN	32
+#define KDF_COST	15
+#define KDF_COST_MIN	14
+#define KDF_COST_MAX	20
+struct kdf_params {
+	uint8_t	salt[KDF_SALT_LEN];
+	int	cost;		/* log2 of scrypt's N */
+	int	r;
+	int	p;
+};
+void	 kdf_params_new(struct kdf_params *, int);
+int	 kdf_seed(const struct ticket *, const struct kdf_params *,
+	     uint8_t *, char **);
+int	 kdf_key_from_seed(const uint8_t *, ssh_key *, char **);
+int	 kdf_hostkey(const struct ticket *, const struct kdf_params *,
+	     ssh_key *, char **);
+char	*kdf_fingerprint(ssh_key);
+
+/* wire.c */
+#define WIRE_BANNER_MAX	128
+char	*wire_banner(const struct kdf_params *);
+int	 wire_banner_parse(const char *, struct kdf_params *, char **);
+char	*wire_b64url(const uint8_t *, size_t);
+int	 wire_unb64url(const char *, uint8_t *, size_t);
+
+/* words.c */
+#define WORDS_MAX_LINE	4096
+#define WORDS_MAX	256
+int	 words_split(const char *, size_t, int *, char ***, char **);
+void	 words_free(int, char **);
+char	*words_first(const char *);
+
+/* yaml.c */
+struct yw;
+struct yw *yw_new(void);
+void	 yw_map(struct yw *);
+void	 yw_seq(struct yw *);
+void	 yw_flow_seq(struct yw *);
+void	 yw_end(struct yw *);
+void	 yw_str(struct yw *, const char *);
+void	 yw_int(struct yw *, long long);
+void	 yw_bool(struct yw *, int);
+void	 yw_null(struct yw *);
+void	 yw_kv(struct yw *, const char *, const char *);
+void	 yw_kvint(struct yw *, const char *, long long);
+char	*yw_finish(struct yw *, size_t *);
+
+struct yaml_document_s;
+struct yaml_node_s;
+int	 yr_load(const char *, size_t, struct yaml_document_s *, char **);
+struct yaml_node_s *yr_root(struct yaml_document_s *);
+struct yaml_node_s *yr_get(struct yaml_document_s *, struct yaml_node_s *,
+	     const char *);
+const char *yr_scalar(struct yaml_node_s *);
+struct yaml_node_s *yr_path(struct yaml_document_s *, const char *);
+
+/* net.c */
+int	 net_parse_port(const char *, int *, char **);
+int	 net_parse_ip(const char *, struct sockaddr_storage *, socklen_t *,
+	     char **);
+char	*net_ntop(const struct sockaddr *);
+int	 net_sockaddr_port(const struct sockaddr *);
+
+#endif /* COMMON_H */

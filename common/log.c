@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: ISC */
+
+/*
+ * Logging for both programs: to stderr, to syslog, or both. fatal() adds
+ * the errno text, fatalx() does not; both run the fatal hook first so the
+ * viewer can give the terminal back before the message is printed.
+ */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "common.h"
+
+#define LVL_FATAL	0
+#define LVL_ERROR	1
+#define LVL_INFO	2
+#define LVL_DEBUG	3
+
+static const char *log_name = "tether";
+static char	   log_prefix[64];
+static int	   log_verbosity = LVL_INFO;
+static int	   log_where = LOG_TO_STDERR;
+static void	 (*log_fatal_hook)(void);
+
+/*
+ * Open the log. The level counts -d flags: 0 logs errors and events, 1 and
+ * more add debug lines.
+ */
+void
+log_open(const char *name, int level, int where)
+{
+	log_name = name;
+	log_verbosity = level > 0 ? LVL_DEBUG : LVL_INFO;
+	log_where = where;
+	if (where & LOG_TO_SYSLOG)
+		openlog(name, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+/* A child tags its lines with what it serves, as sshd's children do. */
+void
+log_set_prefix(const char *prefix)
+{
+	snprintf(log_prefix, sizeof log_prefix, "%s", prefix);
+}
+
+int
+log_level(void)
+{
+	return (log_verbosity == LVL_DEBUG);
+}
+
+void
+log_set_fatal_hook(void (*hook)(void))
+{
+	log_fatal_hook = hook;
+}
+
+static void
+log_vwrite(int level, const char *fmt, va_list ap)
+{
+	static const int prio[] = { LOG_CRIT, LOG_ERR, LOG_INFO, LOG_DEBUG };
+	char	 msg[2048];
+	int	 saved = errno;
+
+	if (level > log_verbosity)
+		return;
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	if (log_where & LOG_TO_SYSLOG)
+		syslog(prio[level], "%s%s", log_prefix, msg);
+	if (log_where & LOG_TO_STDERR) {
+		fprintf(stderr, "%s: %s%s\n", log_name, log_prefix, msg);
+		fflush(stderr);
+	}
+	errno = saved;
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	char	*msg;
+	va_list	 ap;
+	int	 saved = errno;
+
+	if (log_fatal_hook != NULL)
+		log_fatal_hook();
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		msg = NULL;
+	va_end(ap);
+	fatalx("%s: %s", msg != NULL ? msg : fmt, strerror(saved));
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (log_fatal_hook != NULL) {
+		void (*hook)(void) = log_fatal_hook;
+
+		log_fatal_hook = NULL;
+		hook();
+	}
+	va_start(ap, fmt);
+	log_vwrite(LVL_FATAL, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void
+error(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LVL_ERROR, fmt, ap);
+	va_end(ap);
+}
+
+void
+info(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LVL_INFO, fmt, ap);
+	va_end(ap);
+}
+
+void
+debug(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LVL_DEBUG, fmt, ap);
+	va_end(ap);
+}

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: ISC */
+
+/*
+ * Address and port text, checked the same way by the agent's flags and the
+ * viewer's form.
+ */
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+int
+net_parse_port(const char *s, int *port, char **cause)
+{
+	char	*end;
+	long	 v;
+
+	if (*s == '\0' || strspn(s, "0123456789") != strlen(s)) {
+		xasprintf(cause, "bad port \"%s\": not a number", s);
+		return (-1);
+	}
+	v = strtol(s, &end, 10);
+	if (strlen(s) > 5 || v > 65535) {
+		xasprintf(cause, "bad port \"%s\": must be 0-65535", s);
+		return (-1);
+	}
+	*port = (int)v;
+	return (0);
+}
+
+/* An IPv4 or IPv6 literal, brackets allowed around IPv6. No names. */
+int
+net_parse_ip(const char *s, struct sockaddr_storage *ss, socklen_t *len,
+    char **cause)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
+	char			 buf[INET6_ADDRSTRLEN + 2];
+	size_t			 n = strlen(s);
+
+	memset(ss, 0, sizeof *ss);
+	if (n > 2 && s[0] == '[' && s[n - 1] == ']' && n - 2 < sizeof buf) {
+		memcpy(buf, s + 1, n - 2);
+		buf[n - 2] = '\0';
+	} else if (n < sizeof buf)
+		memcpy(buf, s, n + 1);
+	else
+		goto bad;
+	if (inet_pton(AF_INET, buf, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		*len = sizeof *sin;
+		return (0);
+	}
+	if (inet_pton(AF_INET6, buf, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		*len = sizeof *sin6;
+		return (0);
+	}
+bad:
+	xasprintf(cause, "bad address \"%s\": not an IPv4 or IPv6 address", s);
+	return (-1);
+}
+
+char *
+net_ntop(const struct sockaddr *sa)
+{
+	char	 buf[INET6_ADDRSTRLEN];
+	const void *addr;
+
+	if (sa->sa_family == AF_INET)
+		addr = &((const struct sockaddr_in *)sa)->sin_addr;
+	else if (sa->sa_family == AF_INET6)
+		addr = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+	else
+		return (xstrdup("?"));
+	if (inet_ntop(sa->sa_family, addr, buf, sizeof buf) == NULL)
+		return (xstrdup("?"));
+	return (xstrdup(buf));
+}
+
+int
+net_sockaddr_port(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return (ntohs(((const struct sockaddr_in *)sa)->sin_port));
+	if (sa->sa_family == AF_INET6)
+		return (ntohs(((const struct sockaddr_in6 *)sa)->sin6_port));
+	return (0);
+}
