@@ -26,7 +26,7 @@ COMMON_SRCS =	common/kdf.c common/log.c common/net.c common/ticket.c \
 		common/wire.c common/words.c common/xmalloc.c common/yaml.c
 AGENT_SRCS =	agentd/console.c agentd/main.c agentd/netinfo.c \
 		agentd/server.c agentd/session.c agentd/state.c agentd/verbs.c
-TUI_SRCS =	tui/args.c tui/client.c tui/console.c tui/form.c tui/main.c
+TUI_SRCS =	tui/args.c tui/client.c tui/console.c tui/form.c tui/main.c tui/ui.c
 UNIT_TESTS =	test_ticket test_kdf test_words test_args test_wire
 
 COMMON_OBJS =	$(COMMON_SRCS:%.c=$(BUILD)/%.o)

@@ -220,7 +220,7 @@ console_start(struct chan *c, const char *command, char *const *argv)
 	if (c->err_fd != -1)
 		console_nonblock(c->err_fd);
 	c->started = 1;
-	debug("started pid %ld session=%s", (long)c->pid, c->sess->id);
+	debug("started pid %ld", (long)c->pid);
 	return (0);
 }
 

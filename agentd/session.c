@@ -256,7 +256,7 @@ session_shell_req(ssh_session session, ssh_channel channel, void *arg)
 	(void)channel;
 	if (!session_chan_ok(c) || c->started)
 		return (-1);
-	info("shell session=%s pty=%s", c->sess->id, c->pty ? "yes" : "no");
+	info("shell pty=%s", c->pty ? "yes" : "no");
 	return (console_start(c, NULL, NULL) == 0 ? 0 : -1);
 }
 
@@ -285,10 +285,10 @@ session_subsystem_req(ssh_session session, ssh_channel channel,
 	if (!session_chan_ok(c) || c->started)
 		return (-1);
 	if (strcmp(name, "sftp") != 0 || c->sess->ag->sftp_server == NULL) {
-		info("subsystem %s refused session=%s", name, c->sess->id);
+		info("subsystem %s refused", name);
 		return (-1);
 	}
-	info("sftp session=%s", c->sess->id);
+	info("sftp");
 	argv[0] = c->sess->ag->sftp_server;
 	argv[1] = NULL;
 	return (console_start(c, NULL, argv) == 0 ? 0 : -1);
@@ -351,7 +351,7 @@ session_open(ssh_session session, void *arg)
 		return (NULL);
 	}
 	if ((c = session_chan_new(s)) == NULL) {
-		info("channel refused: session=%s has %d channels", s->id,
+		info("channel refused: already %d channels",
 		    TETHERD_MAX_CHANNELS);
 		return (NULL);
 	}
@@ -418,7 +418,7 @@ session_finish(struct chan *c)
 	ssh_channel_send_eof(c->channel);
 	ssh_channel_close(c->channel);
 	c->finished = 1;
-	debug("channel done session=%s status=%d", c->sess->id, st);
+	debug("channel done, status %d", st);
 }
 
 static void
@@ -450,7 +450,7 @@ session_sigfd(socket_t fd, int revents, void *arg)
 		if (si.ssi_signo == SIGCHLD)
 			console_reap(s);
 		else {
-			info("session=%s ending on signal %d", s->id,
+			info("ending on signal %d",
 			    si.ssi_signo);
 			s->ending = 1;
 		}
@@ -553,7 +553,7 @@ session_end(struct sess *s, int status)
 	if (s->event != NULL)
 		ssh_event_free(s->event);
 	ssh_free(s->session);
-	info("session=%s from=%s closed", s->id, s->from);
+	info("closed, from=%s", s->from);
 	_exit(status);
 }
 

@@ -119,11 +119,11 @@ verbs_exec(struct chan *c, const char *command)
 	}
 	free(first);
 	if (v->name == NULL) {
-		info("exec session=%s command=%zu bytes", c->sess->id,
+		info("exec command=%zu bytes",
 		    strlen(command));
 		return (console_start(c, command, NULL));
 	}
-	info("verb session=%s name=%s", c->sess->id, v->name);
+	info("verb name=%s", v->name);
 	c->started = 1;
 	c->exited = 1;
 	if (words_split(command, strlen(command), &argc, &argv, &cause) != 0) {

@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: ISC */
+
+/*
+ * The viewer's command line. DaRT's -ticket= -ipaddress= -port= and the GNU
+ * --ticket --ip --port mean the same; then the DaRT rule: all three given and
+ * valid connects at once, any one invalid starts the form blank.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "tether.h"
+
+enum args_field { ARG_TICKET, ARG_IP, ARG_PORT, ARG_HELP, ARG_VERSION };
+
+static const struct args_opt {
+	const char	*name;
+	enum args_field	 field;
+	int		 dart;	/* single dash, "=value" only, any case */
+} args_opts[] = {
+	{ "ticket",	ARG_TICKET,	1 },
+	{ "ipaddress",	ARG_IP,		1 },
+	{ "port",	ARG_PORT,	1 },
+	{ "ticket",	ARG_TICKET,	0 },
+	{ "ip",		ARG_IP,		0 },
+	{ "ipaddress",	ARG_IP,		0 },
+	{ "port",	ARG_PORT,	0 },
+	{ "help",	ARG_HELP,	0 },
+	{ "version",	ARG_VERSION,	0 },
+	{ NULL,		0,		0 }
+};
+
+static void
+args_set(struct args *a, enum args_field f, const char *v,
+    const struct args_opt *o)
+{
+	char	**slot = NULL, *spelt = NULL;
+
+	switch (f) {
+	case ARG_TICKET:
+		slot = &a->ticket;
+		spelt = a->ticket_opt;
+		break;
+	case ARG_IP:
+		slot = &a->ip;
+		spelt = a->ip_opt;
+		break;
+	case ARG_PORT:
+		slot = &a->port;
+		spelt = a->port_opt;
+		break;
+	case ARG_HELP:
+		a->help = 1;
+		return;
+	case ARG_VERSION:
+		a->version = 1;
+		return;
+	}
+	snprintf(spelt, sizeof a->ticket_opt, "%s%s", o->dart ? "-" : "--",
+	    o->name);
+	free(*slot);
+	*slot = xstrdup(v);
+}
+
+/* Match one argument; returns how many argv entries it used, or -1. */
+static int
+args_one(struct args *a, int argc, char **argv, int i, char **cause)
+{
+	const struct args_opt	*o;
+	const char		*arg = argv[i], *name, *eq;
+	size_t			 len;
+	int			 dashes = arg[1] == '-' ? 2 : 1;
+
+	name = arg + dashes;
+	eq = strchr(name, '=');
+	len = eq != NULL ? (size_t)(eq - name) : strlen(name);
+	for (o = args_opts; o->name != NULL; o++) {
+		if (strlen(o->name) != len || (o->dart != (dashes == 1)))
+			continue;
+		if (o->dart ? strncasecmp(name, o->name, len) != 0 :
+		    strncmp(name, o->name, len) != 0)
+			continue;
+		if (o->field == ARG_HELP || o->field == ARG_VERSION) {
+			if (eq != NULL)
+				break;
+			args_set(a, o->field, NULL, o);
+			return (1);
+		}
+		if (eq != NULL) {
+			args_set(a, o->field, eq + 1, o);
+			return (1);
+		}
+		if (o->dart || i + 1 >= argc) {
+			xasprintf(cause, "option %s needs a value", arg);
+			return (-1);
+		}
+		args_set(a, o->field, argv[i + 1], o);
+		return (2);
+	}
+	if (strcmp(arg, "-h") == 0) {
+		a->help = 1;
+		return (1);
+	}
+	if (strcmp(arg, "-V") == 0) {
+		a->version = 1;
+		return (1);
+	}
+	xasprintf(cause, "unknown option %s", arg);
+	return (-1);
+}
+
+int
+args_parse(int argc, char **argv, struct args *a, char **cause)
+{
+	int	 i = 1, n;
+
+	memset(a, 0, sizeof *a);
+	while (i < argc) {
+		if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		}
+		if (argv[i][0] != '-' || argv[i][1] == '\0')
+			break;
+		if ((n = args_one(a, argc, argv, i, cause)) < 0) {
+			args_free(a);
+			return (-1);
+		}
+		i += n;
+	}
+	a->cmdc = argc - i;
+	a->cmdv = argv + i;
+	return (0);
+}
+
+static void
+args_note(char **ignored, const char *opt, const char *value, const char *why)
+{
+	char	*s;
+
+	if (*ignored == NULL)
+		xasprintf(ignored, "ignored %s=%s (%s)", opt, value, why);
+	else {
+		xasprintf(&s, "%s, %s=%s (%s)", *ignored, opt, value, why);
+		free(*ignored);
+		*ignored = s;
+	}
+}
+
+/*
+ * Judge the three values. With DART_CONNECT, t is filled. With DART_FORM,
+ * pf holds what the form starts with: the given values if all that were
+ * given are valid, nothing if any was not; *ignored then names what was
+ * dropped and why, for the form's status line.
+ */
+enum dart
+args_dart(const struct args *a, struct target *t, struct prefill *pf,
+    char **ignored)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	char			*cause;
+	int			 bad = 0, n = 0;
+
+	memset(t, 0, sizeof *t);
+	memset(pf, 0, sizeof *pf);
+	*ignored = NULL;
+	if (a->ticket != NULL) {
+		n++;
+		if (ticket_parse(a->ticket, &t->ticket, &cause) != 0) {
+			args_note(ignored, a->ticket_opt, a->ticket, cause);
+			free(cause);
+			bad = 1;
+		}
+	}
+	if (a->ip != NULL) {
+		n++;
+		if (strlen(a->ip) >= sizeof t->ip ||
+		    net_parse_ip(a->ip, &ss, &len, &cause) != 0) {
+			if (strlen(a->ip) >= sizeof t->ip)
+				cause = xstrdup("too long");
+			args_note(ignored, a->ip_opt, a->ip, cause);
+			free(cause);
+			bad = 1;
+		} else
+			snprintf(t->ip, sizeof t->ip, "%s", a->ip);
+	}
+	if (a->port != NULL) {
+		n++;
+		if (net_parse_port(a->port, &t->port, &cause) != 0) {
+			args_note(ignored, a->port_opt, a->port, cause);
+			free(cause);
+			bad = 1;
+		} else if (t->port == 0) {
+			args_note(ignored, a->port_opt, a->port,
+			    "port 0 cannot be connected to");
+			bad = 1;
+		}
+	}
+	if (!bad && n == 3)
+		return (DART_CONNECT);
+	if (!bad) {
+		memcpy(pf->ticket, t->ticket.digits, sizeof pf->ticket);
+		snprintf(pf->ip, sizeof pf->ip, "%s", t->ip);
+		if (a->port != NULL)
+			snprintf(pf->port, sizeof pf->port, "%d", t->port);
+	}
+	ticket_clear(&t->ticket);
+	memset(t, 0, sizeof *t);
+	return (DART_FORM);
+}
+
+void
+args_free(struct args *a)
+{
+	if (a->ticket != NULL)
+		freezero(a->ticket, strlen(a->ticket));
+	free(a->ip);
+	free(a->port);
+	a->ticket = a->ip = a->port = NULL;
+}

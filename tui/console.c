@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: ISC */
+
+/*
+ * The recovery console: the local terminal in raw mode, passed through to a
+ * remote pty. Ctrl-] (or ~. at the start of a line) leaves it; the window
+ * size follows the local terminal.
+ */
+
+#include <sys/ioctl.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "tether.h"
+
+#define CONSOLE_ESCAPE	0x1d	/* Ctrl-] */
+
+static volatile sig_atomic_t console_winch;
+
+static void
+console_sigwinch(int sig)
+{
+	(void)sig;
+	console_winch = 1;
+}
+
+static void
+console_size(int *cols, int *rows)
+{
+	struct winsize	 ws;
+
+	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) {
+		*cols = ws.ws_col;
+		*rows = ws.ws_row;
+	} else {
+		*cols = 80;
+		*rows = 24;
+	}
+}
+
+static ssh_channel
+console_open(struct client *c, const char *command, int tty, char **cause)
+{
+	ssh_channel	 ch;
+	const char	*term = getenv("TERM");
+	int		 cols, rows;
+
+	if ((ch = ssh_channel_new(c->session)) == NULL ||
+	    ssh_channel_open_session(ch) != SSH_OK)
+		goto fail;
+	if (tty) {
+		console_size(&cols, &rows);
+		if (ssh_channel_request_pty_size(ch, term != NULL &&
+		    *term != '\0' ? term : "xterm", cols, rows) != SSH_OK)
+			goto fail;
+	}
+	if ((command == NULL ? ssh_channel_request_shell(ch) :
+	    ssh_channel_request_exec(ch, command)) != SSH_OK)
+		goto fail;
+	return (ch);
+fail:
+	xasprintf(cause, "%s: %s", c->host, ssh_get_error(c->session));
+	if (ch != NULL)
+		ssh_channel_free(ch);
+	return (NULL);
+}
+
+/*
+ * Look for the escapes in typed input. Returns how many bytes to send; *out
+ * is set when the user asked to leave.
+ */
+static size_t
+console_escape(char *buf, size_t n, int *bol, int *tilde, int *out)
+{
+	size_t	 i, j = 0;
+
+	for (i = 0; i < n; i++) {
+		char c = buf[i];
+
+		if (c == CONSOLE_ESCAPE) {
+			*out = 1;
+			return (j);
+		}
+		if (*tilde) {
+			*tilde = 0;
+			if (c == '.') {
+				*out = 1;
+				return (j);
+			}
+			if (c != '~')
+				buf[j++] = '~';
+		} else if (*bol && c == '~') {
+			*tilde = 1;
+			*bol = 0;
+			continue;
+		}
+		buf[j++] = c;
+		*bol = (c == '\r' || c == '\n');
+	}
+	return (j);
+}
+
+/* Copy channel output to the terminal; returns -1 once the channel ended. */
+static int
+console_drain(ssh_channel ch)
+{
+	char	 buf[16384];
+	int	 n, is_err;
+
+	for (is_err = 0; is_err <= 1; is_err++) {
+		while ((n = ssh_channel_read_nonblocking(ch, buf, sizeof buf,
+		    is_err)) > 0) {
+			if (write(is_err ? STDERR_FILENO : STDOUT_FILENO, buf,
+			    n) != n)
+				return (-1);
+		}
+		if (n == SSH_ERROR)
+			return (-1);
+	}
+	if (ssh_channel_is_eof(ch) || ssh_channel_is_closed(ch))
+		return (-1);
+	return (0);
+}
+
+static int
+console_loop(struct client *c, ssh_channel ch, int tty)
+{
+	struct pollfd	 pfd[2];
+	char		 buf[4096];
+	ssize_t		 n;
+	size_t		 m;
+	int		 bol = 1, tilde = 0, out = 0, in_open = 1, cols, rows;
+
+	pfd[0].fd = STDIN_FILENO;
+	pfd[1].fd = ssh_get_fd(c->session);
+	pfd[1].events = POLLIN;
+	for (;;) {
+		if (console_drain(ch) != 0)
+			return (CONSOLE_EXITED);
+		if (console_winch && tty) {
+			console_winch = 0;
+			console_size(&cols, &rows);
+			ssh_channel_change_pty_size(ch, cols, rows);
+		}
+		pfd[0].events = in_open ? POLLIN : 0;
+		if (poll(pfd, 2, ssh_channel_poll(ch, 0) > 0 ? 0 : 200) == -1 &&
+		    errno != EINTR)
+			return (CONSOLE_LOST);
+		if (!(pfd[0].revents & (POLLIN | POLLHUP)))
+			continue;
+		if ((n = read(STDIN_FILENO, buf, sizeof buf)) <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			/* Local input ended: tell the remote side, keep
+			   reading its output. */
+			ssh_channel_send_eof(ch);
+			in_open = 0;
+			continue;
+		}
+		m = tty ? console_escape(buf, n, &bol, &tilde, &out) : (size_t)n;
+		if (m > 0 && ssh_channel_write(ch, buf, m) == SSH_ERROR)
+			return (CONSOLE_LOST);
+		if (out)
+			return (CONSOLE_DETACHED);
+	}
+}
+
+/*
+ * Run a shell (command NULL) or a command on a pty when stdin is a
+ * terminal. *status gets the remote exit status when it exited.
+ */
+int
+console_run(struct client *c, const char *command, int *status, char **cause)
+{
+	struct termios		 saved, raw;
+	struct sigaction	 sa, oldsa;
+	ssh_channel		 ch;
+	int			 tty = isatty(STDIN_FILENO), rc;
+
+	*status = -1;
+	if ((ch = console_open(c, command, tty, cause)) == NULL)
+		return (CONSOLE_LOST);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = console_sigwinch;
+	sigaction(SIGWINCH, &sa, &oldsa);
+	if (tty) {
+		tcgetattr(STDIN_FILENO, &saved);
+		raw = saved;
+		cfmakeraw(&raw);
+		tcsetattr(STDIN_FILENO, TCSADRAIN, &raw);
+	}
+	rc = console_loop(c, ch, tty);
+	if (tty)
+		tcsetattr(STDIN_FILENO, TCSADRAIN, &saved);
+	sigaction(SIGWINCH, &oldsa, NULL);
+	if (rc == CONSOLE_EXITED)
+		*status = ssh_channel_get_exit_status(ch);
+	else if (rc == CONSOLE_LOST)
+		xasprintf(cause, "%s: connection lost", c->host);
+	ssh_channel_close(ch);
+	ssh_channel_free(ch);
+	return (rc);
+}
