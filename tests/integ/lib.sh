@@ -1,0 +1,160 @@
+# Shared by the integration scripts: start a private agent on 127.0.0.1
+# with a free port and a temporary state directory, drive it with stock
+# ssh or with the viewer under a private tmux server, clean up on exit.
+# Each check prints "ok - what" or "not ok - what"; tests/run.sh counts them.
+
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-$top/build}
+case $BUILD in /*) ;; *) BUILD=$top/$BUILD ;; esac
+TETHERD=$BUILD/tetherd
+TETHER=$BUILD/tether
+YGET=$BUILD/tests/yget
+T=$(mktemp -d /tmp/tether-test.XXXXXX)
+TMUX_SOCK=tether-test-$$
+SSHOPTS="-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
+ -o LogLevel=ERROR -o PubkeyAuthentication=no -o ConnectTimeout=10
+ -o PreferredAuthentications=password -o NumberOfPasswordPrompts=1"
+failures=0
+agents=
+nagent=0
+
+cleanup() {
+	for p in $agents; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	for p in $agents; do
+		i=0
+		while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		kill -KILL "$p" 2>/dev/null
+	done
+	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+ok() { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; failures=$((failures + 1)); }
+
+# check "what" command...: ok if the command succeeds.
+check() {
+	what=$1
+	shift
+	if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+
+# check_eq "what" expected actual
+check_eq() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1"
+		echo "#   expected: $2"
+		echo "#   got:      $3"
+	fi
+}
+
+# check_grep "what" pattern file
+check_grep() {
+	if grep -q -- "$2" "$3"; then
+		ok "$1"
+	else
+		not_ok "$1"
+		echo "#   no \"$2\" in $3:"
+		sed 's/^/#   /' "$3" | tail -n 15
+	fi
+}
+
+check_no_grep() {
+	if grep -q -- "$2" "$3"; then
+		not_ok "$1"
+		grep -- "$2" "$3" | sed 's/^/#   /'
+	else
+		ok "$1"
+	fi
+}
+
+# Wait up to $2 tenths of a second for a command to succeed.
+wait_for() {
+	cmd=$1
+	n=${2:-100}
+	while [ "$n" -gt 0 ]; do
+		eval "$cmd" && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+
+# start_agent [tetherd args...]: sets AGENT_PID AGENT_DIR AGENT_LOG
+# AGENT_STATE TICKET PORT.
+start_agent() {
+	nagent=$((nagent + 1))
+	AGENT_DIR=$T/agent$nagent
+	AGENT_STATE=$AGENT_DIR/state
+	AGENT_LOG=$AGENT_DIR/log
+	mkdir -p "$AGENT_DIR"
+	"$TETHERD" -b 127.0.0.1 -p 0 --no-message --state-dir "$AGENT_STATE" \
+	    "$@" >"$AGENT_DIR/out" 2>"$AGENT_LOG" </dev/null &
+	AGENT_PID=$!
+	agents="$agents $AGENT_PID"
+	if ! wait_for "[ -s '$AGENT_STATE/connection.yaml' ]" 100; then
+		echo "# agent did not start:"
+		sed 's/^/#   /' "$AGENT_LOG"
+		exit 1
+	fi
+	TICKET=$("$YGET" "$AGENT_STATE/connection.yaml" ticket)
+	PORT=$("$YGET" "$AGENT_STATE/connection.yaml" port)
+}
+
+# agent_ssh command...: stock ssh with the ticket as password.
+agent_ssh() {
+	# shellcheck disable=SC2086
+	sshpass -p "$TICKET" ssh $SSHOPTS -p "$PORT" tether@127.0.0.1 "$@"
+}
+
+# The viewer under a private tmux server, 120x40.
+viewer_start() {
+	tmux -L "$TMUX_SOCK" kill-session -t viewer 2>/dev/null
+	tmux -L "$TMUX_SOCK" new-session -d -s viewer -x 120 -y 40 \
+	    "TERM=xterm-256color $TETHER $*; echo VIEWER-EXIT=\$?; sleep 600"
+}
+
+screen() {
+	tmux -L "$TMUX_SOCK" capture-pane -p -t viewer
+}
+
+keys() {
+	tmux -L "$TMUX_SOCK" send-keys -t viewer "$@"
+}
+
+# wait_screen "text" [tenths]: wait until the viewer's screen shows text.
+wait_screen() {
+	n=${2:-100}
+	while [ "$n" -gt 0 ]; do
+		screen | grep -q -- "$1" && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+
+# check_screen "what" "text" [tenths]
+check_screen() {
+	if wait_screen "$2" "${3:-100}"; then
+		ok "$1"
+	else
+		not_ok "$1"
+		echo "#   screen has no \"$2\":"
+		screen | grep -v '^$' | sed 's/^/#   /'
+	fi
+}
+
+finish() {
+	[ "$failures" -eq 0 ]
+	exit $?
+}
