@@ -44,29 +44,30 @@ DEBIAN_DEPS =	build-essential pkg-config clang libssh-dev libyaml-dev \
 
 all: $(BUILD)/tetherd $(BUILD)/tether $(BUILD)/tests/yget
 
+# V=1 shows the whole compiler command lines.
+Q = $(if $(V),,@)
+
 $(BUILD)/%.o: %.c common/common.h agentd/tetherd.h tui/tether.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@$(if $(V),,echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/tetherd: $(AGENT_OBJS) $(COMMON_OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_COMMON)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_COMMON)
 
 $(BUILD)/tether: $(TUI_OBJS) $(COMMON_OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TUI) $(LIBS_COMMON)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TUI) $(LIBS_COMMON)
 
 $(BUILD)/tests/yget: $(BUILD)/tests/yget.o $(COMMON_OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_COMMON)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_COMMON)
 
 $(BUILD)/tests/test_args: $(BUILD)/tests/unit/test_args.o \
     $(BUILD)/tui/args.o $(COMMON_OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON)
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(COMMON_OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON)
 
-$(BUILD)/tests/yget.o: tests/yget.c common/common.h
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
 
 deps:
 	apt-get update

@@ -28,6 +28,7 @@
 #define CONSOLE_DEFAULT_PATH \
 	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define CONSOLE_KILL_WAIT_MS	1000
+#define CONSOLE_INBUF_MAX	(256 * 1024)
 #define CONSOLE_KILLED		2	/* c->exited: reaped by console_kill */
 
 int
@@ -233,7 +234,58 @@ console_writable(socket_t fd, int revents, void *arg)
 	return (0);
 }
 
-/* Give the process what the client sent, as far as it will take it. */
+/*
+ * Keep client data for the process, at most CONSOLE_INBUF_MAX. What does
+ * not fit stays in libssh's channel buffer, where it also holds the window
+ * shut, so a fast client cannot fill our memory past a slow process.
+ */
+uint32_t
+console_take(struct chan *c, const void *data, uint32_t len)
+{
+	size_t	 room = CONSOLE_INBUF_MAX - c->inlen;
+
+	if (len > room)
+		len = room;
+	if (len == 0)
+		return (0);
+	c->inbuf = xreallocarray(c->inbuf, 1, c->inlen + len);
+	memcpy(c->inbuf + c->inlen, data, len);
+	c->inlen += len;
+	return (len);
+}
+
+/*
+ * libssh offers held data again only when another packet arrives, which a
+ * client waiting on a shut window never sends: pull it out ourselves.
+ */
+static void
+console_pull(struct chan *c)
+{
+	char	 buf[32768];
+	size_t	 room;
+	int	 n;
+
+	if (!c->backlog || c->pulling)
+		return;
+	c->pulling = 1;
+	while ((room = CONSOLE_INBUF_MAX - c->inlen) > 0) {
+		n = ssh_channel_read_nonblocking(c->channel, buf,
+		    room < sizeof buf ? room : sizeof buf, 0);
+		if (n <= 0) {
+			/* 0, SSH_EOF or SSH_ERROR: libssh holds nothing. */
+			if (n != SSH_AGAIN)
+				c->backlog = 0;
+			break;
+		}
+		console_take(c, buf, n);
+	}
+	c->pulling = 0;
+}
+
+/*
+ * Give the process what the client sent, as far as it will take it. This
+ * runs inside libssh's callbacks too, so it must not touch the poll set.
+ */
 void
 console_input(struct chan *c)
 {
@@ -249,14 +301,32 @@ console_input(struct chan *c)
 				freezero(c->inbuf, c->inlen);
 				c->inbuf = NULL;
 				c->inlen = 0;
+				c->backlog = 0;
 			}
 			break;
 		}
 		memmove(c->inbuf, c->inbuf + n, c->inlen - n);
 		c->inlen -= n;
 	}
-	if (c->in_fd == -1)
+}
+
+/*
+ * After each poll round, outside every callback: refill from libssh's
+ * held data, poll the input for room while some is pending, and pass the
+ * client's EOF on once all of it has been written.
+ */
+void
+console_flow(struct chan *c)
+{
+	if (!c->started || c->in_fd == -1)
 		return;
+	console_input(c);
+	while (c->inlen == 0 && c->backlog) {
+		console_pull(c);
+		if (c->inlen == 0)
+			break;
+		console_input(c);
+	}
 	if (c->inlen > 0 && !c->in_polled) {
 		ssh_event_add_fd(c->sess->event, c->in_fd, POLLOUT,
 		    console_writable, c);
@@ -266,7 +336,8 @@ console_input(struct chan *c)
 		c->in_polled = 0;
 	}
 	/* EOF from the client closes a pipe; a pty has no such thing. */
-	if (c->inlen == 0 && c->in_eof && !c->pty) {
+	if (c->inlen == 0 && !c->backlog && c->in_eof && !c->pty &&
+	    !c->in_polled) {
 		close(c->in_fd);
 		c->in_fd = -1;
 	}

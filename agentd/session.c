@@ -299,23 +299,19 @@ session_data(ssh_session session, ssh_channel channel, void *data,
     uint32_t len, int is_stderr, void *arg)
 {
 	struct chan	*c = arg;
-	size_t		 room;
+	uint32_t	 took;
 
 	(void)session;
 	(void)channel;
 	if (is_stderr || !c->started || c->in_fd == -1)
 		return (len);	/* nobody to give it to: drop it */
-	/* Hold at most 256 KiB; libssh keeps the rest and the window shuts. */
-	room = 256 * 1024 - c->inlen;
-	if (len > room)
-		len = room;
-	if (len == 0)
-		return (0);
-	c->inbuf = xreallocarray(c->inbuf, 1, c->inlen + len);
-	memcpy(c->inbuf + c->inlen, data, len);
-	c->inlen += len;
+	if (c->pulling)
+		return (0);	/* console_pull reads it, in order */
+	took = console_take(c, data, len);
+	if (took < len)
+		c->backlog = 1;
 	console_input(c);
-	return (len);
+	return (took);
 }
 
 static void
@@ -326,7 +322,6 @@ session_eof(ssh_session session, ssh_channel channel, void *arg)
 	(void)session;
 	(void)channel;
 	c->in_eof = 1;
-	console_input(c);
 }
 
 static void
@@ -431,7 +426,7 @@ session_step(struct sess *s)
 		if ((c = s->chans[i]) == NULL)
 			continue;
 		session_reply(c);
-		console_input(c);
+		console_flow(c);
 		console_output(c);
 		session_finish(c);
 		if (c->finished)

@@ -113,6 +113,8 @@ struct chan {
 	char		*inbuf;		/* client data not yet written */
 	size_t		 inlen;
 	int		 in_eof;
+	int		 backlog;	/* libssh holds data we refused */
+	int		 pulling;
 
 	char		*reply;		/* a verb's output, sent after the
 					   request has been answered */
@@ -153,7 +155,9 @@ void	 session_report(struct sess *, const char *, ...) printflike(2, 3);
 int	 console_pty(struct chan *, int, int, int, int);
 void	 console_resize(struct chan *, int, int, int, int);
 int	 console_start(struct chan *, const char *, char *const *);
+uint32_t console_take(struct chan *, const void *, uint32_t);
 void	 console_input(struct chan *);
+void	 console_flow(struct chan *);
 void	 console_output(struct chan *);
 void	 console_reap(struct sess *);
 void	 console_kill(struct chan *);

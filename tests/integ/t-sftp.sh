@@ -14,7 +14,9 @@ EOB
 # shellcheck disable=SC2086
 sshpass -p "$TICKET" sftp $SSHOPTS -P "$PORT" tether@127.0.0.1 \
     <"$T/batch" >"$T/sftp.out" 2>&1
-check_eq "sftp session succeeds" 0 $?
+rc=$?
+check_eq "sftp session succeeds" 0 $rc
+[ $rc -eq 0 ] || sed 's/^/#   /' "$T/sftp.out"
 check "upload is byte-exact" cmp -s "$T/blob" "$T/blob.up"
 check "download is byte-exact" cmp -s "$T/blob" "$T/blob.down"
 check_grep "agent logs the sftp session" "sftp" "$AGENT_LOG"

@@ -21,26 +21,25 @@
 #include "common.h"
 
 /*
- * The vectors were computed without tether's code. For each one, with T the
- * ticket, SALT its 16 bytes in hex and N = 2^cost (16384 for 14, 32768 for
- * 15); P is "tether-hostkey-v1" in hex, as printf tether-hostkey-v1 | xxd -p
- * gives it:
+ * The vectors were computed without tether's code. For each vector, T is the
+ * ticket, SALT its 16 bytes in hex, N is 2^cost (16384 for 14, 32768 for 15)
+ * and P is "tether-hostkey-v1" in hex (printf tether-hostkey-v1 | xxd -p):
  *
  *	P=7465746865722d686f73746b65792d7631
  *
- * The seed is the scrypt output (remove the colons, lower the case):
+ * SEED is what scrypt prints, without the colons and in lower case:
  *
  *	openssl kdf -keylen 32 -kdfopt pass:$T -kdfopt hexsalt:$P$SALT \
  *	    -kdfopt n:$N -kdfopt r:8 -kdfopt p:1 SCRYPT
  *
- * The public key is from the seed wrapped as a PKCS#8 ed25519 private key:
+ * PUB, the public key, is from the seed as a PKCS#8 ed25519 private key:
  *
  *	echo 302e020100300506032b657004220420$SEED | xxd -r -p |
  *	    openssl pkey -inform DER -pubout -outform DER |
  *	    tail -c 32 | xxd -p -c 64
  *
- * The SSH public key blob is string "ssh-ed25519", string pub; its base64
- * and the fingerprint:
+ * The SSH public key blob is string "ssh-ed25519", string PUB; BLOB is its
+ * base64, and ssh-keygen prints the fingerprint:
  *
  *	BLOB=$( (printf '\000\000\000\013ssh-ed25519\000\000\000\040'
  *	    echo $PUB | xxd -r -p) | base64 -w0)
@@ -228,7 +227,8 @@ static void
 assert_private(ssh_key key, const struct vector *v)
 {
 	static const char	 magic[] = "openssh-key-v1";
-	static const char	 begin[] = "-----BEGIN OPENSSH PRIVATE KEY-----\n";
+	static const char	 begin[] =
+	    "-----BEGIN OPENSSH PRIVATE KEY-----\n";
 	struct reader		 r, priv;
 	uint8_t			 raw[1024], sk[64], blob[BLOB_LEN];
 	char			*pem, *end;

@@ -27,9 +27,8 @@ assert_all_digits(const struct ticket *t)
 	size_t	 i;
 
 	assert_int_equal(strlen(t->digits), TICKET_DIGITS);
-	for (i = 0; i < TICKET_DIGITS; i++) {
+	for (i = 0; i < TICKET_DIGITS; i++)
 		assert_true(t->digits[i] >= '0' && t->digits[i] <= '9');
-	}
 }
 
 /* A refused ticket leaves no digits behind. */
@@ -133,7 +132,8 @@ test_parse_refuses_count(void **state)
 	(void)state;
 	assert_refused("48210937556", "a ticket has 12 digits, this has 11");
 	assert_refused("4821-0937-556", "a ticket has 12 digits, this has 11");
-	assert_refused("4821093755631", "a ticket has 12 digits, this has more");
+	assert_refused("4821093755631",
+	    "a ticket has 12 digits, this has more");
 	assert_refused("", "a ticket has 12 digits, this has 0");
 	assert_refused(" - -", "a ticket has 12 digits, this has 0");
 }
@@ -141,7 +141,8 @@ test_parse_refuses_count(void **state)
 static void
 test_parse_refuses_characters(void **state)
 {
-	static const char	*only = "a ticket has only digits, spaces and dashes";
+	static const char	*only =
+	    "a ticket has only digits, spaces and dashes";
 
 	(void)state;
 	assert_refused("4821-0937-556a", only);

@@ -288,12 +288,16 @@ test_parse_cost(void **state)
 static void
 test_parse_r_p(void **state)
 {
-	static const char	*bad = "agent asks for unsupported scrypt r or p";
+	static const char	*bad =
+	    "agent asks for unsupported scrypt r or p";
 
 	(void)state;
-	assert_refused("tether_0.1.0 salt=" SALT_SEQ " kdf=scrypt:15:16:1", bad);
-	assert_refused("tether_0.1.0 salt=" SALT_SEQ " kdf=scrypt:15:1:1", bad);
-	assert_refused("tether_0.1.0 salt=" SALT_SEQ " kdf=scrypt:15:8:2", bad);
+	assert_refused("tether_0.1.0 salt=" SALT_SEQ " kdf=scrypt:15:16:1",
+	    bad);
+	assert_refused("tether_0.1.0 salt=" SALT_SEQ " kdf=scrypt:15:1:1",
+	    bad);
+	assert_refused("tether_0.1.0 salt=" SALT_SEQ " kdf=scrypt:15:8:2",
+	    bad);
 }
 
 static void
