@@ -83,7 +83,7 @@ check-integ: all
 	BUILD=$(BUILD) sh tests/run.sh integ
 
 check-asan:
-	$(MAKE) BUILD=build/asan CC=clang OPT=-O1 \
+	TETHER_SANITIZED=1 $(MAKE) BUILD=build/asan CC=clang OPT=-O1 \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    check
 

@@ -26,7 +26,6 @@
 #define TETHERD_TICKET_LIFETIME	3600
 #define TETHERD_GRACE		30
 #define TETHERD_MAX_AUTH_TRIES	3
-#define TETHERD_MAX_SESSIONS	4
 #define TETHERD_MAX_CHILDREN	64
 
 struct listener {
@@ -59,7 +58,6 @@ struct agent {
 	int		 lifetime;
 	int		 grace;
 	int		 max_auth_tries;
-	int		 max_sessions;
 
 	/* The ticket and everything derived from it. */
 	struct ticket	 ticket;

@@ -88,10 +88,13 @@ verbs_help(struct chan *c, int argc, char **argv, char **out)
 	const struct verb	*v;
 	char			*s, *t;
 
-	(void)c;
-	(void)argc;
 	(void)argv;
-	s = xstrdup("tetherd verbs (anything else runs with /bin/sh -c):\n");
+	if (argc != 1) {
+		*out = xstrdup("usage: help\n");
+		return (2);
+	}
+	xasprintf(&s, "tetherd verbs (anything else runs with %s -c):\n",
+	    c->sess->ag->shell);
 	for (v = verbs; v->name != NULL; v++) {
 		xasprintf(&t, "%s  %-24s %s\n", s, v->usage, v->help);
 		free(s);

@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,7 +34,25 @@ net_parse_port(const char *s, int *port, char **cause)
 	return (0);
 }
 
-/* An IPv4 or IPv6 literal, brackets allowed around IPv6. No names. */
+static int
+net_parse_scoped(const char *s, struct sockaddr_in6 *sin6)
+{
+	struct addrinfo	 hints, *ai;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_INET6;
+	hints.ai_flags = AI_NUMERICHOST;
+	if (getaddrinfo(s, NULL, &hints, &ai) != 0)
+		return (-1);
+	memcpy(sin6, ai->ai_addr, sizeof *sin6);
+	freeaddrinfo(ai);
+	return (0);
+}
+
+/*
+ * An IPv4 or IPv6 literal, brackets allowed around IPv6, %interface after
+ * a link-local one. No names: a rescue must not hang on a dead resolver.
+ */
 int
 net_parse_ip(const char *s, struct sockaddr_storage *ss, socklen_t *len,
     char **cause)
@@ -58,6 +77,11 @@ net_parse_ip(const char *s, struct sockaddr_storage *ss, socklen_t *len,
 	}
 	if (inet_pton(AF_INET6, buf, &sin6->sin6_addr) == 1) {
 		sin6->sin6_family = AF_INET6;
+		*len = sizeof *sin6;
+		return (0);
+	}
+	/* fe80::1%eth0: a link-local address needs its interface. */
+	if (strchr(buf, '%') != NULL && net_parse_scoped(buf, sin6) == 0) {
 		*len = sizeof *sin6;
 		return (0);
 	}

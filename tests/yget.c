@@ -57,8 +57,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "yget: %s:%s\n", argv[1], cause);
 		return (1);
 	}
-	if (argc == 2)
+	free(buf);
+	if (argc == 2) {
+		yaml_document_delete(&doc);
 		return (0);
+	}
 	if ((node = yr_path(&doc, argv[2])) == NULL) {
 		fprintf(stderr, "yget: %s: no %s\n", argv[1], argv[2]);
 		return (3);
@@ -74,6 +77,5 @@ main(int argc, char **argv)
 	else
 		printf("(mapping)\n");
 	yaml_document_delete(&doc);
-	free(buf);
 	return (0);
 }

@@ -171,8 +171,13 @@ client_exec(struct client *c, const char *command, char **out, size_t *len,
 	}
 	while ((n = ssh_channel_read(ch, buf, sizeof buf, 0)) > 0) {
 		if (*len + n > 16 * 1024 * 1024) {
-			*cause = xstrdup("reply too large");
-			break;
+			xasprintf(cause, "%s: reply to %s is over 16 MiB",
+			    c->host, command);
+			free(*out);
+			*out = NULL;
+			ssh_channel_close(ch);
+			ssh_channel_free(ch);
+			return (-1);
 		}
 		if (*len + n + 1 > size) {
 			size = (*len + n + 1) * 2;

@@ -166,11 +166,11 @@ form_type(struct form *f, int key)
 
 /*
  * Run the form until the user connects or quits. On entry pf and *status
- * say how to start; on FORM_CONNECT t is a checked target, and pf keeps the
+ * say how to start (bad: the status is an error); on FORM_CONNECT t is a checked target, and pf keeps the
  * text so the form comes back as it was left.
  */
 int
-form_run(struct prefill *pf, struct target *t, char **status)
+form_run(struct prefill *pf, struct target *t, char **status, int bad)
 {
 	struct form	 f;
 	int		 key, rc = FORM_QUIT;
@@ -185,7 +185,7 @@ form_run(struct prefill *pf, struct target *t, char **status)
 		f.focus = f.text[FIELD_IP][0] == '\0' ? FIELD_IP :
 		    FIELD_CONNECT;
 	if (*status != NULL) {
-		form_status(&f, 1, *status);
+		form_status(&f, bad, *status);
 		free(*status);
 		*status = NULL;
 	}

@@ -62,8 +62,9 @@ main_shell(const struct target *t)
 		free(cause);
 		return (TETHER_EXIT_CONNECT);
 	}
+	/* As ssh's ~. does: the script did not see the shell finish. */
 	if (rc == CONSOLE_DETACHED)
-		return (0);
+		return (TETHER_EXIT_CONNECT);
 	return (status < 0 ? TETHER_EXIT_CONNECT : status);
 }
 
@@ -114,7 +115,7 @@ main_command(enum dart verdict, const struct target *t, const char *ignored,
 
 /* One round: connect, console, back to the form with what happened. */
 static void
-main_session(const struct target *t, char **status)
+main_session(const struct target *t, char **status, int *bad)
 {
 	struct client	 c;
 	char		*cause = NULL;
@@ -123,6 +124,7 @@ main_session(const struct target *t, char **status)
 	mvprintw(LINES - 2, 2, "connecting to %s port %d...", t->ip, t->port);
 	clrtoeol();
 	refresh();
+	*bad = 1;
 	if (client_connect(&c, t, &cause) != CLIENT_OK) {
 		*status = cause;
 		return;
@@ -134,10 +136,15 @@ main_session(const struct target *t, char **status)
 	rc = console_run(&c, NULL, &exit_status, &cause);
 	client_close(&c);
 	ui_resume();
+	*bad = rc == CONSOLE_LOST;
 	if (rc == CONSOLE_LOST)
 		*status = cause;
 	else if (rc == CONSOLE_DETACHED)
-		*status = xstrdup("console left; Enter connects again");
+		*status = xstrdup("console left (its shell was ended); Enter "
+		    "connects again");
+	else if (exit_status < 0)
+		*status = xstrdup("session ended (no exit status: killed by a "
+		    "signal?)");
 	else
 		xasprintf(status, "session ended (exit status %d)",
 		    exit_status);
@@ -148,6 +155,7 @@ main_interactive(enum dart verdict, struct target *t, struct prefill *pf,
     char *ignored)
 {
 	char	*status = ignored;
+	int	 bad = 1;
 
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "tether: the form needs a terminal; give a "
@@ -160,10 +168,10 @@ main_interactive(enum dart verdict, struct target *t, struct prefill *pf,
 		    t->ticket.digits);
 		snprintf(pf->ip, sizeof pf->ip, "%s", t->ip);
 		snprintf(pf->port, sizeof pf->port, "%d", t->port);
-		main_session(t, &status);
+		main_session(t, &status, &bad);
 	}
-	while (form_run(pf, t, &status) == FORM_CONNECT) {
-		main_session(t, &status);
+	while (form_run(pf, t, &status, bad) == FORM_CONNECT) {
+		main_session(t, &status, &bad);
 		ticket_clear(&t->ticket);
 	}
 	ui_end();

@@ -91,7 +91,7 @@ int	 console_run(struct client *, const char *, int *, char **);
 /* form.c */
 #define FORM_CONNECT	0
 #define FORM_QUIT	1
-int	 form_run(struct prefill *, struct target *, char **);
+int	 form_run(struct prefill *, struct target *, char **, int);
 
 /* ui.c */
 void	 ui_start(void);

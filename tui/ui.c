@@ -27,7 +27,7 @@ ui_start(void)
 		fatalx("cannot start curses (is TERM set?)");
 	ui_on = 1;
 	log_set_fatal_hook(ui_fatal_hook);
-	cbreak();
+	raw();		/* Ctrl-C is a key here: the form wipes the ticket */
 	noecho();
 	nonl();
 	keypad(stdscr, TRUE);

@@ -25,8 +25,13 @@ sshpid=$!
 sleep 2
 child=$(pgrep -P "$AGENT_PID" | head -n 1)
 rss=$(ps -o rss= -p "$child" | tr -d ' ')
-check "a stalled reader keeps the session under 16 MB (rss ${rss} KiB)" \
-    [ "${rss:-99999}" -lt 16384 ]
+if [ -n "${TETHER_SANITIZED:-}" ]; then
+	# ASan's shadow memory and quarantine make RSS meaningless here.
+	echo "# skipped the RSS bound under sanitizers (rss ${rss} KiB)"
+else
+	check "a stalled reader keeps the session under 16 MB (rss ${rss} KiB)" \
+	    [ "${rss:-99999}" -lt 16384 ]
+fi
 wait "$sshpid"
 check_eq "the stalled transfer completes" 0 $?
 

@@ -45,5 +45,9 @@ keys Tab 127.0.0.1 Tab C-u "$PORT" Enter
 check_screen "the typed ticket connects" "key matches ticket"
 keys 'echo typed-$((3+4))' Enter
 check_screen "the console works after a typed connect" "^typed-7"
+keys C-]
+check_screen "back in the form" "console left"
+keys C-c
+check_screen "Ctrl-C in the form quits cleanly" "VIEWER-EXIT=0"
 
 finish

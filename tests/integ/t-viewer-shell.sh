@@ -26,4 +26,10 @@ keys 'exit 42' Enter
 check_screen "shell on a terminal exits with the remote status" \
     "VIEWER-EXIT=42"
 
+# Leaving with Ctrl-] is not the shell finishing: 255, as ssh's ~. gives.
+viewer_start "-ticket=$TICKET -ipaddress=127.0.0.1 -port=$PORT shell"
+check_screen "shell opens the console again" "^root@\|[#$] *$"
+keys C-]
+check_screen "leaving shell with Ctrl-] exits 255" "VIEWER-EXIT=255"
+
 finish

@@ -41,6 +41,14 @@ static const struct dart_case dart_cases[] = {
 	{ { "tether", "--ticket=482109375563", "--ipaddress=[fe80::1]",
 	    "--port=65535", "info" }, DART_CONNECT, "482109375563",
 	    "[fe80::1]", "65535", NULL, 1 },
+	/* A link-local address with its interface, as the agent shows it. */
+	{ { "tether", "-ticket=482109375563", "-ipaddress=fe80::1%lo",
+	    "-port=7022" }, DART_CONNECT, "482109375563", "fe80::1%lo",
+	    "7022", NULL, 0 },
+	{ { "tether", "-ticket=482109375563", "-ipaddress=fe80::1%nosuch0",
+	    "-port=7022" }, DART_FORM, "", "", "",
+	    "ignored -ipaddress=fe80::1%nosuch0 (bad address \"fe80::1%nosuch0\": "
+	    "not an IPv4 or IPv6 address)", 0 },
 	/* Nothing given: a blank form, nothing ignored. */
 	{ { "tether" }, DART_FORM, "", "", "", NULL, 0 },
 	/* Some valid, not all: the form starts with them. */
