@@ -39,6 +39,8 @@ DEBIAN_DEPS =	build-essential pkg-config clang libssh-dev libyaml-dev \
 		libcmocka-dev openssh-client openssh-sftp-server sshpass tmux \
 		mandoc openssl procps iproute2 psmisc ncurses-term
 
+.SECONDARY:
+
 .PHONY: all deps check check-unit check-integ check-asan demo install \
 	uninstall clean lint-man
 
