@@ -31,13 +31,19 @@
 #define CONSOLE_INBUF_MAX	(256 * 1024)
 #define CONSOLE_KILLED		2	/* c->exited: reaped by console_kill */
 
-int
-console_pty(struct chan *c, int cols, int rows, int px, int py)
+static void
+console_winsize(struct chan *c, int cols, int rows, int px, int py)
 {
 	c->ws.ws_col = cols;
 	c->ws.ws_row = rows;
 	c->ws.ws_xpixel = px;
 	c->ws.ws_ypixel = py;
+}
+
+int
+console_pty(struct chan *c, int cols, int rows, int px, int py)
+{
+	console_winsize(c, cols, rows, px, py);
 	if (openpty(&c->master, &c->slave, NULL, NULL, &c->ws) != 0) {
 		error("openpty: %s", strerror(errno));
 		return (-1);
@@ -51,10 +57,7 @@ console_pty(struct chan *c, int cols, int rows, int px, int py)
 void
 console_resize(struct chan *c, int cols, int rows, int px, int py)
 {
-	c->ws.ws_col = cols;
-	c->ws.ws_row = rows;
-	c->ws.ws_xpixel = px;
-	c->ws.ws_ypixel = py;
+	console_winsize(c, cols, rows, px, py);
 	if (c->master != -1)
 		ioctl(c->master, TIOCSWINSZ, &c->ws);
 }

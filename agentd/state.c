@@ -51,17 +51,6 @@ state_check_dir(const char *dir, char **cause)
 	return (0);
 }
 
-static void
-state_time(struct yw *w, const char *key, time_t t)
-{
-	char		 buf[32];
-	struct tm	 tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	yw_kv(w, key, buf);
-}
-
 static char *
 state_yaml(struct agent *ag, size_t *len)
 {
@@ -79,14 +68,10 @@ state_yaml(struct agent *ag, size_t *len)
 	ticket_format(&ag->ticket, text, sizeof text);
 	yw_kv(w, "ticket", text);
 	yw_kvint(w, "port", ag->bound_port);
-	yw_str(w, "ips");
-	yw_flow_seq(w);
-	for (i = 0; i < ag->nips; i++)
-		yw_str(w, ag->ips[i]);
-	yw_end(w);
+	yw_kvlist(w, "ips", ag->ips, ag->nips);
 	yw_kv(w, "fingerprint", ag->fingerprint);
-	state_time(w, "created", ag->created);
-	state_time(w, "expires", ag->expires);
+	yw_kvtime(w, "created", ag->created);
+	yw_kvtime(w, "expires", ag->expires);
 	yw_str(w, "connections");
 	yw_seq(w);
 	for (i = 0; i < ag->nconns; i++) {
@@ -96,7 +81,7 @@ state_yaml(struct agent *ag, size_t *len)
 		yw_map(w);
 		yw_kv(w, "from", c->from);
 		yw_kv(w, "user", c->user);
-		state_time(w, "since", c->since);
+		yw_kvtime(w, "since", c->since);
 		yw_end(w);
 	}
 	yw_end(w);

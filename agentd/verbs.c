@@ -30,17 +30,6 @@ static const struct verb verbs[] = {
 	{ NULL, NULL, NULL, NULL }
 };
 
-static void
-verbs_time(struct yw *w, const char *key, time_t t)
-{
-	char		 buf[32];
-	struct tm	 tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	yw_kv(w, key, buf);
-}
-
 static int
 verbs_info(struct chan *c, int argc, char **argv, char **out)
 {
@@ -48,7 +37,6 @@ verbs_info(struct chan *c, int argc, char **argv, char **out)
 	struct utsname	 u;
 	struct yw	*w;
 	char		 kernel[512];
-	int		 i;
 
 	(void)argv;
 	if (argc != 1) {
@@ -65,13 +53,9 @@ verbs_info(struct chan *c, int argc, char **argv, char **out)
 	yw_kv(w, "host", ag->host);
 	yw_kv(w, "kernel", kernel);
 	yw_kvint(w, "port", ag->bound_port);
-	yw_str(w, "ips");
-	yw_flow_seq(w);
-	for (i = 0; i < ag->nips; i++)
-		yw_str(w, ag->ips[i]);
-	yw_end(w);
+	yw_kvlist(w, "ips", ag->ips, ag->nips);
 	yw_kv(w, "fingerprint", ag->fingerprint);
-	verbs_time(w, "expires", ag->expires);
+	yw_kvtime(w, "expires", ag->expires);
 	yw_kv(w, "session", c->sess->id);
 	yw_kv(w, "user", c->sess->user);
 	yw_kv(w, "from", c->sess->from);

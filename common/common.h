@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <libssh/libssh.h>
 
@@ -114,6 +115,8 @@ void	 yw_bool(struct yw *, int);
 void	 yw_null(struct yw *);
 void	 yw_kv(struct yw *, const char *, const char *);
 void	 yw_kvint(struct yw *, const char *, long long);
+void	 yw_kvtime(struct yw *, const char *, time_t);
+void	 yw_kvlist(struct yw *, const char *, char **, int);
 char	*yw_finish(struct yw *, size_t *);
 
 struct yaml_document_s;

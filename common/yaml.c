@@ -186,6 +186,31 @@ yw_kvint(struct yw *w, const char *k, long long v)
 	yw_int(w, v);
 }
 
+/* A short list of strings, on one line: ips: [10.0.0.5, fe80::1%eth0]. */
+void
+yw_kvlist(struct yw *w, const char *k, char **v, int n)
+{
+	int	 i;
+
+	yw_str(w, k);
+	yw_flow_seq(w);
+	for (i = 0; i < n; i++)
+		yw_str(w, v[i]);
+	yw_end(w);
+}
+
+/* Times are UTC, ISO 8601, to the second. */
+void
+yw_kvtime(struct yw *w, const char *k, time_t t)
+{
+	char		 buf[32];
+	struct tm	 tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	yw_kv(w, k, buf);
+}
+
 /* End the document and hand back its text; the writer is freed. */
 char *
 yw_finish(struct yw *w, size_t *lenp)
