@@ -83,7 +83,7 @@ console_env(struct chan *c)
 	console_setenv(env, &n, "HOME", pw != NULL ? pw->pw_dir : "/");
 	console_setenv(env, &n, "USER", pw != NULL ? pw->pw_name : "root");
 	console_setenv(env, &n, "LOGNAME", pw != NULL ? pw->pw_name : "root");
-	console_setenv(env, &n, "SHELL", c->sess->ag->shell);
+	console_setenv(env, &n, "SHELL", c->sess->ag->conf.shell);
 	console_setenv(env, &n, "TETHER_SESSION", c->sess->id);
 	if (c->pty)
 		console_setenv(env, &n, "TERM", c->term);
@@ -98,7 +98,7 @@ static dead void
 console_exec(struct chan *c, const char *command, char *const *argv)
 {
 	struct passwd	*pw = getpwuid(getuid());
-	const char	*shell = c->sess->ag->shell, *base;
+	const char	*shell = c->sess->ag->conf.shell, *base;
 	char		*login, **env;
 	sigset_t	 none;
 

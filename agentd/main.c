@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 
 /*
- * tetherd's entry point: options, consent, the ticket and its host key, the
- * status screen, then the listener loop.
+ * tetherd's entry point: options and configuration, consent, the ticket and
+ * its host key (or the persistent key of an unattended agent), the status
+ * screen, then the listener loop.
  */
 
 #include <errno.h>
@@ -14,7 +15,6 @@
 #include <unistd.h>
 
 #include "tetherd.h"
-
 
 static const char *main_sftp_paths[] = {
 	"/usr/lib/openssh/sftp-server",
@@ -30,26 +30,31 @@ usage(int status)
 	FILE	*f = status == 0 ? stdout : stderr;
 
 	fprintf(f,
-	    "usage: tetherd [-d] [-b address] [-p port] [--no-message] "
-	    "[--state-dir dir]\n"
+	    "usage: tetherd [-dtT] [-b address] [-f file] [-p port] "
+	    "[--no-message]\n"
+	    "               [--state-dir dir]\n"
 	    "\n"
 	    "  -b, --bind ADDR       listen on ADDR (repeatable; default all)\n"
 	    "  -p, --port PORT       listen on PORT (default %d, 0 picks one)\n"
+	    "  -f, --config FILE     configuration (default %s)\n"
+	    "  -t                    check the configuration and tool catalog\n"
+	    "  -T                    print the effective configuration\n"
 	    "      --no-message      start without asking the local user\n"
 	    "      --state-dir DIR   where connection.yaml goes (default %s)\n"
 	    "  -d, --debug           log debug lines to stderr\n"
 	    "  -h, --help            show this help\n"
 	    "  -V, --version         show the version\n",
-	    TETHER_PORT, TETHERD_STATE_DIR);
+	    TETHER_PORT, CONFIG_FILE, TETHERD_STATE_DIR);
 	exit(status);
 }
 
 static void
-main_options(struct agent *ag, int argc, char **argv)
+main_options(struct cli *cli, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "bind",	required_argument,	NULL, 'b' },
 		{ "port",	required_argument,	NULL, 'p' },
+		{ "config",	required_argument,	NULL, 'f' },
 		{ "no-message",	no_argument,		NULL, 'n' },
 		{ "state-dir",	required_argument,	NULL, 's' },
 		{ "debug",	no_argument,		NULL, 'd' },
@@ -62,29 +67,44 @@ main_options(struct agent *ag, int argc, char **argv)
 	char			*cause;
 	int			 ch;
 
-	while ((ch = getopt_long(argc, argv, "b:p:dhV", longopts,
+	cli->port = -1;
+	cli->file = CONFIG_FILE;
+	while ((ch = getopt_long(argc, argv, "b:f:p:dhtTV", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'b':
-			if (ag->nbinds == TETHERD_MAX_LISTEN)
+			if (cli->nbinds == TETHERD_MAX_LISTEN)
 				fatalx("too many -b addresses (at most %d)",
 				    TETHERD_MAX_LISTEN);
 			if (net_parse_ip(optarg, &ss, &len, &cause) != 0)
 				fatalx("%s", cause);
-			ag->binds[ag->nbinds++] = optarg;
+			cli->binds[cli->nbinds++] = optarg;
 			break;
 		case 'p':
-			if (net_parse_port(optarg, &ag->port, &cause) != 0)
+			if (net_parse_port(optarg, &cli->port, &cause) != 0)
 				fatalx("%s", cause);
 			break;
+		case 'f':
+			cli->file = optarg;
+			cli->file_given = 1;
+			break;
 		case 'n':
-			ag->no_message = 1;
+			cli->no_message = 1;
 			break;
 		case 's':
-			ag->state_dir = optarg;
+			if (*optarg != '/')
+				fatalx("--state-dir: \"%s\" is not an absolute "
+				    "path", optarg);
+			cli->state_dir = optarg;
 			break;
 		case 'd':
-			ag->debug++;
+			cli->debug++;
+			break;
+		case 't':
+			cli->test = 1;
+			break;
+		case 'T':
+			cli->dump = 1;
 			break;
 		case 'h':
 			usage(0);
@@ -102,32 +122,123 @@ main_options(struct agent *ag, int argc, char **argv)
 	}
 }
 
+/* The command line over the file. */
 static void
-main_defaults(struct agent *ag)
+main_apply_cli(struct config *c, const struct cli *cli)
 {
-	const char	**p;
-	const char	 *shell;
+	char	*s;
+	int	 i;
 
-	ag->port = TETHER_PORT;
-	ag->state_dir = TETHERD_STATE_DIR;
-	ag->kdf_cost = KDF_COST;
-	ag->lifetime = TETHERD_TICKET_LIFETIME;
-	ag->grace = TETHERD_GRACE;
-	ag->max_auth_tries = TETHERD_MAX_AUTH_TRIES;
-	ag->state = "waiting";
-
-	shell = getenv("SHELL");
-	if (shell == NULL || *shell != '/' || access(shell, X_OK) != 0)
-		shell = "/bin/sh";
-	ag->shell = xstrdup(shell);
-	for (p = main_sftp_paths; *p != NULL; p++) {
-		if (access(*p, X_OK) == 0) {
-			ag->sftp_server = xstrdup(*p);
-			break;
+	if (cli->nbinds > 0) {
+		conf_list_clear(&c->listen);
+		for (i = 0; i < cli->nbinds; i++) {
+			if (strchr(cli->binds[i], ':') != NULL &&
+			    cli->binds[i][0] != '[')
+				xasprintf(&s, "[%s]", cli->binds[i]);
+			else
+				s = xstrdup(cli->binds[i]);
+			conf_list_add(&c->listen, s);
+			free(s);
 		}
 	}
-	if (gethostname(ag->host, sizeof ag->host) != 0)
-		snprintf(ag->host, sizeof ag->host, "localhost");
+	if (cli->port != -1)
+		c->port = cli->port;
+	if (cli->state_dir != NULL) {
+		free(c->state_dir);
+		c->state_dir = xstrdup(cli->state_dir);
+	}
+	if (cli->no_message)
+		c->consent = 0;
+}
+
+/* Empty shell and sftp_server mean "find one"; -T shows what was found. */
+static void
+main_resolve(struct config *c)
+{
+	const char	**p, *shell;
+
+	if (c->shell[0] == '\0') {
+		shell = getenv("SHELL");
+		if (shell == NULL || *shell != '/' || access(shell, X_OK) != 0)
+			shell = "/bin/sh";
+		free(c->shell);
+		c->shell = xstrdup(shell);
+	}
+	if (c->sftp_server[0] == '\0') {
+		for (p = main_sftp_paths; *p != NULL; p++) {
+			if (access(*p, X_OK) == 0) {
+				free(c->sftp_server);
+				c->sftp_server = xstrdup(*p);
+				break;
+			}
+		}
+	}
+}
+
+static void
+main_print_errors(const struct conf_errors *errs)
+{
+	int	 i;
+
+	for (i = 0; i < errs->n; i++)
+		fprintf(stderr, "tetherd: %s\n", errs->v[i]);
+}
+
+/*
+ * Read the file, the catalog and the keys into a new configuration. A
+ * missing default file means built-in defaults; a missing -f file is an
+ * error. On failure nothing of ag changes.
+ */
+int
+main_configure(struct agent *ag, struct conf_errors *errs)
+{
+	struct config	 c;
+	struct catalog	 cat;
+	ssh_key		*keys;
+	int		 nkeys;
+
+	config_defaults(&c);
+	if ((ag->cli.file_given || access(ag->cli.file, F_OK) == 0) &&
+	    config_load(ag->cli.file, &c, errs) != 0) {
+		config_free(&c);
+		return (-1);
+	}
+	main_apply_cli(&c, &ag->cli);
+	main_resolve(&c);
+	if (tools_load(&c.tools, !config_tools_default(&c), &cat, errs) != 0) {
+		config_free(&c);
+		return (-1);
+	}
+	if (auth_load_keys(&c.authorized_keys, &keys, &nkeys, errs) != 0) {
+		tools_free(&cat);
+		config_free(&c);
+		return (-1);
+	}
+	config_free(&ag->conf);
+	tools_free(&ag->catalog);
+	auth_free_keys(ag->keys, ag->nkeys);
+	ag->conf = c;
+	ag->catalog = cat;
+	ag->keys = keys;
+	ag->nkeys = nkeys;
+	return (0);
+}
+
+/* -T: the configuration, then the catalog as comments so it reads back. */
+static void
+main_dump(struct agent *ag)
+{
+	char	*s, *line, *last;
+
+	s = config_print(&ag->conf);
+	fputs(s, stdout);
+	free(s);
+	printf("# tool catalog: %d tools\n", ag->catalog.n);
+	s = tools_print(&ag->catalog);
+	for (line = strtok_r(s, "\n", &last); line != NULL;
+	    line = strtok_r(NULL, "\n", &last))
+		printf("#   %s\n", line);
+	free(s);
 }
 
 /*
@@ -158,13 +269,25 @@ main_ticket(struct agent *ag)
 	char	*cause;
 
 	ticket_new(&ag->ticket);
-	kdf_params_new(&ag->kdf, ag->kdf_cost);
+	kdf_params_new(&ag->kdf, ag->conf.ticket.kdf_cost);
 	if (kdf_hostkey(&ag->ticket, &ag->kdf, &ag->hostkey, &cause) != 0)
 		fatalx("cannot derive the host key: %s", cause);
-	ag->fingerprint = kdf_fingerprint(ag->hostkey);
 	ag->banner = wire_banner(&ag->kdf);
 	ag->created = time(NULL);
-	ag->expires = ag->created + ag->lifetime;
+	ag->expires = ag->created + ag->conf.ticket.lifetime;
+}
+
+/* No ticket: the persistent host key, and a banner with no salt. */
+static void
+main_unattended(struct agent *ag)
+{
+	char	*cause;
+
+	ag->unattended = 1;
+	if (auth_host_key(ag->conf.host_key, &ag->hostkey, &cause) != 0)
+		fatalx("%s", cause);
+	xasprintf(&ag->banner, "tether_%s", TETHER_VERSION);
+	ag->created = time(NULL);
 }
 
 /* Which addresses to show: the bound ones, or every address for "any". */
@@ -196,11 +319,14 @@ main_status(struct agent *ag)
 	struct tm	 tm;
 	int		 i;
 
-	ticket_format(&ag->ticket, text, sizeof text);
-	localtime_r(&ag->expires, &tm);
-	strftime(when, sizeof when, "%H:%M %Z", &tm);
 	printf("\ntetherd %s: remote connection ready\n\n", TETHER_VERSION);
-	printf("  Ticket:       %s\n", text);
+	if (ag->unattended)
+		printf("  Ticket:       none (unattended: authorized keys "
+		    "only)\n");
+	else {
+		ticket_format(&ag->ticket, text, sizeof text);
+		printf("  Ticket:       %s\n", text);
+	}
 	for (i = 0; i < ag->nips; i++) {
 		printf("  %s %s\n", i == 0 ? "IP address:  " : "             ",
 		    ag->ips[i]);
@@ -209,8 +335,13 @@ main_status(struct agent *ag)
 		printf("  IP address:   (none: the network is not up)\n");
 	printf("  Port:         %d\n", ag->bound_port);
 	printf("  Host key:     %s\n", ag->fingerprint);
-	printf("  Expires:      %s (%d minutes)\n\n", when, ag->lifetime / 60);
-	printf("Give the ticket, an IP address and the port to the "
+	if (!ag->unattended) {
+		localtime_r(&ag->expires, &tm);
+		strftime(when, sizeof when, "%H:%M %Z", &tm);
+		printf("  Expires:      %s (%d minutes)\n", when,
+		    ag->conf.ticket.lifetime / 60);
+	}
+	printf("\nGive the ticket, an IP address and the port to the "
 	    "technician.\nCtrl-C ends the remote connection.\n\n");
 	fflush(stdout);
 }
@@ -230,30 +361,51 @@ main_free(struct agent *ag)
 	ssh_key_free(ag->hostkey);
 	free(ag->fingerprint);
 	free(ag->banner);
-	free(ag->shell);
-	free(ag->sftp_server);
+	config_free(&ag->conf);
+	tools_free(&ag->catalog);
+	auth_free_keys(ag->keys, ag->nkeys);
 }
 
 int
 main(int argc, char **argv)
 {
-	struct agent	 ag;
-	char		*cause;
-	int		 rc;
+	struct agent		 ag;
+	struct conf_errors	 errs = { NULL, 0 };
+	char			*cause;
+	int			 rc;
 
 	memset(&ag, 0, sizeof ag);
+	ag.state = "waiting";
 	log_open("tetherd", 0, LOG_TO_STDERR);
-	main_defaults(&ag);
-	main_options(&ag, argc, argv);
-	log_open("tetherd", ag.debug, LOG_TO_STDERR);
+	main_options(&ag.cli, argc, argv);
+	log_open("tetherd", ag.cli.debug, LOG_TO_STDERR);
 	ssh_init();
+	config_defaults(&ag.conf);
 
-	if (state_check_dir(ag.state_dir, &cause) != 0)
+	rc = main_configure(&ag, &errs);
+	main_print_errors(&errs);
+	conf_errors_free(&errs);
+	if (rc != 0)
+		exit(1);
+	if (ag.cli.test || ag.cli.dump) {
+		if (ag.cli.dump)
+			main_dump(&ag);
+		main_free(&ag);
+		ssh_finalize();
+		return (0);
+	}
+
+	if (state_check_dir(ag.conf.state_dir, &cause) != 0)
 		fatalx("%s", cause);
-	if (!ag.no_message)
+	/* An unattended agent has nobody in front of it to ask. */
+	if (ag.conf.ticket.enabled && ag.conf.consent)
 		main_consent();
 	server_listen(&ag);
-	main_ticket(&ag);
+	if (ag.conf.ticket.enabled)
+		main_ticket(&ag);
+	else
+		main_unattended(&ag);
+	ag.fingerprint = kdf_fingerprint(ag.hostkey);
 	main_ips(&ag);
 	if (state_write(&ag, &cause) != 0)
 		fatalx("%s", cause);

@@ -66,40 +66,42 @@ server_bind_one(struct agent *ag, const char *addr, int port,
 }
 
 /*
- * Bind every address. With port 0 the first bind picks the port and the
- * others follow it, so the agent shows one port for all its addresses.
+ * Bind every listen address, each on its own port or the common one. With
+ * port 0 the first bind picks the port and the others follow it, so the
+ * agent shows one port for all its addresses.
  */
 void
 server_listen(struct agent *ag)
 {
-	struct listener	*l;
-	char		*cause;
-	int		 i, port = ag->port;
+	const struct conf_list	*listen = &ag->conf.listen;
+	struct listener		*l;
+	char			 addr[128], *cause;
+	int			 i, port, common = ag->conf.port;
 
-	if (ag->nbinds == 0) {
-		ag->binds[ag->nbinds++] = "::";
-		if (server_bind_one(ag, "::", port, &ag->listeners[0],
+	if (listen->n == 0) {
+		if (server_bind_one(ag, "::", common, &ag->listeners[0],
 		    &cause) != 0) {
 			/* No IPv6 on this kernel: fall back to IPv4 only. */
 			debug("%s", cause);
 			free(cause);
-			ag->binds[0] = "0.0.0.0";
-			if (server_bind_one(ag, "0.0.0.0", port,
+			free(ag->listeners[0].text);
+			if (server_bind_one(ag, "0.0.0.0", common,
 			    &ag->listeners[0], &cause) != 0)
 				fatalx("%s", cause);
 		}
 		ag->nlisteners = 1;
-	} else {
-		for (i = 0; i < ag->nbinds; i++) {
-			l = &ag->listeners[i];
-			if (server_bind_one(ag, ag->binds[i], port, l,
-			    &cause) != 0)
-				fatalx("%s", cause);
-			if (port == 0)
-				port = net_sockaddr_port(
-				    (struct sockaddr *)&l->ss);
-			ag->nlisteners++;
-		}
+	}
+	for (i = 0; i < listen->n; i++) {
+		l = &ag->listeners[i];
+		if (config_split_listen(listen->v[i], addr, sizeof addr, &port,
+		    &cause) != 0)
+			fatalx("%s", cause);
+		if (server_bind_one(ag, addr, port == -1 ? common : port, l,
+		    &cause) != 0)
+			fatalx("%s", cause);
+		if (port == -1 && common == 0)
+			common = net_sockaddr_port((struct sockaddr *)&l->ss);
+		ag->nlisteners++;
 	}
 	ag->bound_port = net_sockaddr_port(
 	    (struct sockaddr *)&ag->listeners[0].ss);
@@ -296,6 +298,50 @@ server_end_children(struct agent *ag)
 	}
 }
 
+/*
+ * SIGHUP: read the configuration again, as sshd does. A broken file keeps
+ * the old configuration. Sessions already running keep theirs; what needs
+ * a new socket or a new ticket waits for a restart.
+ */
+static void
+server_reload(struct agent *ag)
+{
+	struct conf_errors	 errs = { NULL, 0 };
+	struct conf_list	 listen = { NULL, 0 };
+	char			*state_dir;
+	int			 i, port, ticket, changed;
+
+	conf_list_copy(&listen, &ag->conf.listen);
+	state_dir = xstrdup(ag->conf.state_dir);
+	port = ag->conf.port;
+	ticket = ag->conf.ticket.enabled;
+	if (main_configure(ag, &errs) != 0) {
+		for (i = 0; i < errs.n; i++)
+			error("reload: %s", errs.v[i]);
+		error("reload failed; keeping the configuration in use");
+		conf_errors_free(&errs);
+		conf_list_clear(&listen);
+		free(state_dir);
+		return;
+	}
+	changed = port != ag->conf.port || ticket != ag->conf.ticket.enabled ||
+	    strcmp(state_dir, ag->conf.state_dir) != 0 ||
+	    listen.n != ag->conf.listen.n;
+	for (i = 0; !changed && i < listen.n; i++)
+		changed = strcmp(listen.v[i], ag->conf.listen.v[i]) != 0;
+	if (changed)
+		info("reload: listen, port, state_dir and ticket.enabled "
+		    "change only at restart");
+	conf_list_clear(&ag->conf.listen);
+	ag->conf.listen = listen;
+	ag->conf.port = port;
+	ag->conf.ticket.enabled = ticket;
+	free(ag->conf.state_dir);
+	ag->conf.state_dir = state_dir;
+	info("reloaded %s: %d tools, %d authorized keys", ag->cli.file,
+	    ag->catalog.n, ag->nkeys);
+}
+
 static int
 server_signal(struct agent *ag, int sig_fd)
 {
@@ -306,9 +352,11 @@ server_signal(struct agent *ag, int sig_fd)
 		case SIGCHLD:
 			server_reap(ag);
 			break;
+		case SIGHUP:
+			server_reload(ag);
+			break;
 		case SIGTERM:
 		case SIGINT:
-		case SIGHUP:
 			info("ending on signal %d", si.ssi_signo);
 			return (1);
 		}

@@ -53,7 +53,7 @@ session_auth_fail(struct sess *s, const char *method, const char *user)
 	s->auth_tries++;
 	info("auth-fail method=%s user=%s from=%s tries=%d", method, user,
 	    s->from, s->auth_tries);
-	if (s->auth_tries >= s->ag->max_auth_tries) {
+	if (s->auth_tries >= s->ag->conf.limits.max_auth_tries) {
 		info("too many authentication failures from %s", s->from);
 		s->ending = 1;
 	}
@@ -80,7 +80,7 @@ session_password(ssh_session session, const char *user, const char *pass,
 	(void)session;
 	if (s->authenticated || s->ending)
 		return (SSH_AUTH_DENIED);
-	if (ticket_matches(&s->ag->ticket, pass)) {
+	if (!s->ag->unattended && ticket_matches(&s->ag->ticket, pass)) {
 		session_auth_ok(s, "password", user);
 		return (SSH_AUTH_SUCCESS);
 	}
@@ -98,19 +98,24 @@ session_pubkey(ssh_session session, const char *user, struct ssh_key_struct *key
     char state, void *arg)
 {
 	struct sess	*s = arg;
-	int		 ours;
+	struct agent	*ag = s->ag;
+	int		 ticket, listed;
 
 	(void)session;
 	if (s->authenticated || s->ending)
 		return (SSH_AUTH_DENIED);
-	ours = ssh_key_cmp(key, s->ag->hostkey, SSH_KEY_CMP_PUBLIC) == 0;
+	/* The ticket's key, or a key from authorized_keys. */
+	ticket = !ag->unattended &&
+	    ssh_key_cmp(key, ag->hostkey, SSH_KEY_CMP_PUBLIC) == 0;
+	listed = auth_key_allowed(ag->keys, ag->nkeys, key);
 	if (state == SSH_PUBLICKEY_STATE_NONE) {
-		debug("publickey probe from %s: %s", s->from,
-		    ours ? "ticket key" : "unknown key");
-		return (ours ? SSH_AUTH_SUCCESS : SSH_AUTH_DENIED);
+		debug("publickey probe from %s: %s", s->from, ticket ?
+		    "ticket key" : listed ? "authorized key" : "unknown key");
+		return (ticket || listed ? SSH_AUTH_SUCCESS : SSH_AUTH_DENIED);
 	}
-	if (state == SSH_PUBLICKEY_STATE_VALID && ours) {
-		session_auth_ok(s, "publickey", user);
+	if (state == SSH_PUBLICKEY_STATE_VALID && (ticket || listed)) {
+		session_auth_ok(s, ticket ? "publickey" : "authorized-key",
+		    user);
 		return (SSH_AUTH_SUCCESS);
 	}
 	session_auth_fail(s, "publickey", user);
@@ -257,7 +262,10 @@ session_shell_req(ssh_session session, ssh_channel channel, void *arg)
 	if (!session_chan_ok(c) || c->started)
 		return (-1);
 	info("shell pty=%s", c->pty ? "yes" : "no");
-	return (console_start(c, NULL, NULL) == 0 ? 0 : -1);
+	if (console_start(c, NULL, NULL) != 0)
+		return (-1);
+	c->welcome = c->pty && c->sess->ag->conf.welcome[0] != '\0';
+	return (0);
 }
 
 static int
@@ -284,12 +292,13 @@ session_subsystem_req(ssh_session session, ssh_channel channel,
 	(void)channel;
 	if (!session_chan_ok(c) || c->started)
 		return (-1);
-	if (strcmp(name, "sftp") != 0 || c->sess->ag->sftp_server == NULL) {
+	if (strcmp(name, "sftp") != 0 || c->sess->ag->conf.sftp_server[0] ==
+	    '\0') {
 		info("subsystem %s refused", name);
 		return (-1);
 	}
 	info("sftp");
-	argv[0] = c->sess->ag->sftp_server;
+	argv[0] = c->sess->ag->conf.sftp_server;
 	argv[1] = NULL;
 	return (console_start(c, NULL, argv) == 0 ? 0 : -1);
 }
@@ -371,6 +380,28 @@ session_open(ssh_session session, void *arg)
 	return (c->channel);
 }
 
+/* The welcome text opens a console, as a motd would, with CRLF lines. */
+static void
+session_welcome(struct chan *c)
+{
+	const char	*p;
+	size_t		 n;
+
+	if (!c->welcome)
+		return;
+	c->welcome = 0;
+	for (p = c->sess->ag->conf.welcome; *p != '\0'; p += n) {
+		n = strcspn(p, "\n");
+		ssh_channel_write(c->channel, p, n);
+		if (p[n] == '\n') {
+			ssh_channel_write(c->channel, "\r\n", 2);
+			n++;
+		}
+	}
+	if (p[-1] != '\n')
+		ssh_channel_write(c->channel, "\r\n", 2);
+}
+
 /* A verb's reply goes out after the request's success reply did. */
 static void
 session_reply(struct chan *c)
@@ -425,6 +456,7 @@ session_step(struct sess *s)
 	for (i = 0; i < TETHERD_MAX_CHANNELS; i++) {
 		if ((c = s->chans[i]) == NULL)
 			continue;
+		session_welcome(c);
 		session_reply(c);
 		console_flow(c);
 		console_output(c);
@@ -517,8 +549,9 @@ session_callbacks(struct sess *s)
 	s->cb.channel_open_request_session_function = session_open;
 	ssh_callbacks_init(&s->cb);
 	ssh_set_server_callbacks(s->session, &s->cb);
-	ssh_set_auth_methods(s->session,
-	    SSH_AUTH_METHOD_PUBLICKEY | SSH_AUTH_METHOD_PASSWORD);
+	/* The ticket as password exists only where there is a ticket. */
+	ssh_set_auth_methods(s->session, SSH_AUTH_METHOD_PUBLICKEY |
+	    (s->ag->unattended ? 0 : SSH_AUTH_METHOD_PASSWORD));
 }
 
 static int
@@ -570,7 +603,7 @@ session_serve(struct agent *ag, int fd, const char *from, int report_fd)
 
 	/* Login grace time: unauthenticated, the child just goes away. */
 	signal(SIGALRM, SIG_DFL);
-	alarm(ag->grace);
+	alarm(ag->conf.limits.login_grace_time);
 
 	b = session_bind(ag);
 	if ((s->session = ssh_new()) == NULL)

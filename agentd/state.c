@@ -66,12 +66,15 @@ state_yaml(struct agent *ag, size_t *len)
 	yw_kvint(w, "pid", getpid());
 	yw_kv(w, "host", ag->host);
 	ticket_format(&ag->ticket, text, sizeof text);
-	yw_kv(w, "ticket", text);
+	yw_kv(w, "ticket", ag->unattended ? NULL : text);
 	yw_kvint(w, "port", ag->bound_port);
 	yw_kvlist(w, "ips", ag->ips, ag->nips);
 	yw_kv(w, "fingerprint", ag->fingerprint);
 	yw_kvtime(w, "created", ag->created);
-	yw_kvtime(w, "expires", ag->expires);
+	if (ag->unattended)
+		yw_kv(w, "expires", NULL);
+	else
+		yw_kvtime(w, "expires", ag->expires);
 	yw_str(w, "connections");
 	yw_seq(w);
 	for (i = 0; i < ag->nconns; i++) {
@@ -115,8 +118,8 @@ state_write(struct agent *ag, char **cause)
 	int	 fd, dfd, rc = -1;
 
 	yaml = state_yaml(ag, &len);
-	xasprintf(&path, "%s/connection.yaml", ag->state_dir);
-	xasprintf(&tmp, "%s/.connection.yaml.XXXXXX", ag->state_dir);
+	xasprintf(&path, "%s/connection.yaml", ag->conf.state_dir);
+	xasprintf(&tmp, "%s/.connection.yaml.XXXXXX", ag->conf.state_dir);
 	if ((fd = mkstemp(tmp)) == -1) {
 		xasprintf(cause, "%s: %s", tmp, strerror(errno));
 		goto out;
@@ -135,7 +138,7 @@ state_write(struct agent *ag, char **cause)
 		goto out;
 	}
 	/* The rename itself must survive a power cut too. */
-	if ((dfd = open(ag->state_dir, O_RDONLY | O_DIRECTORY)) != -1) {
+	if ((dfd = open(ag->conf.state_dir, O_RDONLY | O_DIRECTORY)) != -1) {
 		fsync(dfd);
 		close(dfd);
 	}

@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
+#include <regex.h>
 #include <time.h>
 
 #include <libssh/libssh.h>
@@ -27,6 +28,132 @@
 #define TETHERD_GRACE		30
 #define TETHERD_MAX_AUTH_TRIES	3
 #define TETHERD_MAX_CHILDREN	64
+
+/* tetherd.yaml, as loaded; see config.c for the tables. */
+struct conf_ticket {
+	int		 enabled;
+	int		 lifetime;
+	int		 kdf_cost;
+};
+struct conf_network {
+	int		 mode;		/* CONFIG_NET_DHCP or _NONE */
+	struct conf_list interfaces;
+	char		*dhcp_client;
+};
+struct conf_discovery {
+	int		 enabled;
+	struct conf_list interfaces;
+};
+struct conf_startups {
+	int		 start;
+	int		 rate;
+	int		 full;
+};
+struct conf_per_source {
+	int		 failures;
+	int		 window;
+	int		 penalty;
+};
+struct conf_limits {
+	int		 max_auth_tries;
+	int		 login_grace_time;
+	struct conf_startups max_startups;
+	struct conf_per_source per_source;
+	int		 rotate_after;
+	int		 max_sessions;
+	int		 idle_timeout;
+};
+struct conf_audit {
+	int		 syslog_facility;
+	char		*file;
+};
+struct conf_recording {
+	int		 enabled;
+	char		*dir;
+};
+struct conf_roots {
+	int		 scan;
+	struct conf_list extra;
+	char		*mount_options;
+};
+struct conf_bitfield {
+	int		 offset;
+	int		 length;
+};
+struct conf_fake_fb {
+	char		*path;
+	int		 width;
+	int		 height;
+	int		 bpp;
+	int		 stride;
+	int		 xoffset;
+	int		 yoffset;
+	struct conf_bitfield red;
+	struct conf_bitfield green;
+	struct conf_bitfield blue;
+	struct conf_bitfield transp;
+};
+struct conf_snapshot {
+	struct conf_list fb;
+	struct conf_list vc;
+	struct conf_fake_fb fake_fb;
+};
+struct config {
+	struct conf_list listen;
+	int		 port;
+	struct conf_ticket ticket;
+	int		 consent;
+	int		 approve;
+	char		*welcome;
+	struct conf_network network;
+	struct conf_discovery discovery;
+	struct conf_limits limits;
+	char		*state_dir;
+	char		*log_dir;
+	struct conf_audit audit;
+	struct conf_recording recording;
+	char		*host_key;
+	struct conf_list authorized_keys;
+	char		*shell;
+	char		*sftp_server;
+	struct conf_roots roots;
+	struct conf_snapshot snapshot;
+	struct conf_list tools;
+};
+#define CONFIG_NET_DHCP		0
+#define CONFIG_NET_NONE		1
+#define CONFIG_FILE		"/etc/tether/tetherd.yaml"
+#define CONFIG_WELCOME_MAX	2048
+
+/* One tool of the catalog (tether-tools(5)). */
+struct tool_arg {
+	char		*name;
+	char		*prompt;
+	char		*pattern;
+	regex_t		 re;
+	int		 compiled;
+};
+struct tool {
+	char		*name;
+	char		*title;
+	char		*dart;
+	struct conf_list command;
+	struct tool_arg	*args;
+	int		 nargs;
+	int		 needs_root;
+	struct conf_list needs_files;
+	struct conf_list needs;
+	int		 pty;
+	int		 timeout;
+	int		 destructive;
+	char		*confirm;
+	char		*file;		/* where it was defined */
+	int		 line;
+};
+struct catalog {
+	struct tool	*tools;
+	int		 n;
+};
 
 struct listener {
 	int			 fd;
@@ -44,22 +171,29 @@ struct conn {
 	int		 authed;
 };
 
-struct agent {
-	/* Options. */
-	char		*binds[TETHERD_MAX_LISTEN];
+/* The command line, which wins over the file. */
+struct cli {
+	const char	*binds[TETHERD_MAX_LISTEN];
 	int		 nbinds;
-	int		 port;
-	char		*state_dir;
+	int		 port;		/* -1: not given */
+	const char	*state_dir;
 	int		 no_message;
 	int		 debug;
-	char		*shell;
-	char		*sftp_server;
-	int		 kdf_cost;
-	int		 lifetime;
-	int		 grace;
-	int		 max_auth_tries;
+	const char	*file;
+	int		 file_given;
+	int		 test;		/* -t */
+	int		 dump;		/* -T */
+};
 
-	/* The ticket and everything derived from it. */
+struct agent {
+	struct cli	 cli;
+	struct config	 conf;		/* file and command line, merged */
+	struct catalog	 catalog;
+	ssh_key		*keys;		/* authorized_keys */
+	int		 nkeys;
+
+	/* The ticket (unless unattended) and everything derived from it. */
+	int		 unattended;
 	struct ticket	 ticket;
 	struct kdf_params kdf;
 	ssh_key		 hostkey;
@@ -121,6 +255,7 @@ struct chan {
 	int		 reply_status;
 
 	int		 finished;	/* exit status, EOF and close sent */
+	int		 welcome;	/* the welcome text is still to send */
 };
 
 /* One authenticated-or-not SSH connection, in its own child process. */
@@ -140,6 +275,9 @@ struct sess {
 	struct chan	*chans[TETHERD_MAX_CHANNELS];
 };
 
+
+/* main.c */
+int	 main_configure(struct agent *, struct conf_errors *);
 
 /* server.c */
 void	 server_listen(struct agent *);
@@ -163,6 +301,30 @@ void	 console_close(struct chan *);
 
 /* verbs.c */
 int	 verbs_exec(struct chan *, const char *);
+
+/* config.c */
+extern const char *config_facilities[];
+void	 config_defaults(struct config *);
+void	 config_free(struct config *);
+int	 config_tools_default(const struct config *);
+int	 config_load(const char *, struct config *, struct conf_errors *);
+char	*config_print(const struct config *);
+int	 config_split_listen(const char *, char *, size_t, int *, char **);
+
+/* tools.c */
+int	 tools_load(const struct conf_list *, int, struct catalog *,
+	     struct conf_errors *);
+void	 tools_free(struct catalog *);
+void	 tool_free(struct tool *);
+char	*tools_print(const struct catalog *);
+
+/* auth.c */
+int	 auth_parse_key(const char *, ssh_key *, char **);
+int	 auth_load_keys(const struct conf_list *, ssh_key **, int *,
+	     struct conf_errors *);
+void	 auth_free_keys(ssh_key *, int);
+int	 auth_key_allowed(ssh_key *, int, ssh_key);
+int	 auth_host_key(const char *, ssh_key *, char **);
 
 /* state.c */
 int	 state_write(struct agent *, char **);

@@ -55,12 +55,17 @@ verbs_info(struct chan *c, int argc, char **argv, char **out)
 	yw_kvint(w, "port", ag->bound_port);
 	yw_kvlist(w, "ips", ag->ips, ag->nips);
 	yw_kv(w, "fingerprint", ag->fingerprint);
-	yw_kvtime(w, "expires", ag->expires);
+	if (ag->unattended)
+		yw_kv(w, "expires", NULL);
+	else
+		yw_kvtime(w, "expires", ag->expires);
 	yw_kv(w, "session", c->sess->id);
 	yw_kv(w, "user", c->sess->user);
 	yw_kv(w, "from", c->sess->from);
-	yw_kv(w, "shell", ag->shell);
-	yw_kv(w, "sftp", ag->sftp_server);
+	yw_kv(w, "shell", ag->conf.shell);
+	yw_kv(w, "sftp", ag->conf.sftp_server[0] != '\0' ?
+	    ag->conf.sftp_server : NULL);
+	yw_kv(w, "welcome", ag->conf.welcome);
 	yw_end(w);
 	*out = yw_finish(w, NULL);
 	return (0);
@@ -78,7 +83,7 @@ verbs_help(struct chan *c, int argc, char **argv, char **out)
 		return (2);
 	}
 	xasprintf(&s, "tetherd verbs (anything else runs with %s -c):\n",
-	    c->sess->ag->shell);
+	    c->sess->ag->conf.shell);
 	for (v = verbs; v->name != NULL; v++) {
 		xasprintf(&t, "%s  %-24s %s\n", s, v->usage, v->help);
 		free(s);

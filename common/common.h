@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include <libssh/libssh.h>
+#include <yaml.h>
 
 #ifndef TETHER_VERSION
 #define TETHER_VERSION "0.1.0"
@@ -119,14 +120,76 @@ void	 yw_kvtime(struct yw *, const char *, time_t);
 void	 yw_kvlist(struct yw *, const char *, char **, int);
 char	*yw_finish(struct yw *, size_t *);
 
-struct yaml_document_s;
-struct yaml_node_s;
-int	 yr_load(const char *, size_t, struct yaml_document_s *, char **);
-struct yaml_node_s *yr_root(struct yaml_document_s *);
-struct yaml_node_s *yr_get(struct yaml_document_s *, struct yaml_node_s *,
-	     const char *);
-const char *yr_scalar(struct yaml_node_s *);
-struct yaml_node_s *yr_path(struct yaml_document_s *, const char *);
+int	 yr_load(const char *, size_t, yaml_document_t *, char **);
+yaml_node_t *yr_root(yaml_document_t *);
+yaml_node_t *yr_get(yaml_document_t *, yaml_node_t *, const char *);
+const char *yr_scalar(yaml_node_t *);
+yaml_node_t *yr_path(yaml_document_t *, const char *);
+
+/* conf.c */
+struct conf_file {
+	char		*path;
+	char		*text;
+	size_t		 len;
+	yaml_document_t	 doc;
+	int		 loaded;
+};
+struct conf_errors {
+	char		**v;
+	int		  n;
+};
+struct conf_ctx {
+	struct conf_file	*file;
+	struct conf_errors	*errs;
+	void			*arg;
+};
+struct conf_key;
+struct conf_type {
+	void	(*parse)(struct conf_ctx *, yaml_node_t *, void *,
+		    const struct conf_key *);
+	void	(*emit)(struct yw *, const void *, const struct conf_key *);
+	void	(*free)(void *, const struct conf_key *);
+};
+typedef int (*conf_check_fn)(const char *, char **);
+/* One key of a mapping: its type, where it goes, its bounds. */
+struct conf_key {
+	const char		*name;
+	const struct conf_type	*type;
+	size_t			 off;
+	long long		 min;
+	long long		 max;
+	const void		*arg;	/* sub-table, enum words, "path" */
+	conf_check_fn		 check;	/* list items */
+};
+struct conf_list {
+	char		**v;
+	int		  n;
+};
+extern const struct conf_type conf_bool, conf_int, conf_duration, conf_string,
+	     conf_list, conf_enum, conf_sub;
+int	 conf_load(const char *, struct conf_file *, struct conf_errors *);
+void	 conf_file_free(struct conf_file *);
+int	 conf_map(struct conf_ctx *, yaml_node_t *, void *,
+	     const struct conf_key *);
+void	 conf_emit(struct yw *, const void *, const struct conf_key *);
+void	 conf_free(void *, const struct conf_key *);
+void	 conf_error(struct conf_ctx *, yaml_node_t *, const char *, ...)
+	     printflike(3, 4);
+void	 conf_error_at(struct conf_ctx *, size_t, size_t, const char *, ...)
+	     printflike(4, 5);
+void	 conf_error_file(struct conf_errors *, const char *, const char *, ...)
+	     printflike(3, 4);
+void	 conf_errors_free(struct conf_errors *);
+const char *conf_scalar(struct conf_ctx *, yaml_node_t *,
+	     const struct conf_key *, const char *);
+int	 conf_quoted(yaml_node_t *);
+int	 conf_number(struct conf_ctx *, yaml_node_t *, const struct conf_key *,
+	     long long *);
+int	 conf_parse_duration(const char *, long long *);
+void	 conf_format_duration(int, char *, size_t);
+void	 conf_list_add(struct conf_list *, const char *);
+void	 conf_list_clear(struct conf_list *);
+void	 conf_list_copy(struct conf_list *, const struct conf_list *);
 
 /* net.c */
 int	 net_parse_port(const char *, int *, char **);

@@ -1,0 +1,400 @@
+/* SPDX-License-Identifier: ISC */
+
+/*
+ * The tool catalog: tools.yaml and every .yaml file in tools.d, each a
+ * "tools:" list.
+ * Every entry is checked when it loads: known keys only, patterns that
+ * compile, placeholders that name an argument or {root} and stand as whole
+ * words, confirm only on destructive tools, names unique across files.
+ */
+
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tetherd.h"
+
+#define TOOLS_MAX	256
+#define TOOL_ARGS_MAX	16
+
+static void	tool_args_parse(struct conf_ctx *, yaml_node_t *, void *,
+		    const struct conf_key *);
+static void	tool_args_emit(struct yw *, const void *,
+		    const struct conf_key *);
+static const struct conf_type tool_args_type = {
+	tool_args_parse, tool_args_emit, NULL
+};
+
+#define T(name, type, st, f, min, max, arg) \
+	{ name, &type, offsetof(st, f), min, max, arg, NULL }
+
+static const struct conf_key tool_arg_keys[] = {
+	T("name", conf_string, struct tool_arg, name, 1, 32, NULL),
+	T("prompt", conf_string, struct tool_arg, prompt, 1, 128, NULL),
+	T("pattern", conf_string, struct tool_arg, pattern, 1, 512, NULL),
+	{ NULL, NULL, 0, 0, 0, NULL, NULL }
+};
+
+static const struct conf_key tool_keys[] = {
+	T("name", conf_string, struct tool, name, 1, 32, NULL),
+	T("title", conf_string, struct tool, title, 1, 128, NULL),
+	T("dart", conf_string, struct tool, dart, 0, 64, NULL),
+	T("command", conf_list, struct tool, command, 1, 64, NULL),
+	T("args", tool_args_type, struct tool, args, 0, TOOL_ARGS_MAX, NULL),
+	T("needs_root", conf_bool, struct tool, needs_root, 0, 1, NULL),
+	T("needs_files", conf_list, struct tool, needs_files, 0, 32, NULL),
+	T("needs", conf_list, struct tool, needs, 0, 32, NULL),
+	T("pty", conf_bool, struct tool, pty, 0, 1, NULL),
+	T("timeout", conf_duration, struct tool, timeout, 1, 86400, NULL),
+	T("destructive", conf_bool, struct tool, destructive, 0, 1, NULL),
+	T("confirm", conf_string, struct tool, confirm, 1, 64, NULL),
+	{ NULL, NULL, 0, 0, 0, NULL, NULL }
+};
+
+static int
+tool_word_ok(const char *s, size_t max)
+{
+	size_t	 n = strlen(s);
+
+	if (n == 0 || n > max || s[0] < 'a' || s[0] > 'z')
+		return (0);
+	return (strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n);
+}
+
+/* "{name}" as a whole word: 1 and the name copied; else 0. */
+static int
+tool_placeholder(const char *s, char *name, size_t len)
+{
+	size_t	 n = strlen(s);
+
+	if (n < 3 || s[0] != '{' || s[n - 1] != '}' || n - 2 >= len)
+		return (0);
+	memcpy(name, s + 1, n - 2);
+	name[n - 2] = '\0';
+	return (strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_") ==
+	    n - 2 && name[0] >= 'a' && name[0] <= 'z');
+}
+
+/* A {word} that is not a whole element would be interpolation: refused. */
+static int
+tool_embedded(const char *s)
+{
+	const char	*open, *close;
+	char		 name[64];
+
+	for (open = strchr(s, '{'); open != NULL; open = strchr(open + 1,
+	    '{')) {
+		if ((close = strchr(open, '}')) == NULL)
+			return (0);
+		if ((size_t)(close - open + 2) > sizeof name)
+			continue;
+		memcpy(name, open, close - open + 1);
+		name[close - open + 1] = '\0';
+		if (tool_placeholder(name, name, sizeof name))
+			return (1);
+	}
+	return (0);
+}
+
+static struct tool_arg *
+tool_find_arg(struct tool *t, const char *name)
+{
+	int	 i;
+
+	for (i = 0; i < t->nargs; i++) {
+		if (strcmp(t->args[i].name, name) == 0)
+			return (&t->args[i]);
+	}
+	return (NULL);
+}
+
+static void
+tool_args_parse(struct conf_ctx *ctx, yaml_node_t *node, void *dst,
+    const struct conf_key *key)
+{
+	struct tool		*t = ctx->arg;
+	yaml_node_item_t	*item;
+	yaml_node_t		*v;
+	struct tool_arg		*a;
+	char			 err[256];
+	int			 rc;
+
+	(void)dst;
+	if (node->type != YAML_SEQUENCE_NODE) {
+		conf_error(ctx, node, "%s: expected a list of arguments",
+		    key->name);
+		return;
+	}
+	for (item = node->data.sequence.items.start;
+	    item < node->data.sequence.items.top; item++) {
+		v = yaml_document_get_node(&ctx->file->doc, *item);
+		if (t->nargs == TOOL_ARGS_MAX) {
+			conf_error(ctx, v, "args: more than %d", TOOL_ARGS_MAX);
+			return;
+		}
+		t->args = xreallocarray(t->args, t->nargs + 1, sizeof *t->args);
+		a = &t->args[t->nargs];
+		memset(a, 0, sizeof *a);
+		if (conf_map(ctx, v, a, tool_arg_keys) != 0) {
+			conf_free(a, tool_arg_keys);
+			continue;
+		}
+		if (a->name == NULL || a->prompt == NULL || a->pattern == NULL) {
+			conf_error(ctx, v, "an argument needs name, prompt and "
+			    "pattern");
+			conf_free(a, tool_arg_keys);
+			continue;
+		}
+		if (!tool_word_ok(a->name, 32) || strchr(a->name, '-') != NULL ||
+		    strcmp(a->name, "root") == 0) {
+			conf_error(ctx, v, "bad argument name \"%s\"", a->name);
+			conf_free(a, tool_arg_keys);
+			continue;
+		}
+		if (tool_find_arg(t, a->name) != NULL) {
+			conf_error(ctx, v, "argument \"%s\" appears twice",
+			    a->name);
+			conf_free(a, tool_arg_keys);
+			continue;
+		}
+		if ((rc = regcomp(&a->re, a->pattern, REG_EXTENDED |
+		    REG_NOSUB)) != 0) {
+			regerror(rc, &a->re, err, sizeof err);
+			conf_error(ctx, yr_get(&ctx->file->doc, v, "pattern"),
+			    "pattern \"%s\" does not compile: %s", a->pattern,
+			    err);
+			conf_free(a, tool_arg_keys);
+			continue;
+		}
+		a->compiled = 1;
+		t->nargs++;
+	}
+}
+
+static void
+tool_args_emit(struct yw *w, const void *src, const struct conf_key *key)
+{
+	const struct tool	*t = (const struct tool *)((const char *)src -
+	    offsetof(struct tool, args));
+	int			 i;
+
+	(void)key;
+	yw_seq(w);
+	for (i = 0; i < t->nargs; i++)
+		conf_emit(w, &t->args[i], tool_arg_keys);
+	yw_end(w);
+}
+
+/* Checks across a tool's keys, once its mapping has been read. */
+static void
+tool_validate(struct conf_ctx *ctx, yaml_node_t *node, struct tool *t)
+{
+	char	 name[64];
+	int	 i;
+
+	if (t->name == NULL || t->title == NULL || t->command.n == 0) {
+		conf_error(ctx, node, "a tool needs name, title and command");
+		return;
+	}
+	if (!tool_word_ok(t->name, 32))
+		conf_error(ctx, node, "bad tool name \"%s\" (lower case "
+		    "letters, digits, - and _)", t->name);
+	for (i = 0; i < t->command.n; i++) {
+		const char *w = t->command.v[i];
+
+		if (tool_placeholder(w, name, sizeof name)) {
+			if (strcmp(name, "root") == 0 && !t->needs_root)
+				conf_error(ctx, node, "%s: {root} needs "
+				    "needs_root: true", t->name);
+			else if (strcmp(name, "root") != 0 &&
+			    tool_find_arg(t, name) == NULL)
+				conf_error(ctx, node, "%s: unknown placeholder "
+				    "{%s} in command", t->name, name);
+		} else if (tool_embedded(w))
+			conf_error(ctx, node, "%s: placeholder inside the word "
+			    "\"%s\" (a placeholder is a whole argument)",
+			    t->name, w);
+	}
+	if (t->confirm != NULL && !t->destructive)
+		conf_error(ctx, node, "%s: confirm is only for destructive "
+		    "tools", t->name);
+	if (t->confirm != NULL && tool_placeholder(t->confirm, name,
+	    sizeof name) && tool_find_arg(t, name) == NULL)
+		conf_error(ctx, node, "%s: unknown placeholder {%s} in confirm",
+		    t->name, name);
+}
+
+void
+tool_free(struct tool *t)
+{
+	int	 i;
+
+	for (i = 0; i < t->nargs; i++) {
+		if (t->args[i].compiled)
+			regfree(&t->args[i].re);
+		conf_free(&t->args[i], tool_arg_keys);
+	}
+	free(t->args);
+	conf_free(t, tool_keys);
+	free(t->file);
+}
+
+void
+tools_free(struct catalog *cat)
+{
+	int	 i;
+
+	for (i = 0; i < cat->n; i++)
+		tool_free(&cat->tools[i]);
+	free(cat->tools);
+	cat->tools = NULL;
+	cat->n = 0;
+}
+
+static struct tool *
+tools_find(struct catalog *cat, const char *name)
+{
+	int	 i;
+
+	for (i = 0; i < cat->n; i++) {
+		if (strcmp(cat->tools[i].name, name) == 0)
+			return (&cat->tools[i]);
+	}
+	return (NULL);
+}
+
+static void
+tools_load_file(const char *path, struct catalog *cat,
+    struct conf_errors *errs)
+{
+	struct conf_file	 f;
+	struct conf_ctx		 ctx = { &f, errs, NULL };
+	yaml_node_t		*root, *list, *v;
+	yaml_node_item_t	*item;
+	struct tool		 t, *old;
+	int			 before;
+
+	if (conf_load(path, &f, errs) != 0) {
+		conf_file_free(&f);
+		return;
+	}
+	root = yr_root(&f.doc);
+	if (root->type != YAML_MAPPING_NODE || root->data.mapping.pairs.top -
+	    root->data.mapping.pairs.start != 1 ||
+	    (list = yr_get(&f.doc, root, "tools")) == NULL) {
+		conf_error(&ctx, root, "a catalog file holds one key, "
+		    "\"tools\", with a list of tools");
+		conf_file_free(&f);
+		return;
+	}
+	if (list->type != YAML_SEQUENCE_NODE) {
+		conf_error(&ctx, list, "tools: expected a list of tools");
+		conf_file_free(&f);
+		return;
+	}
+	for (item = list->data.sequence.items.start;
+	    item < list->data.sequence.items.top; item++) {
+		v = yaml_document_get_node(&f.doc, *item);
+		memset(&t, 0, sizeof t);
+		t.timeout = 3600;
+		ctx.arg = &t;
+		before = errs->n;
+		if (conf_map(&ctx, v, &t, tool_keys) == 0)
+			tool_validate(&ctx, v, &t);
+		if (errs->n == before && (old = tools_find(cat, t.name)) !=
+		    NULL)
+			conf_error(&ctx, v, "tool \"%s\" is already defined at "
+			    "%s:%d", t.name, old->file, old->line);
+		if (errs->n == before && cat->n == TOOLS_MAX)
+			conf_error(&ctx, v, "more than %d tools", TOOLS_MAX);
+		if (errs->n != before) {
+			tool_free(&t);
+			continue;
+		}
+		t.file = xstrdup(path);
+		t.line = v->start_mark.line + 1;
+		cat->tools = xreallocarray(cat->tools, cat->n + 1,
+		    sizeof *cat->tools);
+		cat->tools[cat->n++] = t;
+	}
+	conf_file_free(&f);
+}
+
+static int
+tools_yaml_name(const struct dirent *de)
+{
+	size_t	 n = strlen(de->d_name);
+
+	return (de->d_name[0] != '.' && n > 5 &&
+	    strcmp(de->d_name + n - 5, ".yaml") == 0);
+}
+
+/*
+ * Load every catalog path: a file, or a directory of .yaml files in name
+ * order. A missing default path is fine (explicit = 0); a missing path the
+ * configuration names is an error.
+ */
+int
+tools_load(const struct conf_list *paths, int explicit, struct catalog *cat,
+    struct conf_errors *errs)
+{
+	struct dirent	**names;
+	struct stat	  sb;
+	char		 *p;
+	int		  i, j, n, before = errs->n;
+
+	memset(cat, 0, sizeof *cat);
+	for (i = 0; i < paths->n; i++) {
+		if (stat(paths->v[i], &sb) != 0) {
+			if (errno != ENOENT || explicit)
+				conf_error_file(errs, paths->v[i], "%s",
+				    strerror(errno));
+			continue;
+		}
+		if (!S_ISDIR(sb.st_mode)) {
+			tools_load_file(paths->v[i], cat, errs);
+			continue;
+		}
+		n = scandir(paths->v[i], &names, tools_yaml_name, alphasort);
+		if (n < 0) {
+			conf_error_file(errs, paths->v[i], "%s",
+			    strerror(errno));
+			continue;
+		}
+		for (j = 0; j < n; j++) {
+			xasprintf(&p, "%s/%s", paths->v[i], names[j]->d_name);
+			tools_load_file(p, cat, errs);
+			free(p);
+			free(names[j]);
+		}
+		free(names);
+	}
+	if (errs->n != before) {
+		tools_free(cat);
+		return (-1);
+	}
+	return (0);
+}
+
+/* The catalog as YAML, for -T (printed there as comments). */
+char *
+tools_print(const struct catalog *cat)
+{
+	struct yw	*w;
+	int		 i;
+
+	w = yw_new();
+	yw_map(w);
+	yw_str(w, "tools");
+	yw_seq(w);
+	for (i = 0; i < cat->n; i++)
+		conf_emit(w, &cat->tools[i], tool_keys);
+	yw_end(w);
+	yw_end(w);
+	return (yw_finish(w, NULL));
+}
