@@ -192,7 +192,7 @@ static const struct conf_key config_keys[] = {
 	    "path", NULL),
 	K("authorized_keys", conf_list, struct config, authorized_keys, 0, 256,
 	    NULL, config_check_key),
-	K("shell", conf_string, struct config, shell, 1, PATH_MAX_LEN, "path",
+	K("shell", conf_string, struct config, shell, 0, PATH_MAX_LEN, "path",
 	    NULL),
 	K("sftp_server", conf_string, struct config, sftp_server, 0,
 	    PATH_MAX_LEN, "path", NULL),

@@ -50,7 +50,7 @@ static const struct conf_key tool_keys[] = {
 	T("needs_files", conf_list, struct tool, needs_files, 0, 32, NULL),
 	T("needs", conf_list, struct tool, needs, 0, 32, NULL),
 	T("pty", conf_bool, struct tool, pty, 0, 1, NULL),
-	T("timeout", conf_duration, struct tool, timeout, 1, 86400, NULL),
+	T("timeout", conf_duration, struct tool, timeout, 1, 7 * 86400, NULL),
 	T("destructive", conf_bool, struct tool, destructive, 0, 1, NULL),
 	T("confirm", conf_string, struct tool, confirm, 1, 64, NULL),
 	{ NULL, NULL, 0, 0, 0, NULL, NULL }
