@@ -190,12 +190,28 @@ tool_args_emit(struct yw *w, const void *src, const struct conf_key *key)
 	yw_end(w);
 }
 
+/* The node of key (and of its item i, if i >= 0), for error positions. */
+static yaml_node_t *
+tool_node(struct conf_ctx *ctx, yaml_node_t *node, const char *key, int i)
+{
+	yaml_node_t	*v;
+
+	if ((v = yr_get(&ctx->file->doc, node, key)) == NULL)
+		return (node);
+	if (i < 0 || v->type != YAML_SEQUENCE_NODE ||
+	    i >= v->data.sequence.items.top - v->data.sequence.items.start)
+		return (v);
+	return (yaml_document_get_node(&ctx->file->doc,
+	    v->data.sequence.items.start[i]));
+}
+
 /* Checks across a tool's keys, once its mapping has been read. */
 static void
 tool_validate(struct conf_ctx *ctx, yaml_node_t *node, struct tool *t)
 {
-	char	 name[64];
-	int	 i;
+	yaml_node_t	*at;
+	char		 name[64];
+	int		 i;
 
 	if (t->name == NULL || t->title == NULL || t->command.n == 0) {
 		conf_error(ctx, node, "a tool needs name, title and command");
@@ -207,25 +223,27 @@ tool_validate(struct conf_ctx *ctx, yaml_node_t *node, struct tool *t)
 	for (i = 0; i < t->command.n; i++) {
 		const char *w = t->command.v[i];
 
+		at = tool_node(ctx, node, "command", i);
 		if (tool_placeholder(w, name, sizeof name)) {
 			if (strcmp(name, "root") == 0 && !t->needs_root)
-				conf_error(ctx, node, "%s: {root} needs "
+				conf_error(ctx, at, "%s: {root} needs "
 				    "needs_root: true", t->name);
 			else if (strcmp(name, "root") != 0 &&
 			    tool_find_arg(t, name) == NULL)
-				conf_error(ctx, node, "%s: unknown placeholder "
+				conf_error(ctx, at, "%s: unknown placeholder "
 				    "{%s} in command", t->name, name);
 		} else if (tool_embedded(w))
-			conf_error(ctx, node, "%s: placeholder inside the word "
+			conf_error(ctx, at, "%s: placeholder inside the word "
 			    "\"%s\" (a placeholder is a whole argument)",
 			    t->name, w);
 	}
+	at = tool_node(ctx, node, "confirm", -1);
 	if (t->confirm != NULL && !t->destructive)
-		conf_error(ctx, node, "%s: confirm is only for destructive "
+		conf_error(ctx, at, "%s: confirm is only for destructive "
 		    "tools", t->name);
 	if (t->confirm != NULL && tool_placeholder(t->confirm, name,
 	    sizeof name) && tool_find_arg(t, name) == NULL)
-		conf_error(ctx, node, "%s: unknown placeholder {%s} in confirm",
+		conf_error(ctx, at, "%s: unknown placeholder {%s} in confirm",
 		    t->name, name);
 }
 
