@@ -95,17 +95,30 @@ demo: all
 lint-man:
 	mandoc -Tlint -W warning man/*.[0-9]
 
+# The configuration is installed only where none exists yet: an upgrade
+# must not undo a site's changes.
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
-	    $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8
+	    $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/share/man/man5 \
+	    $(DESTDIR)$(PREFIX)/share/man/man8 \
+	    $(DESTDIR)$(SYSCONFDIR)/tether/tools.d
 	install -m 0755 $(BUILD)/tetherd $(DESTDIR)$(PREFIX)/sbin/tetherd
 	install -m 0755 $(BUILD)/tether $(DESTDIR)$(PREFIX)/bin/tether
 	install -m 0644 man/tether.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 man/tetherd.yaml.5 man/tether-tools.5 \
+	    $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -m 0644 man/tetherd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	for f in tetherd.yaml tools.yaml; do \
+		[ -e $(DESTDIR)$(SYSCONFDIR)/tether/$$f ] || \
+		    install -m 0644 config/$$f $(DESTDIR)$(SYSCONFDIR)/tether/; \
+	done
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/tetherd $(DESTDIR)$(PREFIX)/bin/tether \
 	    $(DESTDIR)$(PREFIX)/share/man/man1/tether.1 \
+	    $(DESTDIR)$(PREFIX)/share/man/man5/tetherd.yaml.5 \
+	    $(DESTDIR)$(PREFIX)/share/man/man5/tether-tools.5 \
 	    $(DESTDIR)$(PREFIX)/share/man/man8/tetherd.8
 
 clean:
