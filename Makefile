@@ -24,10 +24,10 @@ LIBS_TEST =	$(shell pkg-config --libs cmocka)
 
 COMMON_SRCS =	common/conf.c common/kdf.c common/log.c common/net.c common/ticket.c \
 		common/wire.c common/words.c common/xmalloc.c common/yaml.c
-AGENT_SRCS =	agentd/auth.c agentd/config.c agentd/tools.c agentd/console.c agentd/main.c agentd/netinfo.c \
+AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/tools.c agentd/console.c agentd/limits.c agentd/main.c agentd/netinfo.c \
 		agentd/server.c agentd/session.c agentd/state.c agentd/verbs.c
 TUI_SRCS =	tui/args.c tui/client.c tui/console.c tui/form.c tui/main.c tui/ui.c
-UNIT_TESTS =	test_ticket test_kdf test_words test_args test_wire
+UNIT_TESTS =	test_ticket test_kdf test_words test_args test_wire test_conf
 
 COMMON_OBJS =	$(COMMON_SRCS:%.c=$(BUILD)/%.o)
 AGENT_OBJS =	$(AGENT_SRCS:%.c=$(BUILD)/%.o)

@@ -164,6 +164,14 @@ auth_host_key(const char *path, ssh_key *key, char **cause)
 			    "read", path);
 			return (-1);
 		}
+		/* The agent offers ssh-ed25519 only. */
+		if (ssh_key_type(*key) != SSH_KEYTYPE_ED25519) {
+			xasprintf(cause, "%s: host key is %s, not ssh-ed25519",
+			    path, ssh_key_type_to_char(ssh_key_type(*key)));
+			ssh_key_free(*key);
+			*key = NULL;
+			return (-1);
+		}
 		return (0);
 	}
 	if (errno != ENOENT) {

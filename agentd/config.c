@@ -368,8 +368,13 @@ config_check_ifname(const char *s, char **cause)
 static int
 config_check_path(const char *s, char **cause)
 {
-	if (*s != '/' || strlen(s) > PATH_MAX_LEN) {
+	if (*s != '/') {
 		xasprintf(cause, "\"%s\" is not an absolute path", s);
+		return (-1);
+	}
+	if (strlen(s) > PATH_MAX_LEN) {
+		xasprintf(cause, "path longer than %d characters",
+		    PATH_MAX_LEN);
 		return (-1);
 	}
 	return (0);

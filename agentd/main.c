@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "tetherd.h"
@@ -214,6 +215,15 @@ main_configure(struct agent *ag, struct conf_errors *errs)
 		config_free(&c);
 		return (-1);
 	}
+	/* Files in authorized_keys may hold no key at all. */
+	if (!c.ticket.enabled && nkeys == 0) {
+		conf_error_file(errs, ag->cli.file, "ticket disabled, and "
+		    "authorized_keys holds no key: nobody could log in");
+		auth_free_keys(keys, nkeys);
+		tools_free(&cat);
+		config_free(&c);
+		return (-1);
+	}
 	config_free(&ag->conf);
 	tools_free(&ag->catalog);
 	auth_free_keys(ag->keys, ag->nkeys);
@@ -262,6 +272,10 @@ main_consent(void)
 		fatalx("remote connection not allowed by the local user");
 }
 
+static struct termios	main_saved_tty;
+
+static void	main_status(struct agent *);
+
 /* A ticket, its salt, its host key, and the banner that announces it. */
 static void
 main_ticket(struct agent *ag)
@@ -272,9 +286,13 @@ main_ticket(struct agent *ag)
 	kdf_params_new(&ag->kdf, ag->conf.ticket.kdf_cost);
 	if (kdf_hostkey(&ag->ticket, &ag->kdf, &ag->hostkey, &cause) != 0)
 		fatalx("cannot derive the host key: %s", cause);
+	free(ag->banner);
 	ag->banner = wire_banner(&ag->kdf);
+	free(ag->fingerprint);
+	ag->fingerprint = kdf_fingerprint(ag->hostkey);
 	ag->created = time(NULL);
 	ag->expires = ag->created + ag->conf.ticket.lifetime;
+	ag->failures = 0;
 }
 
 /* No ticket: the persistent host key, and a banner with no salt. */
@@ -286,8 +304,36 @@ main_unattended(struct agent *ag)
 	ag->unattended = 1;
 	if (auth_host_key(ag->conf.host_key, &ag->hostkey, &cause) != 0)
 		fatalx("%s", cause);
+	ag->fingerprint = kdf_fingerprint(ag->hostkey);
 	xasprintf(&ag->banner, "tether_%s", TETHER_VERSION);
 	ag->created = time(NULL);
+}
+
+/*
+ * A new ticket, salt and host key, on expiry or after too many failed
+ * logins. Sessions already open keep going (their processes hold the old
+ * key); new connections need the new ticket.
+ */
+void
+main_rotate(struct agent *ag, const char *reason)
+{
+	char	*cause;
+
+	ticket_clear(&ag->ticket);
+	ssh_key_free(ag->hostkey);
+	ag->hostkey = NULL;
+	main_ticket(ag);
+	if (state_write(ag, &cause) != 0) {
+		error("%s", cause);
+		free(cause);
+	}
+	info("new ticket (%s), host key %s", reason, ag->fingerprint);
+	audit(ag, "rotate", "reason", reason, "fingerprint", ag->fingerprint,
+	    NULL);
+	printf("\r\n%s\r\n", strcmp(reason, "expired") == 0 ?
+	    "The ticket expired; here is a new one." :
+	    "Too many failed logins; here is a new ticket.");
+	main_status(ag);
 }
 
 /* Which addresses to show: the bound ones, or every address for "any". */
@@ -319,6 +365,7 @@ main_status(struct agent *ag)
 	struct tm	 tm;
 	int		 i;
 
+	/* In cbreak mode the terminal needs CR too. */
 	printf("\ntetherd %s: remote connection ready\n\n", TETHER_VERSION);
 	if (ag->unattended)
 		printf("  Ticket:       none (unattended: authorized keys "
@@ -342,7 +389,8 @@ main_status(struct agent *ag)
 		    ag->conf.ticket.lifetime / 60);
 	}
 	printf("\nGive the ticket, an IP address and the port to the "
-	    "technician.\nCtrl-C ends the remote connection.\n\n");
+	    "technician.\n%s ends the remote connection.\n\n", ag->tty ?
+	    "q or Ctrl-C" : "Ctrl-C");
 	fflush(stdout);
 }
 
@@ -366,16 +414,46 @@ main_free(struct agent *ag)
 	auth_free_keys(ag->keys, ag->nkeys);
 }
 
+/*
+ * With a terminal, the status screen takes single keys (q, y, n), so the
+ * terminal goes to cbreak mode, given back on every way out.
+ */
+static void
+main_tty_restore(void)
+{
+	tcsetattr(STDIN_FILENO, TCSANOW, &main_saved_tty);
+}
+
+static void
+main_tty(struct agent *ag)
+{
+	struct termios	 t;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &t) != 0)
+		return;
+	main_saved_tty = t;
+	t.c_lflag &= ~(ICANON | ECHO);
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 0;
+	if (tcsetattr(STDIN_FILENO, TCSANOW, &t) != 0)
+		return;
+	ag->tty = 1;
+	atexit(main_tty_restore);
+	log_set_fatal_hook(main_tty_restore);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct agent		 ag;
 	struct conf_errors	 errs = { NULL, 0 };
-	char			*cause;
+	char			*cause, port[8];
 	int			 rc;
 
 	memset(&ag, 0, sizeof ag);
 	ag.state = "waiting";
+	if (gethostname(ag.host, sizeof ag.host - 1) != 0)
+		snprintf(ag.host, sizeof ag.host, "localhost");
 	log_open("tetherd", 0, LOG_TO_STDERR);
 	main_options(&ag.cli, argc, argv);
 	log_open("tetherd", ag.cli.debug, LOG_TO_STDERR);
@@ -397,21 +475,30 @@ main(int argc, char **argv)
 
 	if (state_check_dir(ag.conf.state_dir, &cause) != 0)
 		fatalx("%s", cause);
+	if (ag.conf.approve == CONFIG_APPROVE_EACH && !isatty(STDIN_FILENO))
+		fatalx("approve: each needs a terminal to ask on");
+	audit_open(&ag);
 	/* An unattended agent has nobody in front of it to ask. */
-	if (ag.conf.ticket.enabled && ag.conf.consent)
+	if (ag.conf.ticket.enabled && ag.conf.consent) {
 		main_consent();
+		audit(&ag, "consent", "answer", "yes", NULL);
+	}
 	server_listen(&ag);
 	if (ag.conf.ticket.enabled)
 		main_ticket(&ag);
 	else
 		main_unattended(&ag);
-	ag.fingerprint = kdf_fingerprint(ag.hostkey);
 	main_ips(&ag);
+	main_tty(&ag);
 	if (state_write(&ag, &cause) != 0)
 		fatalx("%s", cause);
 	main_status(&ag);
 	info("listening on port %d, host key %s", ag.bound_port,
 	    ag.fingerprint);
+	snprintf(port, sizeof port, "%d", ag.bound_port);
+	audit(&ag, "start", "version", TETHER_VERSION, "port", port,
+	    "fingerprint", ag.fingerprint, "mode", ag.unattended ?
+	    "unattended" : "ticket", NULL);
 
 	rc = server_loop(&ag);
 

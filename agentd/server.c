@@ -23,6 +23,7 @@
 #include "tetherd.h"
 
 #define SERVER_KILL_WAIT_MS	3000
+#define SERVER_APPROVE_WAIT	30	/* seconds the local user has */
 
 static int
 server_bind_one(struct agent *ag, const char *addr, int port,
@@ -171,9 +172,131 @@ server_update_state(struct agent *ag)
 	}
 }
 
+static void
+server_reply(struct conn *c, const char *msg)
+{
+	if (c->fd != -1 && send(c->fd, msg, strlen(msg), MSG_NOSIGNAL) == -1)
+		debug("reply to pid %ld: %s", (long)c->pid, strerror(errno));
+}
+
+static void
+server_admit_now(struct agent *ag, struct conn *c)
+{
+	c->asking = 0;
+	c->authed = 1;
+	c->since = time(NULL);
+	server_reply(c, "ok");
+	server_update_state(ag);
+}
+
+static void
+server_deny(struct agent *ag, struct conn *c, const char *why)
+{
+	char	*msg;
+
+	c->asking = 0;
+	xasprintf(&msg, "no %s", why);
+	server_reply(c, msg);
+	free(msg);
+	audit(ag, "refused", "from", c->from, "user", c->user, "reason", why,
+	    NULL);
+	info("refused %s: %s", c->from, why);
+}
+
+/* The connection whose approval the local user is asked for, if any. */
+static struct conn *
+server_asking(struct agent *ag)
+{
+	struct conn	*c, *first = NULL;
+	int		 i;
+
+	for (i = 0; i < ag->nconns; i++) {
+		c = &ag->conns[i];
+		if (c->asking && (first == NULL || c->ask_since <
+		    first->ask_since))
+			first = c;
+	}
+	return (first);
+}
+
+static void
+server_ask(struct agent *ag)
+{
+	struct conn	*c;
+
+	if ((c = server_asking(ag)) == NULL || c->asked)
+		return;
+	c->asked = 1;
+	printf("\r\nAllow %s to connect? [y/N] ", c->from);
+	fflush(stdout);
+}
+
+/* The local user's answer, or a timeout, for the head of the queue. */
+static void
+server_answer(struct agent *ag, int yes, const char *why)
+{
+	struct conn	*c;
+
+	if ((c = server_asking(ag)) == NULL)
+		return;
+	printf("%s\r\n", yes ? "yes" : why);
+	fflush(stdout);
+	audit(ag, yes ? "approve" : "deny", "from", c->from, "user", c->user,
+	    NULL);
+	if (yes)
+		server_admit_now(ag, c);
+	else
+		server_deny(ag, c, why);
+	server_ask(ag);
+}
+
 /*
- * A report line from a child: "auth USER" once it authenticated. Anything
- * else is ignored; the child is not trusted to say more.
+ * A child has checked credentials: admit it, refuse it (max_sessions), or
+ * ask the local user first (approve: each). The child waits for the word.
+ */
+static void
+server_admit(struct agent *ag, struct conn *c, const char *user)
+{
+	char	 why[64];
+
+	free(c->user);
+	c->user = xstrdup(user);
+	if (server_authed(ag) >= ag->conf.limits.max_sessions) {
+		snprintf(why, sizeof why, "too many sessions (%d); try again "
+		    "later", ag->conf.limits.max_sessions);
+		server_deny(ag, c, why);
+		return;
+	}
+	if (ag->conf.approve == CONFIG_APPROVE_EACH) {
+		c->asking = 1;
+		c->ask_since = time(NULL);
+		server_ask(ag);
+		return;
+	}
+	server_admit_now(ag, c);
+}
+
+/* A failed login: per-source penalty, and the ticket's total. */
+static void
+server_fail(struct agent *ag, struct conn *c)
+{
+	char	 secs[16];
+	int	 penalty;
+
+	penalty = limit_fail(&ag->conf.limits.per_source, c->from, time(NULL));
+	if (penalty > 0) {
+		snprintf(secs, sizeof secs, "%d", penalty);
+		info("lockout: %s refused for %d seconds", c->from, penalty);
+		audit(ag, "lockout", "from", c->from, "seconds", secs, NULL);
+	}
+	if (!ag->unattended && ++ag->failures >= ag->conf.limits.rotate_after)
+		main_rotate(ag, "failures");
+}
+
+/*
+ * A message from a child: "fail" after each failed login, "auth USER" once
+ * credentials check out (it then waits for "ok" or "no REASON"), "end" when
+ * the technician ends the whole session. The child is not trusted for more.
  */
 static void
 server_report(struct agent *ag, struct conn *c)
@@ -181,20 +304,20 @@ server_report(struct agent *ag, struct conn *c)
 	char	 buf[256];
 	ssize_t	 n;
 
-	n = read(c->fd, buf, sizeof buf - 1);
+	n = recv(c->fd, buf, sizeof buf - 1, 0);
 	if (n <= 0) {
 		close(c->fd);
 		c->fd = -1;
 		return;
 	}
 	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	if (strncmp(buf, "auth ", 5) == 0 && !c->authed) {
-		c->authed = 1;
-		free(c->user);
-		c->user = xstrdup(buf + 5);
-		c->since = time(NULL);
-		server_update_state(ag);
+	if (strcmp(buf, "fail") == 0)
+		server_fail(ag, c);
+	else if (strncmp(buf, "auth ", 5) == 0 && !c->authed && !c->asking)
+		server_admit(ag, c, buf + 5);
+	else if (strcmp(buf, "end") == 0 && c->authed) {
+		audit(ag, "end", "by", "technician", "from", c->from, NULL);
+		ag->end_reason = "Session ended by technician";
 	}
 }
 
@@ -211,10 +334,15 @@ server_reap(struct agent *ag)
 		debug("connection from %s ended (pid %ld)", c->from,
 		    (long)pid);
 		changed |= c->authed;
+		if (c->asking && c->asked) {
+			printf("gone\r\n");
+			fflush(stdout);
+		}
 		server_conn_remove(ag, c);
 	}
 	if (changed)
 		server_update_state(ag);
+	server_ask(ag);
 }
 
 static void
@@ -225,7 +353,8 @@ server_accept(struct agent *ag, struct listener *l, const sigset_t *old,
 	socklen_t		 len = sizeof ss;
 	struct conn		*c;
 	char			*from;
-	int			 fd, p[2], i;
+	char			 port[8];
+	int			 fd, p[2], i, left;
 	pid_t			 pid;
 
 	fd = accept4(l->fd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
@@ -236,14 +365,24 @@ server_accept(struct agent *ag, struct listener *l, const sigset_t *old,
 		return;
 	}
 	from = net_ntop((struct sockaddr *)&ss);
-	if (ag->nconns == TETHERD_MAX_CHILDREN) {
-		info("refused %s: too many connections", from);
+	/* Refusals here cost no key exchange: not even a banner is sent. */
+	if ((left = limit_refused(from, time(NULL))) > 0) {
+		debug("refused %s: locked out for %d more seconds", from, left);
 		close(fd);
 		free(from);
 		return;
 	}
-	if (pipe2(p, O_CLOEXEC) != 0) {
-		error("pipe: %s", strerror(errno));
+	if (ag->nconns == TETHERD_MAX_CHILDREN || limit_drop_startup(
+	    &ag->conf.limits.max_startups, ag->nconns - server_authed(ag))) {
+		info("dropped %s: too many unauthenticated connections", from);
+		audit(ag, "refused", "from", from, "reason", "max_startups",
+		    NULL);
+		close(fd);
+		free(from);
+		return;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p) != 0) {
+		error("socketpair: %s", strerror(errno));
 		close(fd);
 		free(from);
 		return;
@@ -278,6 +417,9 @@ server_accept(struct agent *ag, struct listener *l, const sigset_t *old,
 	c->from = from;
 	info("connection from %s port %d (pid %ld)", from,
 	    net_sockaddr_port((struct sockaddr *)&ss), (long)pid);
+	snprintf(port, sizeof port, "%d",
+	    net_sockaddr_port((struct sockaddr *)&ss));
+	audit(ag, "connect", "from", from, "port", port, NULL);
 }
 
 /* End every child: SIGTERM, then SIGKILL for any that does not go. */
@@ -358,24 +500,75 @@ server_signal(struct agent *ag, int sig_fd)
 		case SIGTERM:
 		case SIGINT:
 			info("ending on signal %d", si.ssi_signo);
+			audit(ag, "end", "by", "signal", "signal",
+			    sigabbrev_np(si.ssi_signo), NULL);
 			return (1);
 		}
 	}
 	return (0);
 }
 
+/* Milliseconds until the next timer: ticket expiry or an approval. */
+static int
+server_timeout(struct agent *ag)
+{
+	struct conn	*c;
+	time_t		 now = time(NULL), next = 0;
+
+	if (!ag->unattended)
+		next = ag->expires;
+	if ((c = server_asking(ag)) != NULL && (next == 0 ||
+	    c->ask_since + SERVER_APPROVE_WAIT < next))
+		next = c->ask_since + SERVER_APPROVE_WAIT;
+	if (next == 0)
+		return (-1);
+	return (next <= now ? 0 : (int)(next - now) * 1000);
+}
+
+static void
+server_timers(struct agent *ag)
+{
+	struct conn	*c;
+	time_t		 now = time(NULL);
+
+	if (!ag->unattended && now >= ag->expires)
+		main_rotate(ag, "expired");
+	if ((c = server_asking(ag)) != NULL &&
+	    now >= c->ask_since + SERVER_APPROVE_WAIT)
+		server_answer(ag, 0, "no answer from the local user");
+}
+
+/* A key on the status screen: y/n for a question, q to end everything. */
+static void
+server_key(struct agent *ag)
+{
+	char	 ch;
+
+	if (read(STDIN_FILENO, &ch, 1) != 1)
+		return;
+	if (server_asking(ag) != NULL)
+		server_answer(ag, ch == 'y' || ch == 'Y',
+		    "denied by the local user");
+	else if (ch == 'q' || ch == 'Q') {
+		audit(ag, "end", "by", "local", NULL);
+		ag->end_reason = "Session ended by the local user";
+	}
+}
+
 int
 server_loop(struct agent *ag)
 {
-	struct pollfd	 pfd[TETHERD_MAX_LISTEN + 1 + TETHERD_MAX_CHILDREN];
+	struct pollfd	 pfd[TETHERD_MAX_LISTEN + 2 + TETHERD_MAX_CHILDREN];
 	struct conn	*who[TETHERD_MAX_CHILDREN];
 	sigset_t	 old;
 	int		 sig_fd, i, n, nl;
 
 	sig_fd = server_signals(&old);
-	for (;;) {
+	while (ag->end_reason == NULL) {
 		n = 0;
 		pfd[n].fd = sig_fd;
+		pfd[n++].events = POLLIN;
+		pfd[n].fd = ag->tty ? STDIN_FILENO : -1;
 		pfd[n++].events = POLLIN;
 		for (i = 0; i < ag->nlisteners; i++) {
 			pfd[n].fd = ag->listeners[i].fd;
@@ -389,7 +582,7 @@ server_loop(struct agent *ag)
 			pfd[n].fd = ag->conns[i].fd;
 			pfd[n++].events = POLLIN;
 		}
-		if (poll(pfd, n, -1) == -1) {
+		if (poll(pfd, n, server_timeout(ag)) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
@@ -401,11 +594,18 @@ server_loop(struct agent *ag)
 		}
 		if (pfd[0].revents != 0 && server_signal(ag, sig_fd))
 			break;
-		for (i = 1; i < nl; i++) {
+		if (pfd[1].revents != 0)
+			server_key(ag);
+		server_timers(ag);
+		for (i = 2; i < nl && ag->end_reason == NULL; i++) {
 			if (pfd[i].revents & POLLIN)
-				server_accept(ag, &ag->listeners[i - 1], &old,
+				server_accept(ag, &ag->listeners[i - 2], &old,
 				    sig_fd);
 		}
+	}
+	if (ag->end_reason != NULL) {
+		printf("\r\n%s.\r\n", ag->end_reason);
+		fflush(stdout);
 	}
 	for (i = 0; i < ag->nlisteners; i++)
 		close(ag->listeners[i].fd);

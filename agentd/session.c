@@ -25,12 +25,14 @@
 
 #include "tetherd.h"
 
+#define SESSION_ADMIT_WAIT	40	/* seconds; the local user has 30 */
+
 /* Environment names a client may set, as sshd's AcceptEnv would list. */
 static const char *session_env_ok[] = {
 	"LANG", "LC_*", "TZ", "COLORTERM", "TETHER_CHROOT", NULL
 };
 
-/* Tell the listener something; it reads one short line per write. */
+/* Tell the listener something: one message per packet. */
 void
 session_report(struct sess *s, const char *fmt, ...)
 {
@@ -43,32 +45,87 @@ session_report(struct sess *s, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof buf)
 		return;
-	if (write(s->report_fd, buf, n) != n)
+	if (send(s->report_fd, buf, n, MSG_NOSIGNAL) != n)
 		debug("report to listener: %s", strerror(errno));
+}
+
+/* A client's user name, fit for a log line: printable, at most 64. */
+static const char *
+session_safe(const char *user)
+{
+	static char	 buf[65];
+	size_t		 i;
+
+	for (i = 0; user[i] != '\0' && i < sizeof buf - 1; i++)
+		buf[i] = user[i] > ' ' && user[i] < 0x7f ? user[i] : '?';
+	buf[i] = '\0';
+	return (buf);
 }
 
 static void
 session_auth_fail(struct sess *s, const char *method, const char *user)
 {
+	char	 tries[16];
+
 	s->auth_tries++;
-	info("auth-fail method=%s user=%s from=%s tries=%d", method, user,
-	    s->from, s->auth_tries);
+	info("auth-fail method=%s user=%s from=%s tries=%d", method,
+	    session_safe(user), s->from, s->auth_tries);
+	snprintf(tries, sizeof tries, "%d", s->auth_tries);
+	audit(s->ag, "auth-fail", "method", method, "user", user, "from",
+	    s->from, "tries", tries, NULL);
+	session_report(s, "fail");
 	if (s->auth_tries >= s->ag->conf.limits.max_auth_tries) {
 		info("too many authentication failures from %s", s->from);
 		s->ending = 1;
 	}
 }
 
-static void
+/*
+ * Credentials are good; the listener has the last word (max_sessions, or
+ * the local user under approve: each). Waiting here holds the client's
+ * authentication request, which is what it should see.
+ */
+static int
 session_auth_ok(struct sess *s, const char *method, const char *user)
 {
+	struct pollfd	 pfd = { s->report_fd, POLLIN, 0 };
+	char		 reply[256], *banner;
+	ssh_string	 str;
+	ssize_t		 n;
+
+	alarm(0);
+	session_report(s, "auth %s", session_safe(user));
+	if (s->ag->conf.approve == CONFIG_APPROVE_EACH &&
+	    (str = ssh_string_from_char("tetherd: waiting for approval on "
+	    "the remote machine\n")) != NULL) {
+		ssh_send_issue_banner(s->session, str);
+		ssh_string_free(str);
+	}
+	if (poll(&pfd, 1, SESSION_ADMIT_WAIT * 1000) != 1 ||
+	    (n = recv(s->report_fd, reply, sizeof reply - 1, 0)) <= 0)
+		snprintf(reply, sizeof reply, "no the agent did not answer");
+	else
+		reply[n] = '\0';
+	if (strcmp(reply, "ok") != 0) {
+		info("refused after authentication: %s", reply + 3);
+		xasprintf(&banner, "tetherd: %s\n", reply + 3);
+		if ((str = ssh_string_from_char(banner)) != NULL) {
+			ssh_send_issue_banner(s->session, str);
+			ssh_string_free(str);
+		}
+		free(banner);
+		s->ending = 1;
+		return (-1);
+	}
 	s->authenticated = 1;
 	free(s->user);
 	s->user = xstrdup(user);
-	alarm(0);
-	info("auth-ok method=%s user=%s from=%s session=%s", method, user,
-	    s->from, s->id);
-	session_report(s, "auth %s\n", user);
+	s->last = time(NULL);
+	info("auth-ok method=%s user=%s from=%s session=%s", method,
+	    session_safe(user), s->from, s->id);
+	audit(s->ag, "auth-ok", "method", method, "user", user, "from",
+	    s->from, "session", s->id, NULL);
+	return (0);
 }
 
 static int
@@ -80,10 +137,9 @@ session_password(ssh_session session, const char *user, const char *pass,
 	(void)session;
 	if (s->authenticated || s->ending)
 		return (SSH_AUTH_DENIED);
-	if (!s->ag->unattended && ticket_matches(&s->ag->ticket, pass)) {
-		session_auth_ok(s, "password", user);
-		return (SSH_AUTH_SUCCESS);
-	}
+	if (!s->ag->unattended && ticket_matches(&s->ag->ticket, pass))
+		return (session_auth_ok(s, "password", user) == 0 ?
+		    SSH_AUTH_SUCCESS : SSH_AUTH_DENIED);
 	session_auth_fail(s, "password", user);
 	return (SSH_AUTH_DENIED);
 }
@@ -113,11 +169,10 @@ session_pubkey(ssh_session session, const char *user, struct ssh_key_struct *key
 		    "ticket key" : listed ? "authorized key" : "unknown key");
 		return (ticket || listed ? SSH_AUTH_SUCCESS : SSH_AUTH_DENIED);
 	}
-	if (state == SSH_PUBLICKEY_STATE_VALID && (ticket || listed)) {
-		session_auth_ok(s, ticket ? "publickey" : "authorized-key",
-		    user);
-		return (SSH_AUTH_SUCCESS);
-	}
+	if (state == SSH_PUBLICKEY_STATE_VALID && (ticket || listed))
+		return (session_auth_ok(s, ticket ? "publickey" :
+		    "authorized-key", user) == 0 ? SSH_AUTH_SUCCESS :
+		    SSH_AUTH_DENIED);
 	session_auth_fail(s, "publickey", user);
 	return (SSH_AUTH_DENIED);
 }
@@ -298,6 +353,7 @@ session_subsystem_req(ssh_session session, ssh_channel channel,
 		return (-1);
 	}
 	info("sftp");
+	audit(c->sess->ag, "sftp", "session", c->sess->id, NULL);
 	argv[0] = c->sess->ag->conf.sftp_server;
 	argv[1] = NULL;
 	return (console_start(c, NULL, argv) == 0 ? 0 : -1);
@@ -316,6 +372,7 @@ session_data(ssh_session session, ssh_channel channel, void *data,
 		return (len);	/* nobody to give it to: drop it */
 	if (c->pulling)
 		return (0);	/* console_pull reads it, in order */
+	c->sess->last = time(NULL);
 	took = console_take(c, data, len);
 	if (took < len)
 		c->backlog = 1;
@@ -500,6 +557,12 @@ session_setup_signals(struct sess *s)
 		fatal("signalfd");
 	/* If the listener dies, so does this session and all it started. */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	/*
+	 * Nothing this process or its children run may gain privileges
+	 * through exec, from the first byte a client sends on.
+	 */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		debug("PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
 	if (getppid() == 1)
 		s->ending = 1;
 }
@@ -563,6 +626,19 @@ session_live(struct sess *s)
 	    (SSH_CLOSED | SSH_CLOSED_ERROR)) == 0);
 }
 
+/* limits.idle_timeout: no data either way for that long ends it. */
+static void
+session_idle(struct sess *s)
+{
+	int	 idle = s->ag->conf.limits.idle_timeout;
+
+	if (!s->authenticated || idle == 0 || time(NULL) - s->last < idle)
+		return;
+	info("idle for %d seconds, closing", idle);
+	audit(s->ag, "idle", "from", s->from, "session", s->id, NULL);
+	s->ending = 1;
+}
+
 static dead void
 session_end(struct sess *s, int status)
 {
@@ -597,7 +673,7 @@ session_serve(struct agent *ag, int fd, const char *from, int report_fd)
 	s->from = xstrdup(from);
 	s->report_fd = report_fd;
 	session_id(s);
-	snprintf(prefix, sizeof prefix, "[%s] ", s->id);
+	snprintf(prefix, sizeof prefix, "[%.16s] ", s->id);
 	log_set_prefix(prefix);
 	session_setup_signals(s);
 
@@ -629,6 +705,7 @@ session_serve(struct agent *ag, int fd, const char *from, int report_fd)
 		    !ssh_is_connected(s->session))
 			break;
 		session_step(s);
+		session_idle(s);
 	}
 	session_end(s, 0);
 }

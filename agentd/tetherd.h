@@ -120,6 +120,8 @@ struct config {
 	struct conf_snapshot snapshot;
 	struct conf_list tools;
 };
+#define CONFIG_APPROVE_NONE	0
+#define CONFIG_APPROVE_EACH	1
 #define CONFIG_NET_DHCP		0
 #define CONFIG_NET_NONE		1
 #define CONFIG_FILE		"/etc/tether/tetherd.yaml"
@@ -169,6 +171,9 @@ struct conn {
 	char		*user;
 	time_t		 since;
 	int		 authed;
+	int		 asking;	/* waiting for the local user */
+	int		 asked;		/* the question is on the screen */
+	time_t		 ask_since;
 };
 
 /* The command line, which wins over the file. */
@@ -210,6 +215,9 @@ struct agent {
 	int		 nips;
 	char		 host[256];
 	const char	*state;
+	const char	*end_reason;	/* set: end everything now */
+	int		 tty;		/* the status screen takes keys */
+	int		 failures;	/* failed logins with this ticket */
 	struct conn	 conns[TETHERD_MAX_CHILDREN];
 	int		 nconns;
 };
@@ -269,6 +277,7 @@ struct sess {
 	char		 id[17];
 	int		 authenticated;
 	int		 auth_tries;
+	time_t		 last;		/* last data either way */
 	int		 report_fd;
 	int		 sig_fd;
 	int		 ending;
@@ -276,8 +285,14 @@ struct sess {
 };
 
 
+/* limits.c */
+int	 limit_refused(const char *, time_t);
+int	 limit_fail(const struct conf_per_source *, const char *, time_t);
+int	 limit_drop_startup(const struct conf_startups *, int);
+
 /* main.c */
 int	 main_configure(struct agent *, struct conf_errors *);
+void	 main_rotate(struct agent *, const char *);
 
 /* server.c */
 void	 server_listen(struct agent *);
@@ -317,6 +332,12 @@ int	 tools_load(const struct conf_list *, int, struct catalog *,
 void	 tools_free(struct catalog *);
 void	 tool_free(struct tool *);
 char	*tools_print(const struct catalog *);
+
+/* audit.c */
+int	 audit_mkdirs(const char *);
+void	 audit_open(struct agent *);
+void	 audit(struct agent *, const char *, ...)
+	     __attribute__((sentinel));
 
 /* auth.c */
 int	 auth_parse_key(const char *, ssh_key *, char **);

@@ -38,6 +38,8 @@ conf_line(const struct conf_file *f, size_t line, size_t *len)
 		return (NULL);
 	nl = memchr(p, '\n', end - p);
 	*len = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
+	if (*len > 0 && p[*len - 1] == '\r')
+		(*len)--;
 	return (p);
 }
 
@@ -117,12 +119,17 @@ conf_read(const char *path, size_t *len, struct conf_errors *errs)
 	ssize_t		 n;
 	int		 fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+	/* O_NONBLOCK: a FIFO must not hang the open before it is refused. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
 		conf_error_file(errs, path, "%s", strerror(errno));
 		return (NULL);
 	}
-	if (fstat(fd, &sb) != 0 || S_ISDIR(sb.st_mode) ||
-	    !S_ISREG(sb.st_mode)) {
+	if (fstat(fd, &sb) != 0) {
+		conf_error_file(errs, path, "%s", strerror(errno));
+		close(fd);
+		return (NULL);
+	}
+	if (!S_ISREG(sb.st_mode)) {
 		conf_error_file(errs, path, S_ISDIR(sb.st_mode) ?
 		    "is a directory, not a file" : "not a regular file");
 		close(fd);
@@ -136,8 +143,17 @@ conf_read(const char *path, size_t *len, struct conf_errors *errs)
 	buf = xmalloc(sb.st_size + 1);
 	*len = 0;
 	while ((size_t)sb.st_size > *len &&
-	    (n = read(fd, buf + *len, sb.st_size - *len)) > 0)
+	    (n = read(fd, buf + *len, sb.st_size - *len)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			conf_error_file(errs, path, "%s", strerror(errno));
+			close(fd);
+			free(buf);
+			return (NULL);
+		}
 		*len += n;
+	}
 	close(fd);
 	buf[*len] = '\0';
 	return (buf);
@@ -159,12 +175,41 @@ conf_blank(const char *s, size_t len)
 	return (1);
 }
 
+/*
+ * libyaml's error. A bad UTF-8 byte comes with only its offset, so the
+ * line and column are counted from the text.
+ */
+static void
+conf_parse_error(struct conf_ctx *ctx, yaml_parser_t *parser)
+{
+	size_t		 line = parser->problem_mark.line;
+	size_t		 col = parser->problem_mark.column, i;
+	const char	*text = ctx->file->text;
+
+	if (parser->error == YAML_READER_ERROR &&
+	    parser->problem_offset <= ctx->file->len) {
+		line = col = 0;
+		for (i = 0; i < parser->problem_offset; i++) {
+			if (text[i] == '\n') {
+				line++;
+				col = 0;
+			} else if (((unsigned char)text[i] & 0xc0) != 0x80)
+				col++;
+		}
+	}
+	conf_error_at(ctx, line, col, "%s%s%s", parser->problem != NULL ?
+	    parser->problem : "malformed YAML", parser->context != NULL ?
+	    " " : "", parser->context != NULL ? parser->context : "");
+}
+
 /* Read and parse path into f. Returns -1 with the errors added. */
 int
 conf_load(const char *path, struct conf_file *f, struct conf_errors *errs)
 {
 	struct conf_ctx	 ctx = { f, errs, NULL };
 	yaml_parser_t	 parser;
+	yaml_document_t	 extra;
+	int		 before = errs->n;
 
 	memset(f, 0, sizeof *f);
 	f->path = xstrdup(path);
@@ -185,21 +230,28 @@ conf_load(const char *path, struct conf_file *f, struct conf_errors *errs)
 	yaml_parser_set_input_string(&parser, (unsigned char *)f->text,
 	    f->len);
 	if (!yaml_parser_load(&parser, &f->doc)) {
-		ctx.file = f;
-		conf_error_at(&ctx, parser.problem_mark.line,
-		    parser.problem_mark.column, "%s%s%s", parser.problem != NULL ?
-		    parser.problem : "malformed YAML", parser.context != NULL ?
-		    " " : "", parser.context != NULL ? parser.context : "");
+		conf_parse_error(&ctx, &parser);
 		yaml_parser_delete(&parser);
 		return (-1);
 	}
-	yaml_parser_delete(&parser);
 	f->loaded = 1;
 	if (yaml_document_get_root_node(&f->doc) == NULL) {
+		yaml_parser_delete(&parser);
 		conf_error_file(errs, path, "file is empty");
 		return (-1);
 	}
-	return (0);
+	/* A second document would be silently ignored: refuse it. */
+	if (!yaml_parser_load(&parser, &extra))
+		conf_parse_error(&ctx, &parser);
+	else {
+		if (yaml_document_get_root_node(&extra) != NULL)
+			conf_error(&ctx, yaml_document_get_root_node(&extra),
+			    "a second YAML document (after ---) is not "
+			    "allowed");
+		yaml_document_delete(&extra);
+	}
+	yaml_parser_delete(&parser);
+	return (errs->n == before ? 0 : -1);
 }
 
 void
@@ -339,6 +391,10 @@ conf_emit(struct yw *w, const void *base, const struct conf_key *table)
 {
 	yw_map(w);
 	for (; table->name != NULL; table++) {
+		/* An unset optional string (a tool's confirm) is left out. */
+		if (table->type == &conf_string &&
+		    *(char *const *)((const char *)base + table->off) == NULL)
+			continue;
 		yw_str(w, table->name);
 		table->type->emit(w, (const char *)base + table->off, table);
 	}
@@ -423,7 +479,8 @@ conf_number(struct conf_ctx *ctx, yaml_node_t *node,
 		return (-1);
 	errno = 0;
 	*v = strtoll(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno != 0 || conf_quoted(node)) {
+	if (*s == '\0' || *s == '+' || *end != '\0' || errno != 0 ||
+	    conf_quoted(node)) {
 		conf_error(ctx, node, "%s: expected a whole number, not \"%s\"",
 		    key->name, s);
 		return (-1);
@@ -472,7 +529,7 @@ conf_parse_duration(const char *s, long long *v)
 		return (-1);
 	errno = 0;
 	*v = strtoll(s, &end, 10);
-	if (errno != 0 || end[0] == '\0' || end[1] != '\0' || *v > 1000000)
+	if (errno != 0 || end[0] == '\0' || end[1] != '\0' || *v > 1000000000)
 		return (-1);
 	for (i = 0; i < sizeof units / sizeof units[0]; i++) {
 		if (*end == units[i].unit) {
