@@ -24,8 +24,9 @@ LIBS_TEST =	$(shell pkg-config --libs cmocka)
 
 COMMON_SRCS =	common/conf.c common/kdf.c common/log.c common/net.c common/ticket.c \
 		common/wire.c common/words.c common/xmalloc.c common/yaml.c
-AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/tools.c agentd/console.c agentd/limits.c agentd/main.c agentd/netinfo.c \
-		agentd/server.c agentd/session.c agentd/state.c agentd/verbs.c
+AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/tools.c agentd/console.c agentd/limits.c agentd/main.c agentd/netinfo.c agentd/record.c \
+		agentd/server.c agentd/session.c agentd/state.c agentd/verbs.c \
+		agentd/wait.c
 TUI_SRCS =	tui/args.c tui/client.c tui/console.c tui/form.c tui/main.c tui/ui.c
 UNIT_TESTS =	test_ticket test_kdf test_words test_args test_wire test_conf
 
@@ -44,7 +45,7 @@ DEBIAN_DEPS =	build-essential pkg-config clang libssh-dev libyaml-dev \
 .PHONY: all deps check check-unit check-integ check-asan demo install \
 	uninstall clean lint-man
 
-all: $(BUILD)/tetherd $(BUILD)/tether $(BUILD)/tests/yget
+all: $(BUILD)/tetherd $(BUILD)/tether $(BUILD)/tests/yget $(BUILD)/tests/preauth
 
 # V=1 shows the whole compiler command lines.
 Q = $(if $(V),,@)
@@ -61,6 +62,9 @@ $(BUILD)/tether: $(TUI_OBJS) $(COMMON_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TUI) $(LIBS_COMMON)
 
 $(BUILD)/tests/yget: $(BUILD)/tests/yget.o $(COMMON_OBJS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_COMMON)
+
+$(BUILD)/tests/preauth: $(BUILD)/tests/preauth.o $(COMMON_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_COMMON)
 
 $(BUILD)/tests/test_args: $(BUILD)/tests/unit/test_args.o \

@@ -45,7 +45,7 @@ static const struct conf_type config_startups = {
 
 static const struct conf_key config_ticket_keys[] = {
 	K("enabled", conf_bool, struct conf_ticket, enabled, 0, 1, NULL, NULL),
-	K("lifetime", conf_duration, struct conf_ticket, lifetime, 60, 7 * DAY,
+	K("lifetime", conf_duration, struct conf_ticket, lifetime, 1, 7 * DAY,
 	    NULL, NULL),
 	K("kdf_cost", conf_int, struct conf_ticket, kdf_cost, KDF_COST_MIN,
 	    KDF_COST_MAX, NULL, NULL),

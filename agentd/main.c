@@ -34,6 +34,7 @@ usage(int status)
 	    "usage: tetherd [-dtT] [-b address] [-f file] [-p port] "
 	    "[--no-message]\n"
 	    "               [--state-dir dir]\n"
+	    "       tetherd wait [--state-dir dir] [--timeout seconds]\n"
 	    "\n"
 	    "  -b, --bind ADDR       listen on ADDR (repeatable; default all)\n"
 	    "  -p, --port PORT       listen on PORT (default %d, 0 picks one)\n"
@@ -450,6 +451,10 @@ main(int argc, char **argv)
 	char			*cause, port[8];
 	int			 rc;
 
+	if (argc > 1 && strcmp(argv[1], "wait") == 0) {
+		log_open("tetherd", 0, LOG_TO_STDERR);
+		return (wait_main(argc - 1, argv + 1));
+	}
 	memset(&ag, 0, sizeof ag);
 	ag.state = "waiting";
 	if (gethostname(ag.host, sizeof ag.host - 1) != 0)

@@ -216,6 +216,7 @@ session_chan_free(struct sess *s, struct chan *c)
 	int	 i;
 
 	console_close(c);
+	record_end(c->rec);
 	if (c->channel != NULL) {
 		ssh_remove_channel_callbacks(c->channel, &c->cb);
 		ssh_channel_free(c->channel);
@@ -320,6 +321,9 @@ session_shell_req(ssh_session session, ssh_channel channel, void *arg)
 	if (console_start(c, NULL, NULL) != 0)
 		return (-1);
 	c->welcome = c->pty && c->sess->ag->conf.welcome[0] != '\0';
+	if (c->pty)
+		c->rec = record_start(c->sess->ag, c->sess->id, c->sess->user,
+		    c->sess->from, c->ws.ws_col, c->ws.ws_row, c->term);
 	return (0);
 }
 
@@ -478,6 +482,10 @@ session_reply(struct chan *c)
 	ssh_channel_send_eof(c->channel);
 	ssh_channel_close(c->channel);
 	c->finished = 1;
+	if (c->end_after) {
+		ssh_blocking_flush(c->sess->session, 2000);
+		session_report(c->sess, "end");
+	}
 }
 
 /*

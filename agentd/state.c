@@ -32,10 +32,20 @@ state_check_dir(const char *dir, char **cause)
 		    strerror(errno));
 		return (-1);
 	}
-	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+	if (stat(dir, &sb) != 0) {
 		xasprintf(cause, "state directory %s: %s", dir,
-		    errno != 0 && !S_ISDIR(sb.st_mode) ? "not a directory" :
 		    strerror(errno));
+		return (-1);
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		xasprintf(cause, "state directory %s: not a directory", dir);
+		return (-1);
+	}
+	/* Others could swap connection.yaml under a waiting script. */
+	if (sb.st_mode & 022) {
+		xasprintf(cause, "state directory %s: writable by group or "
+		    "others (mode %04o); chmod 700 it", dir,
+		    (unsigned)(sb.st_mode & 07777));
 		return (-1);
 	}
 	xasprintf(&probe, "%s/.tetherd.XXXXXX", dir);

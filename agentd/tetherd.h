@@ -264,6 +264,8 @@ struct chan {
 
 	int		 finished;	/* exit status, EOF and close sent */
 	int		 welcome;	/* the welcome text is still to send */
+	int		 end_after;	/* the end verb: tell the listener */
+	struct record	*rec;		/* asciicast of a pty session */
 };
 
 /* One authenticated-or-not SSH connection, in its own child process. */
@@ -346,6 +348,15 @@ int	 auth_load_keys(const struct conf_list *, ssh_key **, int *,
 void	 auth_free_keys(ssh_key *, int);
 int	 auth_key_allowed(ssh_key *, int, ssh_key);
 int	 auth_host_key(const char *, ssh_key *, char **);
+
+/* record.c */
+struct record *record_start(struct agent *, const char *, const char *,
+	     const char *, int, int, const char *);
+void	 record_output(struct record *, const char *, size_t);
+void	 record_end(struct record *);
+
+/* wait.c */
+int	 wait_main(int, char **);
 
 /* state.c */
 int	 state_write(struct agent *, char **);

@@ -22,10 +22,13 @@ struct verb {
 };
 
 static int	verbs_info(struct chan *, int, char **, char **);
+static int	verbs_end(struct chan *, int, char **, char **);
 static int	verbs_help(struct chan *, int, char **, char **);
 
 static const struct verb verbs[] = {
 	{ "info", "info", "agent and machine facts (YAML)", verbs_info },
+	{ "end", "end", "end the remote session: every connection closes",
+	    verbs_end },
 	{ "help", "help", "this list", verbs_help },
 	{ NULL, NULL, NULL, NULL }
 };
@@ -71,6 +74,20 @@ verbs_info(struct chan *c, int argc, char **argv, char **out)
 	return (0);
 }
 
+/* The reply goes out first; then the listener is told to end it all. */
+static int
+verbs_end(struct chan *c, int argc, char **argv, char **out)
+{
+	(void)argv;
+	if (argc != 1) {
+		*out = xstrdup("usage: end\n");
+		return (2);
+	}
+	c->end_after = 1;
+	*out = xstrdup("ending the remote session\n");
+	return (0);
+}
+
 static int
 verbs_help(struct chan *c, int argc, char **argv, char **out)
 {
@@ -113,9 +130,13 @@ verbs_exec(struct chan *c, const char *command)
 	if (v->name == NULL) {
 		info("exec command=%zu bytes",
 		    strlen(command));
+		audit(c->sess->ag, "exec", "session", c->sess->id, "command",
+		    command, NULL);
 		return (console_start(c, command, NULL));
 	}
 	info("verb name=%s", v->name);
+	audit(c->sess->ag, "verb", "name", v->name, "session", c->sess->id,
+	    NULL);
 	c->started = 1;
 	c->exited = 1;
 	if (words_split(command, strlen(command), &argc, &argv, &cause) != 0) {
