@@ -482,10 +482,9 @@ session_reply(struct chan *c)
 	ssh_channel_send_eof(c->channel);
 	ssh_channel_close(c->channel);
 	c->finished = 1;
-	if (c->end_after) {
-		ssh_blocking_flush(c->sess->session, 2000);
-		session_report(c->sess, "end");
-	}
+	/* The listener is told when this client has gone, with the reply. */
+	if (c->end_after)
+		c->sess->end_after = 1;
 }
 
 /*
@@ -662,6 +661,8 @@ session_end(struct sess *s, int status)
 	}
 	if (ssh_is_connected(s->session))
 		ssh_disconnect(s->session);
+	if (s->end_after)
+		session_report(s, "end");
 	if (s->event != NULL)
 		ssh_event_free(s->event);
 	ssh_free(s->session);

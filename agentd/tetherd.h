@@ -283,6 +283,7 @@ struct sess {
 	int		 report_fd;
 	int		 sig_fd;
 	int		 ending;
+	int		 end_after;	/* the end verb ran: end all on exit */
 	struct chan	*chans[TETHERD_MAX_CHANNELS];
 };
 

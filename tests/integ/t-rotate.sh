@@ -1,0 +1,66 @@
+#!/bin/sh
+# Ticket rotation: on expiry (a 2 s lifetime here) and after rotate_after
+# failed logins, a new ticket, salt and host key replace the old ones in
+# connection.yaml, on the status screen and in the audit log; open
+# sessions go on, new connections need the new ticket.
+. "$(dirname "$0")/lib.sh"
+
+cat >"$T/expire.yaml" <<EOC
+ticket: {lifetime: 2s}
+audit: {file: $T/audit.log}
+EOC
+start_agent -f "$T/expire.yaml"
+old=$TICKET
+oldfp=$("$YGET" "$AGENT_STATE/connection.yaml" fingerprint)
+agent_ssh 'sleep 3; echo still-here' >"$T/long" 2>&1 &
+longpid=$!
+check "the ticket rotates when it expires" \
+    wait_for "[ \"\$($YGET $AGENT_STATE/connection.yaml ticket)\" != '$old' ]" 60
+new=$("$YGET" "$AGENT_STATE/connection.yaml" ticket)
+check "the host key changed with it" [ "$("$YGET" \
+    "$AGENT_STATE/connection.yaml" fingerprint)" != "$oldfp" ]
+check_grep "the audit log says why" "event=rotate reason=expired" \
+    "$T/audit.log"
+check_grep "the status screen says why" "The ticket expired" \
+    "$AGENT_DIR/out"
+check_grep "the status screen shows the new ticket" "Ticket: *$new" \
+    "$AGENT_DIR/out"
+TICKET=$old
+agent_ssh true 2>/dev/null
+check "the old ticket is refused" [ $? -ne 0 ]
+TICKET=$new
+check_eq "the new ticket works" ok "$(agent_ssh 'echo ok')"
+wait "$longpid"
+check_eq "a session opened before the expiry goes on" still-here \
+    "$(cat "$T/long")"
+"$TETHER" --ticket "$new" --ip 127.0.0.1 --port "$PORT" info >/dev/null
+check_eq "the viewer checks the new key" 0 $?
+
+# Rotation after rotate_after failures in total.
+cat >"$T/fails.yaml" <<EOC
+limits:
+  rotate_after: 3
+  per_source: {failures: 100}
+audit: {file: $T/audit2.log}
+EOC
+start_agent -f "$T/fails.yaml"
+old=$TICKET
+wrong=$(echo "$TICKET" | tr -d - | tr 0123456789 1234567890)
+for i in 1 2 3; do
+	# shellcheck disable=SC2086
+	sshpass -p "$wrong" ssh $SSHOPTS -p "$PORT" tether@127.0.0.1 true \
+	    2>/dev/null
+done
+check "three failures rotate the ticket" \
+    wait_for "[ \"\$($YGET $AGENT_STATE/connection.yaml ticket)\" != '$old' ]" 50
+check_grep "the audit log says why" "event=rotate reason=failures" \
+    "$T/audit2.log"
+check_grep "the status screen says why" "Too many failed logins" \
+    "$AGENT_DIR/out"
+agent_ssh true 2>/dev/null
+check "the old ticket is refused after rotation" [ $? -ne 0 ]
+TICKET=$("$YGET" "$AGENT_STATE/connection.yaml" ticket)
+check_eq "the new ticket works after rotation" ok "$(agent_ssh 'echo ok')"
+check_no_grep "no ticket in the audit log" "$old" "$T/audit2.log"
+
+finish
