@@ -7,6 +7,7 @@
  * that same key. A host that fails the check never sees anything secret.
  */
 
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -113,11 +114,40 @@ client_check(struct client *c, const struct target *t, char **cause)
 	return (CLIENT_OK);
 }
 
+/*
+ * Authenticate without blocking, so that an agent that asks its local
+ * user first (approve: each) can be shown as doing so.
+ */
+static int
+client_auth(struct client *c, void (*note)(const char *))
+{
+	struct pollfd	 pfd;
+	struct timespec	 t0;
+	int		 rc, told = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ssh_set_blocking(c->session, 0);
+	while ((rc = ssh_userauth_publickey(c->session, NULL, c->key)) ==
+	    SSH_AUTH_AGAIN) {
+		if (!told && note != NULL && client_ms(&t0) > 1000) {
+			note("waiting for approval on the remote machine");
+			told = 1;
+		}
+		pfd.fd = ssh_get_fd(c->session);
+		pfd.events = POLLIN;
+		poll(&pfd, 1, 100);
+	}
+	ssh_set_blocking(c->session, 1);
+	return (rc);
+}
+
 enum client_err
-client_connect(struct client *c, const struct target *t, char **cause)
+client_connect(struct client *c, const struct target *t,
+    void (*note)(const char *), char **cause)
 {
 	struct timespec	 t0;
 	enum client_err	 err;
+	char		*banner;
 	int		 rc;
 
 	memset(c, 0, sizeof *c);
@@ -134,11 +164,21 @@ client_connect(struct client *c, const struct target *t, char **cause)
 		client_close(c);
 		return (err);
 	}
-	rc = ssh_userauth_publickey(c->session, NULL, c->key);
+	rc = client_auth(c, note);
 	if (rc != SSH_AUTH_SUCCESS) {
-		xasprintf(cause, "%s: the agent refused the ticket's key%s%s",
-		    c->host, rc == SSH_AUTH_ERROR ? ": " : "",
-		    rc == SSH_AUTH_ERROR ? ssh_get_error(c->session) : "");
+		/* The agent says why in a banner (max_sessions, the local
+		   user said no). */
+		banner = ssh_get_issue_banner(c->session);
+		if (banner != NULL) {
+			banner[strcspn(banner, "\r\n")] = '\0';
+			xasprintf(cause, "%s: %s", c->host, strncmp(banner,
+			    "tetherd: ", 9) == 0 ? banner + 9 : banner);
+			ssh_string_free_char(banner);
+		} else
+			xasprintf(cause, "%s: the agent refused the ticket's "
+			    "key%s%s", c->host, rc == SSH_AUTH_ERROR ? ": " : "",
+			    rc == SSH_AUTH_ERROR ? ssh_get_error(c->session) :
+			    "");
 		client_close(c);
 		return (CLIENT_ERR_AUTH);
 	}

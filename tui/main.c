@@ -33,12 +33,26 @@ usage(int status)
 	exit(status);
 }
 
+static void
+main_note_stderr(const char *msg)
+{
+	fprintf(stderr, "tether: %s\n", msg);
+}
+
+static void
+main_note_screen(const char *msg)
+{
+	mvprintw(LINES - 2, 2, "%s...", msg);
+	clrtoeol();
+	refresh();
+}
+
 static int
 main_connect(struct client *c, const struct target *t)
 {
 	char	*cause;
 
-	if (client_connect(c, t, &cause) != CLIENT_OK) {
+	if (client_connect(c, t, main_note_stderr, &cause) != CLIENT_OK) {
 		fprintf(stderr, "tether: %s\n", cause);
 		free(cause);
 		return (-1);
@@ -125,7 +139,7 @@ main_session(const struct target *t, char **status, int *bad)
 	clrtoeol();
 	refresh();
 	*bad = 1;
-	if (client_connect(&c, t, &cause) != CLIENT_OK) {
+	if (client_connect(&c, t, main_note_screen, &cause) != CLIENT_OK) {
 		*status = cause;
 		return;
 	}

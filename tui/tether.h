@@ -77,7 +77,7 @@ void	 args_free(struct args *);
 
 /* client.c */
 enum client_err client_connect(struct client *, const struct target *,
-	     char **);
+	     void (*)(const char *), char **);
 int	 client_exec(struct client *, const char *, char **, size_t *, int *,
 	     char **);
 void	 client_close(struct client *);

@@ -34,6 +34,12 @@ check_grep "it is told why" "too many sessions (2); try again later" \
 check_grep "the refusal is audited" \
     'event=refused from=127.0.0.1 user=tether reason="too many sessions' \
     "$T/audit.log"
+"$TETHER" --ticket "$TICKET" --ip 127.0.0.1 --port "$PORT" info \
+    >/dev/null 2>"$T/viewer.err"
+check_eq "the viewer is refused too" 255 $?
+check_grep "and shows the agent's reason" \
+    "127.0.0.1 port $PORT: too many sessions (2); try again later" \
+    "$T/viewer.err"
 wait $p1 $p2
 check_eq "a slot frees when a session ends" free "$(agent_ssh 'echo free')"
 
