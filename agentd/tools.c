@@ -85,17 +85,17 @@ static int
 tool_embedded(const char *s)
 {
 	const char	*open, *close;
-	char		 name[64];
+	char		 word[64], name[64];
 
 	for (open = strchr(s, '{'); open != NULL; open = strchr(open + 1,
 	    '{')) {
 		if ((close = strchr(open, '}')) == NULL)
 			return (0);
-		if ((size_t)(close - open + 2) > sizeof name)
+		if ((size_t)(close - open + 2) > sizeof word)
 			continue;
-		memcpy(name, open, close - open + 1);
-		name[close - open + 1] = '\0';
-		if (tool_placeholder(name, name, sizeof name))
+		memcpy(word, open, close - open + 1);
+		word[close - open + 1] = '\0';
+		if (tool_placeholder(word, name, sizeof name))
 			return (1);
 	}
 	return (0);

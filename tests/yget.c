@@ -55,6 +55,8 @@ main(int argc, char **argv)
 	buf = slurp(argv[1], &len);
 	if (yr_load(buf, len, &doc, &cause) != 0) {
 		fprintf(stderr, "yget: %s:%s\n", argv[1], cause);
+		free(cause);
+		free(buf);
 		return (1);
 	}
 	free(buf);
