@@ -362,7 +362,7 @@ main_ips(struct agent *ag)
 static void
 main_status(struct agent *ag)
 {
-	char		 text[TICKET_TEXT], when[64];
+	char		 text[TICKET_TEXT], when[64], life[32];
 	struct tm	 tm;
 	int		 i;
 
@@ -385,9 +385,10 @@ main_status(struct agent *ag)
 	printf("  Host key:     %s\n", ag->fingerprint);
 	if (!ag->unattended) {
 		localtime_r(&ag->expires, &tm);
-		strftime(when, sizeof when, "%H:%M %Z", &tm);
-		printf("  Expires:      %s (%d minutes)\n", when,
-		    ag->conf.ticket.lifetime / 60);
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S %Z", &tm);
+		conf_format_duration(ag->conf.ticket.lifetime, life,
+		    sizeof life);
+		printf("  Expires:      %s (in %s)\n", when, life);
 	}
 	printf("\nGive the ticket, an IP address and the port to the "
 	    "technician.\n%s ends the remote connection.\n\n", ag->tty ?

@@ -236,6 +236,7 @@ static void
 server_answer(struct agent *ag, int yes, const char *why)
 {
 	struct conn	*c;
+	char		 full[64];
 
 	if ((c = server_asking(ag)) == NULL)
 		return;
@@ -243,7 +244,11 @@ server_answer(struct agent *ag, int yes, const char *why)
 	fflush(stdout);
 	audit(ag, yes ? "approve" : "deny", "from", c->from, "user", c->user,
 	    NULL);
-	if (yes)
+	if (yes && server_authed(ag) >= ag->conf.limits.max_sessions) {
+		snprintf(full, sizeof full, "too many sessions (%d); try again "
+		    "later", ag->conf.limits.max_sessions);
+		server_deny(ag, c, full);
+	} else if (yes)
 		server_admit_now(ag, c);
 	else
 		server_deny(ag, c, why);
@@ -474,6 +479,12 @@ server_reload(struct agent *ag)
 	if (changed)
 		info("reload: listen, port, state_dir and ticket.enabled "
 		    "change only at restart");
+	if (ag->conf.approve == CONFIG_APPROVE_EACH && !ag->tty) {
+		error("reload: approve: each needs a terminal to ask on; "
+		    "not asking");
+		ag->conf.approve = CONFIG_APPROVE_NONE;
+	}
+	audit_open(ag);
 	conf_list_clear(&ag->conf.listen);
 	ag->conf.listen = listen;
 	ag->conf.port = port;

@@ -637,10 +637,16 @@ session_live(struct sess *s)
 static void
 session_idle(struct sess *s)
 {
-	int	 idle = s->ag->conf.limits.idle_timeout;
+	int	 idle = s->ag->conf.limits.idle_timeout, i;
 
 	if (!s->authenticated || idle == 0 || time(NULL) - s->last < idle)
 		return;
+	/* A command without a pty may work long in silence (fsck). */
+	for (i = 0; i < TETHERD_MAX_CHANNELS; i++) {
+		if (s->chans[i] != NULL && s->chans[i]->started &&
+		    !s->chans[i]->exited && !s->chans[i]->pty)
+			return;
+	}
 	info("idle for %d seconds, closing", idle);
 	audit(s->ag, "idle", "from", s->from, "session", s->id, NULL);
 	s->ending = 1;
@@ -659,8 +665,11 @@ session_end(struct sess *s, int status)
 		if (s->chans[i] != NULL)
 			session_chan_free(s, s->chans[i]);
 	}
-	if (ssh_is_connected(s->session))
+	/* A refusal banner and the failure reply must leave before we do. */
+	if (ssh_is_connected(s->session)) {
+		ssh_blocking_flush(s->session, 1000);
 		ssh_disconnect(s->session);
+	}
 	if (s->end_after)
 		session_report(s, "end");
 	if (s->event != NULL)

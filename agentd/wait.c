@@ -8,6 +8,7 @@
  */
 
 #include <sys/inotify.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -25,19 +26,45 @@
 #define WAIT_CONNECTED	0
 #define WAIT_GONE	1
 #define WAIT_TIMEOUT	2
-#define WAIT_START	10	/* seconds a missing state file may take */
+#define WAIT_USAGE	3
+#define WAIT_START	10	/* seconds an agent may take to write its file */
+
+static int	wait_read(const char *, int *, const char **);
 
 static dead void
 wait_usage(int status)
 {
 	fprintf(status == 0 ? stdout : stderr,
 	    "usage: tetherd wait [--state-dir dir] [--timeout seconds]\n");
-	exit(status);
+	exit(status == 0 ? 0 : WAIT_USAGE);
 }
 
-/* What connection.yaml says now: -1 (keep waiting), 0 or 1. */
+/*
+ * What connection.yaml says now: -1 (keep waiting), 0 or 1. A file older
+ * than this wait may be an earlier agent's, left behind: while the start
+ * grace lasts, only a file written since counts against the agent.
+ */
 static int
-wait_check(const char *path, int *seen, const char **why)
+wait_check(const char *path, time_t start, int *seen, const char **why)
+{
+	struct stat	 sb;
+	int		 rc;
+
+	if (stat(path, &sb) != 0) {
+		*why = "no state file";
+		return (*seen ? WAIT_GONE : -1);
+	}
+	rc = wait_read(path, seen, why);
+	if (rc == WAIT_GONE && sb.st_mtime < start &&
+	    time(NULL) - start < WAIT_START) {
+		*seen = 0;
+		return (-1);
+	}
+	return (rc);
+}
+
+static int
+wait_read(const char *path, int *seen, const char **why)
 {
 	yaml_document_t	 doc;
 	const char	*state, *pid;
@@ -105,8 +132,11 @@ wait_main(int argc, char **argv)
 		case 't':
 			timeout = strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || timeout < 0 ||
-			    timeout > INT_MAX / 1000)
-				fatalx("wait: bad timeout \"%s\"", optarg);
+			    timeout > INT_MAX / 1000) {
+				fprintf(stderr, "tetherd: wait: bad timeout "
+				    "\"%s\"\n", optarg);
+				exit(WAIT_USAGE);
+			}
 			break;
 		case 'h':
 			wait_usage(0);
@@ -118,17 +148,24 @@ wait_main(int argc, char **argv)
 		wait_usage(2);
 	if ((fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) == -1)
 		fatal("wait: inotify");
-	if (inotify_add_watch(fd, dir, IN_MOVED_TO | IN_CLOSE_WRITE |
+	/* The agent makes its state directory; give it the start grace. */
+	while (inotify_add_watch(fd, dir, IN_MOVED_TO | IN_CLOSE_WRITE |
 	    IN_CREATE | IN_DELETE | IN_DELETE_SELF) == -1) {
-		fprintf(stderr, "tetherd: wait: %s: %s\n", dir,
-		    strerror(errno));
-		return (WAIT_GONE);
+		if (errno != ENOENT || time(NULL) - start >= WAIT_START ||
+		    (timeout >= 0 && time(NULL) - start >= timeout)) {
+			fprintf(stderr, "tetherd: wait: %s: %s\n", dir,
+			    strerror(errno));
+			return (errno == ENOENT && timeout >= 0 &&
+			    time(NULL) - start >= timeout ? WAIT_TIMEOUT :
+			    WAIT_GONE);
+		}
+		poll(NULL, 0, 200);
 	}
 	xasprintf(&path, "%s/connection.yaml", dir);
 	pfd.fd = fd;
 	pfd.events = POLLIN;
 	for (;;) {
-		if ((rc = wait_check(path, &seen, &why)) != -1)
+		if ((rc = wait_check(path, start, &seen, &why)) != -1)
 			break;
 		if (!seen && time(NULL) - start >= WAIT_START) {
 			rc = WAIT_GONE;

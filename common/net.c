@@ -96,13 +96,20 @@ net_ntop(const struct sockaddr *sa)
 	char	 buf[INET6_ADDRSTRLEN];
 	const void *addr;
 
-	if (sa->sa_family == AF_INET)
+	int	 family = sa->sa_family;
+
+	if (family == AF_INET)
 		addr = &((const struct sockaddr_in *)sa)->sin_addr;
-	else if (sa->sa_family == AF_INET6)
+	else if (family == AF_INET6) {
 		addr = &((const struct sockaddr_in6 *)sa)->sin6_addr;
-	else
+		/* ::ffff:10.0.0.5 on a dual-stack socket is 10.0.0.5. */
+		if (IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)addr)) {
+			addr = (const uint8_t *)addr + 12;
+			family = AF_INET;
+		}
+	} else
 		return (xstrdup("?"));
-	if (inet_ntop(sa->sa_family, addr, buf, sizeof buf) == NULL)
+	if (inet_ntop(family, addr, buf, sizeof buf) == NULL)
 		return (xstrdup("?"));
 	return (xstrdup(buf));
 }

@@ -95,17 +95,26 @@ check_eq "a connection past max_startups is dropped" dropped \
 check_grep "the drop is audited" "event=refused from=127.0.0.1 reason=max_startups" \
     "$T/audit.log"
 
-# idle_timeout: a session with no data either way for 3 s is closed.
+# idle_timeout: a console with no data either way for 3 s is closed.
 sleep 2.5	# let the grace-time sockets above go
+mkfifo "$T/quiet"
 start=$(date +%s)
-agent_ssh 'sleep 30' >/dev/null 2>&1
+# shellcheck disable=SC2086
+sshpass -p "$TICKET" ssh -tt $SSHOPTS -p "$PORT" tether@127.0.0.1 \
+    <"$T/quiet" >/dev/null 2>&1 &
+sp=$!
+exec 7>"$T/quiet"	# a writer that never writes: input stays open
+wait "$sp"
 end=$(date +%s)
-check "an idle session is closed after idle_timeout ($((end - start)) s)" \
+exec 7>&-
+check "an idle console is closed after idle_timeout ($((end - start)) s)" \
     [ $((end - start)) -lt 10 ]
 check_grep "the idle close is audited" "event=idle from=127.0.0.1" \
     "$T/audit.log"
-check_eq "a busy session is not idle" busy \
+check_eq "a console with output is not idle" busy \
     "$(agent_ssh 'for i in 1 2 3 4 5; do echo .; sleep 1; done; echo busy' 2>&1 | tail -n 1)"
+check_eq "a silent command without a pty is not idle" survived \
+    "$(agent_ssh 'sleep 5; echo survived' 2>&1)"
 
 # end: the technician ends everything; the agent exits 0.
 agent_ssh 'sleep 20' >/dev/null 2>&1 &
