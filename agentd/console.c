@@ -43,7 +43,8 @@ console_winsize(struct chan *c, int cols, int rows, int px, int py)
 int
 console_pty(struct chan *c, int cols, int rows, int px, int py)
 {
-	console_winsize(c, cols, rows, px, py);
+	/* RFC 4254 6.2: zero sizes are to be ignored; a terminal needs one. */
+	console_winsize(c, cols > 0 ? cols : 80, rows > 0 ? rows : 24, px, py);
 	if (openpty(&c->master, &c->slave, NULL, NULL, &c->ws) != 0) {
 		error("openpty: %s", strerror(errno));
 		return (-1);

@@ -725,5 +725,8 @@ session_serve(struct agent *ag, int fd, const char *from, int report_fd)
 		session_step(s);
 		session_idle(s);
 	}
+	/* Say why libssh gave up, as a refused pre-auth packet. */
+	if (ssh_get_status(s->session) & SSH_CLOSED_ERROR)
+		info("connection error: %s", ssh_get_error(s->session));
 	session_end(s, 0);
 }
