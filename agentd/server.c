@@ -203,6 +203,20 @@ server_deny(struct agent *ag, struct conn *c, const char *why)
 	info("refused %s: %s", c->from, why);
 }
 
+/* max_sessions: refuse c when the authenticated connections fill it. */
+static int
+server_full(struct agent *ag, struct conn *c)
+{
+	char	 why[64];
+
+	if (server_authed(ag) < ag->conf.limits.max_sessions)
+		return (0);
+	snprintf(why, sizeof why, "too many sessions (%d); try again later",
+	    ag->conf.limits.max_sessions);
+	server_deny(ag, c, why);
+	return (1);
+}
+
 /* The connection whose approval the local user is asked for, if any. */
 static struct conn *
 server_asking(struct agent *ag)
@@ -236,7 +250,6 @@ static void
 server_answer(struct agent *ag, int yes, const char *why)
 {
 	struct conn	*c;
-	char		 full[64];
 
 	if ((c = server_asking(ag)) == NULL)
 		return;
@@ -244,14 +257,11 @@ server_answer(struct agent *ag, int yes, const char *why)
 	fflush(stdout);
 	audit(ag, yes ? "approve" : "deny", "from", c->from, "user", c->user,
 	    NULL);
-	if (yes && server_authed(ag) >= ag->conf.limits.max_sessions) {
-		snprintf(full, sizeof full, "too many sessions (%d); try again "
-		    "later", ag->conf.limits.max_sessions);
-		server_deny(ag, c, full);
-	} else if (yes)
-		server_admit_now(ag, c);
-	else
+	/* Others may have come in while the question was on the screen. */
+	if (!yes)
 		server_deny(ag, c, why);
+	else if (!server_full(ag, c))
+		server_admit_now(ag, c);
 	server_ask(ag);
 }
 
@@ -262,16 +272,10 @@ server_answer(struct agent *ag, int yes, const char *why)
 static void
 server_admit(struct agent *ag, struct conn *c, const char *user)
 {
-	char	 why[64];
-
 	free(c->user);
 	c->user = xstrdup(user);
-	if (server_authed(ag) >= ag->conf.limits.max_sessions) {
-		snprintf(why, sizeof why, "too many sessions (%d); try again "
-		    "later", ag->conf.limits.max_sessions);
-		server_deny(ag, c, why);
+	if (server_full(ag, c))
 		return;
-	}
 	if (ag->conf.approve == CONFIG_APPROVE_EACH) {
 		c->asking = 1;
 		c->ask_since = time(NULL);
