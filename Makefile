@@ -28,7 +28,8 @@ AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/tools.c agentd/
 		agentd/server.c agentd/session.c agentd/state.c agentd/verbs.c \
 		agentd/wait.c
 TUI_SRCS =	tui/args.c tui/client.c tui/console.c tui/form.c tui/main.c tui/ui.c
-UNIT_TESTS =	test_ticket test_kdf test_words test_args test_wire test_conf
+UNIT_TESTS =	test_ticket test_kdf test_words test_args test_wire test_conf \
+		test_yaml
 
 COMMON_OBJS =	$(COMMON_SRCS:%.c=$(BUILD)/%.o)
 AGENT_OBJS =	$(AGENT_SRCS:%.c=$(BUILD)/%.o)
@@ -38,12 +39,13 @@ UNIT_BINS =	$(UNIT_TESTS:%=$(BUILD)/tests/%)
 DEBIAN_DEPS =	build-essential pkg-config clang libssh-dev libyaml-dev \
 		libncurses-dev libssl-dev libpng-dev zlib1g-dev libblkid-dev \
 		libcmocka-dev openssh-client openssh-sftp-server sshpass tmux \
-		mandoc openssl procps iproute2 psmisc ncurses-term
+		mandoc openssl procps iproute2 psmisc ncurses-term \
+		libclang-rt-dev python3
 
 .SECONDARY:
 
 .PHONY: all deps check check-unit check-integ check-asan demo install \
-	uninstall clean lint-man
+	uninstall clean lint-man fuzz fuzz-quick fuzz-regress
 
 all: $(BUILD)/tetherd $(BUILD)/tether $(BUILD)/tests/yget $(BUILD)/tests/preauth
 
@@ -92,6 +94,17 @@ check-asan:
 	TETHER_SANITIZED=1 $(MAKE) BUILD=build/asan CC=clang OPT=-O1 \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    check
+
+# libFuzzer harnesses, one per parser (fuzz/README.md). FUZZ_SECONDS=N
+# runs each for N seconds (60 by default); fuzz-regress replays the corpora.
+fuzz:
+	$(MAKE) -C fuzz fuzz
+
+fuzz-quick:
+	$(MAKE) -C fuzz fuzz-quick
+
+fuzz-regress:
+	$(MAKE) -C fuzz fuzz-regress
 
 demo: all
 	sh tests/demo.sh $(BUILD)

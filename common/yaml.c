@@ -12,11 +12,15 @@
 
 #include "common.h"
 
+#define YW_DEPTH	32
+
 struct yw {
 	yaml_emitter_t	 emitter;
 	char		*buf;
 	size_t		 len;
 	size_t		 size;
+	char		 open[YW_DEPTH];	/* 'm' or 's' per open level */
+	int		 depth;
 };
 
 static int
@@ -65,9 +69,12 @@ yw_map(struct yw *w)
 {
 	yaml_event_t	 ev;
 
+	if (w->depth == YW_DEPTH)
+		fatalx("yaml: nested too deep");
 	yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
 	    YAML_BLOCK_MAPPING_STYLE);
 	yw_emit(w, &ev);
+	w->open[w->depth++] = 'm';
 }
 
 static void
@@ -75,8 +82,11 @@ yw_seq_style(struct yw *w, yaml_sequence_style_t style)
 {
 	yaml_event_t	 ev;
 
+	if (w->depth == YW_DEPTH)
+		fatalx("yaml: nested too deep");
 	yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, style);
 	yw_emit(w, &ev);
+	w->open[w->depth++] = 's';
 }
 
 void
@@ -92,31 +102,88 @@ yw_flow_seq(struct yw *w)
 }
 
 /*
- * Close the innermost mapping or sequence. libyaml's emitter knows which one
- * it is, so an end event of either kind is checked by it.
+ * Close the innermost mapping or sequence. The writer keeps its own stack:
+ * libyaml's emitter holds events back to look ahead, so its state lags.
  */
 void
 yw_end(struct yw *w)
 {
 	yaml_event_t	 ev;
 
-	if (w->emitter.state == YAML_EMIT_BLOCK_MAPPING_KEY_STATE ||
-	    w->emitter.state == YAML_EMIT_FLOW_MAPPING_KEY_STATE ||
-	    w->emitter.state == YAML_EMIT_BLOCK_MAPPING_FIRST_KEY_STATE ||
-	    w->emitter.state == YAML_EMIT_FLOW_MAPPING_FIRST_KEY_STATE)
+	if (w->depth == 0)
+		fatalx("yaml: end with nothing open");
+	if (w->open[--w->depth] == 'm')
 		yaml_mapping_end_event_initialize(&ev);
 	else
 		yaml_sequence_end_event_initialize(&ev);
 	yw_emit(w, &ev);
 }
 
+/*
+ * The length of the UTF-8 sequence at p, or 0 if it is not one: overlong
+ * forms, surrogates and code points past U+10FFFF are refused (libyaml
+ * lets surrogates through, then its own reader refuses what it wrote).
+ */
+static size_t
+yw_utf8_len(const unsigned char *p)
+{
+	size_t	 n, j;
+
+	if (p[0] < 0x80)
+		return (1);
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if ((p[0] & 0xf0) == 0xe0)
+		n = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4;
+	else
+		return (0);
+	for (j = 1; j < n; j++) {
+		if ((p[j] & 0xc0) != 0x80)
+			return (0);
+	}
+	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0) ||
+	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90))
+		return (0);
+	return (n);
+}
+
+/* s itself if it is valid UTF-8, else a copy with '?' for each bad byte. */
+static char *
+yw_utf8(const char *s, char **copy)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i = 0, n;
+
+	*copy = NULL;
+	while (p[i] != '\0') {
+		if ((n = yw_utf8_len(p + i)) == 0) {
+			if (*copy == NULL)
+				*copy = xstrdup(s);
+			(*copy)[i++] = '?';
+		} else
+			i += n;
+	}
+	return (*copy != NULL ? *copy : (char *)s);
+}
+
+/*
+ * libyaml refuses text that is not UTF-8 and leaves the event as it was;
+ * emitting it then would free the last event twice. Client-supplied text
+ * (a user name) can be anything, so it is made valid first.
+ */
 static void
 yw_scalar(struct yw *w, const char *s, yaml_scalar_style_t style)
 {
 	yaml_event_t	 ev;
+	char		*copy;
+	const char	*v = yw_utf8(s, &copy);
 
-	yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s,
-	    strlen(s), 1, 1, style);
+	if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)v,
+	    strlen(v), 1, 1, style))
+		fatalx("yaml: cannot make a scalar event");
+	free(copy);
 	yw_emit(w, &ev);
 }
 
