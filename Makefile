@@ -40,12 +40,12 @@ DEBIAN_DEPS =	build-essential pkg-config clang libssh-dev libyaml-dev \
 		libncurses-dev libssl-dev libpng-dev zlib1g-dev libblkid-dev \
 		libcmocka-dev openssh-client openssh-sftp-server sshpass tmux \
 		mandoc openssl procps iproute2 psmisc ncurses-term \
-		libclang-rt-dev python3
+		libclang-rt-dev python3 openssh-server valgrind strace
 
 .SECONDARY:
 
 .PHONY: all deps check check-unit check-integ check-asan demo install \
-	uninstall clean lint-man fuzz fuzz-quick fuzz-regress
+	uninstall clean lint-man fuzz fuzz-quick fuzz-regress bench bench-quick
 
 all: $(BUILD)/tetherd $(BUILD)/tether $(BUILD)/tests/yget $(BUILD)/tests/preauth
 
@@ -105,6 +105,14 @@ fuzz-quick:
 
 fuzz-regress:
 	$(MAKE) -C fuzz fuzz-regress
+
+# tether against a private OpenSSH sshd on 127.0.0.1, as ratios
+# (bench/README.md). Timings are not tests: neither is part of check.
+bench: all
+	BUILD=$(BUILD) CC="$(CC)" sh bench/run.sh
+
+bench-quick: all
+	BUILD=$(BUILD) CC="$(CC)" sh bench/run.sh --quick
 
 demo: all
 	sh tests/demo.sh $(BUILD)

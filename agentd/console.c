@@ -491,6 +491,11 @@ console_kill(struct chan *c)
 
 	if (!c->started || c->pid <= 0 || c->exited == CONSOLE_KILLED)
 		return;
+	/* The common case, a command that finished alone, costs one scan. */
+	if (c->exited && console_signal_session(c->pid, 0) == 0) {
+		c->exited = CONSOLE_KILLED;
+		return;
+	}
 	console_signal_session(c->pid, SIGHUP);
 	console_signal_session(c->pid, SIGTERM);
 	console_signal_session(c->pid, SIGCONT);

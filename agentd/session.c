@@ -8,6 +8,9 @@
  */
 
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 
@@ -685,6 +688,7 @@ session_serve(struct agent *ag, int fd, const char *from, int report_fd)
 	struct sess	 sess, *s = &sess;
 	ssh_bind	 b;
 	char		 prefix[128];
+	int		 one = 1;
 
 	memset(s, 0, sizeof *s);
 	s->ag = ag;
@@ -699,6 +703,12 @@ session_serve(struct agent *ag, int fd, const char *from, int report_fd)
 	signal(SIGALRM, SIG_DFL);
 	alarm(ag->conf.limits.login_grace_time);
 
+	/*
+	 * Small packets (exit status, EOF, close; the key exchange) must not
+	 * wait for Nagle and a delayed ACK: 40 ms each otherwise.
+	 */
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0)
+		debug("TCP_NODELAY: %s", strerror(errno));
 	b = session_bind(ag);
 	if ((s->session = ssh_new()) == NULL)
 		fatalx("ssh_new failed");

@@ -113,7 +113,9 @@ drive() {
 		ssh $SSHO -o ControlPath="$1/cm" -p "$PORT" tether@127.0.0.1 true
 		n=$((n + 1))
 	done
-	kill -TERM "$m" 2>/dev/null || true
+	# shellcheck disable=SC2086
+	ssh $SSHO -o ControlPath="$1/cm" -O exit tether@127.0.0.1 2>/dev/null ||
+	    kill -TERM "$m" 2>/dev/null || true
 	wait "$m" 2>/dev/null || true
 }
 
@@ -140,6 +142,7 @@ while kill -0 "$APID" 2>/dev/null && [ $i -lt 100 ]; do
 done
 # The listener's own file is empty; of the children, the connect one is
 # the smaller and the multiplexed one the larger.
+# shellcheck disable=SC2012
 for f in $(ls -S "$T"/cg/out.* | head -2); do
 	echo "---- $(basename "$f"): $(callgrind_annotate "$f" 2>/dev/null |
 	    grep 'PROGRAM TOTALS' | awk '{print $1}') instructions"
@@ -158,10 +161,22 @@ drive "$T/st" 1
 sleep 0.5
 kill -INT "$spid" 2>/dev/null || true
 wait "$spid" 2>/dev/null || true
-awk '/poll/ && match($0, /<[0-9.]+>$/) {
+# The listener's own polls are idle waits, not stalls: children only.
+awk -v lp="$APID" '$1 != lp && pend[$1] != "" && !/poll/ {
+	call = substr($3, 1, index($3, "(") - 1)
+	printf "  pid %s %s waited %s, then %s %s bytes\n", $1, stamp[$1],
+	    pend[$1], call, $(NF - 1)
+	pend[$1] = ""
+}
+$1 != lp && /poll/ && match($0, /<[0-9.]+>$/) {
 	t = substr($0, RSTART + 1, RLENGTH - 2) + 0
-	if (t >= 0.020) { n++; s += t; printf "  %s %s ... %.1f ms\n", $1, $2, t * 1000 }
-} END { printf "  %d stalls, %.0f ms in all\n", n, s * 1000 }' "$T/st/strace"
+	if (t >= 0.020) {
+		n++; s += t
+		pend[$1] = sprintf("%.1f ms", t * 1000); stamp[$1] = $2
+	}
+}
+END { printf "  %d stalls in connection processes, %.0f ms in all\n", n, s * 1000 }' \
+    "$T/st/strace"
 
 echo
 echo "== 3. callgrind, the viewer: tether info"

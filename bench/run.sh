@@ -38,15 +38,20 @@ else
 	PYTHON=$(command -v python3) || die "python3 is missing: make deps"
 fi
 
-# The helpers: kdfbench links the objects tetherd and tether are made of.
+# The helpers: kdfbench links the objects tetherd and tether are made of,
+# through an archive so that only the ones it uses are pulled in.
 mkdir -p "$BUILD/bench"
 objs=$(ls "$BUILD"/common/*.o 2>/dev/null) ||
 	die "$BUILD/common/*.o are missing: run make first"
+rm -f "$BUILD/bench/libcommon.a"
+# shellcheck disable=SC2086
+ar rcs "$BUILD/bench/libcommon.a" $objs
 pkgs="libssh yaml-0.1 libcrypto"
 # shellcheck disable=SC2046,SC2086
 $CC -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -I"$top/common" \
     $(pkg-config --cflags $pkgs) -o "$BUILD/bench/kdfbench" \
-    "$top/bench/kdfbench.c" $objs $(pkg-config --libs $pkgs)
+    "$top/bench/kdfbench.c" "$BUILD/bench/libcommon.a" \
+    $(pkg-config --libs $pkgs)
 $CC -std=c11 -O2 -Wall -Wextra -Werror -shared -fPIC \
     -o "$BUILD/bench/nodelay.so" "$top/bench/nodelay.c" -ldl
 

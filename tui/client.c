@@ -60,7 +60,8 @@ client_session(const struct target *t)
 {
 	ssh_session	 s;
 	long		 timeout = 10;
-	int		 off = 0, port = t->port, verbosity = SSH_LOG_NOLOG;
+	int		 off = 0, on = 1, port = t->port;
+	int		 verbosity = SSH_LOG_NOLOG;
 	char		 host[TETHER_IP_MAX];
 	size_t		 n = strlen(t->ip);
 
@@ -77,7 +78,8 @@ client_session(const struct target *t)
 	    ssh_options_set(s, SSH_OPTIONS_USER, TETHER_USER) != 0 ||
 	    ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &timeout) != 0 ||
 	    ssh_options_set(s, SSH_OPTIONS_LOG_VERBOSITY, &verbosity) != 0 ||
-	    ssh_options_set(s, SSH_OPTIONS_HOSTKEYS, "ssh-ed25519") != 0)
+	    ssh_options_set(s, SSH_OPTIONS_HOSTKEYS, "ssh-ed25519") != 0 ||
+	    ssh_options_set(s, SSH_OPTIONS_NODELAY, &on) != 0)
 		fatalx("ssh options: %s", ssh_get_error(s));
 	return (s);
 }
