@@ -111,6 +111,17 @@ start_agent() {
 	PORT=$("$YGET" "$AGENT_STATE/connection.yaml" port)
 }
 
+# stop_agent: SIGTERM, then check it ended cleanly and quietly.
+stop_agent() {
+	kill -TERM "$AGENT_PID"
+	check "the agent ends on SIGTERM" \
+	    wait_for "! kill -0 $AGENT_PID 2>/dev/null" 100
+	wait "$AGENT_PID"
+	check_eq "the agent exits 0" 0 $?
+	check_no_grep "no sanitizer report" "Sanitizer\|runtime error" \
+	    "$AGENT_LOG"
+}
+
 # agent_ssh command...: stock ssh with the ticket as password.
 agent_ssh() {
 	# shellcheck disable=SC2086

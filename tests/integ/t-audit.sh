@@ -82,12 +82,7 @@ for f in "$REC"/*.cast; do
 	[ "$f" = "$cast" ] || piped=$f
 done
 
-kill -TERM "$AGENT_PID"
-check "the agent ends on SIGTERM" \
-    wait_for "! kill -0 $AGENT_PID 2>/dev/null" 100
-wait "$AGENT_PID"
-check_eq "the agent exits 0" 0 $?
-check_no_grep "no sanitizer report" "Sanitizer\|runtime error" "$AGENT_LOG"
+stop_agent
 
 # The audit file: every event once, one line each, nothing else.
 check "the audit file exists" [ -s "$AUDIT" ]

@@ -178,11 +178,6 @@ check_grep "ssh -A asks for agent forwarding" \
 check_eq "no SSH_AUTH_SOCK in the remote environment" "sock=none
 0" "$out"
 
-kill -TERM "$AGENT_PID"
-check "the agent ends on SIGTERM" \
-    wait_for "! kill -0 $AGENT_PID 2>/dev/null" 100
-wait "$AGENT_PID"
-check_eq "the agent exits 0" 0 $?
-check_no_grep "no sanitizer report" "Sanitizer\|runtime error" "$AGENT_LOG"
+stop_agent
 
 finish
