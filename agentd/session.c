@@ -103,6 +103,8 @@ session_auth_ok(struct sess *s, const char *method, const char *user)
 	    "the remote machine\n")) != NULL) {
 		ssh_send_issue_banner(s->session, str);
 		ssh_string_free(str);
+		/* Out now: we are about to block until the user answers. */
+		ssh_blocking_flush(s->session, 1000);
 	}
 	if (poll(&pfd, 1, SESSION_ADMIT_WAIT * 1000) != 1 ||
 	    (n = recv(s->report_fd, reply, sizeof reply - 1, 0)) <= 0)

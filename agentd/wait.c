@@ -31,6 +31,17 @@
 
 static int	wait_read(const char *, int *, const char **);
 
+/* Milliseconds since t0, on a clock that a boot-time clock step leaves be. */
+static long long
+wait_ms(const struct timespec *t0)
+{
+	struct timespec	 now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return ((now.tv_sec - t0->tv_sec) * 1000LL +
+	    (now.tv_nsec - t0->tv_nsec) / 1000000);
+}
+
 static dead void
 wait_usage(int status)
 {
@@ -119,10 +130,13 @@ wait_main(int argc, char **argv)
 	const char	*dir = TETHERD_STATE_DIR, *why = "";
 	char		*path, *end, ev[4096];
 	struct pollfd	 pfd;
-	time_t		 start = time(NULL);
+	time_t		 start = time(NULL);	/* for file times only */
+	struct timespec	 t0;
+	long long	 left;
 	long		 timeout = -1;
 	int		 ch, rc, seen = 0, fd;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -151,12 +165,12 @@ wait_main(int argc, char **argv)
 	/* The agent makes its state directory; give it the start grace. */
 	while (inotify_add_watch(fd, dir, IN_MOVED_TO | IN_CLOSE_WRITE |
 	    IN_CREATE | IN_DELETE | IN_DELETE_SELF) == -1) {
-		if (errno != ENOENT || time(NULL) - start >= WAIT_START ||
-		    (timeout >= 0 && time(NULL) - start >= timeout)) {
+		if (errno != ENOENT || wait_ms(&t0) >= WAIT_START * 1000LL ||
+		    (timeout >= 0 && wait_ms(&t0) >= timeout * 1000LL)) {
 			fprintf(stderr, "tetherd: wait: %s: %s\n", dir,
 			    strerror(errno));
 			return (errno == ENOENT && timeout >= 0 &&
-			    time(NULL) - start >= timeout ? WAIT_TIMEOUT :
+			    wait_ms(&t0) >= timeout * 1000LL ? WAIT_TIMEOUT :
 			    WAIT_GONE);
 		}
 		poll(NULL, 0, 200);
@@ -167,17 +181,18 @@ wait_main(int argc, char **argv)
 	for (;;) {
 		if ((rc = wait_check(path, start, &seen, &why)) != -1)
 			break;
-		if (!seen && time(NULL) - start >= WAIT_START) {
+		if (!seen && wait_ms(&t0) >= WAIT_START * 1000LL) {
 			rc = WAIT_GONE;
 			break;
 		}
-		if (timeout >= 0 && time(NULL) - start >= timeout) {
+		left = timeout >= 0 ? timeout * 1000LL - wait_ms(&t0) : 1000;
+		if (left <= 0) {
 			rc = WAIT_TIMEOUT;
 			why = "timed out";
 			break;
 		}
 		/* Events wake us; the tick notices a SIGKILLed agent. */
-		if (poll(&pfd, 1, 1000) > 0)
+		if (poll(&pfd, 1, left < 1000 ? (int)left : 1000) > 0)
 			while (read(fd, ev, sizeof ev) > 0)
 				;
 	}
