@@ -108,9 +108,11 @@ session_auth_ok(struct sess *s, const char *method, const char *user)
 	}
 	if (poll(&pfd, 1, SESSION_ADMIT_WAIT * 1000) != 1 ||
 	    (n = recv(s->report_fd, reply, sizeof reply - 1, 0)) <= 0)
+		n = 0;
+	reply[n] = '\0';
+	/* Anything but "ok" or "no REASON" is no answer. */
+	if (strcmp(reply, "ok") != 0 && strncmp(reply, "no ", 3) != 0)
 		snprintf(reply, sizeof reply, "no the agent did not answer");
-	else
-		reply[n] = '\0';
 	if (strcmp(reply, "ok") != 0) {
 		info("refused after authentication: %s", reply + 3);
 		xasprintf(&banner, "tetherd: %s\n", reply + 3);
