@@ -102,9 +102,15 @@ start_agent() {
 	    "$@" >"$AGENT_DIR/out" 2>"$AGENT_LOG" </dev/null &
 	AGENT_PID=$!
 	agents="$agents $AGENT_PID"
+	agent_ready "$AGENT_LOG"
+}
+
+# agent_ready log: wait for $AGENT_STATE/connection.yaml, or show the log
+# and give up; then set TICKET and PORT from it.
+agent_ready() {
 	if ! wait_for "[ -s '$AGENT_STATE/connection.yaml' ]" 100; then
 		echo "# agent did not start:"
-		sed 's/^/#   /' "$AGENT_LOG"
+		sed 's/^/#   /' "$1"
 		exit 1
 	fi
 	TICKET=$("$YGET" "$AGENT_STATE/connection.yaml" ticket)
@@ -143,15 +149,22 @@ keys() {
 	tmux -L "$TMUX_SOCK" send-keys -t viewer "$@"
 }
 
-# wait_screen "text" [tenths]: wait until the viewer's screen shows text.
-wait_screen() {
-	n=${2:-100}
+# wait_output cmd "text" [tenths] [grep option]: wait until what cmd
+# prints (a tmux screen) holds text.
+wait_output() {
+	n=${3:-100}
 	while [ "$n" -gt 0 ]; do
-		screen | grep -q -- "$1" && return 0
+		# shellcheck disable=SC2086
+		$1 | grep -q ${4:-} -- "$2" && return 0
 		sleep 0.1
 		n=$((n - 1))
 	done
 	return 1
+}
+
+# wait_screen "text" [tenths]: wait until the viewer's screen shows text.
+wait_screen() {
+	wait_output screen "$1" "${2:-100}"
 }
 
 # check_screen "what" "text" [tenths]

@@ -50,13 +50,7 @@ akeys() {
 
 # await_screen "fixed text" [tenths]
 await_screen() {
-	n=${2:-100}
-	while [ "$n" -gt 0 ]; do
-		ascreen | grep -qF -- "$1" && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
+	wait_output ascreen "$1" "${2:-100}" -F
 }
 
 check_ascreen() {

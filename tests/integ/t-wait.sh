@@ -46,16 +46,7 @@ launch() {
 	wait_for "grep -q '^agent ' '$LOG' 2>/dev/null" 50
 	AGENT_PID=$(sed -n 's/^agent \([0-9]*\) .*/\1/p' "$LOG")
 	agents="$agents $AGENT_PID"
-	if ! wait_for "[ -s '$AGENT_STATE/connection.yaml' ]" 100; then
-		echo "# agent did not start:"
-		sed 's/^/#   /' "$AGENT_STATE.err"
-		exit 1
-	fi
-	# For agent_ssh.
-	# shellcheck disable=SC2034
-	TICKET=$("$YGET" "$AGENT_STATE/connection.yaml" ticket)
-	# shellcheck disable=SC2034
-	PORT=$("$YGET" "$AGENT_STATE/connection.yaml" port)
+	agent_ready "$AGENT_STATE.err"
 }
 
 # at WHAT: the time the launch script logged WHAT.
