@@ -576,16 +576,17 @@ shell: {shell}
         n = self.plan("mux")
         self.mux_run([t, o], n, "exec, one conn (%d, mux)" % n)
 
-    def m_echo(self, t, o):
-        keys, block = self.plan("echo_keys"), self.plan("echo_block")
+    def echo_rounds(self, openers, keys, block, t, o):
+        """Open a session per side (openers: name -> callable), warm them
+        up, time keystrokes in interleaved blocks, close everything;
+        return the tether and OpenSSH lists in microseconds."""
         sess = {}
         try:
-            for s in (t, o):
-                sess[s.name] = echo.EchoSession(
-                    self.ssh(s, ECHO_CMD, tty=True), spawn=self.spawn).open()
-            for s in (t, o):
+            for name, opener in openers.items():
+                sess[name] = opener()
+            for s in sess.values():
                 for _ in range(20):
-                    sess[s.name].keystroke()
+                    s.keystroke()
 
             def blk(side):
                 return [sess[side.name].keystroke() * 1e6
@@ -595,8 +596,17 @@ shell: {shell}
             for s in sess.values():
                 s.close()
                 self.reap(s.proc)
-        a = [x for b in res["tether"] for x in b]
-        b = [x for bb in res["OpenSSH"] for x in bb]
+        return ([x for bl in res["tether"] for x in bl],
+                [x for bl in res["OpenSSH"] for x in bl])
+
+    def m_echo(self, t, o):
+        keys, block = self.plan("echo_keys"), self.plan("echo_block")
+
+        def opener(side):
+            return lambda: echo.EchoSession(
+                self.ssh(side, ECHO_CMD, tty=True), spawn=self.spawn).open()
+        a, b = self.echo_rounds({s.name: opener(s) for s in (t, o)}, keys,
+                                block, t, o)
         self.row("echo median (ssh -tt)", "%.0f us" % median(a),
                  "%.0f us" % median(b), "%.2f" % (median(a) / median(b)),
                  "<= 1.1", median(a) / median(b) <= 1.1,
@@ -610,27 +620,14 @@ shell: {shell}
         env = dict(os.environ, TERM="xterm-256color")
         viewer = [os.path.join(self.build, "tether"), "--ticket", t.ticket,
                   "--ip", "127.0.0.1", "--port", str(t.port), "shell"]
-        sess = {}
-        try:
-            sess["tether"] = echo.EchoSession(viewer, shell=True, env=env,
-                                              spawn=self.spawn).open()
-            sess["OpenSSH"] = echo.EchoSession(
+        openers = {
+            "tether": lambda: echo.EchoSession(
+                viewer, shell=True, env=env, spawn=self.spawn).open(),
+            "OpenSSH": lambda: echo.EchoSession(
                 self.ssh(o, None, tty=True), shell=True, env=env,
-                spawn=self.spawn).open()
-            for s in sess.values():
-                for _ in range(20):
-                    s.keystroke()
-
-            def blk(side):
-                return [sess[side.name].keystroke() * 1e6
-                        for _ in range(block)]
-            res, _ = self.interleave(keys // block, blk, [t, o])
-        finally:
-            for s in sess.values():
-                s.close()
-                self.reap(s.proc)
-        a = [x for b in res["tether"] for x in b]
-        b = [x for bb in res["OpenSSH"] for x in bb]
+                spawn=self.spawn).open(),
+        }
+        a, b = self.echo_rounds(openers, keys, block, t, o)
         self.row("echo median (viewer shell)", "%.0f us" % median(a),
                  "%.0f us" % median(b), "%.2f" % (median(a) / median(b)),
                  "<= 1.1", median(a) / median(b) <= 1.1,
