@@ -225,6 +225,32 @@ preauth_dropped(struct preauth *p)
 }
 
 /*
+ * A verdict from what came back: granted, the failure message of that
+ * kind (refused), the connection dropped (refused), or nothing at all.
+ */
+static int
+preauth_judge(struct preauth *p, int granted, const char *granted_how,
+    int fail_type, const char *fail_how)
+{
+	const char	*how;
+
+	if (granted) {
+		snprintf(p->detail, sizeof p->detail, "%s", granted_how);
+		return (PREAUTH_GRANTED);
+	}
+	if (preauth_got(p, fail_type)) {
+		snprintf(p->detail, sizeof p->detail, "%s", fail_how);
+		return (PREAUTH_REFUSED);
+	}
+	if ((how = preauth_dropped(p)) != NULL) {
+		snprintf(p->detail, sizeof p->detail, "the agent %s", how);
+		return (PREAUTH_REFUSED);
+	}
+	snprintf(p->detail, sizeof p->detail, "no answer");
+	return (PREAUTH_UNKNOWN);
+}
+
+/*
  * libssh 0.10's ssh_channel_new() returns NULL until the client has
  * authenticated, so a client cannot even hold a channel to open. Set the
  * session's "authenticated" flag for the length of that one call and
@@ -274,23 +300,9 @@ preauth_channel_new(struct preauth *p)
 static int
 preauth_verdict_channel(struct preauth *p, int opened)
 {
-	const char	*how;
-
-	if (opened || preauth_got(p, 91) || preauth_got(p, 94) ||
-	    preauth_got(p, 99)) {
-		snprintf(p->detail, sizeof p->detail, "the channel was opened");
-		return (PREAUTH_GRANTED);
-	}
-	if (preauth_got(p, 92)) {
-		snprintf(p->detail, sizeof p->detail, "open failure");
-		return (PREAUTH_REFUSED);
-	}
-	if ((how = preauth_dropped(p)) != NULL) {
-		snprintf(p->detail, sizeof p->detail, "the agent %s", how);
-		return (PREAUTH_REFUSED);
-	}
-	snprintf(p->detail, sizeof p->detail, "no answer");
-	return (PREAUTH_UNKNOWN);
+	return (preauth_judge(p, opened || preauth_got(p, 91) ||
+	    preauth_got(p, 94) || preauth_got(p, 99), "the channel was opened",
+	    92, "open failure"));
 }
 
 /*
@@ -423,25 +435,14 @@ preauth_exec(struct preauth *p)
 static int
 preauth_forward(struct preauth *p)
 {
-	const char	*how;
-	int		 bound = 0;
+	char		 granted[64];
+	int		 bound = 0, ok;
 
-	if (ssh_channel_listen_forward(p->session, "127.0.0.1", 0,
-	    &bound) == SSH_OK || preauth_got(p, 81)) {
-		snprintf(p->detail, sizeof p->detail, "the agent listens on "
-		    "port %d", bound);
-		return (PREAUTH_GRANTED);
-	}
-	if (preauth_got(p, 82)) {
-		snprintf(p->detail, sizeof p->detail, "request failure");
-		return (PREAUTH_REFUSED);
-	}
-	if ((how = preauth_dropped(p)) != NULL) {
-		snprintf(p->detail, sizeof p->detail, "the agent %s", how);
-		return (PREAUTH_REFUSED);
-	}
-	snprintf(p->detail, sizeof p->detail, "no answer");
-	return (PREAUTH_UNKNOWN);
+	ok = ssh_channel_listen_forward(p->session, "127.0.0.1", 0,
+	    &bound) == SSH_OK || preauth_got(p, 81);
+	snprintf(granted, sizeof granted, "the agent listens on port %d",
+	    bound);
+	return (preauth_judge(p, ok, granted, 82, "request failure"));
 }
 
 /* USERAUTH_REQUEST "none": must fail, and list what the agent does take. */
