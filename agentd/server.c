@@ -185,8 +185,9 @@ server_admit_now(struct agent *ag, struct conn *c)
 	c->asking = 0;
 	c->authed = 1;
 	c->since = time(NULL);
-	server_reply(c, "ok");
+	/* connection.yaml says "connected" before the technician is in. */
 	server_update_state(ag);
+	server_reply(c, "ok");
 }
 
 static void
@@ -194,13 +195,14 @@ server_deny(struct agent *ag, struct conn *c, const char *why)
 {
 	char	*msg;
 
+	/* Recorded before the child is told, so the record is never late. */
+	audit(ag, "refused", "from", c->from, "user", c->user, "reason", why,
+	    NULL);
+	info("refused %s: %s", c->from, why);
 	c->asking = 0;
 	xasprintf(&msg, "no %s", why);
 	server_reply(c, msg);
 	free(msg);
-	audit(ag, "refused", "from", c->from, "user", c->user, "reason", why,
-	    NULL);
-	info("refused %s: %s", c->from, why);
 }
 
 /* max_sessions: refuse c when the authenticated connections fill it. */
