@@ -24,7 +24,11 @@ count() {
 		fail=$((fail + n))
 		failed="$failed $1"
 		echo "FAIL: $1 (exit $2)"
-		tail -n 40 "$log" | sed 's/^/    /'
+		# Every failed check with what it printed after, then how the
+		# script ended: the one line that matters may be far up.
+		grep -A 12 '^not ok ' "$log" | sed 's/^/    /'
+		echo "    -- last lines:"
+		tail -n 15 "$log" | sed 's/^/    /'
 	elif [ "$2" -eq 77 ]; then
 		echo "SKIP: $1"
 	else

@@ -136,9 +136,13 @@ agent_ssh() {
 
 # The viewer under a private tmux server, 120x40.
 viewer_start() {
-	tmux -L "$TMUX_SOCK" kill-session -t viewer 2>/dev/null
-	tmux -L "$TMUX_SOCK" new-session -d -s viewer -x 120 -y 40 \
+	# Start the new session before killing the old: killing the last
+	# session makes the tmux server exit, and a new-session racing that
+	# exit finds no server.
+	tmux -L "$TMUX_SOCK" new-session -d -s viewer-next -x 120 -y 40 \
 	    "TERM=xterm-256color $TETHER $*; echo VIEWER-EXIT=\$?; sleep 600"
+	tmux -L "$TMUX_SOCK" kill-session -t =viewer 2>/dev/null
+	tmux -L "$TMUX_SOCK" rename-session -t =viewer-next viewer
 }
 
 screen() {
