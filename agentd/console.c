@@ -78,7 +78,7 @@ console_env(struct chan *c)
 	char		**env;
 	int		 i, n = 0;
 
-	env = xcalloc(16 + c->nenv, sizeof *env);
+	env = xcalloc(16 + c->nextra_env + c->nenv, sizeof *env);
 	console_setenv(env, &n, "PATH", path != NULL ? path :
 	    CONSOLE_DEFAULT_PATH);
 	console_setenv(env, &n, "HOME", pw != NULL ? pw->pw_dir : "/");
@@ -88,10 +88,28 @@ console_env(struct chan *c)
 	console_setenv(env, &n, "TETHER_SESSION", c->sess->id);
 	if (c->pty)
 		console_setenv(env, &n, "TERM", c->term);
+	for (i = 0; i < c->nextra_env; i++)
+		env[n++] = xstrdup(c->extra_env[i]);
 	for (i = 0; i < c->nenv; i++)
 		env[n++] = xstrdup(c->env[i]);
 	env[n] = NULL;
 	return (env);
+}
+
+/* In the new process: a verb that streams its answer to stdout. */
+static dead void
+console_verb(struct chan *c)
+{
+	char	*out = NULL;
+	int	 status;
+
+	status = c->verb(c, c->verb_argc, c->verb_argv, &out);
+	if (out != NULL)
+		fputs(out, status == 0 ? stdout : stderr);
+	if (fflush(stdout) != 0 && status == 0)
+		status = 1;
+	fflush(stderr);
+	_exit(status);
 }
 
 /* In the new process: plumbing done, now become the command. */
@@ -109,6 +127,8 @@ console_exec(struct chan *c, const char *command, char *const *argv)
 	signal(SIGALRM, SIG_DFL);
 	alarm(0);
 	closefrom(STDERR_FILENO + 1);
+	if (c->verb != NULL)
+		console_verb(c);
 	env = console_env(c);
 	if (pw == NULL || chdir(pw->pw_dir) != 0)
 		(void)chdir("/");

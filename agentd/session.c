@@ -230,6 +230,10 @@ session_chan_free(struct sess *s, struct chan *c)
 	}
 	for (i = 0; i < c->nenv; i++)
 		free(c->env[i]);
+	for (i = 0; i < c->nextra_env; i++)
+		free(c->extra_env[i]);
+	if (c->verb_argv != NULL)
+		words_free(c->verb_argc, c->verb_argv);
 	free(c->term);
 	freezero(c->inbuf, c->inlen);
 	free(c->reply);

@@ -266,6 +266,13 @@ struct chan {
 	int		 welcome;	/* the welcome text is still to send */
 	int		 end_after;	/* the end verb: tell the listener */
 	struct record	*rec;		/* asciicast of a pty session */
+
+	/* A verb run in its own process: stdout is the channel. */
+	int		 (*verb)(struct chan *, int, char **, char **);
+	int		 verb_argc;
+	char		**verb_argv;
+	char		*extra_env[8];	/* TETHER_ROOT and the like */
+	int		 nextra_env;
 };
 
 /* One authenticated-or-not SSH connection, in its own child process. */
@@ -318,6 +325,15 @@ void	 console_kill(struct chan *);
 void	 console_close(struct chan *);
 
 /* verbs.c */
+/*
+ * A verb returns its exit status, with its output (or, if non-zero, its
+ * error text) in *out; or VERB_STARTED when it started the channel's
+ * process itself. A VERB_FORK verb runs in a child of its own with
+ * stdout and stderr on the channel and out NULL, so a long or binary
+ * answer gets the channel's flow control.
+ */
+#define VERB_STARTED	(-1)
+#define VERB_FORK	0x1
 int	 verbs_exec(struct chan *, const char *);
 
 /* config.c */

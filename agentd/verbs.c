@@ -19,18 +19,20 @@ struct verb {
 	const char	*usage;
 	const char	*help;
 	int		 (*exec)(struct chan *, int, char **, char **);
+	int		 flags;
 };
 
 static int	verbs_info(struct chan *, int, char **, char **);
 static int	verbs_end(struct chan *, int, char **, char **);
 static int	verbs_help(struct chan *, int, char **, char **);
+static int	verbs_reply(struct chan *, char *, int);
 
 static const struct verb verbs[] = {
-	{ "info", "info", "agent and machine facts (YAML)", verbs_info },
+	{ "info", "info", "agent and machine facts (YAML)", verbs_info, 0 },
 	{ "end", "end", "end the remote session: every connection closes",
-	    verbs_end },
-	{ "help", "help", "this list", verbs_help },
-	{ NULL, NULL, NULL, NULL }
+	    verbs_end, 0 },
+	{ "help", "help", "this list", verbs_help, 0 },
+	{ NULL, NULL, NULL, NULL, 0 }
 };
 
 static int
@@ -137,17 +139,31 @@ verbs_exec(struct chan *c, const char *command)
 	info("verb name=%s", v->name);
 	audit(c->sess->ag, "verb", "name", v->name, "session", c->sess->id,
 	    NULL);
-	c->started = 1;
-	c->exited = 1;
 	if (words_split(command, strlen(command), &argc, &argv, &cause) != 0) {
-		xasprintf(&c->reply_err, "%s: %s\n", v->name, cause);
+		xasprintf(&out, "%s: %s\n", v->name, cause);
 		free(cause);
-		c->reply = xstrdup("");
-		c->reply_status = 2;
-		return (0);
+		return (verbs_reply(c, out, 2));
+	}
+	if (v->flags & VERB_FORK) {
+		c->verb = v->exec;
+		c->verb_argc = argc;
+		c->verb_argv = argv;
+		return (console_start(c, NULL, NULL));
 	}
 	c->reply_status = v->exec(c, argc, argv, &out);
 	words_free(argc, argv);
+	if (c->reply_status == VERB_STARTED)
+		return (0);
+	return (verbs_reply(c, out, c->reply_status));
+}
+
+/* A verb answered at once: out goes after the request's reply. */
+static int
+verbs_reply(struct chan *c, char *out, int status)
+{
+	c->started = 1;
+	c->exited = 1;
+	c->reply_status = status;
 	if (c->reply_status != 0) {
 		c->reply_err = out;
 		c->reply = xstrdup("");
