@@ -535,6 +535,39 @@ console_kill(struct chan *c)
 	c->exited = CONSOLE_KILLED;
 }
 
+/*
+ * A tool over its time limit: TERM to everything it started, KILL if it is
+ * still there 5 seconds later. The client is told why on stderr.
+ */
+void
+console_deadline(struct chan *c)
+{
+	struct timespec	 now;
+	char		 msg[128];
+	int		 n;
+
+	if (c->tool == NULL || !c->started || c->exited || c->pid <= 0)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec < c->deadline.tv_sec)
+		return;
+	if (c->timed_out == 0) {
+		n = snprintf(msg, sizeof msg, "%stetherd: %s: time limit "
+		    "reached, stopping it%s\n", c->pty ? "\r\n" : "", c->tool,
+		    c->pty ? "\r" : "");
+		if (ssh_channel_write_stderr(c->channel, msg, n) == SSH_ERROR)
+			c->sess->ending = 1;
+		info("tool %s over its time limit", c->tool);
+		console_signal_session(c->pid, SIGTERM);
+		console_signal_session(c->pid, SIGCONT);
+		c->deadline.tv_sec = now.tv_sec + 5;
+		c->timed_out = 1;
+	} else if (c->timed_out == 1) {
+		console_signal_session(c->pid, SIGKILL);
+		c->timed_out = 2;
+	}
+}
+
 void
 console_close(struct chan *c)
 {

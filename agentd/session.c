@@ -235,6 +235,7 @@ session_chan_free(struct sess *s, struct chan *c)
 	if (c->verb_argv != NULL)
 		words_free(c->verb_argc, c->verb_argv);
 	free(c->term);
+	free(c->tool);
 	freezero(c->inbuf, c->inlen);
 	free(c->reply);
 	free(c->reply_err);
@@ -498,6 +499,25 @@ session_reply(struct chan *c)
 		c->sess->end_after = 1;
 }
 
+static void
+session_tool_done(struct chan *c)
+{
+	struct agent	*ag = c->sess->ag;
+	char		 how[32];
+	int		 st = c->status;
+
+	if (c->timed_out)
+		snprintf(how, sizeof how, "timeout");
+	else if (WIFSIGNALED(st))
+		snprintf(how, sizeof how, "%s", sigabbrev_np(WTERMSIG(st)) !=
+		    NULL ? sigabbrev_np(WTERMSIG(st)) : "signal");
+	else
+		snprintf(how, sizeof how, "%d", WEXITSTATUS(st));
+	info("tool %s ended: %s", c->tool, how);
+	audit(ag, "tool-exit", "name", c->tool, "session", c->sess->id,
+	    "exit", how, NULL);
+}
+
 /*
  * Once the process is gone and its output drained, the client learns the
  * exit status (or signal), then EOF, then close, in the order sshd uses.
@@ -509,7 +529,12 @@ session_finish(struct chan *c)
 
 	if (c->finished || !c->exited || !c->out_eof || !c->err_eof)
 		return;
-	if (WIFSIGNALED(st)) {
+	if (c->tool != NULL)
+		session_tool_done(c);
+	if (c->timed_out) {
+		/* As timeout(1) says it: the limit, not the signal it took. */
+		ssh_channel_request_send_exit_status(c->channel, 124);
+	} else if (WIFSIGNALED(st)) {
 		ssh_channel_request_send_exit_signal(c->channel,
 		    sigabbrev_np(WTERMSIG(st)) != NULL ?
 		    sigabbrev_np(WTERMSIG(st)) : "KILL", WCOREDUMP(st), "", "");
@@ -533,6 +558,7 @@ session_step(struct sess *s)
 			continue;
 		session_welcome(c);
 		session_reply(c);
+		console_deadline(c);
 		console_flow(c);
 		console_output(c);
 		session_finish(c);

@@ -220,6 +220,7 @@ struct agent {
 	int		 failures;	/* failed logins with this ticket */
 	struct conn	 conns[TETHERD_MAX_CHILDREN];
 	int		 nconns;
+	char		*root;		/* the selected offline system, or NULL */
 };
 
 /* A channel of a session and the process or verb behind it. */
@@ -273,6 +274,11 @@ struct chan {
 	char		**verb_argv;
 	char		*extra_env[8];	/* TETHER_ROOT and the like */
 	int		 nextra_env;
+
+	/* A catalog tool: its name, for the audit, and its time limit. */
+	char		*tool;
+	struct timespec	 deadline;
+	int		 timed_out;	/* 1: TERM sent; 2: KILL sent */
 };
 
 /* One authenticated-or-not SSH connection, in its own child process. */
@@ -322,6 +328,7 @@ void	 console_flow(struct chan *);
 void	 console_output(struct chan *);
 void	 console_reap(struct sess *);
 void	 console_kill(struct chan *);
+void	 console_deadline(struct chan *);
 void	 console_close(struct chan *);
 
 /* verbs.c */
@@ -351,6 +358,10 @@ int	 tools_load(const struct conf_list *, int, struct catalog *,
 void	 tools_free(struct catalog *);
 void	 tool_free(struct tool *);
 char	*tools_print(const struct catalog *);
+char	*tool_unavailable(const struct tool *, const char *);
+char	*tools_list(const struct catalog *, const char *);
+char	**tool_prepare(const struct catalog *, int, char **, const char *,
+	     const struct tool **, char **);
 
 /* audit.c */
 int	 audit_mkdirs(const char *);

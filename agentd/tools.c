@@ -416,3 +416,247 @@ tools_print(const struct catalog *cat)
 	yw_end(w);
 	return (yw_finish(w, NULL));
 }
+
+/*
+ * Running tools: the tools and run verbs. A tool is available when the
+ * programs it needs are on PATH and, for a tool that works on an offline
+ * system, one is selected and holds the files the tool needs.
+ */
+
+/* name as run: a path as given, else the first match on PATH. */
+static char *
+tool_which(const char *name)
+{
+	const char	*path = getenv("PATH"), *p, *end;
+	char		*full;
+
+	if (strchr(name, '/') != NULL)
+		return (access(name, X_OK) == 0 ? xstrdup(name) : NULL);
+	if (path == NULL || *path == '\0')
+		path = "/usr/sbin:/usr/bin:/sbin:/bin";
+	for (p = path; *p != '\0'; p = *end == ':' ? end + 1 : end) {
+		end = strchrnul(p, ':');
+		if (end == p)
+			continue;
+		xasprintf(&full, "%.*s/%s", (int)(end - p), p, name);
+		if (access(full, X_OK) == 0)
+			return (full);
+		free(full);
+	}
+	return (NULL);
+}
+
+/* Append ", what" (or "what") to a reason being built. */
+static void
+tool_reason_add(char **reason, const char *what)
+{
+	char	*s;
+
+	if (*reason == NULL) {
+		*reason = xstrdup(what);
+		return;
+	}
+	xasprintf(&s, "%s, %s", *reason, what);
+	free(*reason);
+	*reason = s;
+}
+
+/* NULL if the tool can run now; else why not, to free. */
+char *
+tool_unavailable(const struct tool *t, const char *root)
+{
+	char	*reason = NULL, *p, *missing = NULL;
+	int	 i;
+
+	if (tool_which(t->command.v[0]) == NULL)
+		tool_reason_add(&missing, t->command.v[0]);
+	for (i = 0; i < t->needs.n; i++) {
+		if (strcmp(t->needs.v[i], t->command.v[0]) == 0)
+			continue;
+		if ((p = tool_which(t->needs.v[i])) == NULL)
+			tool_reason_add(&missing, t->needs.v[i]);
+		free(p);
+	}
+	if (missing != NULL) {
+		xasprintf(&reason, "not installed: %s", missing);
+		free(missing);
+	}
+	if (t->needs_root && root == NULL)
+		tool_reason_add(&reason, "no offline system selected "
+		    "(roots select ID)");
+	else if (t->needs_root || t->needs_files.n > 0) {
+		for (i = 0; root != NULL && i < t->needs_files.n; i++) {
+			xasprintf(&p, "%s/%s", root, t->needs_files.v[i]);
+			if (access(p, F_OK) != 0)
+				tool_reason_add(&missing, t->needs_files.v[i]);
+			free(p);
+		}
+		if (missing != NULL) {
+			xasprintf(&p, "missing in the offline system: %s",
+			    missing);
+			tool_reason_add(&reason, p);
+			free(p);
+			free(missing);
+		}
+	}
+	return (reason);
+}
+
+/* The tools verb's answer: every tool, whether it can run, and why not. */
+char *
+tools_list(const struct catalog *cat, const char *root)
+{
+	const struct tool	*t;
+	struct yw		*w;
+	char			*why;
+	int			 i, j;
+
+	w = yw_new();
+	yw_map(w);
+	yw_kvint(w, "tether", 1);
+	yw_kv(w, "root", root);
+	yw_str(w, "tools");
+	yw_seq(w);
+	for (i = 0; i < cat->n; i++) {
+		t = &cat->tools[i];
+		why = tool_unavailable(t, root);
+		yw_map(w);
+		yw_kv(w, "name", t->name);
+		yw_kv(w, "title", t->title);
+		yw_kv(w, "dart", t->dart);
+		yw_kvbool(w, "available", why == NULL);
+		yw_kv(w, "reason", why);
+		yw_kvbool(w, "needs_root", t->needs_root);
+		yw_kvbool(w, "pty", t->pty);
+		yw_kvbool(w, "destructive", t->destructive);
+		yw_kv(w, "confirm", t->destructive ? (t->confirm != NULL ?
+		    t->confirm : t->name) : NULL);
+		yw_kvint(w, "timeout", t->timeout);
+		yw_str(w, "args");
+		yw_seq(w);
+		for (j = 0; j < t->nargs; j++) {
+			yw_map(w);
+			yw_kv(w, "name", t->args[j].name);
+			yw_kv(w, "prompt", t->args[j].prompt);
+			yw_kv(w, "pattern", t->args[j].pattern);
+			yw_end(w);
+		}
+		yw_end(w);
+		yw_end(w);
+		free(why);
+	}
+	yw_end(w);
+	yw_end(w);
+	return (yw_finish(w, NULL));
+}
+
+/* What {name} stands for: the root, or the value given for an argument. */
+static const char *
+tool_value(const struct tool *t, const char *name, char **vals,
+    const char *root)
+{
+	int	 i;
+
+	if (strcmp(name, "root") == 0)
+		return (root);
+	for (i = 0; i < t->nargs; i++) {
+		if (strcmp(t->args[i].name, name) == 0)
+			return (vals[i]);
+	}
+	return (NULL);
+}
+
+/* A catalog word with its placeholder, if it is one, replaced. */
+static const char *
+tool_expand(const struct tool *t, const char *word, char **vals,
+    const char *root)
+{
+	char	 name[64];
+
+	if (!tool_placeholder(word, name, sizeof name))
+		return (word);
+	return (tool_value(t, name, vals, root));
+}
+
+/*
+ * Check a run request, "run TOOL [--confirm=WORD] [--] ARG...", and build
+ * the argv to execute. Nothing runs unless every argument matches its
+ * pattern and a destructive tool has been confirmed with its word. On
+ * error, return NULL with *err set (to free).
+ */
+char **
+tool_prepare(const struct catalog *cat, int argc, char **argv,
+    const char *root, const struct tool **tp, char **err)
+{
+	const struct tool	*t;
+	const char		*confirm = NULL, *want;
+	char			**vals, **run, *why;
+	int			 i, n;
+
+	*err = NULL;
+	if (argc < 2) {
+		*err = xstrdup("usage: run TOOL [--confirm=WORD] [ARG...]");
+		return (NULL);
+	}
+	if ((t = tools_find((struct catalog *)cat, argv[1])) == NULL) {
+		xasprintf(err, "no tool \"%s\" (the tools verb lists them)",
+		    argv[1]);
+		return (NULL);
+	}
+	for (i = 2; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		}
+		if (strncmp(argv[i], "--confirm=", 10) != 0) {
+			xasprintf(err, "%s: unknown option %s", t->name,
+			    argv[i]);
+			return (NULL);
+		}
+		confirm = argv[i] + 10;
+	}
+	vals = argv + i;
+	n = argc - i;
+	if (n != t->nargs) {
+		xasprintf(err, "%s takes %d argument%s, not %d", t->name,
+		    t->nargs, t->nargs == 1 ? "" : "s", n);
+		return (NULL);
+	}
+	for (i = 0; i < n; i++) {
+		if (regexec(&t->args[i].re, vals[i], 0, NULL, 0) != 0) {
+			xasprintf(err, "%s: %s \"%s\" does not match %s",
+			    t->name, t->args[i].name, vals[i],
+			    t->args[i].pattern);
+			return (NULL);
+		}
+	}
+	if ((why = tool_unavailable(t, root)) != NULL) {
+		xasprintf(err, "%s cannot run: %s", t->name, why);
+		free(why);
+		return (NULL);
+	}
+	if (t->destructive) {
+		want = t->confirm != NULL ? tool_expand(t, t->confirm, vals,
+		    root) : t->name;
+		if (confirm == NULL) {
+			xasprintf(err, "%s is destructive: confirm with "
+			    "--confirm=%s", t->name, want);
+			return (NULL);
+		}
+		if (strcmp(confirm, want) != 0) {
+			xasprintf(err, "%s: --confirm=%s does not match; type "
+			    "--confirm=%s", t->name, confirm, want);
+			return (NULL);
+		}
+	} else if (confirm != NULL) {
+		xasprintf(err, "%s is not destructive: no --confirm", t->name);
+		return (NULL);
+	}
+
+	run = xcalloc(t->command.n + 1, sizeof *run);
+	run[0] = tool_which(t->command.v[0]);
+	for (i = 1; i < t->command.n; i++)
+		run[i] = xstrdup(tool_expand(t, t->command.v[i], vals, root));
+	*tp = t;
+	return (run);
+}

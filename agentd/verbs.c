@@ -25,10 +25,16 @@ struct verb {
 static int	verbs_info(struct chan *, int, char **, char **);
 static int	verbs_end(struct chan *, int, char **, char **);
 static int	verbs_help(struct chan *, int, char **, char **);
+static int	verbs_tools(struct chan *, int, char **, char **);
+static int	verbs_run(struct chan *, int, char **, char **);
 static int	verbs_reply(struct chan *, char *, int);
 
 static const struct verb verbs[] = {
 	{ "info", "info", "agent and machine facts (YAML)", verbs_info, 0 },
+	{ "tools", "tools", "the tool catalog, with what can run now (YAML)",
+	    verbs_tools, VERB_FORK },
+	{ "run", "run TOOL [--confirm=WORD] [ARG...]", "run a catalog tool",
+	    verbs_run, 0 },
 	{ "end", "end", "end the remote session: every connection closes",
 	    verbs_end, 0 },
 	{ "help", "help", "this list", verbs_help, 0 },
@@ -88,6 +94,81 @@ verbs_end(struct chan *c, int argc, char **argv, char **out)
 	c->end_after = 1;
 	*out = xstrdup("ending the remote session\n");
 	return (0);
+}
+
+static void
+verbs_setenv(struct chan *c, const char *name, const char *value)
+{
+	if ((size_t)c->nextra_env >= nitems(c->extra_env))
+		fatalx("too many variables for a channel");
+	xasprintf(&c->extra_env[c->nextra_env++], "%s=%s", name, value);
+}
+
+/* Runs in a process of its own: finding programs may take a while. */
+static int
+verbs_tools(struct chan *c, int argc, char **argv, char **out)
+{
+	struct agent	*ag = c->sess->ag;
+
+	(void)argv;
+	if (argc != 1) {
+		*out = xstrdup("usage: tools\n");
+		return (2);
+	}
+	*out = tools_list(&ag->catalog, ag->root);
+	return (0);
+}
+
+/*
+ * Check the request, then start the tool as the channel's process, on the
+ * channel's pty if it has one. A tool that talks to the technician needs
+ * one. The time limit is kept by the session loop.
+ */
+static int
+verbs_run(struct chan *c, int argc, char **argv, char **out)
+{
+	struct agent		*ag = c->sess->ag;
+	const struct tool	*t;
+	char			**run, *err, *args = NULL, *s;
+	int			 i, rc;
+
+	if ((run = tool_prepare(&ag->catalog, argc, argv, ag->root, &t,
+	    &err)) == NULL) {
+		xasprintf(out, "run: %s\n", err);
+		free(err);
+		return (2);
+	}
+	if (t->pty && !c->pty) {
+		xasprintf(out, "run: %s needs a terminal: use ssh -t, or "
+		    "the viewer\n", t->name);
+		words_free(-1, run);
+		return (2);
+	}
+	for (i = 0; t->nargs > 0 && i < t->nargs; i++) {
+		xasprintf(&s, "%s%s%s", args != NULL ? args : "",
+		    args != NULL ? " " : "", argv[argc - t->nargs + i]);
+		free(args);
+		args = s;
+	}
+	audit(ag, "tool", "name", t->name, "args", args != NULL ? args : "",
+	    "session", c->sess->id, NULL);
+	free(args);
+	if (ag->root != NULL)
+		verbs_setenv(c, "TETHER_ROOT", ag->root);
+	verbs_setenv(c, "TETHER_TOOL", t->name);
+	rc = console_start(c, NULL, run);
+	words_free(-1, run);
+	if (rc != 0) {
+		xasprintf(out, "run: %s: cannot start\n", t->name);
+		return (1);
+	}
+	c->tool = xstrdup(t->name);
+	clock_gettime(CLOCK_MONOTONIC, &c->deadline);
+	c->deadline.tv_sec += t->timeout;
+	if (c->pty)
+		c->rec = record_start(ag, c->sess->id, c->sess->user,
+		    c->sess->from, c->ws.ws_col, c->ws.ws_row, c->term);
+	return (VERB_STARTED);
 }
 
 static int

@@ -23,6 +23,8 @@
 #define TETHER_VERSION "0.1.0"
 #endif
 
+#define nitems(a)	(sizeof (a) / sizeof (a)[0])
+
 #define TETHER_PORT		7022
 #define TETHER_USER		"tether"
 
@@ -116,6 +118,7 @@ void	 yw_bool(struct yw *, int);
 void	 yw_null(struct yw *);
 void	 yw_kv(struct yw *, const char *, const char *);
 void	 yw_kvint(struct yw *, const char *, long long);
+void	 yw_kvbool(struct yw *, const char *, int);
 void	 yw_kvtime(struct yw *, const char *, time_t);
 void	 yw_kvlist(struct yw *, const char *, char **, int);
 char	*yw_finish(struct yw *, size_t *);

@@ -109,7 +109,8 @@ words_free(int argc, char **argv)
 
 	if (argv == NULL)
 		return;
-	for (i = 0; i < argc; i++)
+	/* argc < 0: a NULL-terminated vector. */
+	for (i = 0; argc < 0 ? argv[i] != NULL : i < argc; i++)
 		free(argv[i]);
 	free(argv);
 }

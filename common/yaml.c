@@ -253,6 +253,13 @@ yw_kvint(struct yw *w, const char *k, long long v)
 	yw_int(w, v);
 }
 
+void
+yw_kvbool(struct yw *w, const char *k, int v)
+{
+	yw_str(w, k);
+	yw_bool(w, v);
+}
+
 /* A short list of strings, on one line: ips: [10.0.0.5, fe80::1%eth0]. */
 void
 yw_kvlist(struct yw *w, const char *k, char **v, int n)

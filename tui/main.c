@@ -14,6 +14,9 @@
 
 #include "tether.h"
 
+#define MAIN_PLAIN	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
+			"0123456789-_=+/.,:@%"
+
 static dead void
 usage(int status)
 {
@@ -25,8 +28,10 @@ usage(int status)
 	    "\n"
 	    "With all three values valid, tether connects at once; with any\n"
 	    "invalid, it starts with a blank form. Commands, for scripts:\n"
-	    "  shell    the recovery console; exits with the shell's status\n"
-	    "  info     print the agent's facts (YAML)\n"
+	    "  shell             the recovery console; exits with its status\n"
+	    "  info              print the agent's facts (YAML)\n"
+	    "  tools             print the tool catalog (YAML)\n"
+	    "  run TOOL [ARG...] run a catalog tool; exits with its status\n"
 	    "\n"
 	    "  -h, --help       show this help\n"
 	    "  -V, --version    show the version\n");
@@ -60,8 +65,46 @@ main_connect(struct client *c, const struct target *t)
 	return (0);
 }
 
+/*
+ * A remote command line for the agent's word parser: words that need it
+ * single-quoted. The first word, the verb, never does.
+ */
+static char *
+main_quote(int argc, char **argv)
+{
+	char	*line, *s;
+	size_t	 len = 1, i;
+	int	 n;
+
+	for (n = 0; n < argc; n++)
+		len += 3 + strlen(argv[n]) * 4;
+	line = s = xmalloc(len);
+	for (n = 0; n < argc; n++) {
+		if (n > 0)
+			*s++ = ' ';
+		if (argv[n][0] != '\0' && strspn(argv[n], MAIN_PLAIN) ==
+		    strlen(argv[n])) {
+			s = stpcpy(s, argv[n]);
+			continue;
+		}
+		*s++ = '\'';
+		for (i = 0; argv[n][i] != '\0'; i++) {
+			/* 'it'\''s': close, an escaped quote, reopen. */
+			if (argv[n][i] == '\'') {
+				memcpy(s, "'\\''", 4);
+				s += 4;
+			} else
+				*s++ = argv[n][i];
+		}
+		*s++ = '\'';
+	}
+	*s = '\0';
+	return (line);
+}
+
+/* The console, or a command streamed both ways (on a pty if a terminal). */
 static int
-main_shell(const struct target *t)
+main_stream(const struct target *t, const char *command)
 {
 	struct client	 c;
 	char		*cause = NULL;
@@ -69,30 +112,54 @@ main_shell(const struct target *t)
 
 	if (main_connect(&c, t) != 0)
 		return (TETHER_EXIT_CONNECT);
-	rc = console_run(&c, NULL, &status, &cause);
+	rc = console_run(&c, command, &status, &cause);
 	client_close(&c);
 	if (rc == CONSOLE_LOST) {
 		fprintf(stderr, "tether: %s\n", cause);
 		free(cause);
 		return (TETHER_EXIT_CONNECT);
 	}
-	/* As ssh's ~. does: the script did not see the shell finish. */
+	/* As ssh's ~. does: the script did not see the command finish. */
 	if (rc == CONSOLE_DETACHED)
 		return (TETHER_EXIT_CONNECT);
 	return (status < 0 ? TETHER_EXIT_CONNECT : status);
 }
 
 static int
-main_verb(const struct target *t, const char *verb)
+main_shell(const struct target *t, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return (main_stream(t, NULL));
+}
+
+static int
+main_run(const struct target *t, int argc, char **argv)
+{
+	char	*line;
+	int	 rc;
+
+	line = main_quote(argc, argv);
+	rc = main_stream(t, line);
+	free(line);
+	return (rc);
+}
+
+/* A verb with a short answer: print it, exit with its status. */
+static int
+main_verb(const struct target *t, int argc, char **argv)
 {
 	struct client	 c;
-	char		*out, *cause;
+	char		*out, *cause, *line;
 	size_t		 len;
-	int		 status;
+	int		 status, rc;
 
 	if (main_connect(&c, t) != 0)
 		return (TETHER_EXIT_CONNECT);
-	if (client_exec(&c, verb, &out, &len, &status, &cause) != 0) {
+	line = main_quote(argc, argv);
+	rc = client_exec(&c, line, &out, &len, &status, &cause);
+	free(line);
+	if (rc != 0) {
 		fprintf(stderr, "tether: %s\n", cause);
 		free(cause);
 		client_close(&c);
@@ -104,16 +171,39 @@ main_verb(const struct target *t, const char *verb)
 	return (status < 0 ? TETHER_EXIT_CONNECT : status);
 }
 
+static const struct command {
+	const char	*name;
+	int		 min, max;	/* words after the name */
+	int		 (*fn)(const struct target *, int, char **);
+} commands[] = {
+	{ "shell", 0, 0, main_shell },
+	{ "info", 0, 0, main_verb },
+	{ "tools", 0, 0, main_verb },
+	{ "run", 1, 64, main_run },
+	{ NULL, 0, 0, NULL }
+};
+
 static int
 main_command(enum dart verdict, const struct target *t, const char *ignored,
     int cmdc, char **cmdv)
 {
-	if (strcmp(cmdv[0], "shell") != 0 && strcmp(cmdv[0], "info") != 0) {
+	const struct command	*cmd;
+
+	for (cmd = commands; cmd->name != NULL; cmd++) {
+		if (strcmp(cmdv[0], cmd->name) == 0)
+			break;
+	}
+	if (cmd->name == NULL) {
 		fprintf(stderr, "tether: unknown command \"%s\"\n", cmdv[0]);
 		usage(TETHER_EXIT_USAGE);
 	}
-	if (cmdc != 1) {
-		fprintf(stderr, "tether: %s takes no arguments\n", cmdv[0]);
+	if (cmdc - 1 < cmd->min || cmdc - 1 > cmd->max) {
+		if (cmd->max == 0)
+			fprintf(stderr, "tether: %s takes no arguments\n",
+			    cmdv[0]);
+		else
+			fprintf(stderr, "tether: %s needs %d to %d "
+			    "arguments\n", cmdv[0], cmd->min, cmd->max);
 		usage(TETHER_EXIT_USAGE);
 	}
 	if (verdict != DART_CONNECT) {
@@ -122,9 +212,7 @@ main_command(enum dart verdict, const struct target *t, const char *ignored,
 		    ignored != NULL ? ignored : "");
 		return (TETHER_EXIT_USAGE);
 	}
-	if (strcmp(cmdv[0], "shell") == 0)
-		return (main_shell(t));
-	return (main_verb(t, cmdv[0]));
+	return (cmd->fn(t, cmdc, cmdv));
 }
 
 /* One round: connect, console, back to the form with what happened. */

@@ -1,0 +1,214 @@
+#!/bin/sh
+# The tool catalog at work: the tools verb says what can run and why not;
+# run checks every argument against its pattern, wants the confirm word of
+# a destructive tool, passes values as whole arguments with no shell,
+# keeps the time limit, and audits start and end. Also through the viewer.
+. "$(dirname "$0")/lib.sh"
+
+AUDIT=$T/audit.log
+M=$T/marks
+mkdir -p "$M"
+cat >"$T/tools.yaml" <<EOF
+tools:
+  - name: hello
+    title: Say hello
+    command: [echo, hello, "{who}"]
+    args:
+      - {name: who, prompt: Who, pattern: "^[a-z]+\$"}
+  - name: argv
+    title: Show the arguments as given
+    command: [sh, -c, 'printf "[%s]" "\$@"; echo; echo "tool=\$TETHER_TOOL"', argv, "{a}", "{b}"]
+    args:
+      - {name: a, prompt: A, pattern: "^.{1,64}\$"}
+      - {name: b, prompt: B, pattern: "^.{0,64}\$"}
+  - name: mark
+    title: Leave a mark
+    command: [touch, "{file}"]
+    args:
+      - {name: file, prompt: File, pattern: "^$M/[a-z]+\$"}
+    destructive: true
+    confirm: "{file}"
+  - name: nuke
+    title: Destructive without a confirm word
+    command: [touch, $M/nuked]
+    destructive: true
+  - name: slow
+    title: Outlive the limit
+    command: [sh, -c, 'echo \$\$ > $M/slow.pid; echo started; exec sleep 60']
+    timeout: 2s
+  - name: fails
+    title: Exit 3
+    command: [sh, -c, 'echo oops >&2; exit 3']
+  - name: term
+    title: Talk to the technician
+    command: [sh, -c, 'test -t 0 && echo on-a-tty']
+    pty: true
+  - name: offline
+    title: Needs an offline system
+    command: [ls, "{root}"]
+    needs_root: true
+  - name: absent
+    title: Not installed
+    command: [no-such-program-here, x]
+    needs: [sh, also-not-here]
+EOF
+cat >"$T/tetherd.yaml" <<EOF
+tools: [$T/tools.yaml]
+audit:
+  file: $AUDIT
+recording:
+  enabled: false
+EOF
+start_agent -f "$T/tetherd.yaml"
+
+# tools: the catalog with availability and reasons.
+agent_ssh tools >"$T/tools.out"
+check_eq "tools exits 0, YAML" 9 "$("$YGET" "$T/tools.out" tools | grep -c .)"
+check_eq "tools: root is null" null "$("$YGET" "$T/tools.out" root)"
+check_eq "hello is available" true "$("$YGET" "$T/tools.out" tools.0.available)"
+check_eq "its argument is listed" who \
+    "$("$YGET" "$T/tools.out" tools.0.args.0.name)"
+check_eq "mark's confirm word is a placeholder" "{file}" \
+    "$("$YGET" "$T/tools.out" tools.2.confirm)"
+check_eq "nuke's confirm word is its name" nuke \
+    "$("$YGET" "$T/tools.out" tools.3.confirm)"
+check_eq "offline is unavailable" false \
+    "$("$YGET" "$T/tools.out" tools.7.available)"
+check_eq "offline: no root selected" \
+    "no offline system selected (roots select ID)" \
+    "$("$YGET" "$T/tools.out" tools.7.reason)"
+check_eq "absent: the missing programs are named" \
+    "not installed: no-such-program-here, also-not-here" \
+    "$("$YGET" "$T/tools.out" tools.8.reason)"
+
+# run: the plain case, exit status and stderr passed through.
+check_eq "run hello" "hello world" "$(agent_ssh run hello world)"
+agent_ssh run fails >"$T/fails.out" 2>&1
+check_eq "a tool's exit status is the run's" 3 $?
+check_grep "a tool's stderr reaches the client" oops "$T/fails.out"
+
+# Values are whole arguments: no shell, no splitting, no globbing.
+out=$(agent_ssh run argv "'a b; touch $M/pwned'" "'*'")
+check_eq "values stay single arguments" "[a b; touch $M/pwned][*]
+tool=argv" "$out"
+check "nothing ran from inside a value" [ ! -e "$M/pwned" ]
+check_eq "an empty value is an argument too" "[x][]" \
+    "$(agent_ssh run argv x "''" | head -n 1)"
+
+# Refusals: exit 2, one line saying why, nothing run.
+refused() {
+	what=$1
+	msg=$2
+	shift 2
+	agent_ssh "$@" >"$T/ref.out" 2>"$T/ref.err"
+	rc=$?
+	if [ $rc -eq 2 ] && grep -qF -- "$msg" "$T/ref.err" &&
+	    [ ! -s "$T/ref.out" ]; then
+		ok "$what"
+	else
+		not_ok "$what"
+		echo "#   exit $rc; stderr:"
+		sed 's/^/#   /' "$T/ref.err"
+	fi
+}
+refused "an argument against its pattern" \
+    'run: hello: who "World" does not match ^[a-z]+$' run hello World
+refused "too few arguments" "run: hello takes 1 argument, not 0" run hello
+refused "too many arguments" "run: hello takes 1 argument, not 2" \
+    run hello a b
+refused "an unknown tool" 'run: no tool "bogus"' run bogus
+refused "no tool named" "usage: run TOOL" run
+refused "an unknown option" "run: hello: unknown option --force" \
+    run hello --force x
+refused "a destructive tool without its word" \
+    "run: mark is destructive: confirm with --confirm=$M/one" \
+    run mark "$M/one"
+refused "the wrong confirm word" \
+    "run: mark: --confirm=$M/two does not match; type --confirm=$M/one" \
+    run mark --confirm="$M/two" "$M/one"
+refused "a confirm word on a harmless tool" \
+    "run: hello is not destructive: no --confirm" \
+    run hello --confirm=x world
+refused "a tool with missing programs" \
+    "run: absent cannot run: not installed: no-such-program-here" run absent
+refused "a tool that needs an offline system" \
+    "run: offline cannot run: no offline system selected" run offline
+refused "a pty tool without a terminal" \
+    "run: term needs a terminal: use ssh -t, or the viewer" run term
+check "no refused tool left a mark" [ -z "$(ls "$M")" ]
+
+agent_ssh run mark --confirm="$M/one" "$M/one"
+check_eq "the right word runs the destructive tool" 0 $?
+check "and it did its work" [ -e "$M/one" ]
+agent_ssh run nuke --confirm=nuke
+check "a tool without a confirm key takes its name" [ -e "$M/nuked" ]
+check_eq "-- ends the options" "hello x" "$(agent_ssh run hello -- x)"
+
+# A pty tool on a terminal (ssh -tt with a pipe for stdin).
+# shellcheck disable=SC2086
+out=$(sshpass -p "$TICKET" ssh $SSHOPTS -tt -p "$PORT" tether@127.0.0.1 \
+    run term </dev/null 2>&1 | tr -d '\r')
+check_eq "a pty tool runs on a terminal" on-a-tty "$out"
+
+# The time limit: TERM to the tool, exit 124, said on stderr.
+start=$(date +%s)
+agent_ssh run slow >"$T/slow.out" 2>"$T/slow.err"
+rc=$?
+took=$(($(date +%s) - start))
+check_eq "a tool over its limit ends with 124" 124 $rc
+check_grep "the client is told why" \
+    "tetherd: slow: time limit reached, stopping it" "$T/slow.err"
+check "it ended near its 2 s limit ($took s)" \
+    eval "[ $took -ge 2 ] && [ $took -le 6 ]"
+pid=$(cat "$M/slow.pid")
+check "the tool's process is gone" eval "! kill -0 $pid 2>/dev/null"
+
+# The viewer runs tools too, with the same checks and statuses.
+V="$TETHER --ticket $TICKET --ip 127.0.0.1 --port $PORT"
+check_eq "viewer: run" "hello there" "$($V run hello there </dev/null)"
+$V run hello There </dev/null >/dev/null 2>"$T/v.err"
+check_eq "viewer: a refusal exits 2" 2 $?
+check_grep "viewer: and says why" 'who "There" does not match' "$T/v.err"
+check_eq "viewer: quoting survives the trip" "[it's \"here\"][a\\b]" \
+    "$($V run argv "it's \"here\"" 'a\b' </dev/null | head -n 1)"
+$V run fails </dev/null >/dev/null 2>&1
+check_eq "viewer: the tool's exit status" 3 $?
+check_eq "viewer: tools is YAML" hello \
+    "$($V tools </dev/null | "$YGET" - tools.0.name)"
+
+stop_agent
+
+# The audit trail: the start with its arguments, the end with its status.
+check_grep "audit: a tool's start and arguments" \
+    'event=tool name=hello args=world session=[0-9a-f]\{16\}$' "$AUDIT"
+check_grep "audit: a tool's exit status" \
+    'event=tool-exit name=fails session=[0-9a-f]\{16\} exit=3$' "$AUDIT"
+check_grep "audit: a time limit" \
+    'event=tool-exit name=slow session=[0-9a-f]\{16\} exit=timeout$' "$AUDIT"
+check_no_grep "audit: a refused run starts no tool" \
+    'event=tool name=mark args=[^ ]*two' "$AUDIT"
+check_eq "audit: every started tool ended" \
+    "$(grep -c ' event=tool ' "$AUDIT")" \
+    "$(grep -c ' event=tool-exit ' "$AUDIT")"
+
+# The shipped catalog loads, and each tool it cannot run says why.
+cat >"$T/default.yaml" <<EOF
+tools: [$top/config/tools.yaml]
+EOF
+start_agent -f "$T/default.yaml"
+agent_ssh tools >"$T/default.out"
+n=$("$YGET" "$T/default.out" tools | grep -c .)
+check "the shipped catalog has at least 18 tools ($n)" [ "$n" -ge 18 ]
+i=0
+bad=0
+while [ $i -lt "$n" ]; do
+	if [ "$("$YGET" "$T/default.out" tools.$i.available)" = false ] &&
+	    [ "$("$YGET" "$T/default.out" tools.$i.reason)" = null ]; then
+		bad=$((bad + 1))
+	fi
+	i=$((i + 1))
+done
+check_eq "every unavailable shipped tool says why" 0 $bad
+stop_agent
+
+finish
