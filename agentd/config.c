@@ -62,6 +62,11 @@ static const struct conf_key config_network_keys[] = {
 	{ NULL, NULL, 0, 0, 0, NULL, NULL }
 };
 
+static const struct conf_key config_forwarding_keys[] = {
+	K("tcp", conf_bool, struct conf_forwarding, tcp, 0, 1, NULL, NULL),
+	{ NULL, NULL, 0, 0, 0, NULL, NULL }
+};
+
 static const struct conf_key config_discovery_keys[] = {
 	K("enabled", conf_bool, struct conf_discovery, enabled, 0, 1, NULL,
 	    NULL),
@@ -178,6 +183,8 @@ static const struct conf_key config_keys[] = {
 	    config_network_keys, NULL),
 	K("discovery", conf_sub, struct config, discovery, 0, 0,
 	    config_discovery_keys, NULL),
+	K("forwarding", conf_sub, struct config, forwarding, 0, 0,
+	    config_forwarding_keys, NULL),
 	K("limits", conf_sub, struct config, limits, 0, 0, config_limits_keys,
 	    NULL),
 	K("state_dir", conf_string, struct config, state_dir, 1, PATH_MAX_LEN,

@@ -249,6 +249,24 @@ console_start(struct chan *c, const char *command, char *const *argv)
 	return (0);
 }
 
+/* A forwarded connection: the socket is the "process", both ways. */
+int
+console_relay(struct chan *c, int fd)
+{
+	if ((c->out_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1) {
+		error("dup: %s", strerror(errno));
+		return (-1);
+	}
+	c->in_fd = fd;
+	console_nonblock(c->in_fd);
+	console_nonblock(c->out_fd);
+	c->forward = 1;
+	c->started = 1;
+	c->exited = 1;
+	c->err_eof = 1;
+	return (0);
+}
+
 static int
 console_writable(socket_t fd, int revents, void *arg)
 {
@@ -362,6 +380,9 @@ console_flow(struct chan *c)
 	/* EOF from the client closes a pipe; a pty has no such thing. */
 	if (c->inlen == 0 && !c->backlog && c->in_eof && !c->pty &&
 	    !c->in_polled) {
+		/* The socket is open twice: only shutdown sends its FIN. */
+		if (c->forward)
+			shutdown(c->in_fd, SHUT_WR);
 		close(c->in_fd);
 		c->in_fd = -1;
 	}

@@ -44,6 +44,10 @@ struct conf_discovery {
 	int		 enabled;
 	struct conf_list interfaces;
 };
+
+struct conf_forwarding {
+	int		 tcp;		/* direct-tcpip: ssh -L */
+};
 struct conf_startups {
 	int		 start;
 	int		 rate;
@@ -107,6 +111,7 @@ struct config {
 	char		*welcome;
 	struct conf_network network;
 	struct conf_discovery discovery;
+	struct conf_forwarding forwarding;
 	struct conf_limits limits;
 	char		*state_dir;
 	char		*log_dir;
@@ -279,6 +284,8 @@ struct chan {
 	char		*tool;
 	struct timespec	 deadline;
 	int		 timed_out;	/* 1: TERM sent; 2: KILL sent */
+
+	int		 forward;	/* a direct-tcpip relay: fds a socket */
 };
 
 /* One authenticated-or-not SSH connection, in its own child process. */
@@ -329,6 +336,7 @@ void	 console_output(struct chan *);
 void	 console_reap(struct sess *);
 void	 console_kill(struct chan *);
 void	 console_deadline(struct chan *);
+int	 console_relay(struct chan *, int);
 void	 console_close(struct chan *);
 
 /* verbs.c */
