@@ -32,6 +32,11 @@ usage(int status)
 	    "  info              print the agent's facts (YAML)\n"
 	    "  tools             print the tool catalog (YAML)\n"
 	    "  run TOOL [ARG...] run a catalog tool; exits with its status\n"
+	    "  get [-f|-c] REMOTE LOCAL   copy a file from the agent\n"
+	    "  put [-f] LOCAL REMOTE      copy a file to the agent\n"
+	    "  known-hosts       print a known_hosts line for the agent\n"
+	    "\n"
+	    "TETHER_TICKET in the environment stands for --ticket.\n"
 	    "\n"
 	    "  -h, --help       show this help\n"
 	    "  -V, --version    show the version\n");
@@ -171,6 +176,98 @@ main_verb(const struct target *t, int argc, char **argv)
 	return (status < 0 ? TETHER_EXIT_CONNECT : status);
 }
 
+/* A line on stderr, rewritten in place, while a transfer runs. */
+static void
+main_progress(void *arg, uint64_t done, uint64_t total, double rate)
+{
+	const char	*name = arg;
+	int		 pct = total > 0 ? (int)(done * 100 / total) : 100;
+
+	fprintf(stderr, "\r%s: %3d%% %llu/%llu bytes, %.1f MB/s ", name,
+	    pct > 100 ? 100 : pct, (unsigned long long)done,
+	    (unsigned long long)total, rate / 1e6);
+	if (done >= total)
+		fputc('\n', stderr);
+}
+
+/* get [-f | -c] REMOTE LOCAL, put [-f] LOCAL REMOTE. */
+static int
+main_transfer(const struct target *t, int argc, char **argv)
+{
+	struct client	 c;
+	struct files	 f;
+	char		*cause;
+	int		 flags = 0, get = strcmp(argv[0], "get") == 0, i, rc;
+
+	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
+		if (strcmp(argv[i], "-f") == 0)
+			flags |= FILES_FORCE;
+		else if (strcmp(argv[i], "-c") == 0 && get)
+			flags |= FILES_RESUME;
+		else {
+			fprintf(stderr, "tether: %s: unknown option %s\n",
+			    argv[0], argv[i]);
+			return (TETHER_EXIT_USAGE);
+		}
+	}
+	if (argc - i != 2) {
+		fprintf(stderr, "usage: tether %s\n", get ?
+		    "get [-f | -c] REMOTE LOCAL" : "put [-f] LOCAL REMOTE");
+		return (TETHER_EXIT_USAGE);
+	}
+	if (main_connect(&c, t) != 0)
+		return (TETHER_EXIT_CONNECT);
+	if (files_open(&c, &f, &cause) != 0) {
+		fprintf(stderr, "tether: %s\n", cause);
+		free(cause);
+		client_close(&c);
+		return (TETHER_EXIT_CONNECT);
+	}
+	if (isatty(STDERR_FILENO)) {
+		f.progress = main_progress;
+		f.arg = argv[i];
+	}
+	if (get)
+		rc = files_get(&f, argv[i], argv[i + 1], flags, &cause);
+	else
+		rc = files_put(&f, argv[i], argv[i + 1], flags, &cause);
+	if (rc != 0) {
+		fprintf(stderr, "tether: %s: %s\n", argv[0], cause);
+		free(cause);
+	}
+	files_close(&f);
+	client_close(&c);
+	return (rc == 0 ? 0 : 1);
+}
+
+/*
+ * A known_hosts line for the agent, once its key has been checked against
+ * the ticket, so that stock ssh need not trust on first use.
+ */
+static int
+main_known_hosts(const struct target *t, int argc, char **argv)
+{
+	struct client	 c;
+	char		*b64;
+
+	(void)argc;
+	(void)argv;
+	if (main_connect(&c, t) != 0)
+		return (TETHER_EXIT_CONNECT);
+	if (ssh_pki_export_pubkey_base64(c.key, &b64) != SSH_OK) {
+		fprintf(stderr, "tether: cannot export the agent's key\n");
+		client_close(&c);
+		return (TETHER_EXIT_CONNECT);
+	}
+	if (t->port == 22)
+		printf("%s ssh-ed25519 %s\n", t->ip, b64);
+	else
+		printf("[%s]:%d ssh-ed25519 %s\n", t->ip, t->port, b64);
+	ssh_string_free_char(b64);
+	client_close(&c);
+	return (0);
+}
+
 static const struct command {
 	const char	*name;
 	int		 min, max;	/* words after the name */
@@ -180,6 +277,9 @@ static const struct command {
 	{ "info", 0, 0, main_verb },
 	{ "tools", 0, 0, main_verb },
 	{ "run", 1, 64, main_run },
+	{ "get", 2, 3, main_transfer },
+	{ "put", 2, 3, main_transfer },
+	{ "known-hosts", 0, 0, main_known_hosts },
 	{ NULL, 0, 0, NULL }
 };
 
@@ -288,7 +388,7 @@ main(int argc, char **argv)
 	struct target	 t;
 	struct prefill	 pf;
 	enum dart	 verdict;
-	char		*cause, *ignored;
+	char		*cause, *ignored, *env;
 	int		 rc;
 
 	log_open("tether", 0, LOG_TO_STDERR);
@@ -299,6 +399,12 @@ main(int argc, char **argv)
 	}
 	if (a.help)
 		usage(0);
+	/* Not in argv, where other users of the machine can read it. */
+	if (a.ticket == NULL && (env = getenv("TETHER_TICKET")) != NULL &&
+	    *env != '\0') {
+		a.ticket = xstrdup(env);
+		snprintf(a.ticket_opt, sizeof a.ticket_opt, "TETHER_TICKET");
+	}
 	if (a.version) {
 		printf("tether %s\n", TETHER_VERSION);
 		return (0);

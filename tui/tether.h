@@ -88,6 +88,22 @@ void	 client_close(struct client *);
 #define CONSOLE_LOST		2
 int	 console_run(struct client *, const char *, int *, char **);
 
+/* files.c */
+#define FILES_FORCE	0x1	/* overwrite */
+#define FILES_RESUME	0x2	/* continue LOCAL.part */
+struct files {
+	struct sftp_session_struct *sftp;
+	void		(*progress)(void *, uint64_t, uint64_t, double);
+	void		*arg;
+	double		 started;
+	double		 shown;
+	uint64_t	 resumed;
+};
+int	 files_open(struct client *, struct files *, char **);
+void	 files_close(struct files *);
+int	 files_get(struct files *, const char *, const char *, int, char **);
+int	 files_put(struct files *, const char *, const char *, int, char **);
+
 /* form.c */
 #define FORM_CONNECT	0
 #define FORM_QUIT	1
