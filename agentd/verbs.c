@@ -77,6 +77,7 @@ verbs_info(struct chan *c, int argc, char **argv, char **out)
 	yw_kv(w, "sftp", ag->conf.sftp_server[0] != '\0' ?
 	    ag->conf.sftp_server : NULL);
 	yw_kv(w, "welcome", ag->conf.welcome);
+	yw_kvbool(w, "recording", ag->conf.recording.enabled);
 	yw_end(w);
 	*out = yw_finish(w, NULL);
 	return (0);

@@ -188,21 +188,39 @@ client_connect(struct client *c, const struct target *t,
 	return (CLIENT_OK);
 }
 
+static int
+client_append(char **buf, size_t *len, size_t *size, const char *data,
+    size_t n)
+{
+	if (*len + n > CLIENT_OUT_MAX)
+		return (-1);
+	if (*len + n + 1 > *size) {
+		*size = (*len + n + 1) * 2;
+		*buf = xreallocarray(*buf, 1, *size);
+	}
+	memcpy(*buf + *len, data, n);
+	*len += n;
+	(*buf)[*len] = '\0';
+	return (0);
+}
+
 /*
- * Run an exec request and collect its output (capped at 16 MiB) and exit
- * status. Its stderr goes to ours.
+ * Run an exec request and collect its output and error text (each capped
+ * at 16 MiB) and its exit status (-1 if it had none).
  */
 int
-client_exec(struct client *c, const char *command, char **out, size_t *len,
-    int *status, char **cause)
+client_run(struct client *c, const char *command, struct client_out *o,
+    char **cause)
 {
 	ssh_channel	 ch;
 	char		 buf[16384];
-	size_t		 size = 0;
-	int		 n;
+	size_t		 size[2] = { 1, 1 };
+	int		 n, is_err, open[2] = { 1, 1 };
 
-	*out = NULL;
-	*len = 0;
+	memset(o, 0, sizeof *o);
+	o->out = xcalloc(1, 1);
+	o->err = xcalloc(1, 1);
+	o->status = -1;
 	if ((ch = ssh_channel_new(c->session)) == NULL ||
 	    ssh_channel_open_session(ch) != SSH_OK ||
 	    ssh_channel_request_exec(ch, command) != SSH_OK) {
@@ -211,33 +229,106 @@ client_exec(struct client *c, const char *command, char **out, size_t *len,
 			ssh_channel_free(ch);
 		return (-1);
 	}
-	while ((n = ssh_channel_read(ch, buf, sizeof buf, 0)) > 0) {
-		if (*len + n > 16 * 1024 * 1024) {
-			xasprintf(cause, "%s: reply to %s is over 16 MiB",
-			    c->host, command);
-			free(*out);
-			*out = NULL;
-			ssh_channel_close(ch);
-			ssh_channel_free(ch);
-			return (-1);
+	while (open[0] || open[1]) {
+		for (is_err = 0; is_err <= 1; is_err++) {
+			if (!open[is_err])
+				continue;
+			n = ssh_channel_read_timeout(ch, buf, sizeof buf,
+			    is_err, 100);
+			if (n == SSH_ERROR) {
+				xasprintf(cause, "%s: %s", c->host,
+				    ssh_get_error(c->session));
+				goto fail;
+			}
+			if (n == 0 && (ssh_channel_is_eof(ch) ||
+			    ssh_channel_is_closed(ch))) {
+				open[is_err] = 0;
+				continue;
+			}
+			if (client_append(is_err ? &o->err : &o->out,
+			    is_err ? &o->errlen : &o->outlen, &size[is_err],
+			    buf, n) != 0) {
+				xasprintf(cause, "%s: reply to %s is over "
+				    "16 MiB", c->host, command);
+				goto fail;
+			}
 		}
-		if (*len + n + 1 > size) {
-			size = (*len + n + 1) * 2;
-			*out = xreallocarray(*out, 1, size);
-		}
-		memcpy(*out + *len, buf, n);
-		*len += n;
 	}
-	while ((n = ssh_channel_read(ch, buf, sizeof buf, 1)) > 0)
-		fwrite(buf, 1, n, stderr);
-	if (*out == NULL)
-		*out = xcalloc(1, 1);
-	(*out)[*len] = '\0';
 	ssh_channel_send_eof(ch);
-	*status = ssh_channel_get_exit_status(ch);
+	o->status = ssh_channel_get_exit_status(ch);
 	ssh_channel_close(ch);
 	ssh_channel_free(ch);
 	return (0);
+fail:
+	client_out_free(o);
+	ssh_channel_close(ch);
+	ssh_channel_free(ch);
+	return (-1);
+}
+
+void
+client_out_free(struct client_out *o)
+{
+	free(o->out);
+	free(o->err);
+	memset(o, 0, sizeof *o);
+}
+
+/* As client_run, with the error text going to our stderr. */
+int
+client_exec(struct client *c, const char *command, char **out, size_t *len,
+    int *status, char **cause)
+{
+	struct client_out	 o;
+
+	if (client_run(c, command, &o, cause) != 0)
+		return (-1);
+	fwrite(o.err, 1, o.errlen, stderr);
+	free(o.err);
+	*out = o.out;
+	*len = o.outlen;
+	*status = o.status;
+	return (0);
+}
+
+#define CLIENT_PLAIN	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
+			"0123456789-_=+/.,:@%"
+
+/*
+ * A remote command line for the agent's word parser: words that need it
+ * single-quoted. The first word, the verb, never does.
+ */
+char *
+client_quote(int argc, char **argv)
+{
+	char	*line, *s;
+	size_t	 len = 1, i;
+	int	 n;
+
+	for (n = 0; n < argc; n++)
+		len += 3 + strlen(argv[n]) * 4;
+	line = s = xmalloc(len);
+	for (n = 0; n < argc; n++) {
+		if (n > 0)
+			*s++ = ' ';
+		if (argv[n][0] != '\0' && strspn(argv[n], CLIENT_PLAIN) ==
+		    strlen(argv[n])) {
+			s = stpcpy(s, argv[n]);
+			continue;
+		}
+		*s++ = '\'';
+		for (i = 0; argv[n][i] != '\0'; i++) {
+			/* 'it'\''s': close, an escaped quote, reopen. */
+			if (argv[n][i] == '\'') {
+				memcpy(s, "'\\''", 4);
+				s += 4;
+			} else
+				*s++ = argv[n][i];
+		}
+		*s++ = '\'';
+	}
+	*s = '\0';
+	return (line);
 }
 
 void

@@ -173,20 +173,29 @@ console_loop(struct client *c, ssh_channel ch, int tty)
 }
 
 /*
- * Run a shell (command NULL) or a command on a pty when stdin is a
- * terminal. *status gets the remote exit status when it exited.
+ * Attach the terminal to a console channel until it ends or the user
+ * leaves. With *chp NULL a channel is opened first (a shell when command
+ * is NULL); a channel left with Ctrl-] stays in *chp for the next visit,
+ * and one that ended is closed and *chp set to NULL. *status gets the
+ * remote exit status when it exited.
  */
 int
-console_run(struct client *c, const char *command, int *status, char **cause)
+console_attach(struct client *c, ssh_channel *chp, const char *command,
+    int *status, char **cause)
 {
 	struct termios		 saved, raw;
 	struct sigaction	 sa, oldsa;
-	ssh_channel		 ch;
-	int			 tty = isatty(STDIN_FILENO), rc;
+	int			 tty = isatty(STDIN_FILENO), rc, cols, rows;
 
 	*status = -1;
-	if ((ch = console_open(c, command, tty, cause)) == NULL)
-		return (CONSOLE_LOST);
+	if (*chp == NULL) {
+		if ((*chp = console_open(c, command, tty, cause)) == NULL)
+			return (CONSOLE_LOST);
+	} else if (tty) {
+		/* The size may have changed while away; it redraws too. */
+		console_size(&cols, &rows);
+		ssh_channel_change_pty_size(*chp, cols, rows);
+	}
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = console_sigwinch;
 	sigaction(SIGWINCH, &sa, &oldsa);
@@ -196,15 +205,36 @@ console_run(struct client *c, const char *command, int *status, char **cause)
 		cfmakeraw(&raw);
 		tcsetattr(STDIN_FILENO, TCSADRAIN, &raw);
 	}
-	rc = console_loop(c, ch, tty);
+	rc = console_loop(c, *chp, tty);
 	if (tty)
 		tcsetattr(STDIN_FILENO, TCSADRAIN, &saved);
 	sigaction(SIGWINCH, &oldsa, NULL);
+	if (rc == CONSOLE_DETACHED)
+		return (rc);
 	if (rc == CONSOLE_EXITED)
-		*status = ssh_channel_get_exit_status(ch);
-	else if (rc == CONSOLE_LOST)
+		*status = ssh_channel_get_exit_status(*chp);
+	else
 		xasprintf(cause, "%s: connection lost", c->host);
-	ssh_channel_close(ch);
-	ssh_channel_free(ch);
+	ssh_channel_close(*chp);
+	ssh_channel_free(*chp);
+	*chp = NULL;
+	return (rc);
+}
+
+/*
+ * Run a shell (command NULL) or a command on a pty when stdin is a
+ * terminal, once: leaving closes it.
+ */
+int
+console_run(struct client *c, const char *command, int *status, char **cause)
+{
+	ssh_channel	 ch = NULL;
+	int		 rc;
+
+	rc = console_attach(c, &ch, command, status, cause);
+	if (ch != NULL) {
+		ssh_channel_close(ch);
+		ssh_channel_free(ch);
+	}
 	return (rc);
 }

@@ -14,9 +14,6 @@
 
 #include "tether.h"
 
-#define MAIN_PLAIN	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
-			"0123456789-_=+/.,:@%"
-
 static dead void
 usage(int status)
 {
@@ -70,43 +67,6 @@ main_connect(struct client *c, const struct target *t)
 	return (0);
 }
 
-/*
- * A remote command line for the agent's word parser: words that need it
- * single-quoted. The first word, the verb, never does.
- */
-static char *
-main_quote(int argc, char **argv)
-{
-	char	*line, *s;
-	size_t	 len = 1, i;
-	int	 n;
-
-	for (n = 0; n < argc; n++)
-		len += 3 + strlen(argv[n]) * 4;
-	line = s = xmalloc(len);
-	for (n = 0; n < argc; n++) {
-		if (n > 0)
-			*s++ = ' ';
-		if (argv[n][0] != '\0' && strspn(argv[n], MAIN_PLAIN) ==
-		    strlen(argv[n])) {
-			s = stpcpy(s, argv[n]);
-			continue;
-		}
-		*s++ = '\'';
-		for (i = 0; argv[n][i] != '\0'; i++) {
-			/* 'it'\''s': close, an escaped quote, reopen. */
-			if (argv[n][i] == '\'') {
-				memcpy(s, "'\\''", 4);
-				s += 4;
-			} else
-				*s++ = argv[n][i];
-		}
-		*s++ = '\'';
-	}
-	*s = '\0';
-	return (line);
-}
-
 /* The console, or a command streamed both ways (on a pty if a terminal). */
 static int
 main_stream(const struct target *t, const char *command)
@@ -144,7 +104,7 @@ main_run(const struct target *t, int argc, char **argv)
 	char	*line;
 	int	 rc;
 
-	line = main_quote(argc, argv);
+	line = client_quote(argc, argv);
 	rc = main_stream(t, line);
 	free(line);
 	return (rc);
@@ -161,7 +121,7 @@ main_verb(const struct target *t, int argc, char **argv)
 
 	if (main_connect(&c, t) != 0)
 		return (TETHER_EXIT_CONNECT);
-	line = main_quote(argc, argv);
+	line = client_quote(argc, argv);
 	rc = client_exec(&c, line, &out, &len, &status, &cause);
 	free(line);
 	if (rc != 0) {
@@ -315,13 +275,12 @@ main_command(enum dart verdict, const struct target *t, const char *ignored,
 	return (cmd->fn(t, cmdc, cmdv));
 }
 
-/* One round: connect, console, back to the form with what happened. */
+/* One round: connect, the session screen, back to the form. */
 static void
 main_session(const struct target *t, char **status, int *bad)
 {
 	struct client	 c;
 	char		*cause = NULL;
-	int		 rc, exit_status;
 
 	mvprintw(LINES - 2, 2, "connecting to %s port %d...", t->ip, t->port);
 	clrtoeol();
@@ -331,25 +290,9 @@ main_session(const struct target *t, char **status, int *bad)
 		*status = cause;
 		return;
 	}
-	ui_suspend();
-	printf("tether: connected to %s port %d, key matches ticket "
-	    "(%d ms). Ctrl-] leaves the console.\r\n", t->ip, t->port, c.ms);
-	fflush(stdout);
-	rc = console_run(&c, NULL, &exit_status, &cause);
+	menu_run(&c, t, status);
 	client_close(&c);
-	ui_resume();
-	*bad = rc == CONSOLE_LOST;
-	if (rc == CONSOLE_LOST)
-		*status = cause;
-	else if (rc == CONSOLE_DETACHED)
-		*status = xstrdup("console left (its shell was ended); Enter "
-		    "connects again");
-	else if (exit_status < 0)
-		*status = xstrdup("session ended (no exit status: killed by a "
-		    "signal?)");
-	else
-		xasprintf(status, "session ended (exit status %d)",
-		    exit_status);
+	*bad = 0;
 }
 
 static int

@@ -78,15 +78,29 @@ void	 args_free(struct args *);
 /* client.c */
 enum client_err client_connect(struct client *, const struct target *,
 	     void (*)(const char *), char **);
+#define CLIENT_OUT_MAX	(16 * 1024 * 1024)
+struct client_out {
+	char		*out;
+	size_t		 outlen;
+	char		*err;
+	size_t		 errlen;
+	int		 status;	/* -1: none (a signal, or lost) */
+};
+int	 client_run(struct client *, const char *, struct client_out *,
+	     char **);
+void	 client_out_free(struct client_out *);
 int	 client_exec(struct client *, const char *, char **, size_t *, int *,
 	     char **);
 void	 client_close(struct client *);
+char	*client_quote(int, char **);
 
 /* console.c */
 #define CONSOLE_EXITED		0
 #define CONSOLE_DETACHED	1
 #define CONSOLE_LOST		2
 int	 console_run(struct client *, const char *, int *, char **);
+int	 console_attach(struct client *, ssh_channel *, const char *, int *,
+	     char **);
 
 /* files.c */
 #define FILES_FORCE	0x1	/* overwrite */
@@ -103,6 +117,73 @@ int	 files_open(struct client *, struct files *, char **);
 void	 files_close(struct files *);
 int	 files_get(struct files *, const char *, const char *, int, char **);
 int	 files_put(struct files *, const char *, const char *, int, char **);
+
+/* menu.c */
+#define MENU_LEFT	0
+#define MENU_ENDED	1
+int	 menu_run(struct client *, const struct target *, char **);
+
+/* pane.c */
+struct pane {
+	char		**lines;
+	int		 n;
+	int		 size;
+	char		*partial;	/* the last line, before its newline */
+	int		 top;		/* first line shown */
+	int		 h;		/* rows, as last drawn */
+	int		 follow;	/* keep the end in view */
+	int		 match;		/* line of the last search, or -1 */
+	char		 needle[128];
+};
+void	 pane_init(struct pane *);
+void	 pane_free(struct pane *);
+void	 pane_add(struct pane *, const char *, size_t);
+void	 pane_addstr(struct pane *, const char *);
+void	 pane_flush(struct pane *);
+void	 pane_draw(struct pane *, int, int, int, int);
+void	 pane_search(struct pane *, const char *);
+int	 pane_key(struct pane *, int);
+
+/* tools.c */
+#define TOOLS_ARGS_MAX		16
+#define TOOLS_VALUE_MAX		256
+struct tool_arg_entry {
+	char		*name;
+	char		*prompt;
+	char		*pattern;
+};
+struct tool_entry {
+	char		*name;
+	char		*title;
+	char		*reason;
+	char		*confirm;
+	int		 available;
+	int		 pty;
+	int		 destructive;
+	struct tool_arg_entry args[TOOLS_ARGS_MAX];
+	int		 nargs;
+};
+struct tools_ui {
+	struct tool_entry *tools;
+	int		 n;
+	int		 sel;
+	int		 focus;
+	int		 loaded;
+	char		*error;
+	ssh_channel	 ch;		/* the running tool, if any */
+	int		 running;
+	char		 running_name[64];
+	int		 shown;		/* output on screen */
+	int		 lost;
+	struct pane	 out;
+};
+int	 tools_load(struct tools_ui *, struct client *);
+void	 tools_free(struct tools_ui *);
+void	 tools_draw(struct tools_ui *, int, int, int, int);
+void	 tools_poll(struct tools_ui *, struct client *);
+void	 tools_stop(struct tools_ui *);
+int	 tools_key(struct tools_ui *, struct client *, int);
+int	 tools_prompt(const char *, char *, size_t, const char *);
 
 /* form.c */
 #define FORM_CONNECT	0

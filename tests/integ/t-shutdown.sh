@@ -12,6 +12,8 @@ check "the remote commands are running" \
     wait_for "pgrep -f 'sleep 301[78]' >/dev/null"
 # And a pty console held open by a viewer.
 viewer_start "-ticket=$TICKET -ipaddress=127.0.0.1 -port=$PORT"
+check_screen "the viewer is connected" "key ✔ ticket"
+keys Enter
 check_screen "a console is open" "key matches ticket"
 keys 'sleep 3019' Enter
 check "the console's command is running" \

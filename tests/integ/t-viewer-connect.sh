@@ -1,13 +1,18 @@
 #!/bin/sh
-# The viewer under tmux: DaRT arguments connect straight into the console,
-# a typed command runs, Ctrl-] returns to the form, and a ticket typed in
-# the form (with its auto-dashes) connects too.
+# The viewer under tmux: DaRT arguments connect straight to the session
+# screen; its console runs typed commands on a pty and keeps its shell
+# while the menu is up; q goes back to the form, which keeps the ticket;
+# a ticket typed in the form (with its auto-dashes) connects too.
 . "$(dirname "$0")/lib.sh"
 
 start_agent
 
 viewer_start "-ticket=$TICKET -ipaddress=127.0.0.1 -port=$PORT"
-check_screen "DaRT arguments connect at once" "key matches ticket"
+check_screen "DaRT arguments connect at once" \
+    "tether  $(hostname)  127.0.0.1:$PORT  key ✔ ticket  [0-9]* ms  REC"
+check_screen "the menu lists the screens" "Console *│"
+keys Enter
+check_screen "Enter opens the console" "key matches ticket"
 keys 'echo $((6*7))' Enter
 check_screen "the console runs a typed command" "^42"
 keys 'tty' Enter
@@ -21,17 +26,33 @@ check_eq "connection.yaml says connected" connected \
 check_eq "connection.yaml lists the technician" 127.0.0.1 \
     "$("$YGET" "$AGENT_STATE/connection.yaml" connections.0.from)"
 
+# Ctrl-] goes to the menu; the shell lives on for the next visit.
+keys 'cd /tmp; KEPT=still-here' Enter
 keys C-]
-check_screen "Ctrl-] returns to the form" "console left"
+check_screen "Ctrl-] returns to the menu" \
+    "the shell is still running: Console goes back to it"
+keys Enter
+keys 'echo "$KEPT in $(pwd)"' Enter
+check_screen "the same shell is there on the next visit" "^still-here in /tmp"
+keys 'exit 5' Enter
+check_screen "the menu says how the shell ended" \
+    "the shell ended (exit status 5)"
+keys Enter
+check_screen "Console opens a new shell after that" "key matches ticket"
+keys C-]
+check_screen "back at the menu" "Up/Down choose, Enter opens, q disconnects"
+
+keys q
+check_screen "q goes back to the form" "disconnected; Enter connects again"
 check_screen "the form keeps the ticket" "Ticket  *$TICKET"
-check "the agent sees the console go" \
+check "the agent sees the viewer go" \
     wait_for "[ \"\$($YGET $AGENT_STATE/connection.yaml state)\" = waiting ]"
 
-# Enter on the kept form connects again; exit ends the session.
+# Enter on the kept form connects again.
 keys Enter
-check_screen "Enter connects again" "key matches ticket"
-keys 'exit 5' Enter
-check_screen "the form shows how the session ended" "exit status 5"
+check_screen "Enter connects again" "key ✔ ticket"
+keys q
+check_screen "and q leaves again" "disconnected"
 keys Escape
 check_screen "Esc quits the viewer" "VIEWER-EXIT=0"
 
@@ -42,11 +63,13 @@ digits=$(echo "$TICKET" | tr -d -)
 keys "$digits"
 check_screen "dashes appear as the ticket is typed" "Ticket  *$TICKET"
 keys Tab 127.0.0.1 Tab C-u "$PORT" Enter
-check_screen "the typed ticket connects" "key matches ticket"
+check_screen "the typed ticket connects" "key ✔ ticket"
+keys Enter
 keys 'echo typed-$((3+4))' Enter
 check_screen "the console works after a typed connect" "^typed-7"
 keys C-]
-check_screen "back in the form" "console left"
+keys q
+check_screen "back in the form" "remote rescue viewer"
 keys C-c
 check_screen "Ctrl-C in the form quits cleanly" "VIEWER-EXIT=0"
 

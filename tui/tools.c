@@ -1,0 +1,512 @@
+/* SPDX-License-Identifier: ISC */
+
+/*
+ * The Tools screen: the agent's catalog (the tools verb), unavailable tools
+ * greyed with their reason; a tool's argument form, checked against each
+ * pattern before anything is sent, with the confirm word for a destructive
+ * tool; its output in a scrollable pane, or the terminal for a pty tool.
+ * The agent checks all of it again: this only saves a round trip.
+ */
+
+#include <curses.h>
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tether.h"
+
+static void
+tools_clear(struct tools_ui *u)
+{
+	int	 i, j;
+
+	for (i = 0; i < u->n; i++) {
+		struct tool_entry *t = &u->tools[i];
+
+		free(t->name);
+		free(t->title);
+		free(t->reason);
+		free(t->confirm);
+		for (j = 0; j < t->nargs; j++) {
+			free(t->args[j].name);
+			free(t->args[j].prompt);
+			free(t->args[j].pattern);
+		}
+	}
+	free(u->tools);
+	u->tools = NULL;
+	u->n = 0;
+}
+
+void
+tools_free(struct tools_ui *u)
+{
+	tools_clear(u);
+	pane_free(&u->out);
+	free(u->error);
+	u->error = NULL;
+	u->loaded = 0;
+}
+
+static char *
+tools_str(yaml_document_t *doc, yaml_node_t *map, const char *key)
+{
+	const char	*s = yr_scalar(yr_get(doc, map, key));
+
+	return (s != NULL && strcmp(s, "null") != 0 ? xstrdup(s) : NULL);
+}
+
+static int
+tools_true(yaml_document_t *doc, yaml_node_t *map, const char *key)
+{
+	const char	*s = yr_scalar(yr_get(doc, map, key));
+
+	return (s != NULL && strcmp(s, "true") == 0);
+}
+
+static void
+tools_parse_args(yaml_document_t *doc, yaml_node_t *list,
+    struct tool_entry *t)
+{
+	yaml_node_item_t	*it;
+	yaml_node_t		*a;
+
+	if (list == NULL || list->type != YAML_SEQUENCE_NODE)
+		return;
+	for (it = list->data.sequence.items.start;
+	    it < list->data.sequence.items.top && t->nargs < TOOLS_ARGS_MAX;
+	    it++) {
+		a = yaml_document_get_node(doc, *it);
+		t->args[t->nargs].name = tools_str(doc, a, "name");
+		t->args[t->nargs].prompt = tools_str(doc, a, "prompt");
+		t->args[t->nargs].pattern = tools_str(doc, a, "pattern");
+		if (t->args[t->nargs].name == NULL)
+			continue;
+		t->nargs++;
+	}
+}
+
+/* Ask the agent for its catalog; on failure u->error says why. */
+int
+tools_load(struct tools_ui *u, struct client *c)
+{
+	struct client_out	 o;
+	yaml_document_t		 doc;
+	yaml_node_t		*list, *m;
+	yaml_node_item_t	*it;
+	char			*cause;
+
+	tools_clear(u);
+	free(u->error);
+	u->error = NULL;
+	u->loaded = 1;
+	if (client_run(c, "tools", &o, &cause) != 0) {
+		u->error = cause;
+		return (-1);
+	}
+	if (o.status != 0 || yr_load(o.out, o.outlen, &doc, &cause) != 0) {
+		if (o.status != 0)
+			xasprintf(&u->error, "tools: %s", o.errlen > 0 ? o.err :
+			    "failed");
+		else {
+			xasprintf(&u->error, "tools: bad reply:%s", cause);
+			free(cause);
+		}
+		client_out_free(&o);
+		return (-1);
+	}
+	client_out_free(&o);
+	list = yr_path(&doc, "tools");
+	if (list != NULL && list->type == YAML_SEQUENCE_NODE) {
+		for (it = list->data.sequence.items.start;
+		    it < list->data.sequence.items.top; it++) {
+			m = yaml_document_get_node(&doc, *it);
+			u->tools = xreallocarray(u->tools, u->n + 1,
+			    sizeof *u->tools);
+			memset(&u->tools[u->n], 0, sizeof *u->tools);
+			u->tools[u->n].name = tools_str(&doc, m, "name");
+			if (u->tools[u->n].name == NULL)
+				continue;
+			u->tools[u->n].title = tools_str(&doc, m, "title");
+			u->tools[u->n].reason = tools_str(&doc, m, "reason");
+			u->tools[u->n].confirm = tools_str(&doc, m, "confirm");
+			u->tools[u->n].available = tools_true(&doc, m,
+			    "available");
+			u->tools[u->n].pty = tools_true(&doc, m, "pty");
+			u->tools[u->n].destructive = tools_true(&doc, m,
+			    "destructive");
+			tools_parse_args(&doc, yr_get(&doc, m, "args"),
+			    &u->tools[u->n]);
+			u->n++;
+		}
+	}
+	yaml_document_delete(&doc);
+	if (u->sel >= u->n)
+		u->sel = u->n > 0 ? u->n - 1 : 0;
+	return (0);
+}
+
+void
+tools_draw(struct tools_ui *u, int y, int x, int h, int w)
+{
+	struct tool_entry	*t;
+	int			 i, top;
+
+	if (u->running || u->shown) {
+		pane_draw(&u->out, y, x, h, w);
+		return;
+	}
+	if (u->error != NULL) {
+		attron(COLOR_PAIR(1));
+		mvaddnstr(y, x, u->error, w);
+		attroff(COLOR_PAIR(1));
+		return;
+	}
+	if (u->n == 0) {
+		mvaddnstr(y, x, "The agent's catalog is empty.", w);
+		return;
+	}
+	top = u->sel >= h - 2 ? u->sel - (h - 3) : 0;
+	for (i = top; i < u->n && i - top < h - 2; i++) {
+		t = &u->tools[i];
+		if (!t->available)
+			attron(A_DIM);
+		if (i == u->sel && u->focus)
+			attron(A_REVERSE);
+		mvprintw(y + i - top, x, "%-14.14s %-*.*s", t->name,
+		    w - 15 > 0 ? w - 15 : 0, w - 15 > 0 ? w - 15 : 0,
+		    t->title != NULL ? t->title : "");
+		attroff(A_REVERSE | A_DIM);
+	}
+	t = &u->tools[u->sel];
+	if (!t->available)
+		mvprintw(y + h - 1, x, "%.*s: %s", w - 4, t->name, t->reason !=
+		    NULL ? t->reason : "unavailable");
+	else
+		mvprintw(y + h - 1, x, "%.*s", w, t->destructive ?
+		    "Enter runs it (destructive: asks for a confirm word)" :
+		    "Enter runs it");
+}
+
+/* The confirm word: the catalog's, with its placeholder filled in. */
+static const char *
+tools_confirm_word(struct tool_entry *t, char vals[][TOOLS_VALUE_MAX])
+{
+	size_t	 n;
+	int	 i;
+
+	if (t->confirm == NULL)
+		return (t->name);
+	n = strlen(t->confirm);
+	if (n < 3 || t->confirm[0] != '{' || t->confirm[n - 1] != '}')
+		return (t->confirm);
+	for (i = 0; i < t->nargs; i++) {
+		if (strlen(t->args[i].name) == n - 2 &&
+		    strncmp(t->args[i].name, t->confirm + 1, n - 2) == 0)
+			return (vals[i]);
+	}
+	return (t->confirm);
+}
+
+/* NULL if the value matches the pattern; else why not, to free. */
+static char *
+tools_check(struct tool_arg_entry *a, const char *value)
+{
+	regex_t	 re;
+	char	*why = NULL;
+	int	 rc;
+
+	if (a->pattern == NULL)
+		return (NULL);
+	if (regcomp(&re, a->pattern, REG_EXTENDED | REG_NOSUB) != 0) {
+		xasprintf(&why, "%s: the pattern does not compile here",
+		    a->name);
+		return (why);
+	}
+	rc = regexec(&re, value, 0, NULL, 0);
+	regfree(&re);
+	if (rc != 0)
+		xasprintf(&why, "%s \"%s\" does not match %s", a->name, value,
+		    a->pattern);
+	return (why);
+}
+
+/*
+ * A line edit on the bottom rows: prompt, text, Enter or Esc. Returns 0
+ * with buf filled, or -1 for Esc.
+ */
+int
+tools_prompt(const char *prompt, char *buf, size_t len, const char *note)
+{
+	size_t	 n = strlen(buf);
+	int	 key;
+
+	curs_set(1);
+	for (;;) {
+		move(LINES - 2, 0);
+		clrtoeol();
+		if (note != NULL) {
+			attron(COLOR_PAIR(1));
+			mvaddnstr(LINES - 2, 1, note, COLS - 2);
+			attroff(COLOR_PAIR(1));
+		}
+		move(LINES - 1, 0);
+		clrtoeol();
+		mvprintw(LINES - 1, 1, "%s: %s", prompt, buf);
+		refresh();
+		key = getch();
+		if (key == 27 || key == 3) {
+			curs_set(0);
+			return (-1);
+		}
+		if (key == '\r' || key == '\n' || key == KEY_ENTER)
+			break;
+		if ((key == KEY_BACKSPACE || key == 127 || key == 8) && n > 0)
+			buf[--n] = '\0';
+		else if (key == 21) {
+			n = 0;
+			buf[0] = '\0';
+		} else if (key >= 32 && key < 256 && key != 127 &&
+		    n + 1 < len) {
+			buf[n++] = (char)key;
+			buf[n] = '\0';
+		}
+	}
+	curs_set(0);
+	return (0);
+}
+
+/* Ask for each argument, then the confirm word; -1 if abandoned. */
+static int
+tools_form(struct tool_entry *t, char vals[][TOOLS_VALUE_MAX], char *confirm,
+    size_t len)
+{
+	char	 prompt[256], *why = NULL;
+	int	 i;
+
+	for (i = 0; i < t->nargs; i++) {
+		vals[i][0] = '\0';
+		for (;;) {
+			snprintf(prompt, sizeof prompt, "%s: %s", t->name,
+			    t->args[i].prompt != NULL ? t->args[i].prompt :
+			    t->args[i].name);
+			if (tools_prompt(prompt, vals[i], TOOLS_VALUE_MAX,
+			    why) != 0) {
+				free(why);
+				return (-1);
+			}
+			free(why);
+			if ((why = tools_check(&t->args[i], vals[i])) == NULL)
+				break;
+		}
+	}
+	confirm[0] = '\0';
+	if (!t->destructive)
+		return (0);
+	for (;;) {
+		snprintf(prompt, sizeof prompt, "%s destroys data. Type %s to "
+		    "go on", t->name, tools_confirm_word(t, vals));
+		if (tools_prompt(prompt, confirm, len, why) != 0) {
+			free(why);
+			return (-1);
+		}
+		free(why);
+		why = NULL;
+		if (strcmp(confirm, tools_confirm_word(t, vals)) == 0)
+			return (0);
+		why = xstrdup("that is not the confirm word");
+		confirm[0] = '\0';
+	}
+}
+
+static char *
+tools_command(struct tool_entry *t, char vals[][TOOLS_VALUE_MAX],
+    const char *confirm)
+{
+	char	*argv[TOOLS_ARGS_MAX + 4], *flag = NULL, *line;
+	int	 argc = 0, i;
+
+	argv[argc++] = "run";
+	argv[argc++] = t->name;
+	if (t->destructive) {
+		xasprintf(&flag, "--confirm=%s", confirm);
+		argv[argc++] = flag;
+	}
+	argv[argc++] = "--";
+	for (i = 0; i < t->nargs; i++)
+		argv[argc++] = vals[i];
+	line = client_quote(argc, argv);
+	free(flag);
+	return (line);
+}
+
+/* A pty tool gets the terminal, as the console does. */
+static void
+tools_run_pty(struct tools_ui *u, struct client *c, const char *line,
+    const char *name)
+{
+	char	*cause = NULL, msg[128];
+	int	 rc, status;
+
+	ui_suspend();
+	printf("tether: running %s; Ctrl-] leaves it.\r\n", name);
+	fflush(stdout);
+	rc = console_run(c, line, &status, &cause);
+	ui_resume();
+	pane_free(&u->out);
+	if (rc == CONSOLE_LOST) {
+		pane_addstr(&u->out, cause);
+		free(cause);
+		u->lost = 1;
+	} else if (rc == CONSOLE_DETACHED) {
+		snprintf(msg, sizeof msg, "-- left %s; the agent stopped it",
+		    name);
+		pane_addstr(&u->out, msg);
+	} else {
+		snprintf(msg, sizeof msg, "-- %s ended, exit status %d", name,
+		    status);
+		pane_addstr(&u->out, msg);
+	}
+	pane_flush(&u->out);
+	u->shown = 1;
+}
+
+/* Start a tool whose output streams into the pane. */
+static void
+tools_start(struct tools_ui *u, struct client *c, const char *line)
+{
+	pane_free(&u->out);
+	if ((u->ch = ssh_channel_new(c->session)) == NULL ||
+	    ssh_channel_open_session(u->ch) != SSH_OK ||
+	    ssh_channel_request_exec(u->ch, line) != SSH_OK) {
+		pane_addstr(&u->out, ssh_get_error(c->session));
+		pane_flush(&u->out);
+		if (u->ch != NULL)
+			ssh_channel_free(u->ch);
+		u->ch = NULL;
+		u->lost = !ssh_is_connected(c->session);
+		u->shown = 1;
+		return;
+	}
+	u->running = 1;
+}
+
+/* Move what the running tool wrote into the pane; note its end. */
+void
+tools_poll(struct tools_ui *u, struct client *c)
+{
+	char	 buf[8192], line[128];
+	int	 n, is_err, status;
+
+	if (!u->running)
+		return;
+	for (is_err = 0; is_err <= 1; is_err++) {
+		while ((n = ssh_channel_read_nonblocking(u->ch, buf,
+		    sizeof buf, is_err)) > 0)
+			pane_add(&u->out, buf, n);
+		if (n == SSH_ERROR) {
+			u->lost = !ssh_is_connected(c->session);
+			break;
+		}
+	}
+	if (!ssh_channel_is_eof(u->ch) && !ssh_channel_is_closed(u->ch) &&
+	    !u->lost)
+		return;
+	status = ssh_channel_get_exit_status(u->ch);
+	pane_flush(&u->out);
+	if (u->lost)
+		snprintf(line, sizeof line, "-- connection lost");
+	else if (status < 0)
+		snprintf(line, sizeof line, "-- %s ended without an exit "
+		    "status", u->running_name);
+	else
+		snprintf(line, sizeof line, "-- %s ended, exit status %d",
+		    u->running_name, status);
+	pane_addstr(&u->out, line);
+	pane_flush(&u->out);
+	ssh_channel_close(u->ch);
+	ssh_channel_free(u->ch);
+	u->ch = NULL;
+	u->running = 0;
+	u->shown = 1;
+}
+
+/* Stop a running tool: closing the channel makes the agent end it. */
+void
+tools_stop(struct tools_ui *u)
+{
+	if (!u->running)
+		return;
+	ssh_channel_close(u->ch);
+	ssh_channel_free(u->ch);
+	u->ch = NULL;
+	u->running = 0;
+	u->shown = 1;
+	pane_flush(&u->out);
+	pane_addstr(&u->out, "-- stopped");
+	pane_flush(&u->out);
+}
+
+/* A key for the Tools screen; 0 when it leaves the screen. */
+int
+tools_key(struct tools_ui *u, struct client *c, int key)
+{
+	struct tool_entry	*t;
+	char			 vals[TOOLS_ARGS_MAX][TOOLS_VALUE_MAX];
+	char			 confirm[TOOLS_VALUE_MAX], *line, search[128];
+
+	if (u->running || u->shown) {
+		if (key == 27 || key == KEY_LEFT || key == 'q') {
+			if (u->running)
+				tools_stop(u);
+			else
+				u->shown = 0;
+			return (1);
+		}
+		if (key == '/') {
+			search[0] = '\0';
+			if (tools_prompt("search", search, sizeof search,
+			    NULL) == 0)
+				pane_search(&u->out, search);
+			return (1);
+		}
+		pane_key(&u->out, key);
+		return (1);
+	}
+	switch (key) {
+	case 27:
+	case KEY_LEFT:
+		return (0);
+	case KEY_UP:
+	case 'k':
+		if (u->sel > 0)
+			u->sel--;
+		return (1);
+	case KEY_DOWN:
+	case 'j':
+		if (u->sel + 1 < u->n)
+			u->sel++;
+		return (1);
+	case 'r':
+		tools_load(u, c);
+		return (1);
+	case '\r':
+	case '\n':
+	case KEY_ENTER:
+		break;
+	default:
+		return (1);
+	}
+	if (u->n == 0 || !(t = &u->tools[u->sel])->available)
+		return (1);
+	if (tools_form(t, vals, confirm, sizeof confirm) != 0)
+		return (1);
+	line = tools_command(t, vals, confirm);
+	snprintf(u->running_name, sizeof u->running_name, "%s", t->name);
+	if (t->pty)
+		tools_run_pty(u, c, line, t->name);
+	else
+		tools_start(u, c, line);
+	free(line);
+	return (1);
+}
