@@ -468,8 +468,9 @@ tool_unavailable(const struct tool *t, const char *root)
 	char	*reason = NULL, *p, *missing = NULL;
 	int	 i;
 
-	if (tool_which(t->command.v[0]) == NULL)
+	if ((p = tool_which(t->command.v[0])) == NULL)
 		tool_reason_add(&missing, t->command.v[0]);
+	free(p);
 	for (i = 0; i < t->needs.n; i++) {
 		if (strcmp(t->needs.v[i], t->command.v[0]) == 0)
 			continue;
