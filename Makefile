@@ -44,7 +44,7 @@ DEBIAN_DEPS =	build-essential pkg-config clang libssh-dev libyaml-dev \
 
 .SECONDARY:
 
-.PHONY: all deps check check-unit check-integ check-asan demo install \
+.PHONY: all deps check check-unit check-integ check-asan check-valgrind demo install \
 	uninstall clean lint-man fuzz fuzz-quick fuzz-regress bench bench-quick
 
 all: $(BUILD)/tetherd $(BUILD)/tether $(BUILD)/tests/yget $(BUILD)/tests/preauth
@@ -94,6 +94,11 @@ check-asan:
 	TETHER_SANITIZED=1 $(MAKE) BUILD=build/asan CC=clang OPT=-O1 \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    check
+
+# The unit tests and one whole agent session under valgrind: no error and
+# no definite leak in any process (tests/integ/valgrind.sh).
+check-valgrind: all $(UNIT_BINS)
+	BUILD=$(BUILD) sh tests/run.sh integ tests/integ/valgrind.sh
 
 # libFuzzer harnesses, one per parser (fuzz/README.md). FUZZ_SECONDS=N
 # runs each for N seconds (60 by default); fuzz-regress replays the corpora.

@@ -826,8 +826,11 @@ session_end(struct sess *s, int status)
 	}
 	if (s->end_after)
 		session_report(s, "end");
-	if (s->event != NULL)
+	if (s->event != NULL) {
+		/* libssh frees the handle of an added fd only on removal. */
+		ssh_event_remove_fd(s->event, s->sig_fd);
 		ssh_event_free(s->event);
+	}
 	ssh_free(s->session);
 	info("closed, from=%s", s->from);
 	_exit(status);

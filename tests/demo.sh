@@ -1,7 +1,7 @@
 #!/bin/sh
 # make demo: an agent on 127.0.0.1 with a temporary state directory, then
 # the viewer with -ticket= -ipaddress= -port= from its connection.yaml, so
-# the console opens at once. The agent stops when the viewer exits.
+# the session screen opens at once. The agent stops when the viewer exits.
 
 BUILD=${1:-build}
 state=$(mktemp -d /tmp/tether-demo.XXXXXX)
@@ -35,6 +35,6 @@ done
 ticket=$("$BUILD/tests/yget" "$state/connection.yaml" ticket)
 port=$("$BUILD/tests/yget" "$state/connection.yaml" port)
 cat "$state/status"
-echo "Starting the viewer; Ctrl-] leaves the console, Esc quits."
+echo "Starting the viewer: Enter opens the console, Ctrl-] comes back, q disconnects, Esc quits."
 sleep 1
 "$BUILD/tether" -ticket="$ticket" -ipaddress=127.0.0.1 -port="$port"
