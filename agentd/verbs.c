@@ -29,6 +29,9 @@ static int	verbs_reply(struct chan *, char *, int);
 
 static const struct verb verbs[] = {
 	{ "info", "info", "agent and machine facts (YAML)", verbs_info, 0 },
+	{ "roots", "roots [scan|select ID [--rw]|release]",
+	    "offline systems: list, select (and remap), release (YAML)",
+	    root_verb, VERB_FORK },
 	{ "end", "end", "end the remote session: every connection closes",
 	    verbs_end, 0 },
 	{ "help", "help", "this list", verbs_help, 0 },
