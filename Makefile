@@ -29,7 +29,7 @@ AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/tools.c agentd/
 		agentd/wait.c
 TUI_SRCS =	tui/args.c tui/client.c tui/console.c tui/form.c tui/main.c tui/ui.c
 UNIT_TESTS =	test_ticket test_kdf test_words test_args test_wire test_conf \
-		test_yaml
+		test_yaml test_root
 
 COMMON_OBJS =	$(COMMON_SRCS:%.c=$(BUILD)/%.o)
 AGENT_OBJS =	$(AGENT_SRCS:%.c=$(BUILD)/%.o)
@@ -71,6 +71,10 @@ $(BUILD)/tests/preauth: $(BUILD)/tests/preauth.o $(COMMON_OBJS)
 
 $(BUILD)/tests/test_args: $(BUILD)/tests/unit/test_args.o \
     $(BUILD)/tui/args.o $(COMMON_OBJS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON)
+
+$(BUILD)/tests/test_root: $(BUILD)/tests/unit/test_root.o \
+    $(BUILD)/agentd/root.o $(BUILD)/agentd/audit.o $(COMMON_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON)
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(COMMON_OBJS)
