@@ -27,6 +27,8 @@ usage(int status)
 	    "invalid, it starts with a blank form. Commands, for scripts:\n"
 	    "  shell    the recovery console; exits with the shell's status\n"
 	    "  info     print the agent's facts (YAML)\n"
+	    "  roots [scan | select ID [--rw] | release]\n"
+	    "           list, select or release offline systems (YAML)\n"
 	    "\n"
 	    "  -h, --help       show this help\n"
 	    "  -V, --version    show the version\n");
@@ -104,15 +106,47 @@ main_verb(const struct target *t, const char *verb)
 	return (status < 0 ? TETHER_EXIT_CONNECT : status);
 }
 
+/* roots [scan | select ID [--rw] | release], checked before connecting. */
+static char *
+main_roots(int cmdc, char **cmdv)
+{
+	char	*cmd;
+
+	if (cmdc == 1 || (cmdc == 2 && strcmp(cmdv[1], "scan") == 0))
+		return (xstrdup("roots"));
+	if (cmdc == 2 && strcmp(cmdv[1], "release") == 0)
+		return (xstrdup("roots release"));
+	if ((cmdc == 3 || (cmdc == 4 && strcmp(cmdv[3], "--rw") == 0)) &&
+	    strcmp(cmdv[1], "select") == 0 && *cmdv[2] != '\0' &&
+	    strspn(cmdv[2], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789._-") == strlen(cmdv[2])) {
+		xasprintf(&cmd, "roots select %s%s", cmdv[2],
+		    cmdc == 4 ? " --rw" : "");
+		return (cmd);
+	}
+	fprintf(stderr, "tether: usage: roots [scan | select ID [--rw] | "
+	    "release]\n");
+	return (NULL);
+}
+
 static int
 main_command(enum dart verdict, const struct target *t, const char *ignored,
     int cmdc, char **cmdv)
 {
-	if (strcmp(cmdv[0], "shell") != 0 && strcmp(cmdv[0], "info") != 0) {
+	char	*verb;
+	int	 rc;
+
+	if (strcmp(cmdv[0], "shell") != 0 && strcmp(cmdv[0], "info") != 0 &&
+	    strcmp(cmdv[0], "roots") != 0) {
 		fprintf(stderr, "tether: unknown command \"%s\"\n", cmdv[0]);
 		usage(TETHER_EXIT_USAGE);
 	}
-	if (cmdc != 1) {
+	if (strcmp(cmdv[0], "roots") == 0) {
+		if ((verb = main_roots(cmdc, cmdv)) == NULL)
+			return (TETHER_EXIT_USAGE);
+	} else
+		verb = xstrdup(cmdv[0]);
+	if (cmdc != 1 && strcmp(cmdv[0], "roots") != 0) {
 		fprintf(stderr, "tether: %s takes no arguments\n", cmdv[0]);
 		usage(TETHER_EXIT_USAGE);
 	}
@@ -120,11 +154,15 @@ main_command(enum dart verdict, const struct target *t, const char *ignored,
 		fprintf(stderr, "tether: %s needs a valid ticket, address and "
 		    "port%s%s\n", cmdv[0], ignored != NULL ? "; " : "",
 		    ignored != NULL ? ignored : "");
+		free(verb);
 		return (TETHER_EXIT_USAGE);
 	}
 	if (strcmp(cmdv[0], "shell") == 0)
-		return (main_shell(t));
-	return (main_verb(t, cmdv[0]));
+		rc = main_shell(t);
+	else
+		rc = main_verb(t, verb);
+	free(verb);
+	return (rc);
 }
 
 /* One round: connect, console, back to the form with what happened. */

@@ -121,6 +121,28 @@ agent_ssh roots scan >"$T/scan2.yaml"
 check_eq "roots scan is the same list" \
     "$(grep -v used: "$T/scan.yaml")" "$(grep -v used: "$T/scan2.yaml")"
 
+# The viewer's command form prints the same YAML.
+view() {
+	"$TETHER" --ticket "$TICKET" --ip 127.0.0.1 --port "$PORT" roots "$@"
+}
+view scan >"$T/view.yaml" 2>"$T/view.err"
+check_eq "tether roots scan exits 0" 0 $?
+check_eq "tether roots scan lists the roots" extra2 \
+    "$("$YGET" "$T/view.yaml" roots.1.id)"
+view select extra2 >"$T/view.yaml" 2>"$T/view.err"
+check_eq "tether roots select selects" extra2 \
+    "$("$YGET" "$T/view.yaml" selected)"
+view release >"$T/view.yaml" 2>"$T/view.err"
+check_eq "tether roots release releases" extra2 \
+    "$("$YGET" "$T/view.yaml" released)"
+check_no_mounts "nothing mounted after the viewer's release"
+view select 'a b' >/dev/null 2>"$T/view.err"
+check_eq "tether refuses an id that is not one word" 2 $?
+check_grep "with the usage" "usage: roots" "$T/view.err"
+view release >/dev/null 2>"$T/view.err"
+check_eq "tether passes the agent's exit status" 1 $?
+check_grep "and its error" "no root is selected" "$T/view.err"
+
 agent_ssh roots select nosuch >/dev/null 2>"$T/err"
 check_eq "select of an unknown id fails" 1 $?
 check_grep "and says so" "roots: no such root: nosuch" "$T/err"
