@@ -985,12 +985,17 @@ root_unmount(struct agent *ag, const char *dir, const char *target,
 	return (0);
 }
 
-/* Where the device with this number is mounted; NULL when it is not. */
+/*
+ * Where a device is mounted, other than at except; NULL when nowhere.
+ * A device matches by number or by the source in mountinfo, since btrfs
+ * shows an anonymous number there. With dev NULL, whether anything at all
+ * is mounted at except.
+ */
 static char *
-root_mounted_at(dev_t rdev, const char *except)
+root_mounted_at(const char *dev, dev_t rdev, const char *except)
 {
 	FILE		*f;
-	char		*line = NULL, *where = NULL, mp[PATH_MAX];
+	char		*line = NULL, *where = NULL, *src, mp[PATH_MAX];
 	size_t		 size = 0;
 	unsigned int	 maj, min;
 
@@ -1000,9 +1005,22 @@ root_mounted_at(dev_t rdev, const char *except)
 		if (sscanf(line, "%*d %*d %u:%u %*s %4095s", &maj, &min,
 		    mp) != 3)
 			continue;
-		if (makedev(maj, min) != rdev)
-			continue;
 		root_unescape(mp);
+		if (dev == NULL) {
+			if (strcmp(mp, except) == 0)
+				where = xstrdup(mp);
+			continue;
+		}
+		/* After " - ": the filesystem type, then the source. */
+		if ((src = strstr(line, " - ")) != NULL &&
+		    (src = strchr(src + 3, ' ')) != NULL) {
+			src++;
+			src[strcspn(src, " ")] = '\0';
+			root_unescape(src);
+		}
+		if (makedev(maj, min) != rdev && (src == NULL ||
+		    strcmp(src, dev) != 0))
+			continue;
 		if (except == NULL || strcmp(mp, except) != 0)
 			where = xstrdup(mp);
 	}
@@ -1032,7 +1050,6 @@ static int
 root_scan_mount(struct agent *ag, const char *dir, struct root *r)
 {
 	unsigned long	 flags;
-	struct stat	 st;
 	char		*data, *cause, *where;
 	int		 fd;
 
@@ -1042,10 +1059,8 @@ root_scan_mount(struct agent *ag, const char *dir, struct root *r)
 		root_problem(r, "%s: %s", r->path, strerror(errno));
 		return (0);
 	}
-	where = NULL;
-	if (stat(r->device, &st) == 0)
-		where = root_mounted_at(st.st_rdev, NULL);
-	if (where == NULL || strcmp(where, r->path) != 0) {
+	/* Mounted by an earlier scan: use it as it is. */
+	if ((where = root_mounted_at(NULL, 0, r->path)) == NULL) {
 		root_mount_options(ag->conf.roots.mount_options, &flags, &data,
 		    NULL);
 		if (root_mount(ag, dir, r->device, r->path, r->fstype,
@@ -1116,7 +1131,7 @@ root_scan_dev(struct agent *ag, const char *dir, blkid_dev dev,
 	if (stat(name, &st) != 0 || !S_ISBLK(st.st_mode))
 		goto skip;
 	xasprintf(&ours, "%s/%s", dir, base);
-	where = root_mounted_at(st.st_rdev, ours);
+	where = root_mounted_at(name, st.st_rdev, ours);
 	free(ours);
 	if (where != NULL) {
 		debug("%s: in use at %s", name, where);
