@@ -1592,16 +1592,13 @@ root_verb(struct chan *c, int argc, char **argv, char **out)
 {
 	struct agent	*ag = c->sess->ag;
 	char		*dir, *cause;
-	int		 fd, rc;
+	int		 fd, rc, list, select, release;
 
-	if (argc == 1 || (argc == 2 && strcmp(argv[1], "scan") == 0))
-		rc = 0;
-	else if ((argc == 3 || argc == 4) && strcmp(argv[1], "select") == 0 &&
-	    (argc == 3 || strcmp(argv[3], "--rw") == 0))
-		rc = 0;
-	else if (argc == 2 && strcmp(argv[1], "release") == 0)
-		rc = 0;
-	else {
+	list = argc == 1 || (argc == 2 && strcmp(argv[1], "scan") == 0);
+	select = (argc == 3 || (argc == 4 && strcmp(argv[3], "--rw") == 0)) &&
+	    strcmp(argv[1], "select") == 0;
+	release = argc == 2 && strcmp(argv[1], "release") == 0;
+	if (!list && !select && !release) {
 		*out = xstrdup("usage: roots [scan | select ID [--rw] | "
 		    "release]\n");
 		return (2);
@@ -1613,9 +1610,9 @@ root_verb(struct chan *c, int argc, char **argv, char **out)
 		free(dir);
 		return (1);
 	}
-	if (argc <= 2 && (argc == 1 || strcmp(argv[1], "scan") == 0))
+	if (list)
 		rc = root_list(ag, dir, out);
-	else if (strcmp(argv[1], "select") == 0)
+	else if (select)
 		rc = root_select(ag, dir, argv[2], argc == 4, out);
 	else
 		rc = root_release(ag, dir, out);

@@ -74,6 +74,12 @@ printf 'this-is-not-an-fstab\n' >"$broken/etc/fstab"
 mkdir -p "$unreadable"
 printf 'not a directory\n' >"$unreadable/etc"
 touch "$healthy/marker-healthy"
+# Two remap entries that must fail: a mount(2) error, and a mount point
+# that a symlink would take out of the root.
+mkdir -p "$healthy/srv"
+ln -s / "$healthy/opt"
+printf '/dev/null /srv ext4 defaults 0 2\n/dev/null /opt/x ext4 defaults 0 2\n' \
+    >>"$healthy/etc/fstab"
 
 # A shell for the chroot: /bin/sh and the libraries it needs.
 chroot_ok=0
@@ -171,6 +177,14 @@ check_eq "an fstab entry whose disk is absent is skipped" \
     "skipped: device not found" "$("$YGET" "$T/sel.yaml" remap.0.status)"
 check_eq "the remap reports its mount point" /home \
     "$("$YGET" "$T/sel.yaml" remap.0.mountpoint)"
+check_eq "a failed remap mount gives the errno text" \
+    "error: mount /dev/null on $healthy/srv: Block device required" \
+    "$("$YGET" "$T/sel.yaml" remap.1.status)"
+check_eq "a mount point behind a symlink is refused" \
+    "error: mount point /opt/x: a symlink on the way" \
+    "$("$YGET" "$T/sel.yaml" remap.2.status)"
+check "nothing was mounted through the symlink" \
+    test -z "$(awk '$5 == "/x"' /proc/self/mountinfo)"
 check_grep "the current selection is agent-wide" "id: extra1" \
     "$AGENT_STATE/roots/current.yaml"
 
@@ -330,6 +344,18 @@ written" "$out"
 	stop_agent
 	check_no_mounts "shutdown unmounts the loop root and its remap"
 	check "the root's directory is removed" [ ! -e "$AGENT_STATE/roots/$rid" ]
+	cat >"$T/conf3.yaml" <<EOF
+roots:
+  scan: false
+  devices: [$rootdev]
+  extra: [$healthy]
+EOF
+	start_agent -f "$T/conf3.yaml"
+	agent_ssh roots >"$T/scan.yaml"
+	check_eq "scan: false lists only the directories" "extra1 " \
+	    "$(y roots.0.id) $(y roots.1.id)"
+	check_no_mounts "scan: false mounts no device"
+	stop_agent
 else
 	echo "# skip: loop devices are not available here (need root and losetup)"
 fi
