@@ -36,7 +36,7 @@
 #define ROOT_JOURNAL_MAX	512	/* mounts the journal may hold */
 #define ROOT_LOCK_TRIES		300	/* tenths of a second */
 #define ROOT_UMOUNT_TRIES	8	/* mounts stacked on one path */
-#define ROOT_FILE_MAX		(64 * 1024)	/* state files we read */
+#define ROOT_FILE_MAX		(4 * 1024 * 1024) /* state files we read */
 
 /* The selected root, as current.yaml holds it. */
 struct root_sel {
@@ -114,9 +114,9 @@ root_in(const char *s, const char **list)
 }
 
 /*
- * Split mount options into mount(2) flags and the data string. With fstab
- * set, mount(8)'s own words are dropped; *user says if a "bind" or
- * "noauto" was among them.
+ * Split mount options into mount(2) flags and the data string. The words
+ * for mount(8) or systemd are dropped; *noauto says if "noauto" or a bind
+ * was among them.
  */
 int
 root_mount_options(const char *opts, unsigned long *flags, char **data,
@@ -689,29 +689,39 @@ out:
 static int
 root_read_yaml(const char *dir, const char *name, yaml_document_t *doc)
 {
-	char	*path, *cause, buf[ROOT_FILE_MAX];
-	ssize_t	 n;
-	int	 fd;
+	struct stat	 st;
+	char		*path, *cause, *buf;
+	ssize_t		 n;
+	int		 fd, rc = -1;
 
 	xasprintf(&path, "%s/%s", dir, name);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	free(path);
 	if (fd == -1)
 		return (-1);
-	n = read(fd, buf, sizeof buf);
-	close(fd);
-	if (n <= 0 || n == (ssize_t)sizeof buf)
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
+	    st.st_size > ROOT_FILE_MAX) {
+		close(fd);
 		return (-1);
+	}
+	buf = xmalloc(st.st_size);
+	n = read(fd, buf, st.st_size);
+	close(fd);
+	if (n != st.st_size)
+		goto out;
 	if (yr_load(buf, n, doc, &cause) != 0) {
 		error("%s/%s: %s", dir, name, cause);
 		free(cause);
-		return (-1);
+		goto out;
 	}
 	if (yr_root(doc) == NULL) {
 		yaml_document_delete(doc);
-		return (-1);
+		goto out;
 	}
-	return (0);
+	rc = 0;
+out:
+	free(buf);
+	return (rc);
 }
 
 /* The journal: every mount that may exist, in the order made. */
