@@ -237,15 +237,22 @@ check_grep "the mounts are audited" \
 check_grep "and so is the shutdown's unmount" \
     "event=umount target=$healthy/dev" "$T/audit.log"
 
-# A child killed with SIGKILL in the middle of a select: strace holds its
-# third mount(2), the process is killed, the agent's end unmounts.
-start_agent -f "$T/conf.yaml"
-if strace -f -qq -o /dev/null -e trace=mount \
-    -e inject=mount:delay_enter=4000000:when=3 -p "$AGENT_PID" \
-    2>"$T/strace.err" &
-then
+# kill_mid_select: strace holds the third mount(2) of a select; the
+# connection's processes are then killed with SIGKILL. Without strace (or
+# ptrace) the select is killed after it finished instead.
+kill_mid_select() {
+	strace -f -qq -o /dev/null -e trace=mount \
+	    -e inject=mount:delay_enter=4000000:when=3 -p "$AGENT_PID" \
+	    2>"$T/strace.err" &
 	strace_pid=$!
 	sleep 1
+	if ! kill -0 "$strace_pid" 2>/dev/null; then
+		echo "# skip: strace cannot attach; killing after a whole select"
+		agent_ssh roots select extra1 >/dev/null
+		# shellcheck disable=SC2046
+		kill -KILL $(pgrep -P "$AGENT_PID")
+		return
+	fi
 	agent_ssh roots select extra1 >/dev/null 2>&1 &
 	ssh_pid=$!
 	if wait_for "[ \$(mounts_under | wc -l) -ge 2 ]" 50; then
@@ -266,11 +273,19 @@ then
 	wait "$ssh_pid" 2>/dev/null
 	kill "$strace_pid" 2>/dev/null
 	wait "$strace_pid" 2>/dev/null
-else
-	echo "# skip: strace cannot attach; killing after a whole select"
-	agent_ssh roots select extra1 >/dev/null
-	kill -KILL $(pgrep -P "$AGENT_PID")
-fi
+}
+
+# A select killed half way is still the selection, and release undoes it.
+start_agent -f "$T/conf.yaml"
+kill_mid_select
+agent_ssh roots >"$T/scan.yaml"
+check_eq "a half-done select is the current root" extra1 "$(y current)"
+agent_ssh roots release >/dev/null 2>"$T/err"
+check_eq "release of a half-done select exits 0" 0 $?
+check_no_mounts "release undoes what a killed child mounted"
+
+# Killed again, and this time the agent's end unmounts.
+kill_mid_select
 stop_agent
 check_no_mounts "the agent's end unmounts what a killed child mounted"
 
