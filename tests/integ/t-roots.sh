@@ -312,7 +312,6 @@ if [ $img_ok -eq 1 ] && [ "$(id -u)" -eq 0 ] &&
     bootdev=$(losetup -f --show "$T/boot.img" 2>/dev/null); then
 	loops="$rootdev $bootdev"
 	rid=$(basename "$rootdev")
-	bid=$(basename "$bootdev")
 	cat >"$T/conf2.yaml" <<EOF
 roots:
   scan: true
