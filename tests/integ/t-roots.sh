@@ -16,6 +16,7 @@ mounts_under() {
 # Before the temp dir is removed: end the agents, then make sure nothing
 # is mounted inside it, or rm -rf would walk into a bound /dev or /run.
 roots_cleanup() {
+	# shellcheck disable=SC2154 # agents: set by lib.sh
 	for p in $agents; do
 		kill -TERM "$p" 2>/dev/null
 	done
