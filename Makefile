@@ -9,7 +9,7 @@ CC ?=		cc
 SAN ?=
 OPT ?=		-O2
 
-PKG_COMMON =	libssh yaml-0.1 libcrypto
+PKG_COMMON =	libssh yaml-0.1 libcrypto blkid
 PKG_TUI =	ncursesw
 
 WARN =		-Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wmissing-prototypes
@@ -24,12 +24,12 @@ LIBS_TEST =	$(shell pkg-config --libs cmocka)
 
 COMMON_SRCS =	common/conf.c common/kdf.c common/log.c common/net.c common/ticket.c \
 		common/wire.c common/words.c common/xmalloc.c common/yaml.c
-AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/tools.c agentd/console.c agentd/limits.c agentd/main.c agentd/netinfo.c agentd/record.c \
+AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/tools.c agentd/console.c agentd/limits.c agentd/main.c agentd/netinfo.c agentd/record.c agentd/root.c \
 		agentd/server.c agentd/session.c agentd/state.c agentd/verbs.c \
 		agentd/wait.c
 TUI_SRCS =	tui/args.c tui/client.c tui/console.c tui/files.c tui/form.c tui/main.c tui/menu.c tui/pane.c tui/tools.c tui/ui.c
 UNIT_TESTS =	test_ticket test_kdf test_words test_args test_wire test_conf \
-		test_yaml
+		test_yaml test_root
 
 COMMON_OBJS =	$(COMMON_SRCS:%.c=$(BUILD)/%.o)
 AGENT_OBJS =	$(AGENT_SRCS:%.c=$(BUILD)/%.o)
@@ -71,6 +71,10 @@ $(BUILD)/tests/preauth: $(BUILD)/tests/preauth.o $(COMMON_OBJS)
 
 $(BUILD)/tests/test_args: $(BUILD)/tests/unit/test_args.o \
     $(BUILD)/tui/args.o $(COMMON_OBJS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON)
+
+$(BUILD)/tests/test_root: $(BUILD)/tests/unit/test_root.o \
+    $(BUILD)/agentd/root.o $(BUILD)/agentd/audit.o $(COMMON_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON)
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(COMMON_OBJS)

@@ -125,6 +125,8 @@ static const struct conf_key config_roots_keys[] = {
 	    config_check_path),
 	K("mount_options", conf_string, struct conf_roots, mount_options, 1,
 	    256, NULL, NULL),
+	K("devices", conf_list, struct conf_roots, devices, 0, LIST_MAX, NULL,
+	    config_check_path),
 	{ NULL, NULL, 0, 0, 0, NULL, NULL }
 };
 

@@ -103,6 +103,8 @@ console_verb(struct chan *c)
 	char	*out = NULL;
 	int	 status;
 
+	/* closefrom() took the audit file; the verb may have events. */
+	audit_open(c->sess->ag);
 	status = c->verb(c, c->verb_argc, c->verb_argv, &out);
 	if (out != NULL)
 		fputs(out, status == 0 ? stdout : stderr);
@@ -129,6 +131,9 @@ console_exec(struct chan *c, const char *command, char *const *argv)
 	closefrom(STDERR_FILENO + 1);
 	if (c->verb != NULL)
 		console_verb(c);
+	/* Only the shell and commands go into a chroot, never sftp. */
+	if (root_enter(c, argv == NULL) != 0)
+		_exit(1);
 	env = console_env(c);
 	if (pw == NULL || chdir(pw->pw_dir) != 0)
 		(void)chdir("/");

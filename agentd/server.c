@@ -581,6 +581,8 @@ server_loop(struct agent *ag)
 	int		 sig_fd, i, n, nl;
 
 	sig_fd = server_signals(&old);
+	/* Mounts a previous agent left behind. */
+	root_cleanup(ag);
 	while (ag->end_reason == NULL) {
 		n = 0;
 		pfd[n].fd = sig_fd;
@@ -627,6 +629,7 @@ server_loop(struct agent *ag)
 	for (i = 0; i < ag->nlisteners; i++)
 		close(ag->listeners[i].fd);
 	server_end_children(ag);
+	root_cleanup(ag);
 	close(sig_fd);
 	return (0);
 }

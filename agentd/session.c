@@ -203,6 +203,8 @@ session_service(ssh_session session, const char *service, void *arg)
 	return (strcmp(service, "ssh-userauth") == 0 ? 0 : -1);
 }
 
+static void	session_tool_done(struct chan *, const char *);
+
 static struct chan *
 session_chan_new(struct sess *s)
 {
@@ -224,6 +226,8 @@ session_chan_free(struct sess *s, struct chan *c)
 {
 	int	 i;
 
+	/* A tool whose client went before it ended. */
+	session_tool_done(c, "closed");
 	console_close(c);
 	record_end(c->rec);
 	if (c->channel != NULL) {
@@ -614,13 +618,17 @@ session_reply(struct chan *c)
 }
 
 static void
-session_tool_done(struct chan *c)
+session_tool_done(struct chan *c, const char *why)
 {
 	struct agent	*ag = c->sess->ag;
 	char		 how[32];
 	int		 st = c->status;
 
-	if (c->timed_out)
+	if (c->tool == NULL)
+		return;
+	if (why != NULL)
+		snprintf(how, sizeof how, "%s", why);
+	else if (c->timed_out)
 		snprintf(how, sizeof how, "timeout");
 	else if (WIFSIGNALED(st))
 		snprintf(how, sizeof how, "%s", sigabbrev_np(WTERMSIG(st)) !=
@@ -630,6 +638,8 @@ session_tool_done(struct chan *c)
 	info("tool %s ended: %s", c->tool, how);
 	audit(ag, "tool-exit", "name", c->tool, "session", c->sess->id,
 	    "exit", how, NULL);
+	free(c->tool);
+	c->tool = NULL;
 }
 
 /*
@@ -643,8 +653,7 @@ session_finish(struct chan *c)
 
 	if (c->finished || !c->exited || !c->out_eof || !c->err_eof)
 		return;
-	if (c->tool != NULL)
-		session_tool_done(c);
+	session_tool_done(c, NULL);
 	if (c->forward) {
 		/* A forwarded connection has no exit status. */
 	} else if (c->timed_out) {

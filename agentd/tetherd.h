@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include <regex.h>
+#include <stdio.h>
 #include <time.h>
 
 #include <libssh/libssh.h>
@@ -79,6 +80,7 @@ struct conf_roots {
 	int		 scan;
 	struct conf_list extra;
 	char		*mount_options;
+	struct conf_list devices;	/* patterns; empty: every device */
 };
 struct conf_bitfield {
 	int		 offset;
@@ -225,7 +227,6 @@ struct agent {
 	int		 failures;	/* failed logins with this ticket */
 	struct conn	 conns[TETHERD_MAX_CHILDREN];
 	int		 nconns;
-	char		*root;		/* the selected offline system, or NULL */
 };
 
 /* A channel of a session and the process or verb behind it. */
@@ -370,6 +371,43 @@ char	*tool_unavailable(const struct tool *, const char *);
 char	*tools_list(const struct catalog *, const char *);
 char	**tool_prepare(const struct catalog *, int, char **, const char *,
 	     const struct tool **, char **);
+
+/* root.c */
+#define ROOT_OK		0
+#define ROOT_LIMITED	1
+#define ROOT_UNREADABLE	2
+struct root {
+	char		*id;
+	char		*device;	/* NULL: a roots.extra directory */
+	char		*fstype;
+	char		*label;
+	char		*uuid;
+	char		*path;
+	long long	 size;
+	long long	 used;
+	char		*os_name;
+	char		*os_version;
+	int		 health;
+	struct conf_list problems;
+};
+struct root_fstab {
+	char		*spec;
+	char		*file;
+	char		*type;
+	char		*opts;
+};
+int	 root_verb(struct chan *, int, char **, char **);
+int	 root_enter(struct chan *, int);
+char	*root_current_path(const char *);
+void	 root_cleanup(struct agent *);
+void	 root_health(struct root *);
+const char *root_health_name(int);
+int	 root_mount_options(const char *, unsigned long *, char **, int *);
+int	 root_fstab_parse(FILE *, struct root_fstab **, int *, char **);
+void	 root_fstab_free(struct root_fstab *, int);
+int	 root_os_release(FILE *, char **, char **);
+int	 root_check_colon(FILE *, int, unsigned int, char **);
+int	 root_check_dpkg(FILE *, char **);
 
 /* audit.c */
 int	 audit_mkdirs(const char *);

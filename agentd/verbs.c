@@ -35,6 +35,9 @@ static const struct verb verbs[] = {
 	    verbs_tools, VERB_FORK },
 	{ "run", "run TOOL [--confirm=WORD] [ARG...]", "run a catalog tool",
 	    verbs_run, 0 },
+	{ "roots", "roots [scan|select ID [--rw]|release]",
+	    "offline systems: list, select (and remap), release (YAML)",
+	    root_verb, VERB_FORK },
 	{ "end", "end", "end the remote session: every connection closes",
 	    verbs_end, 0 },
 	{ "help", "help", "this list", verbs_help, 0 },
@@ -111,12 +114,16 @@ verbs_tools(struct chan *c, int argc, char **argv, char **out)
 {
 	struct agent	*ag = c->sess->ag;
 
+	char		*root;
+
 	(void)argv;
 	if (argc != 1) {
 		*out = xstrdup("usage: tools\n");
 		return (2);
 	}
-	*out = tools_list(&ag->catalog, ag->root);
+	root = root_current_path(ag->conf.state_dir);
+	*out = tools_list(&ag->catalog, root);
+	free(root);
 	return (0);
 }
 
@@ -130,11 +137,13 @@ verbs_run(struct chan *c, int argc, char **argv, char **out)
 {
 	struct agent		*ag = c->sess->ag;
 	const struct tool	*t;
-	char			**run, *err, *args = NULL, *s;
+	char			**run, *err, *args = NULL, *s, *root;
 	int			 i, rc;
 
-	if ((run = tool_prepare(&ag->catalog, argc, argv, ag->root, &t,
-	    &err)) == NULL) {
+	root = root_current_path(ag->conf.state_dir);
+	run = tool_prepare(&ag->catalog, argc, argv, root, &t, &err);
+	free(root);
+	if (run == NULL) {
 		xasprintf(out, "run: %s\n", err);
 		free(err);
 		return (2);
@@ -154,8 +163,7 @@ verbs_run(struct chan *c, int argc, char **argv, char **out)
 	audit(ag, "tool", "name", t->name, "args", args != NULL ? args : "",
 	    "session", c->sess->id, NULL);
 	free(args);
-	if (ag->root != NULL)
-		verbs_setenv(c, "TETHER_ROOT", ag->root);
+	/* TETHER_ROOT comes with every process (root_enter). */
 	verbs_setenv(c, "TETHER_TOOL", t->name);
 	rc = console_start(c, NULL, run);
 	words_free(-1, run);

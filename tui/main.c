@@ -32,6 +32,8 @@ usage(int status)
 	    "  get [-f|-c] REMOTE LOCAL   copy a file from the agent\n"
 	    "  put [-f] LOCAL REMOTE      copy a file to the agent\n"
 	    "  known-hosts       print a known_hosts line for the agent\n"
+	    "  roots [scan | select ID [--rw] | release]\n"
+	    "                    list, select or release offline systems\n"
 	    "\n"
 	    "TETHER_TICKET in the environment stands for --ticket.\n"
 	    "\n"
@@ -228,6 +230,23 @@ main_known_hosts(const struct target *t, int argc, char **argv)
 	return (0);
 }
 
+/* roots [scan | select ID [--rw] | release], checked before connecting. */
+static int
+main_roots(const struct target *t, int argc, char **argv)
+{
+	if (argc == 1 || (argc == 2 && (strcmp(argv[1], "scan") == 0 ||
+	    strcmp(argv[1], "release") == 0)))
+		return (main_verb(t, argc, argv));
+	if ((argc == 3 || (argc == 4 && strcmp(argv[3], "--rw") == 0)) &&
+	    strcmp(argv[1], "select") == 0 && *argv[2] != '\0' &&
+	    strspn(argv[2], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789._-") == strlen(argv[2]))
+		return (main_verb(t, argc, argv));
+	fprintf(stderr, "tether: usage: roots [scan | select ID [--rw] | "
+	    "release]\n");
+	return (TETHER_EXIT_USAGE);
+}
+
 static const struct command {
 	const char	*name;
 	int		 min, max;	/* words after the name */
@@ -236,6 +255,7 @@ static const struct command {
 	{ "shell", 0, 0, main_shell },
 	{ "info", 0, 0, main_verb },
 	{ "tools", 0, 0, main_verb },
+	{ "roots", 0, 3, main_roots },
 	{ "run", 1, 64, main_run },
 	{ "get", 2, 3, main_transfer },
 	{ "put", 2, 3, main_transfer },

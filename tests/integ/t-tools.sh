@@ -191,6 +191,54 @@ check_eq "audit: every started tool ended" \
     "$(grep -c ' event=tool ' "$AUDIT")" \
     "$(grep -c ' event=tool-exit ' "$AUDIT")"
 
+# Tools on a selected offline system: {root}, needs_files, TETHER_ROOT.
+R=$T/sys1
+mkdir -p "$R/etc" "$R/boot"
+echo 'NAME="Test Linux"' >"$R/etc/os-release"
+echo 'root:x:0:0:root:/root:/bin/sh' >"$R/etc/passwd"
+cat >"$T/root-tools.yaml" <<EOF
+tools:
+  - name: look
+    title: List the offline system
+    command: [sh, -c, 'ls "\$1"; echo "env=\$TETHER_ROOT"', look, "{root}"]
+    needs_root: true
+    needs_files: [etc/passwd]
+  - name: shadow
+    title: Needs a shadow file
+    command: [cat, "{root}"]
+    needs_root: true
+    needs_files: [etc/shadow, etc/gshadow]
+EOF
+cat >"$T/root.yaml" <<EOF
+tools: [$T/root-tools.yaml]
+roots:
+  scan: false
+  extra: [$R]
+EOF
+start_agent -f "$T/root.yaml"
+agent_ssh roots select extra1 >/dev/null 2>"$T/sel.err"
+check_eq "a root without /dev cannot be selected" 1 $?
+check_grep "and says why" "cannot bind /dev: /dev: No such file" "$T/sel.err"
+mkdir "$R/dev" "$R/proc" "$R/sys" "$R/run"
+agent_ssh roots select extra1 >/dev/null 2>"$T/sel.err"
+check_eq "an offline system is selected" 0 $?
+agent_ssh tools >"$T/rt.out"
+check_eq "tools names the selected root" "$R" "$("$YGET" "$T/rt.out" root)"
+check_eq "a tool on the root is available" true \
+    "$("$YGET" "$T/rt.out" tools.0.available)"
+check_eq "a missing needed file is named" \
+    "missing in the offline system: etc/shadow, etc/gshadow" \
+    "$("$YGET" "$T/rt.out" tools.1.reason)"
+agent_ssh run look >"$T/look.out" 2>&1
+check_grep "{root} is the root's directory" "^os-release\|^etc\$" \
+    "$T/look.out"
+check_grep "the tool sees TETHER_ROOT" "^env=$R\$" "$T/look.out"
+agent_ssh roots release >/dev/null 2>&1
+check_eq "after release the tool needs a root again" \
+    "no offline system selected (roots select ID)" \
+    "$(agent_ssh tools | "$YGET" - tools.0.reason)"
+stop_agent
+
 # The shipped catalog loads, and each tool it cannot run says why.
 cat >"$T/default.yaml" <<EOF
 tools: [$top/config/tools.yaml]

@@ -31,7 +31,7 @@ tools:
     title: Not installed here
     command: [no-such-program-here]
 EOF2
-printf 'tools: [%s]\n' "$T/tools.yaml" >"$T/tetherd.yaml"
+printf 'tools: [%s]\naudit:\n  file: %s\n' "$T/tools.yaml" "$T/audit.log" >"$T/tetherd.yaml"
 start_agent -f "$T/tetherd.yaml"
 
 viewer_start "-ticket=$TICKET -ipaddress=127.0.0.1 -port=$PORT"
@@ -94,6 +94,8 @@ keys Escape
 check_screen "Esc stops it" "-- stopped"
 check "and the agent ends the tool" \
     wait_for "! kill -0 $pid 2>/dev/null" 100
+check "the audit says the technician closed it" wait_for \
+    "grep -q 'event=tool-exit name=sleepy session=[0-9a-f]* exit=closed' '$T/audit.log'" 50
 keys Escape Escape
 
 # Info shows the agent's facts.

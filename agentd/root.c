@@ -1,0 +1,1745 @@
+/* SPDX-License-Identifier: ISC */
+
+/*
+ * Offline systems ("roots"): found on block devices through libblkid and in
+ * the roots.extra directories, judged for health, and selected: the kernel
+ * filesystems are bound into the chosen one and its fstab mounted under it.
+ * Every mount is journalled in the state directory before it is made, so
+ * the listener can undo all of them at shutdown even after a child died.
+ */
+
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <linux/openat2.h>
+
+#include <blkid/blkid.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tetherd.h"
+
+#define ROOT_MAX		64	/* roots in one scan */
+#define ROOT_FSTAB_MAX		256	/* entries read from one fstab */
+#define ROOT_JOURNAL_MAX	512	/* mounts the journal may hold */
+#define ROOT_LOCK_TRIES		300	/* tenths of a second */
+#define ROOT_UMOUNT_TRIES	8	/* mounts stacked on one path */
+#define ROOT_FILE_MAX		(4 * 1024 * 1024) /* state files we read */
+
+/* The selected root, as current.yaml holds it. */
+struct root_sel {
+	char	*id;
+	char	*path;
+	char	*device;
+	int	 rw;
+};
+
+/* Filesystems a Linux system can live on; others are not mounted. */
+static const char *root_fstypes[] = {
+	"ext2", "ext3", "ext4", "xfs", "btrfs", "f2fs", "jfs", "reiserfs",
+	"nilfs2", NULL
+};
+
+/* fstab types never mounted by the remap: virtual, network or swap. */
+static const char *root_fstab_skip[] = {
+	"swap", "proc", "sysfs", "tmpfs", "devtmpfs", "devpts", "cgroup",
+	"cgroup2", "securityfs", "debugfs", "tracefs", "efivarfs", "nfs",
+	"nfs4", "cifs", "smb3", "sshfs", "autofs", "ramfs", "none", NULL
+};
+
+/* The kernel filesystems bound into a selected root, in order. */
+static const struct {
+	const char	*dir;
+	unsigned long	 flags;
+} root_binds[] = {
+	{ "dev", MS_BIND | MS_REC },
+	{ "proc", MS_BIND },
+	{ "sys", MS_BIND | MS_REC },
+	{ "run", MS_BIND },
+	{ NULL, 0 }
+};
+
+/* Mount options that are flags to mount(2) rather than data. */
+static const struct {
+	const char	*name;
+	unsigned long	 set;
+	unsigned long	 clear;
+} root_flags[] = {
+	{ "ro", MS_RDONLY, 0 },
+	{ "rw", 0, MS_RDONLY },
+	{ "nosuid", MS_NOSUID, 0 },
+	{ "suid", 0, MS_NOSUID },
+	{ "nodev", MS_NODEV, 0 },
+	{ "dev", 0, MS_NODEV },
+	{ "noexec", MS_NOEXEC, 0 },
+	{ "exec", 0, MS_NOEXEC },
+	{ "noatime", MS_NOATIME, 0 },
+	{ "nodiratime", MS_NODIRATIME, 0 },
+	{ "relatime", MS_RELATIME, 0 },
+	{ "strictatime", MS_STRICTATIME, 0 },
+	{ "sync", MS_SYNCHRONOUS, 0 },
+	{ "async", 0, MS_SYNCHRONOUS },
+	{ "dirsync", MS_DIRSYNC, 0 },
+	{ "defaults", 0, 0 },
+	{ NULL, 0, 0 }
+};
+
+/* fstab options for mount(8) or systemd, not for the kernel. */
+static const char *root_user_opts[] = {
+	"auto", "noauto", "nofail", "user", "users", "nouser", "owner",
+	"group", "_netdev", "sw", "x-*", "comment=*", "pri=*", "nobootwait",
+	"bind", "rbind", "loop*", NULL
+};
+
+static int
+root_in(const char *s, const char **list)
+{
+	for (; *list != NULL; list++) {
+		if (fnmatch(*list, s, 0) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * Split mount options into mount(2) flags and the data string. The words
+ * for mount(8) or systemd are dropped; *noauto says if "noauto" or a bind
+ * was among them.
+ */
+int
+root_mount_options(const char *opts, unsigned long *flags, char **data,
+    int *noauto)
+{
+	char	*copy, *p, *word, *d;
+	size_t	 dlen, len;
+	int	 i;
+
+	*flags = 0;
+	if (noauto != NULL)
+		*noauto = 0;
+	copy = xstrdup(opts);
+	dlen = strlen(opts) + 1;
+	d = xcalloc(1, dlen);
+	for (p = copy; (word = strsep(&p, ",")) != NULL;) {
+		if (*word == '\0')
+			continue;
+		for (i = 0; root_flags[i].name != NULL; i++) {
+			if (strcmp(word, root_flags[i].name) == 0)
+				break;
+		}
+		if (root_flags[i].name != NULL) {
+			*flags |= root_flags[i].set;
+			*flags &= ~root_flags[i].clear;
+			continue;
+		}
+		if (root_in(word, root_user_opts)) {
+			if (noauto != NULL && (strcmp(word, "noauto") == 0 ||
+			    strcmp(word, "bind") == 0 ||
+			    strcmp(word, "rbind") == 0))
+				*noauto = 1;
+			continue;
+		}
+		len = strlen(d);
+		snprintf(d + len, dlen - len, "%s%s", len != 0 ? "," : "",
+		    word);
+	}
+	free(copy);
+	*data = d;
+	return (0);
+}
+
+/* Undo fstab's octal escapes (\040 for a space) in place. */
+static void
+root_unescape(char *s)
+{
+	char	*out = s;
+
+	while (*s != '\0') {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
+		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*out++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
+			    (s[3] - '0'));
+			s += 4;
+		} else
+			*out++ = *s++;
+	}
+	*out = '\0';
+}
+
+static int
+root_numeric(const char *s)
+{
+	if (*s == '\0')
+		return (0);
+	for (; *s != '\0'; s++) {
+		if (!isdigit((unsigned char)*s))
+			return (0);
+	}
+	return (1);
+}
+
+void
+root_fstab_free(struct root_fstab *e, int n)
+{
+	int	 i;
+
+	for (i = 0; i < n; i++) {
+		free(e[i].spec);
+		free(e[i].file);
+		free(e[i].type);
+		free(e[i].opts);
+	}
+	free(e);
+}
+
+/* One fstab line into e; -1 and *cause when it is not 4 to 6 fields. */
+static int
+root_fstab_line(char *line, struct root_fstab *e, char **cause)
+{
+	char	*f[6], *p = line, *w;
+	int	 n = 0;
+
+	while ((w = strsep(&p, " \t\r\n")) != NULL) {
+		if (*w == '\0')
+			continue;
+		if (n < 6)
+			f[n] = w;
+		n++;
+	}
+	if (n < 4 || n > 6) {
+		xasprintf(cause, "expected 4 to 6 fields, got %d", n);
+		return (-1);
+	}
+	if ((n >= 5 && !root_numeric(f[4])) || (n == 6 &&
+	    !root_numeric(f[5]))) {
+		xasprintf(cause, "dump and pass must be numbers");
+		return (-1);
+	}
+	root_unescape(f[0]);
+	root_unescape(f[1]);
+	if (strchr(f[1], '\n') != NULL) {
+		xasprintf(cause, "mount point has a newline");
+		return (-1);
+	}
+	e->spec = xstrdup(f[0]);
+	e->file = xstrdup(f[1]);
+	e->type = xstrdup(f[2]);
+	e->opts = xstrdup(f[3]);
+	return (0);
+}
+
+/*
+ * Parse an fstab as mount(8) reads it: blank lines and # comments skipped,
+ * 4 to 6 whitespace-separated fields, octal escapes in the first two.
+ */
+int
+root_fstab_parse(FILE *f, struct root_fstab **entries, int *n, char **cause)
+{
+	struct root_fstab	*e = NULL;
+	char			*line = NULL, *p, *why;
+	size_t			 size = 0;
+	int			 lineno = 0;
+
+	*n = 0;
+	while (getline(&line, &size, f) != -1) {
+		lineno++;
+		for (p = line; *p == ' ' || *p == '\t'; p++)
+			;
+		if (*p == '#' || *p == '\n' || *p == '\r' || *p == '\0')
+			continue;
+		if (*n == ROOT_FSTAB_MAX) {
+			xasprintf(cause, "line %d: more than %d entries",
+			    lineno, ROOT_FSTAB_MAX);
+			goto fail;
+		}
+		e = xreallocarray(e, *n + 1, sizeof *e);
+		if (root_fstab_line(p, &e[*n], &why) != 0) {
+			xasprintf(cause, "line %d: %s", lineno, why);
+			free(why);
+			goto fail;
+		}
+		(*n)++;
+	}
+	free(line);
+	*entries = e;
+	return (0);
+fail:
+	free(line);
+	root_fstab_free(e, *n);
+	*n = 0;
+	*entries = NULL;
+	return (-1);
+}
+
+/* An os-release value: quotes removed, backslash escapes undone. */
+static char *
+root_os_value(const char *v)
+{
+	char	*out, *o;
+	char	 q = 0;
+
+	out = o = xmalloc(strlen(v) + 1);
+	if (*v == '"' || *v == '\'')
+		q = *v++;
+	for (; *v != '\0' && *v != '\n' && *v != '\r'; v++) {
+		if (q != 0 && *v == q)
+			break;
+		if (q == '"' && *v == '\\' && v[1] != '\0' && v[1] != '\n')
+			v++;
+		*o++ = *v;
+	}
+	*o = '\0';
+	return (out);
+}
+
+/* NAME and VERSION (or VERSION_ID) from os-release(5) text. */
+int
+root_os_release(FILE *f, char **name, char **version)
+{
+	char	*line = NULL, *pretty = NULL, *id = NULL, **slot;
+	size_t	 size = 0;
+
+	*name = *version = NULL;
+	while (getline(&line, &size, f) != -1) {
+		if (strncmp(line, "NAME=", 5) == 0)
+			slot = name;
+		else if (strncmp(line, "VERSION=", 8) == 0)
+			slot = version;
+		else if (strncmp(line, "PRETTY_NAME=", 12) == 0)
+			slot = &pretty;
+		else if (strncmp(line, "VERSION_ID=", 11) == 0)
+			slot = &id;
+		else
+			continue;
+		free(*slot);
+		*slot = root_os_value(strchr(line, '=') + 1);
+	}
+	free(line);
+	if (*name == NULL) {
+		*name = pretty;
+		pretty = NULL;
+	}
+	if (*version == NULL) {
+		*version = id;
+		id = NULL;
+	}
+	free(pretty);
+	free(id);
+	return (*name != NULL ? 0 : -1);
+}
+
+/*
+ * A colon file (passwd: 7 fields, shadow: 9): every line has the fields,
+ * a name, and numbers where numeric says; at least one entry.
+ */
+int
+root_check_colon(FILE *f, int nfields, unsigned int numeric, char **cause)
+{
+	char	*line = NULL, *p, *w;
+	size_t	 size = 0;
+	int	 lineno = 0, n, entries = 0, rc = -1;
+
+	while (getline(&line, &size, f) != -1) {
+		lineno++;
+		line[strcspn(line, "\n")] = '\0';
+		if (*line == '\0')
+			continue;
+		for (n = 0, p = line; (w = strsep(&p, ":")) != NULL; n++) {
+			if (n == 0 && *w == '\0') {
+				xasprintf(cause, "line %d: empty name",
+				    lineno);
+				goto out;
+			}
+			if (n < 32 && (numeric & (1U << n)) &&
+			    !root_numeric(w)) {
+				xasprintf(cause, "line %d: field %d is not a "
+				    "number", lineno, n + 1);
+				goto out;
+			}
+		}
+		if (n != nfields) {
+			xasprintf(cause, "line %d: %d fields, not %d", lineno,
+			    n, nfields);
+			goto out;
+		}
+		entries++;
+	}
+	if (entries == 0) {
+		xasprintf(cause, "no entries");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(line);
+	return (rc);
+}
+
+/* dpkg's status file: RFC 822-like stanzas with at least one Package. */
+int
+root_check_dpkg(FILE *f, char **cause)
+{
+	char	*line = NULL, *p;
+	size_t	 size = 0;
+	int	 lineno = 0, packages = 0, infield = 0, rc = -1;
+
+	while (getline(&line, &size, f) != -1) {
+		lineno++;
+		if (*line == '\n') {
+			infield = 0;
+			continue;
+		}
+		if (*line == ' ' || *line == '\t') {
+			if (!infield) {
+				xasprintf(cause, "line %d: continuation "
+				    "outside a field", lineno);
+				goto out;
+			}
+			continue;
+		}
+		for (p = line; isalnum((unsigned char)*p) || *p == '-'; p++)
+			;
+		if (p == line || *p != ':') {
+			xasprintf(cause, "line %d: expected \"Field: "
+			    "value\"", lineno);
+			goto out;
+		}
+		if (strncmp(line, "Package:", 8) == 0)
+			packages++;
+		infield = 1;
+	}
+	if (packages == 0) {
+		xasprintf(cause, "no packages");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(line);
+	return (rc);
+}
+
+/*
+ * Open rel inside the root at rootfd, symlinks resolved as if the root
+ * were /: an absolute link in an offline system must not reach ours.
+ */
+static int
+root_openat(int rootfd, const char *rel, int flags)
+{
+	struct open_how	 how;
+	int		 fd;
+
+	memset(&how, 0, sizeof how);
+	how.flags = flags | O_CLOEXEC;
+	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+	fd = syscall(SYS_openat2, rootfd, rel, &how, sizeof how);
+	if (fd == -1 && errno == ENOSYS)
+		fd = openat(rootfd, rel, flags | O_CLOEXEC | O_NOFOLLOW);
+	return (fd);
+}
+
+static FILE *
+root_fopen(int rootfd, const char *rel)
+{
+	FILE	*f;
+	int	 fd;
+
+	if ((fd = root_openat(rootfd, rel, O_RDONLY)) == -1)
+		return (NULL);
+	if ((f = fdopen(fd, "r")) == NULL)
+		close(fd);
+	return (f);
+}
+
+static void
+root_problem(struct root *r, const char *fmt, ...) printflike(2, 3);
+
+static void
+root_problem(struct root *r, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) == -1)
+		fatal("vasprintf");
+	va_end(ap);
+	conf_list_add(&r->problems, s);
+	free(s);
+}
+
+/* A colon file or fstab: missing, broken (with why) or fine. */
+static void
+root_health_file(struct root *r, int rootfd, const char *rel)
+{
+	struct root_fstab	*e;
+	FILE			*f;
+	char			*cause = NULL;
+	int			 n, rc;
+
+	if ((f = root_fopen(rootfd, rel)) == NULL) {
+		if (errno == ENOENT)
+			root_problem(r, "%s missing", rel);
+		else
+			root_problem(r, "%s: %s", rel, strerror(errno));
+		return;
+	}
+	if (strcmp(rel, "etc/passwd") == 0)
+		rc = root_check_colon(f, 7, 0xc, &cause);
+	else if (strcmp(rel, "etc/shadow") == 0)
+		rc = root_check_colon(f, 9, 0, &cause);
+	else if ((rc = root_fstab_parse(f, &e, &n, &cause)) == 0)
+		root_fstab_free(e, n);
+	if (rc == 0 && ferror(f)) {
+		rc = -1;
+		cause = xstrdup(strerror(errno));
+	}
+	if (rc != 0)
+		root_problem(r, "%s: %s", rel, cause);
+	free(cause);
+	fclose(f);
+}
+
+/* dpkg status, an rpm database or pacman's: the first one found counts. */
+static void
+root_health_packages(struct root *r, int rootfd)
+{
+	static const char *rpm[] = {
+		"var/lib/rpm/rpmdb.sqlite", "usr/lib/sysimage/rpm/rpmdb.sqlite",
+		"var/lib/rpm/Packages", "var/lib/rpm/Packages.db", NULL
+	};
+	struct stat	 st;
+	FILE		*f;
+	char		*cause = NULL;
+	int		 i, fd;
+
+	if ((f = root_fopen(rootfd, "var/lib/dpkg/status")) != NULL) {
+		if (root_check_dpkg(f, &cause) != 0) {
+			root_problem(r, "var/lib/dpkg/status: %s", cause);
+			free(cause);
+		}
+		fclose(f);
+		return;
+	}
+	for (i = 0; rpm[i] != NULL; i++) {
+		if ((fd = root_openat(rootfd, rpm[i], O_RDONLY)) == -1)
+			continue;
+		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+		    st.st_size == 0)
+			root_problem(r, "%s: empty or not a file", rpm[i]);
+		close(fd);
+		return;
+	}
+	if ((fd = root_openat(rootfd, "var/lib/pacman/local",
+	    O_RDONLY | O_DIRECTORY)) != -1) {
+		close(fd);
+		return;
+	}
+	root_problem(r, "package database missing");
+}
+
+/*
+ * The analogue of DaRT's "hives corrupt or missing": unreadable when the
+ * root or its etc cannot be read at all, limited with the reasons when a
+ * file that repair tools need is missing or broken.
+ */
+void
+root_health(struct root *r)
+{
+	static const char *files[] = {
+		"etc/passwd", "etc/shadow", "etc/fstab", NULL
+	};
+	FILE	*f;
+	int	 rootfd, fd, i;
+
+	conf_list_clear(&r->problems);
+	if ((rootfd = open(r->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1) {
+		r->health = ROOT_UNREADABLE;
+		root_problem(r, "%s: %s", r->path, strerror(errno));
+		return;
+	}
+	if ((fd = root_openat(rootfd, "etc", O_RDONLY | O_DIRECTORY)) == -1) {
+		r->health = ROOT_UNREADABLE;
+		root_problem(r, "etc: %s", strerror(errno));
+		close(rootfd);
+		return;
+	}
+	close(fd);
+	for (i = 0; files[i] != NULL; i++)
+		root_health_file(r, rootfd, files[i]);
+	if ((fd = root_openat(rootfd, "boot", O_RDONLY | O_DIRECTORY)) == -1)
+		root_problem(r, "boot/ %s", errno == ENOENT ? "missing" :
+		    strerror(errno));
+	else
+		close(fd);
+	root_health_packages(r, rootfd);
+	if ((f = root_fopen(rootfd, "etc/os-release")) != NULL ||
+	    (f = root_fopen(rootfd, "usr/lib/os-release")) != NULL) {
+		root_os_release(f, &r->os_name, &r->os_version);
+		fclose(f);
+	}
+	close(rootfd);
+	r->health = r->problems.n == 0 ? ROOT_OK : ROOT_LIMITED;
+}
+
+const char *
+root_health_name(int health)
+{
+	switch (health) {
+	case ROOT_OK:
+		return ("ok");
+	case ROOT_LIMITED:
+		return ("limited");
+	}
+	return ("unreadable");
+}
+
+static void
+root_free(struct root *r)
+{
+	free(r->id);
+	free(r->device);
+	free(r->fstype);
+	free(r->label);
+	free(r->uuid);
+	free(r->path);
+	free(r->os_name);
+	free(r->os_version);
+	conf_list_clear(&r->problems);
+}
+
+static void
+root_free_all(struct root *rs, int n)
+{
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		root_free(&rs[i]);
+	free(rs);
+}
+
+static void
+root_sel_free(struct root_sel *s)
+{
+	free(s->id);
+	free(s->path);
+	free(s->device);
+	memset(s, 0, sizeof *s);
+}
+
+/* State files ------------------------------------------------------------ */
+
+static char *
+root_dir(struct agent *ag)
+{
+	char	*dir;
+
+	xasprintf(&dir, "%s/roots", ag->conf.state_dir);
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		error("%s: %s", dir, strerror(errno));
+	return (dir);
+}
+
+/* Replace dir/name with text: temp file, fsync, rename. */
+static int
+root_write_file(const char *dir, const char *name, const char *text,
+    char **cause)
+{
+	char	*tmp, *path;
+	size_t	 len = strlen(text);
+	int	 fd, rc = -1;
+
+	xasprintf(&path, "%s/%s", dir, name);
+	xasprintf(&tmp, "%s/.%s.XXXXXX", dir, name);
+	if ((fd = mkstemp(tmp)) == -1) {
+		xasprintf(cause, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (write(fd, text, len) != (ssize_t)len || fsync(fd) != 0) {
+		xasprintf(cause, "%s: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	close(fd);
+	if (rename(tmp, path) != 0) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(tmp);
+	free(path);
+	return (rc);
+}
+
+/* Load dir/name as YAML; -1 if absent, unreadable or broken. */
+static int
+root_read_yaml(const char *dir, const char *name, yaml_document_t *doc)
+{
+	struct stat	 st;
+	char		*path, *cause, *buf;
+	ssize_t		 n;
+	int		 fd, rc = -1;
+
+	xasprintf(&path, "%s/%s", dir, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	free(path);
+	if (fd == -1)
+		return (-1);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
+	    st.st_size > ROOT_FILE_MAX) {
+		close(fd);
+		return (-1);
+	}
+	buf = xmalloc(st.st_size);
+	n = read(fd, buf, st.st_size);
+	close(fd);
+	if (n != st.st_size)
+		goto out;
+	if (yr_load(buf, n, doc, &cause) != 0) {
+		error("%s/%s: %s", dir, name, cause);
+		free(cause);
+		goto out;
+	}
+	if (yr_root(doc) == NULL) {
+		yaml_document_delete(doc);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(buf);
+	return (rc);
+}
+
+/* The journal: every mount that may exist, in the order made. */
+static void
+root_journal_read(const char *dir, struct conf_list *l)
+{
+	yaml_document_t	 doc;
+	yaml_node_t	*seq, *item;
+	yaml_node_item_t *i;
+	const char	*s;
+
+	if (root_read_yaml(dir, "mounts.yaml", &doc) != 0)
+		return;
+	seq = yr_get(&doc, yr_root(&doc), "mounts");
+	if (seq != NULL && seq->type == YAML_SEQUENCE_NODE) {
+		for (i = seq->data.sequence.items.start;
+		    i < seq->data.sequence.items.top; i++) {
+			item = yaml_document_get_node(&doc, *i);
+			if ((s = yr_scalar(item)) != NULL && *s == '/')
+				conf_list_add(l, s);
+		}
+	}
+	yaml_document_delete(&doc);
+}
+
+static int
+root_journal_write(const char *dir, const struct conf_list *l)
+{
+	struct yw	*w;
+	char		*text, *cause;
+	int		 rc;
+
+	w = yw_new();
+	yw_map(w);
+	yw_str(w, "mounts");
+	yw_seq(w);
+	for (rc = 0; rc < l->n; rc++)
+		yw_str(w, l->v[rc]);
+	yw_end(w);
+	yw_end(w);
+	text = yw_finish(w, NULL);
+	if ((rc = root_write_file(dir, "mounts.yaml", text, &cause)) != 0) {
+		error("%s", cause);
+		free(cause);
+	}
+	free(text);
+	return (rc);
+}
+
+/* Record path before it is mounted: a crash after this loses nothing. */
+static int
+root_journal_add(const char *dir, const char *path, char **cause)
+{
+	struct conf_list	 l = { NULL, 0 };
+	int			 i, rc = 0;
+
+	root_journal_read(dir, &l);
+	for (i = 0; i < l.n; i++) {
+		if (strcmp(l.v[i], path) == 0)
+			break;
+	}
+	if (i == l.n) {
+		if (l.n >= ROOT_JOURNAL_MAX) {
+			xasprintf(cause, "too many mounts (%d)",
+			    ROOT_JOURNAL_MAX);
+			rc = -1;
+		} else {
+			conf_list_add(&l, path);
+			if ((rc = root_journal_write(dir, &l)) != 0)
+				xasprintf(cause, "cannot write the mount "
+				    "journal in %s", dir);
+		}
+	}
+	conf_list_clear(&l);
+	return (rc);
+}
+
+static void
+root_journal_del(const char *dir, const char *path)
+{
+	struct conf_list	 l = { NULL, 0 }, keep = { NULL, 0 };
+	int			 i;
+
+	root_journal_read(dir, &l);
+	for (i = 0; i < l.n; i++) {
+		if (strcmp(l.v[i], path) != 0)
+			conf_list_add(&keep, l.v[i]);
+	}
+	if (keep.n != l.n)
+		root_journal_write(dir, &keep);
+	conf_list_clear(&l);
+	conf_list_clear(&keep);
+}
+
+static int
+root_current_read(const char *dir, struct root_sel *s)
+{
+	yaml_document_t	 doc;
+	yaml_node_t	*top;
+	const char	*id, *path, *dev, *rw;
+
+	memset(s, 0, sizeof *s);
+	if (root_read_yaml(dir, "current.yaml", &doc) != 0)
+		return (-1);
+	top = yr_root(&doc);
+	id = yr_scalar(yr_get(&doc, top, "id"));
+	path = yr_scalar(yr_get(&doc, top, "path"));
+	dev = yr_scalar(yr_get(&doc, top, "device"));
+	rw = yr_scalar(yr_get(&doc, top, "rw"));
+	if (id == NULL || path == NULL || *path != '/') {
+		yaml_document_delete(&doc);
+		return (-1);
+	}
+	s->id = xstrdup(id);
+	s->path = xstrdup(path);
+	if (dev != NULL && *dev == '/')
+		s->device = xstrdup(dev);
+	s->rw = rw != NULL && strcmp(rw, "true") == 0;
+	yaml_document_delete(&doc);
+	return (0);
+}
+
+/* Health goes with the selection, for whatever needs to know it. */
+static int
+root_current_write(const char *dir, const struct root *r, int rw,
+    char **cause)
+{
+	struct yw	*w;
+	char		*text;
+	int		 rc;
+
+	w = yw_new();
+	yw_map(w);
+	yw_kv(w, "id", r->id);
+	yw_kv(w, "path", r->path);
+	yw_kv(w, "device", r->device);
+	yw_str(w, "rw");
+	yw_bool(w, rw);
+	yw_kv(w, "health", root_health_name(r->health));
+	yw_kvlist(w, "problems", r->problems.v, r->problems.n);
+	yw_end(w);
+	text = yw_finish(w, NULL);
+	rc = root_write_file(dir, "current.yaml", text, cause);
+	free(text);
+	return (rc);
+}
+
+static int
+root_lock(const char *dir, char **cause)
+{
+	char	*path;
+	int	 fd, i;
+
+	xasprintf(&path, "%s/lock", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	free(path);
+	if (fd == -1) {
+		xasprintf(cause, "%s/lock: %s", dir, strerror(errno));
+		return (-1);
+	}
+	for (i = 0; i < ROOT_LOCK_TRIES; i++) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return (fd);
+		if (errno != EWOULDBLOCK)
+			break;
+		poll(NULL, 0, 100);
+	}
+	xasprintf(cause, "roots are busy: another scan or select is running");
+	close(fd);
+	return (-1);
+}
+
+/* Mounting ----------------------------------------------------------------- */
+
+/*
+ * Unmount path and anything stacked on it. Not mounted (EINVAL) or gone
+ * (ENOENT) counts as done; a busy tree is detached.
+ */
+static int
+root_umount(const char *path, char **cause)
+{
+	int	 i;
+
+	for (i = 0; i < ROOT_UMOUNT_TRIES; i++) {
+		if (umount2(path, UMOUNT_NOFOLLOW) == 0)
+			continue;
+		if (errno == EINVAL || errno == ENOENT)
+			return (0);
+		if (errno == EBUSY && umount2(path, MNT_DETACH |
+		    UMOUNT_NOFOLLOW) == 0)
+			continue;
+		xasprintf(cause, "umount %s: %s", path, strerror(errno));
+		return (-1);
+	}
+	xasprintf(cause, "umount %s: still mounted", path);
+	return (-1);
+}
+
+/*
+ * The directory rel under root, refused if any part is a symlink or "..":
+ * a mount must land inside the offline system, never on ours.
+ */
+static int
+root_safe_dir(const char *root, const char *rel, char **cause)
+{
+	struct open_how	 how;
+	int		 rootfd, fd;
+
+	if (strstr(rel, "..") != NULL || strchr(rel, '\n') != NULL) {
+		xasprintf(cause, "%s: refused (\"..\" or newline)", rel);
+		return (-1);
+	}
+	while (*rel == '/')
+		rel++;
+	if ((rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		xasprintf(cause, "%s: %s", root, strerror(errno));
+		return (-1);
+	}
+	memset(&how, 0, sizeof how);
+	how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+	    RESOLVE_NO_MAGICLINKS;
+	fd = syscall(SYS_openat2, rootfd, *rel == '\0' ? "." : rel, &how,
+	    sizeof how);
+	close(rootfd);
+	if (fd == -1) {
+		xasprintf(cause, "/%s: %s", rel, errno == ELOOP ?
+		    "a symlink on the way" : errno == ENOTDIR ?
+		    "not a directory" : strerror(errno));
+		return (-1);
+	}
+	close(fd);
+	return (0);
+}
+
+/* Journal, then mount; on failure the journal entry goes again. */
+static int
+root_mount(struct agent *ag, const char *dir, const char *src,
+    const char *target, const char *type, unsigned long flags,
+    const char *data, char **cause)
+{
+	if (root_journal_add(dir, target, cause) != 0)
+		return (-1);
+	if (mount(src, target, type, flags, data) != 0) {
+		xasprintf(cause, "mount %s on %s: %s", src, target,
+		    strerror(errno));
+		root_journal_del(dir, target);
+		return (-1);
+	}
+	/* Nothing mounted below it may propagate back to the system. */
+	if (mount(NULL, target, NULL, MS_PRIVATE | ((flags & MS_REC) ?
+	    MS_REC : 0), NULL) != 0)
+		debug("make %s private: %s", target, strerror(errno));
+	info("mounted %s on %s", src, target);
+	audit(ag, "mount", "source", src, "target", target, "type",
+	    type != NULL ? type : "bind", "options", (flags & MS_RDONLY) ?
+	    "ro" : "rw", NULL);
+	return (0);
+}
+
+static int
+root_unmount(struct agent *ag, const char *dir, const char *target,
+    char **cause)
+{
+	if (root_umount(target, cause) != 0)
+		return (-1);
+	root_journal_del(dir, target);
+	info("unmounted %s", target);
+	if (ag != NULL)
+		audit(ag, "umount", "target", target, NULL);
+	return (0);
+}
+
+/*
+ * Where a device is mounted, other than at except; NULL when nowhere.
+ * A device matches by number or by the source in mountinfo, since btrfs
+ * shows an anonymous number there. With dev NULL, whether anything at all
+ * is mounted at except.
+ */
+static char *
+root_mounted_at(const char *dev, dev_t rdev, const char *except)
+{
+	FILE		*f;
+	char		*line = NULL, *where = NULL, *src, mp[PATH_MAX];
+	size_t		 size = 0;
+	unsigned int	 maj, min;
+
+	if ((f = fopen("/proc/self/mountinfo", "re")) == NULL)
+		return (NULL);
+	while (where == NULL && getline(&line, &size, f) != -1) {
+		if (sscanf(line, "%*d %*d %u:%u %*s %4095s", &maj, &min,
+		    mp) != 3)
+			continue;
+		root_unescape(mp);
+		if (dev == NULL) {
+			if (strcmp(mp, except) == 0)
+				where = xstrdup(mp);
+			continue;
+		}
+		/* After " - ": the filesystem type, then the source. */
+		if ((src = strstr(line, " - ")) != NULL &&
+		    (src = strchr(src + 3, ' ')) != NULL) {
+			src++;
+			src[strcspn(src, " ")] = '\0';
+			root_unescape(src);
+		}
+		if (makedev(maj, min) != rdev && (src == NULL ||
+		    strcmp(src, dev) != 0))
+			continue;
+		if (except == NULL || strcmp(mp, except) != 0)
+			where = xstrdup(mp);
+	}
+	free(line);
+	fclose(f);
+	return (where);
+}
+
+/* Scanning ---------------------------------------------------------------- */
+
+static void
+root_statvfs(struct root *r)
+{
+	struct statvfs	 sv;
+
+	if (statvfs(r->path, &sv) != 0)
+		return;
+	r->size = (long long)sv.f_blocks * sv.f_frsize;
+	r->used = (long long)(sv.f_blocks - sv.f_bfree) * sv.f_frsize;
+}
+
+/*
+ * Mount one device read-only at dir/ID, unless it is there already. 1 if
+ * it holds no etc/ and so is no system (it is unmounted again).
+ */
+static int
+root_scan_mount(struct agent *ag, const char *dir, struct root *r)
+{
+	unsigned long	 flags;
+	char		*data, *cause, *where;
+	int		 fd;
+
+	xasprintf(&r->path, "%s/%s", dir, r->id);
+	if (mkdir(r->path, 0700) != 0 && errno != EEXIST) {
+		r->health = ROOT_UNREADABLE;
+		root_problem(r, "%s: %s", r->path, strerror(errno));
+		return (0);
+	}
+	/* Mounted by an earlier scan: use it as it is. */
+	if ((where = root_mounted_at(NULL, 0, r->path)) == NULL) {
+		root_mount_options(ag->conf.roots.mount_options, &flags, &data,
+		    NULL);
+		if (root_mount(ag, dir, r->device, r->path, r->fstype,
+		    flags | MS_RDONLY, data, &cause) != 0) {
+			r->health = ROOT_UNREADABLE;
+			root_problem(r, "%s", cause);
+			free(cause);
+			free(data);
+			free(where);
+			rmdir(r->path);
+			return (0);
+		}
+		free(data);
+	}
+	free(where);
+	fd = open(r->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd != -1 && faccessat(fd, "etc", F_OK, AT_SYMLINK_NOFOLLOW) != 0) {
+		close(fd);
+		if (root_unmount(ag, dir, r->path, &cause) != 0) {
+			error("%s", cause);
+			free(cause);
+		} else
+			rmdir(r->path);
+		return (1);
+	}
+	if (fd != -1)
+		close(fd);
+	return (0);
+}
+
+/* One libblkid device: a root if its filesystem is one Linux lives on. */
+static int
+root_scan_dev(struct agent *ag, const char *dir, blkid_dev dev,
+    struct root *r)
+{
+	const struct conf_list	*only = &ag->conf.roots.devices;
+	blkid_tag_iterate	 it;
+	const char		*name, *type, *value, *base;
+	struct stat		 st;
+	char			*ours, *where;
+	int			 i;
+
+	name = blkid_dev_devname(dev);
+	for (i = 0; i < only->n; i++) {
+		if (fnmatch(only->v[i], name, FNM_PATHNAME) == 0)
+			break;
+	}
+	if (only->n != 0 && i == only->n)
+		return (-1);
+	memset(r, 0, sizeof *r);
+	it = blkid_tag_iterate_begin(dev);
+	while (blkid_tag_next(it, &type, &value) == 0) {
+		if (strcmp(type, "TYPE") == 0 && r->fstype == NULL)
+			r->fstype = xstrdup(value);
+		else if (strcmp(type, "LABEL") == 0 && r->label == NULL)
+			r->label = xstrdup(value);
+		else if (strcmp(type, "UUID") == 0 && r->uuid == NULL)
+			r->uuid = xstrdup(value);
+	}
+	blkid_tag_iterate_end(it);
+	base = strrchr(name, '/') != NULL ? strrchr(name, '/') + 1 : name;
+	r->id = xstrdup(base);
+	r->device = xstrdup(name);
+	if (r->fstype == NULL || !root_in(r->fstype, root_fstypes) ||
+	    *base == '\0' || *base == '.')
+		goto skip;
+	/* The running system's own disks are not offline systems. */
+	if (stat(name, &st) != 0 || !S_ISBLK(st.st_mode))
+		goto skip;
+	xasprintf(&ours, "%s/%s", dir, base);
+	where = root_mounted_at(name, st.st_rdev, ours);
+	free(ours);
+	if (where != NULL) {
+		debug("%s: in use at %s", name, where);
+		free(where);
+		goto skip;
+	}
+	if (root_scan_mount(ag, dir, r) != 0)
+		goto skip;
+	return (0);
+skip:
+	root_free(r);
+	return (-1);
+}
+
+static void
+root_scan_devices(struct agent *ag, const char *dir, struct root *rs, int *n)
+{
+	blkid_cache		 cache;
+	blkid_dev_iterate	 it;
+	blkid_dev		 dev;
+
+	/* /dev/null: no cache file is read or written. */
+	if (blkid_get_cache(&cache, "/dev/null") != 0) {
+		error("blkid: cannot get a cache");
+		return;
+	}
+	blkid_probe_all(cache);
+	it = blkid_dev_iterate_begin(cache);
+	while (*n < ROOT_MAX && blkid_dev_next(it, &dev) == 0) {
+		if ((dev = blkid_verify(cache, dev)) == NULL)
+			continue;
+		if (root_scan_dev(ag, dir, dev, &rs[*n]) == 0)
+			(*n)++;
+	}
+	blkid_dev_iterate_end(it);
+	blkid_put_cache(cache);
+}
+
+/* Every root: block devices (unless roots.scan is off), then directories. */
+static struct root *
+root_scan(struct agent *ag, const char *dir, int *n)
+{
+	const struct conf_list	*extra = &ag->conf.roots.extra;
+	struct root		*rs, *r;
+	int			 i;
+
+	rs = xcalloc(ROOT_MAX, sizeof *rs);
+	*n = 0;
+	if (ag->conf.roots.scan)
+		root_scan_devices(ag, dir, rs, n);
+	for (i = 0; i < extra->n && *n < ROOT_MAX; i++) {
+		r = &rs[(*n)++];
+		xasprintf(&r->id, "extra%d", i + 1);
+		r->path = xstrdup(extra->v[i]);
+	}
+	for (i = 0; i < *n; i++) {
+		if (rs[i].problems.n == 0)
+			root_health(&rs[i]);
+		if (rs[i].health != ROOT_UNREADABLE || rs[i].device == NULL)
+			root_statvfs(&rs[i]);
+	}
+	return (rs);
+}
+
+static void
+root_yaml(struct yw *w, const struct root *r, const char *current)
+{
+	yw_map(w);
+	yw_kv(w, "id", r->id);
+	yw_kv(w, "device", r->device);
+	yw_kv(w, "path", r->path);
+	yw_kv(w, "fstype", r->fstype);
+	yw_kv(w, "label", r->label);
+	yw_kv(w, "uuid", r->uuid);
+	yw_kvint(w, "size", r->size);
+	yw_kvint(w, "used", r->used);
+	yw_kv(w, "os_name", r->os_name);
+	yw_kv(w, "os_version", r->os_version);
+	yw_kv(w, "health", root_health_name(r->health));
+	yw_kvlist(w, "problems", r->problems.v, r->problems.n);
+	yw_str(w, "selected");
+	yw_bool(w, current != NULL && strcmp(current, r->id) == 0);
+	yw_end(w);
+}
+
+/* Selecting --------------------------------------------------------------- */
+
+static void
+root_status(struct yw *w, const char *what, const char *target,
+    const char *source, const char *status)
+{
+	yw_map(w);
+	yw_kv(w, what, target);
+	yw_kv(w, "source", source);
+	yw_kv(w, "status", status);
+	yw_end(w);
+}
+
+/* Bind /dev, /proc, /sys and /run in; any failure undoes the select. */
+static int
+root_select_binds(struct agent *ag, const char *dir, const char *path,
+    struct yw *w, char **cause)
+{
+	char	*target, *why, src[16];
+	int	 i;
+
+	yw_str(w, "binds");
+	yw_seq(w);
+	for (i = 0; root_binds[i].dir != NULL; i++) {
+		snprintf(src, sizeof src, "/%s", root_binds[i].dir);
+		xasprintf(&target, "%s/%s", path, root_binds[i].dir);
+		if (root_safe_dir(path, root_binds[i].dir, &why) != 0) {
+			xasprintf(cause, "cannot bind %s: %s", src, why);
+			free(why);
+			free(target);
+			yw_end(w);
+			return (-1);
+		}
+		if (root_mount(ag, dir, src, target, NULL, root_binds[i].flags,
+		    NULL, cause) != 0) {
+			free(target);
+			yw_end(w);
+			return (-1);
+		}
+		root_status(w, "path", target, src, "mounted");
+		free(target);
+	}
+	yw_end(w);
+	return (0);
+}
+
+static int
+root_fstab_depth(const void *a, const void *b)
+{
+	const struct root_fstab	*x = a, *y = b;
+	const char		*p;
+	int			 dx = 0, dy = 0;
+
+	for (p = x->file; *p != '\0'; p++)
+		dx += *p == '/';
+	for (p = y->file; *p != '\0'; p++)
+		dy += *p == '/';
+	if (dx != dy)
+		return (dx - dy);
+	return (x < y ? -1 : x > y);
+}
+
+/* One fstab entry under the root; its status for the answer. */
+static char *
+root_remap_one(struct agent *ag, const char *dir, const char *path,
+    const struct root_fstab *e, int rw, char **device)
+{
+	unsigned long	 base, flags;
+	char		*data, *target, *type, *cause, *status, *ignore;
+	int		 noauto;
+
+	*device = NULL;
+	root_mount_options(e->opts, &flags, &data, &noauto);
+	if (noauto) {
+		free(data);
+		return (xstrdup("skipped: noauto or bind"));
+	}
+	if ((*device = blkid_evaluate_spec(e->spec, NULL)) == NULL) {
+		free(data);
+		return (xstrdup("skipped: device not found"));
+	}
+	if (root_safe_dir(path, e->file, &cause) != 0) {
+		xasprintf(&status, "error: mount point %s", cause);
+		free(cause);
+		free(data);
+		return (status);
+	}
+	root_mount_options(ag->conf.roots.mount_options, &base, &ignore, NULL);
+	free(ignore);
+	base |= MS_RDONLY;
+	if (rw)
+		base &= ~MS_RDONLY;
+	type = strcmp(e->type, "auto") == 0 ?
+	    blkid_get_tag_value(NULL, "TYPE", *device) : xstrdup(e->type);
+	xasprintf(&target, "%s%s", path, e->file);
+	if (root_mount(ag, dir, *device, target, type, base |
+	    (flags & MS_RDONLY), data, &cause) != 0) {
+		xasprintf(&status, "error: %s", cause);
+		free(cause);
+	} else
+		status = xstrdup("mounted");
+	free(target);
+	free(type);
+	free(data);
+	return (status);
+}
+
+/*
+ * The remap: the root's own fstab, parents before children. A broken or
+ * missing entry is reported and the rest still mounted.
+ */
+static void
+root_select_remap(struct agent *ag, const char *dir, const char *path,
+    int rw, struct yw *w)
+{
+	struct root_fstab	*e;
+	FILE			*f;
+	char			*cause, *status, *device;
+	int			 rootfd, n, i;
+
+	yw_str(w, "remap");
+	yw_seq(w);
+	if ((rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    (f = root_fopen(rootfd, "etc/fstab")) == NULL) {
+		if (rootfd != -1)
+			close(rootfd);
+		yw_end(w);
+		return;
+	}
+	close(rootfd);
+	if (root_fstab_parse(f, &e, &n, &cause) != 0) {
+		fclose(f);
+		root_status(w, "mountpoint", "/etc/fstab", NULL, cause);
+		free(cause);
+		yw_end(w);
+		return;
+	}
+	fclose(f);
+	qsort(e, n, sizeof *e, root_fstab_depth);
+	for (i = 0; i < n; i++) {
+		if (e[i].file[0] != '/' || strcmp(e[i].file, "/") == 0 ||
+		    root_in(e[i].type, root_fstab_skip))
+			continue;
+		status = root_remap_one(ag, dir, path, &e[i], rw, &device);
+		yw_map(w);
+		yw_kv(w, "mountpoint", e[i].file);
+		yw_kv(w, "spec", e[i].spec);
+		yw_kv(w, "device", device);
+		yw_kv(w, "status", status);
+		yw_end(w);
+		free(device);
+		free(status);
+	}
+	root_fstab_free(e, n);
+	yw_end(w);
+}
+
+/*
+ * Undo a selection: everything journalled below its path, newest first,
+ * then a read-write remount goes back to read-only.
+ */
+static int
+root_release_mounts(struct agent *ag, const char *dir,
+    const struct root_sel *s, struct conf_list *done, char **cause)
+{
+	struct conf_list	 l = { NULL, 0 };
+	unsigned long		 flags;
+	char			*data;
+	size_t			 len = strlen(s->path);
+	int			 i, rc = 0;
+
+	root_journal_read(dir, &l);
+	for (i = l.n - 1; i >= 0; i--) {
+		if (strncmp(l.v[i], s->path, len) != 0 || l.v[i][len] != '/')
+			continue;
+		if (root_unmount(ag, dir, l.v[i], cause) != 0) {
+			rc = -1;
+			break;
+		}
+		if (done != NULL)
+			conf_list_add(done, l.v[i]);
+	}
+	conf_list_clear(&l);
+	if (rc == 0 && s->rw && s->device != NULL) {
+		root_mount_options(ag->conf.roots.mount_options, &flags, &data,
+		    NULL);
+		if (mount(NULL, s->path, NULL, MS_REMOUNT | flags | MS_RDONLY,
+		    data) != 0)
+			error("remount %s read-only: %s", s->path,
+			    strerror(errno));
+		free(data);
+	}
+	return (rc);
+}
+
+static int
+root_remount_rw(struct agent *ag, const struct root *r, char **cause)
+{
+	unsigned long	 flags;
+	char		*data;
+
+	if (r->device == NULL)
+		return (0);
+	root_mount_options(ag->conf.roots.mount_options, &flags, &data, NULL);
+	if (mount(NULL, r->path, NULL, MS_REMOUNT | (flags & ~MS_RDONLY),
+	    data) != 0) {
+		xasprintf(cause, "remount %s read-write: %s", r->path,
+		    strerror(errno));
+		free(data);
+		return (-1);
+	}
+	free(data);
+	audit(ag, "mount", "target", r->path, "options", "remount,rw", NULL);
+	return (0);
+}
+
+static int
+root_select_checks(const struct root *r, char **cause)
+{
+	char	*real;
+
+	if (r->health == ROOT_UNREADABLE) {
+		xasprintf(cause, "root %s is unreadable: %s", r->id,
+		    r->problems.n > 0 ? r->problems.v[0] : "?");
+		return (-1);
+	}
+	/* The running system is not an offline one. */
+	if ((real = realpath(r->path, NULL)) == NULL ||
+	    strcmp(real, "/") == 0) {
+		xasprintf(cause, "root %s: %s", r->id, real == NULL ?
+		    strerror(errno) : "is the running system");
+		free(real);
+		return (-1);
+	}
+	free(real);
+	return (0);
+}
+
+static int
+root_select(struct agent *ag, const char *dir, const char *id, int rw,
+    char **out)
+{
+	struct root_sel	 s;
+	struct root	*rs, *r = NULL;
+	struct yw	*w;
+	char		*cause = NULL, *why;
+	int		 n, i;
+
+	if (root_current_read(dir, &s) == 0) {
+		xasprintf(out, "roots: %s is selected; release it first\n",
+		    s.id);
+		root_sel_free(&s);
+		return (1);
+	}
+	rs = root_scan(ag, dir, &n);
+	for (i = 0; i < n; i++) {
+		if (strcmp(rs[i].id, id) == 0)
+			r = &rs[i];
+	}
+	if (r == NULL) {
+		xasprintf(out, "roots: no such root: %s\n", id);
+		root_free_all(rs, n);
+		return (1);
+	}
+	if (root_select_checks(r, &cause) != 0 ||
+	    root_current_write(dir, r, rw, &cause) != 0)
+		goto fail;
+	s.id = xstrdup(r->id);
+	s.path = xstrdup(r->path);
+	s.device = r->device != NULL ? xstrdup(r->device) : NULL;
+	if (rw && root_remount_rw(ag, r, &cause) != 0)
+		goto undo;
+	s.rw = rw;
+	w = yw_new();
+	yw_map(w);
+	yw_kv(w, "selected", r->id);
+	yw_kv(w, "path", r->path);
+	yw_str(w, "rw");
+	yw_bool(w, rw);
+	if (root_select_binds(ag, dir, r->path, w, &cause) != 0) {
+		yw_end(w);
+		free(yw_finish(w, NULL));
+		goto undo;
+	}
+	root_select_remap(ag, dir, r->path, rw, w);
+	yw_end(w);
+	*out = yw_finish(w, NULL);
+	audit(ag, "roots", "action", "select", "id", r->id, "path", r->path,
+	    "rw", rw ? "yes" : "no", NULL);
+	root_sel_free(&s);
+	root_free_all(rs, n);
+	return (0);
+undo:
+	if (root_release_mounts(ag, dir, &s, NULL, &why) != 0) {
+		error("%s", why);
+		free(why);
+	} else {
+		xasprintf(&why, "%s/current.yaml", dir);
+		unlink(why);
+		free(why);
+	}
+	root_sel_free(&s);
+fail:
+	xasprintf(out, "roots: select %s: %s\n", id, cause);
+	free(cause);
+	root_free_all(rs, n);
+	return (1);
+}
+
+static int
+root_release(struct agent *ag, const char *dir, char **out)
+{
+	struct conf_list	 done = { NULL, 0 };
+	struct root_sel		 s;
+	struct yw		*w;
+	char			*cause, *path;
+
+	if (root_current_read(dir, &s) != 0) {
+		*out = xstrdup("roots: no root is selected\n");
+		return (1);
+	}
+	if (root_release_mounts(ag, dir, &s, &done, &cause) != 0) {
+		xasprintf(out, "roots: release %s: %s\n", s.id, cause);
+		free(cause);
+		conf_list_clear(&done);
+		root_sel_free(&s);
+		return (1);
+	}
+	xasprintf(&path, "%s/current.yaml", dir);
+	unlink(path);
+	free(path);
+	audit(ag, "roots", "action", "release", "id", s.id, NULL);
+	w = yw_new();
+	yw_map(w);
+	yw_kv(w, "released", s.id);
+	yw_kv(w, "path", s.path);
+	yw_kvlist(w, "unmounted", done.v, done.n);
+	yw_end(w);
+	*out = yw_finish(w, NULL);
+	conf_list_clear(&done);
+	root_sel_free(&s);
+	return (0);
+}
+
+static int
+root_list(struct agent *ag, const char *dir, char **out)
+{
+	struct root_sel	 s;
+	struct root	*rs;
+	struct yw	*w;
+	int		 n, i, have;
+
+	have = root_current_read(dir, &s) == 0;
+	rs = root_scan(ag, dir, &n);
+	w = yw_new();
+	yw_map(w);
+	yw_kv(w, "current", have ? s.id : NULL);
+	yw_str(w, "roots");
+	yw_seq(w);
+	for (i = 0; i < n; i++)
+		root_yaml(w, &rs[i], have ? s.id : NULL);
+	yw_end(w);
+	yw_end(w);
+	*out = yw_finish(w, NULL);
+	root_free_all(rs, n);
+	if (have)
+		root_sel_free(&s);
+	return (0);
+}
+
+/* The roots verb: roots [scan | select ID [--rw] | release]. */
+int
+root_verb(struct chan *c, int argc, char **argv, char **out)
+{
+	struct agent	*ag = c->sess->ag;
+	char		*dir, *cause;
+	int		 fd, rc, list, select, release;
+
+	list = argc == 1 || (argc == 2 && strcmp(argv[1], "scan") == 0);
+	select = (argc == 3 || (argc == 4 && strcmp(argv[3], "--rw") == 0)) &&
+	    strcmp(argv[1], "select") == 0;
+	release = argc == 2 && strcmp(argv[1], "release") == 0;
+	if (!list && !select && !release) {
+		*out = xstrdup("usage: roots [scan | select ID [--rw] | "
+		    "release]\n");
+		return (2);
+	}
+	dir = root_dir(ag);
+	if ((fd = root_lock(dir, &cause)) == -1) {
+		xasprintf(out, "roots: %s\n", cause);
+		free(cause);
+		free(dir);
+		return (1);
+	}
+	if (list)
+		rc = root_list(ag, dir, out);
+	else if (select)
+		rc = root_select(ag, dir, argv[2], argc == 4, out);
+	else
+		rc = root_release(ag, dir, out);
+	close(fd);
+	free(dir);
+	return (rc);
+}
+
+/* For processes a channel starts --------------------------------------- */
+
+/* The selected root's path, or NULL. */
+char *
+root_current_path(const char *state_dir)
+{
+	struct root_sel	 s;
+	char		*dir, *path;
+
+	xasprintf(&dir, "%s/roots", state_dir);
+	if (root_current_read(dir, &s) != 0) {
+		free(dir);
+		return (NULL);
+	}
+	free(dir);
+	path = s.path;
+	s.path = NULL;
+	root_sel_free(&s);
+	return (path);
+}
+
+/*
+ * In a channel's new process: TETHER_ROOT for the selected root, and a
+ * chroot into it when the client asked with TETHER_CHROOT=1.
+ */
+int
+root_enter(struct chan *c, int chroot_ok)
+{
+	char	*path;
+	int	 i, want = 0;
+
+	for (i = 0; i < c->nenv; i++) {
+		if (strcmp(c->env[i], "TETHER_CHROOT=1") == 0)
+			want = 1;
+	}
+	path = root_current_path(c->sess->ag->conf.state_dir);
+	if (path != NULL && (size_t)c->nextra_env < sizeof c->extra_env /
+	    sizeof c->extra_env[0])
+		xasprintf(&c->extra_env[c->nextra_env++], "TETHER_ROOT=%s",
+		    path);
+	if (!want || !chroot_ok) {
+		free(path);
+		return (0);
+	}
+	if (path == NULL) {
+		dprintf(STDERR_FILENO, "tetherd: TETHER_CHROOT: no root is "
+		    "selected (roots select ID)\n");
+		return (-1);
+	}
+	if (chroot(path) != 0 || chdir("/") != 0) {
+		dprintf(STDERR_FILENO, "tetherd: chroot %s: %s\n", path,
+		    strerror(errno));
+		free(path);
+		return (-1);
+	}
+	free(path);
+	return (0);
+}
+
+/* The listener -------------------------------------------------------------- */
+
+/*
+ * Undo every mount in the journal, newest first, whoever made it and
+ * whether or not it still lives: at start (a previous agent died) and at
+ * shutdown. The listener knows nothing else of roots.
+ */
+void
+root_cleanup(struct agent *ag)
+{
+	struct conf_list	 l = { NULL, 0 };
+	char			*dir, *cause, *path;
+	size_t			 len;
+	int			 fd, i, failed = 0;
+
+	xasprintf(&dir, "%s/roots", ag->conf.state_dir);
+	if (access(dir, F_OK) != 0) {
+		free(dir);
+		return;
+	}
+	if ((fd = root_lock(dir, &cause)) == -1) {
+		/* A stuck child must not keep the mounts alive. */
+		error("%s; unmounting anyway", cause);
+		free(cause);
+	}
+	root_journal_read(dir, &l);
+	len = strlen(dir);
+	for (i = l.n - 1; i >= 0; i--) {
+		if (root_unmount(ag, dir, l.v[i], &cause) != 0) {
+			error("%s", cause);
+			free(cause);
+			failed = 1;
+			continue;
+		}
+		/* Only the directories made by scan go. */
+		if (strncmp(l.v[i], dir, len) == 0 && l.v[i][len] == '/' &&
+		    strchr(l.v[i] + len + 1, '/') == NULL)
+			rmdir(l.v[i]);
+	}
+	conf_list_clear(&l);
+	if (!failed) {
+		xasprintf(&path, "%s/mounts.yaml", dir);
+		unlink(path);
+		free(path);
+	}
+	xasprintf(&path, "%s/current.yaml", dir);
+	unlink(path);
+	free(path);
+	if (fd != -1)
+		close(fd);
+	free(dir);
+}
