@@ -46,7 +46,8 @@ console_size(int *cols, int *rows)
 }
 
 static ssh_channel
-console_open(struct client *c, const char *command, int tty, char **cause)
+console_open(struct client *c, const char *command, int tty, int flags,
+    char **cause)
 {
 	ssh_channel	 ch;
 	const char	*term = getenv("TERM");
@@ -61,6 +62,9 @@ console_open(struct client *c, const char *command, int tty, char **cause)
 		    *term != '\0' ? term : "xterm", cols, rows) != SSH_OK)
 			goto fail;
 	}
+	if ((flags & CONSOLE_CHROOT) &&
+	    ssh_channel_request_env(ch, "TETHER_CHROOT", "1") != SSH_OK)
+		goto fail;
 	if ((command == NULL ? ssh_channel_request_shell(ch) :
 	    ssh_channel_request_exec(ch, command)) != SSH_OK)
 		goto fail;
@@ -181,7 +185,7 @@ console_loop(struct client *c, ssh_channel ch, int tty)
  */
 int
 console_attach(struct client *c, ssh_channel *chp, const char *command,
-    int *status, char **cause)
+    int flags, int *status, char **cause)
 {
 	struct termios		 saved, raw;
 	struct sigaction	 sa, oldsa;
@@ -189,7 +193,8 @@ console_attach(struct client *c, ssh_channel *chp, const char *command,
 
 	*status = -1;
 	if (*chp == NULL) {
-		if ((*chp = console_open(c, command, tty, cause)) == NULL)
+		if ((*chp = console_open(c, command, tty, flags, cause)) ==
+		    NULL)
 			return (CONSOLE_LOST);
 	} else if (tty) {
 		/* The size may have changed while away; it redraws too. */
@@ -231,7 +236,7 @@ console_run(struct client *c, const char *command, int *status, char **cause)
 	ssh_channel	 ch = NULL;
 	int		 rc;
 
-	rc = console_attach(c, &ch, command, status, cause);
+	rc = console_attach(c, &ch, command, 0, status, cause);
 	if (ch != NULL) {
 		ssh_channel_close(ch);
 		ssh_channel_free(ch);

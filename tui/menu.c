@@ -2,7 +2,7 @@
 
 /*
  * The session screen: a status bar, a menu on the left (Console, Tools,
- * Info, End session) and the chosen screen on the right. The console's
+ * Roots, Info, End session) and the chosen screen on the right. The console's
  * shell lives on while the menu is up, for the next visit. A lost
  * connection puts up a banner; r connects again with the same ticket.
  */
@@ -18,10 +18,12 @@
 
 #define MENU_WIDTH	16
 
-enum menu_item { ITEM_CONSOLE, ITEM_TOOLS, ITEM_INFO, ITEM_END, ITEM_COUNT };
+enum menu_item {
+	ITEM_CONSOLE, ITEM_TOOLS, ITEM_ROOTS, ITEM_INFO, ITEM_END, ITEM_COUNT
+};
 
 static const char *menu_names[ITEM_COUNT] = {
-	"Console", "Tools", "Info", "End session"
+	"Console", "Tools", "Roots", "Info", "End session"
 };
 
 struct menu {
@@ -29,6 +31,7 @@ struct menu {
 	ssh_event		 event;		/* to notice a lost connection */
 	const struct target	*t;
 	ssh_channel		 console;
+	int			 chrooted;	/* the console's shell is */
 	int			 item;
 	int			 in_pane;	/* keys go to the screen */
 	int			 lost;
@@ -39,6 +42,7 @@ struct menu {
 	struct pane		 info;
 	int			 info_loaded;
 	struct tools_ui		 tools;
+	struct roots_ui		 roots;
 };
 
 static void
@@ -122,6 +126,9 @@ menu_help(struct menu *m)
 			return ("arrows/PgUp/PgDn scroll, / searches, n next, "
 			    "Esc back");
 		return ("Up/Down choose, Enter runs, r reloads, Esc back");
+	case ITEM_ROOTS:
+		return ("Enter selects, w selects read-write, u releases, "
+		    "r reloads, Esc back");
 	case ITEM_INFO:
 		return ("arrows scroll, r reloads, Esc back");
 	}
@@ -154,10 +161,24 @@ menu_draw(struct menu *m)
 	} else if (w > 0 && h > 1) {
 		switch (m->item) {
 		case ITEM_CONSOLE:
-			mvaddnstr(2, MENU_WIDTH + 1, m->console != NULL ?
-			    "The shell is running. Enter goes back to it; "
-			    "Ctrl-] leaves it again." : "Enter opens a shell "
-			    "on the agent. Ctrl-] comes back here.", w);
+			if (m->console != NULL)
+				mvaddnstr(2, MENU_WIDTH + 1, m->chrooted ?
+				    "The shell in the offline system is "
+				    "running. Enter goes back to it." :
+				    "The shell is running. Enter goes back "
+				    "to it; Ctrl-] leaves it again.", w);
+			else {
+				mvaddnstr(2, MENU_WIDTH + 1, "Enter opens a "
+				    "shell on the agent. Ctrl-] comes back "
+				    "here.", w);
+				mvaddnstr(3, MENU_WIDTH + 1, "c opens it "
+				    "chrooted into the selected offline "
+				    "system (Roots).", w);
+			}
+			break;
+		case ITEM_ROOTS:
+			m->roots.focus = m->in_pane;
+			roots_draw(&m->roots, 2, MENU_WIDTH + 1, h - 1, w);
 			break;
 		case ITEM_TOOLS:
 			m->tools.focus = m->in_pane;
@@ -232,6 +253,8 @@ menu_reconnect(struct menu *m)
 	}
 	m->lost = 0;
 	m->tools.lost = 0;
+	m->roots.lost = 0;
+	m->roots.loaded = 0;
 	menu_watch(m, 1);
 	menu_note(m, 0, "connected again (%d ms)", m->c->ms);
 	menu_load_info(m);
@@ -239,10 +262,13 @@ menu_reconnect(struct menu *m)
 }
 
 static void
-menu_console(struct menu *m)
+menu_console(struct menu *m, int flags)
 {
 	char	*cause = NULL;
 	int	 rc, status;
+
+	if (m->console == NULL)
+		m->chrooted = (flags & CONSOLE_CHROOT) != 0;
 
 	ui_suspend();
 	if (m->console == NULL)
@@ -250,7 +276,7 @@ menu_console(struct menu *m)
 		    "(%d ms). Ctrl-] goes back to the menu.\r\n", m->t->ip,
 		    m->t->port, m->c->ms);
 	fflush(stdout);
-	rc = console_attach(m->c, &m->console, NULL, &status, &cause);
+	rc = console_attach(m->c, &m->console, NULL, flags, &status, &cause);
 	ui_resume();
 	if (rc == CONSOLE_LOST) {
 		menu_note(m, 1, "%s", cause);
@@ -291,11 +317,15 @@ menu_open(struct menu *m)
 {
 	switch (m->item) {
 	case ITEM_CONSOLE:
-		menu_console(m);
+		menu_console(m, 0);
 		return;
 	case ITEM_TOOLS:
 		if (!m->tools.loaded)
 			tools_load(&m->tools, m->c);
+		break;
+	case ITEM_ROOTS:
+		if (!m->roots.loaded)
+			roots_load(&m->roots, m->c);
 		break;
 	case ITEM_INFO:
 		if (!m->info_loaded)
@@ -309,9 +339,16 @@ menu_open(struct menu *m)
 static int
 menu_pane_key(struct menu *m, int key)
 {
+	int	 rc;
+
 	switch (m->item) {
 	case ITEM_TOOLS:
 		return (tools_key(&m->tools, m->c, key));
+	case ITEM_ROOTS:
+		rc = roots_key(&m->roots, m->c, key, &m->note, &m->note_bad);
+		/* What can run, and where, may have changed. */
+		m->tools.loaded = 0;
+		return (rc);
 	case ITEM_INFO:
 		if (key == 'r') {
 			menu_load_info(m);
@@ -348,7 +385,7 @@ menu_run(struct client *c, const struct target *t, char **status)
 		if (m.event != NULL && !m.lost)
 			ssh_event_dopoll(m.event, 0);
 		tools_poll(&m.tools, c);
-		if (m.tools.lost || (c->session != NULL &&
+		if (m.tools.lost || m.roots.lost || (c->session != NULL &&
 		    !ssh_is_connected(c->session)))
 			m.lost = 1;
 		menu_draw(&m);
@@ -376,6 +413,8 @@ menu_run(struct client *c, const struct target *t, char **status)
 		else if ((key == KEY_DOWN || key == 'j') &&
 		    m.item + 1 < ITEM_COUNT)
 			m.item++;
+		else if (key == 'c' && m.item == ITEM_CONSOLE)
+			menu_console(&m, CONSOLE_CHROOT);
 		else if (key == '\r' || key == '\n' || key == KEY_ENTER ||
 		    key == KEY_RIGHT) {
 			if (m.item == ITEM_END) {
@@ -395,6 +434,7 @@ menu_run(struct client *c, const struct target *t, char **status)
 		ssh_channel_free(m.console);
 	}
 	tools_free(&m.tools);
+	roots_free(&m.roots);
 	pane_free(&m.info);
 	free(m.note);
 	if (rc == MENU_ENDED)

@@ -99,8 +99,9 @@ char	*client_quote(int, char **);
 #define CONSOLE_DETACHED	1
 #define CONSOLE_LOST		2
 int	 console_run(struct client *, const char *, int *, char **);
-int	 console_attach(struct client *, ssh_channel *, const char *, int *,
-	     char **);
+#define CONSOLE_CHROOT		0x1	/* into the selected offline root */
+int	 console_attach(struct client *, ssh_channel *, const char *, int,
+	     int *, char **);
 
 /* files.c */
 #define FILES_FORCE	0x1	/* overwrite */
@@ -143,6 +144,30 @@ void	 pane_flush(struct pane *);
 void	 pane_draw(struct pane *, int, int, int, int);
 void	 pane_search(struct pane *, const char *);
 int	 pane_key(struct pane *, int);
+
+/* roots.c */
+struct root_entry {
+	char		*id;
+	char		*os;
+	char		*health;
+	char		*problems;
+	char		*where;		/* device, or directory */
+	uint64_t	 size;
+};
+struct roots_ui {
+	struct root_entry *roots;
+	int		 n;
+	int		 sel;
+	int		 focus;
+	int		 loaded;
+	int		 lost;
+	char		*current;	/* the selected root's id */
+	char		*error;
+};
+int	 roots_load(struct roots_ui *, struct client *);
+void	 roots_free(struct roots_ui *);
+void	 roots_draw(struct roots_ui *, int, int, int, int);
+int	 roots_key(struct roots_ui *, struct client *, int, char **, int *);
 
 /* tools.c */
 #define TOOLS_ARGS_MAX		16

@@ -1,0 +1,95 @@
+#!/bin/sh
+# The viewer's Roots screen under tmux: the offline systems with their OS
+# and health, select with Enter, a chrooted console with c, tools that
+# need the root become available, u releases and unmounts everything.
+. "$(dirname "$0")/lib.sh"
+
+make_root() {
+	mkdir -p "$1/etc" "$1/boot" "$1/dev" "$1/proc" "$1/sys" "$1/run" \
+	    "$1/var/lib/dpkg"
+	printf 'NAME="Test Linux"\nVERSION_ID="12"\n' >"$1/etc/os-release"
+	printf 'root:x:0:0:root:/root:/bin/sh\n' >"$1/etc/passwd"
+	printf 'root:*:19000:0:99999:7:::\n' >"$1/etc/shadow"
+	printf '# nothing to remap\n' >"$1/etc/fstab"
+	printf 'Package: dash\nStatus: install ok installed\n\n' \
+	    >"$1/var/lib/dpkg/status"
+}
+good=$T/good
+bad=$T/bad
+make_root "$good"
+make_root "$bad"
+rm "$bad/etc/shadow"
+echo "inside-the-offline-system" >"$good/marker"
+
+# /bin/sh and its libraries, for the chrooted console.
+chroot_ok=0
+sh_bin=$(readlink -f /bin/sh)
+if libs=$(ldd "$sh_bin" 2>/dev/null |
+    awk '/\// { for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }'); then
+	mkdir -p "$good/bin"
+	cp "$sh_bin" "$good/bin/sh" && chroot_ok=1
+	for l in $libs; do
+		mkdir -p "$good$(dirname "$l")"
+		cp -L "$l" "$good$l" || chroot_ok=0
+	done
+fi
+
+cat >"$T/tools.yaml" <<EOF2
+tools:
+  - name: look
+    title: Look at the offline system
+    command: [cat, "{root}"]
+    needs_root: true
+EOF2
+cat >"$T/tetherd.yaml" <<EOF2
+shell: /bin/sh
+tools: [$T/tools.yaml]
+roots:
+  scan: false
+  extra: [$good, $bad]
+EOF2
+start_agent -f "$T/tetherd.yaml"
+
+viewer_start "-ticket=$TICKET -ipaddress=127.0.0.1 -port=$PORT"
+check_screen "connected" "key ✔ ticket"
+keys Down Enter
+check_screen "before a select, a root tool is unavailable" \
+    "look: no offline system selected"
+keys Escape Down Enter
+check_screen "Roots lists the offline systems" \
+    "extra1 *Test Linux 12 .* ok *$good"
+check_screen "with their health" "extra2 *Test Linux 12 .* limited"
+keys Down
+check_screen "a limited root says what is wrong" "extra2: etc/shadow missing"
+keys Up Enter
+check_screen "Enter selects it" "selected extra1: its fstab is mounted"
+check_screen "the selection is marked" "^.*│ \* extra1"
+check "its /proc is mounted" \
+    grep -q " $good/proc " /proc/self/mounts
+keys Escape Up Enter
+check_screen "the root tool is available now" "Enter runs it"
+keys Escape
+
+if [ $chroot_ok -eq 1 ]; then
+	keys Up c
+	check_screen "c opens a shell" "key matches ticket"
+	keys 'read l </marker; echo "$l"' Enter
+	check_screen "the shell is inside the offline system" \
+	    "^inside-the-offline-system"
+	keys 'exit 3' Enter
+	check_screen "back at the menu when it ends" \
+	    "the shell ended (exit status 3)"
+	keys Down Down
+else
+	echo "# skip: no /bin/sh with libraries to copy for the chroot"
+	keys Down
+fi
+
+keys Enter u
+check_screen "u releases" "released extra1"
+check "nothing stays mounted under the root" \
+    eval "! grep -q ' $good/' /proc/self/mounts"
+keys Escape q
+check_screen "q leaves" "disconnected"
+stop_agent
+finish

@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: ISC */
+
+/*
+ * The Roots screen: the offline systems the agent found (the roots verb),
+ * with their OS, size and health. Enter selects one (read-only), w selects
+ * it read-write, u releases the selection; the agent does the mounting.
+ */
+
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tether.h"
+
+static void
+roots_clear(struct roots_ui *u)
+{
+	int	 i;
+
+	for (i = 0; i < u->n; i++) {
+		free(u->roots[i].id);
+		free(u->roots[i].os);
+		free(u->roots[i].health);
+		free(u->roots[i].problems);
+		free(u->roots[i].where);
+	}
+	free(u->roots);
+	u->roots = NULL;
+	u->n = 0;
+	free(u->current);
+	u->current = NULL;
+}
+
+void
+roots_free(struct roots_ui *u)
+{
+	roots_clear(u);
+	free(u->error);
+	u->error = NULL;
+	u->loaded = 0;
+}
+
+static char *
+roots_str(yaml_document_t *doc, yaml_node_t *map, const char *key)
+{
+	const char	*s = yr_scalar(yr_get(doc, map, key));
+
+	return (s != NULL && strcmp(s, "null") != 0 && *s != '\0' ?
+	    xstrdup(s) : NULL);
+}
+
+/* "etc/shadow missing, ..." from a list, or NULL. */
+static char *
+roots_join(yaml_document_t *doc, yaml_node_t *list)
+{
+	yaml_node_item_t	*it;
+	const char		*s;
+	char			*out = NULL, *t;
+
+	if (list == NULL || list->type != YAML_SEQUENCE_NODE)
+		return (NULL);
+	for (it = list->data.sequence.items.start;
+	    it < list->data.sequence.items.top; it++) {
+		if ((s = yr_scalar(yaml_document_get_node(doc, *it))) == NULL)
+			continue;
+		xasprintf(&t, "%s%s%s", out != NULL ? out : "", out != NULL ?
+		    ", " : "", s);
+		free(out);
+		out = t;
+	}
+	return (out);
+}
+
+static void
+roots_entry(yaml_document_t *doc, yaml_node_t *m, struct root_entry *r)
+{
+	const char	*name, *version, *size, *device, *path;
+
+	memset(r, 0, sizeof *r);
+	r->id = roots_str(doc, m, "id");
+	name = yr_scalar(yr_get(doc, m, "os_name"));
+	version = yr_scalar(yr_get(doc, m, "os_version"));
+	if (name == NULL || strcmp(name, "null") == 0)
+		name = "unknown system";
+	if (version == NULL || strcmp(version, "null") == 0)
+		version = "";
+	xasprintf(&r->os, "%s%s%s", name, *version != '\0' ? " " : "",
+	    version);
+	r->health = roots_str(doc, m, "health");
+	r->problems = roots_join(doc, yr_get(doc, m, "problems"));
+	size = yr_scalar(yr_get(doc, m, "size"));
+	r->size = size != NULL ? strtoull(size, NULL, 10) : 0;
+	device = yr_scalar(yr_get(doc, m, "device"));
+	path = yr_scalar(yr_get(doc, m, "path"));
+	r->where = xstrdup(device != NULL && strcmp(device, "null") != 0 ?
+	    device : path != NULL ? path : "");
+}
+
+/* Ask the agent for its offline systems; on failure u->error says why. */
+int
+roots_load(struct roots_ui *u, struct client *c)
+{
+	struct client_out	 o;
+	yaml_document_t		 doc;
+	yaml_node_t		*list;
+	yaml_node_item_t	*it;
+	char			*cause;
+
+	roots_clear(u);
+	free(u->error);
+	u->error = NULL;
+	u->loaded = 1;
+	if (client_run(c, "roots", &o, &cause) != 0) {
+		u->error = cause;
+		u->lost = !ssh_is_connected(c->session);
+		return (-1);
+	}
+	if (o.status != 0 || yr_load(o.out, o.outlen, &doc, &cause) != 0) {
+		if (o.status != 0)
+			xasprintf(&u->error, "%s", o.errlen > 0 ? o.err :
+			    "roots: failed");
+		else {
+			xasprintf(&u->error, "roots: bad reply:%s", cause);
+			free(cause);
+		}
+		client_out_free(&o);
+		return (-1);
+	}
+	client_out_free(&o);
+	u->current = roots_str(&doc, yr_root(&doc), "current");
+	list = yr_path(&doc, "roots");
+	if (list != NULL && list->type == YAML_SEQUENCE_NODE) {
+		for (it = list->data.sequence.items.start;
+		    it < list->data.sequence.items.top; it++) {
+			u->roots = xreallocarray(u->roots, u->n + 1,
+			    sizeof *u->roots);
+			roots_entry(&doc, yaml_document_get_node(&doc, *it),
+			    &u->roots[u->n]);
+			if (u->roots[u->n].id == NULL) {
+				free(u->roots[u->n].os);
+				free(u->roots[u->n].health);
+				free(u->roots[u->n].problems);
+				free(u->roots[u->n].where);
+				continue;
+			}
+			u->n++;
+		}
+	}
+	yaml_document_delete(&doc);
+	if (u->sel >= u->n)
+		u->sel = u->n > 0 ? u->n - 1 : 0;
+	return (0);
+}
+
+static void
+roots_size(uint64_t n, char *buf, size_t len)
+{
+	const char	*unit = "KMGTP";
+	double		 v = n;
+
+	if (n < 1024) {
+		snprintf(buf, len, "%lluB", (unsigned long long)n);
+		return;
+	}
+	for (v /= 1024; v >= 1024 && unit[1] != '\0'; unit++)
+		v /= 1024;
+	snprintf(buf, len, "%.1f%c", v, *unit);
+}
+
+void
+roots_draw(struct roots_ui *u, int y, int x, int h, int w)
+{
+	struct root_entry	*r;
+	char			 size[16];
+	int			 i, top;
+
+	if (u->error != NULL) {
+		attron(COLOR_PAIR(1));
+		mvaddnstr(y, x, u->error, w);
+		attroff(COLOR_PAIR(1));
+		return;
+	}
+	if (u->n == 0) {
+		mvaddnstr(y, x, "The agent found no offline system.", w);
+		return;
+	}
+	attron(A_BOLD);
+	mvprintw(y, x, "  %-10.10s %-28.28s %8s  %-8s %.*s", "ID", "SYSTEM",
+	    "SIZE", "HEALTH", w > 62 ? w - 62 : 0, "DEVICE");
+	attroff(A_BOLD);
+	top = u->sel >= h - 4 ? u->sel - (h - 5) : 0;
+	for (i = top; i < u->n && i - top < h - 4; i++) {
+		r = &u->roots[i];
+		roots_size(r->size, size, sizeof size);
+		if (i == u->sel && u->focus)
+			attron(A_REVERSE);
+		mvprintw(y + 1 + i - top, x, "%c %-10.10s %-28.28s %8s  ",
+		    u->current != NULL && strcmp(u->current, r->id) == 0 ?
+		    '*' : ' ', r->id, r->os, size);
+		if (r->health != NULL && strcmp(r->health, "ok") != 0)
+			attron(COLOR_PAIR(1));
+		printw("%-8s", r->health != NULL ? r->health : "?");
+		attroff(COLOR_PAIR(1));
+		printw(" %.*s", w > 62 ? w - 62 : 0, r->where);
+		attroff(A_REVERSE);
+	}
+	r = &u->roots[u->sel];
+	if (r->problems != NULL)
+		mvprintw(y + h - 2, x, "%.*s: %.*s", 16, r->id, w - 20,
+		    r->problems);
+	mvprintw(y + h - 1, x, "%.*s", w, u->current != NULL ?
+	    "* selected. u releases it." : "Enter selects (read-only), w "
+	    "selects read-write.");
+}
+
+/* Run "roots ARGS..." and say how it went on the note line. */
+static void
+roots_act(struct roots_ui *u, struct client *c, int argc, char **argv,
+    char **note, int *bad)
+{
+	struct client_out	 o;
+	char			*line, *cause, *nl;
+
+	line = client_quote(argc, argv);
+	if (client_run(c, line, &o, &cause) != 0) {
+		*note = cause;
+		*bad = 1;
+		u->lost = !ssh_is_connected(c->session);
+		free(line);
+		return;
+	}
+	free(line);
+	if (o.status != 0) {
+		if ((nl = strchr(o.err, '\n')) != NULL)
+			*nl = '\0';
+		*note = xstrdup(o.errlen > 0 ? o.err : "roots: failed");
+		*bad = 1;
+	} else if (strcmp(argv[1], "release") == 0)
+		xasprintf(note, "released %s", u->current != NULL ?
+		    u->current : "the selection");
+	else
+		xasprintf(note, "selected %s%s: its fstab is mounted under it, "
+		    "with /dev, /proc, /sys and /run", argv[2], argc > 3 ?
+		    " read-write" : "");
+	client_out_free(&o);
+	roots_load(u, c);
+}
+
+/* A key for the Roots screen; 0 when it leaves the screen. */
+int
+roots_key(struct roots_ui *u, struct client *c, int key, char **note,
+    int *bad)
+{
+	char	*argv[4];
+
+	switch (key) {
+	case 27:
+	case KEY_LEFT:
+	case 'q':
+		return (0);
+	case KEY_UP:
+	case 'k':
+		if (u->sel > 0)
+			u->sel--;
+		return (1);
+	case KEY_DOWN:
+	case 'j':
+		if (u->sel + 1 < u->n)
+			u->sel++;
+		return (1);
+	case 'r':
+		roots_load(u, c);
+		return (1);
+	case 'u':
+		argv[0] = "roots";
+		argv[1] = "release";
+		roots_act(u, c, 2, argv, note, bad);
+		return (1);
+	case '\r':
+	case '\n':
+	case KEY_ENTER:
+	case 'w':
+		break;
+	default:
+		return (1);
+	}
+	if (u->n == 0)
+		return (1);
+	argv[0] = "roots";
+	argv[1] = "select";
+	argv[2] = u->roots[u->sel].id;
+	argv[3] = "--rw";
+	roots_act(u, c, key == 'w' ? 4 : 3, argv, note, bad);
+	return (1);
+}
