@@ -99,7 +99,7 @@ check "the audit says the technician closed it" wait_for \
 keys Escape Escape
 
 # Info shows the agent's facts.
-keys Down Enter
+keys Down Down Enter
 check_screen "Info shows the agent's facts" "port: $PORT"
 keys Escape
 
