@@ -21,6 +21,7 @@
 
 static const char *config_network_modes[] = { "dhcp", "none", NULL };
 static const char *config_approve_modes[] = { "none", "each", NULL };
+static const char *config_expiry_modes[] = { "rotate", "end", NULL };
 const char *config_facilities[] = {
 	"authpriv", "auth", "daemon", "user", "local0", "local1", "local2",
 	"local3", "local4", "local5", "local6", "local7", NULL
@@ -49,6 +50,8 @@ static const struct conf_key config_ticket_keys[] = {
 	    NULL, NULL),
 	K("kdf_cost", conf_int, struct conf_ticket, kdf_cost, KDF_COST_MIN,
 	    KDF_COST_MAX, NULL, NULL),
+	K("on_expiry", conf_enum, struct conf_ticket, on_expiry, 0, 0,
+	    config_expiry_modes, NULL),
 	{ NULL, NULL, 0, 0, 0, NULL, NULL }
 };
 

@@ -508,7 +508,7 @@ main(int argc, char **argv)
 
 	rc = server_loop(&ag);
 
-	ag.state = "ended";
+	ag.state = ag.expired ? "expired" : "ended";
 	if (state_write(&ag, &cause) != 0) {
 		error("%s", cause);
 		free(cause);

@@ -164,7 +164,10 @@ server_update_state(struct agent *ag)
 	char		*cause;
 	const char	*state;
 
-	state = server_authed(ag) > 0 ? "connected" : "waiting";
+	if (ag->expired)
+		state = "expired";
+	else
+		state = server_authed(ag) > 0 ? "connected" : "waiting";
 	ag->state = state;
 	if (state_write(ag, &cause) != 0) {
 		error("%s", cause);
@@ -532,7 +535,7 @@ server_timeout(struct agent *ag)
 	struct conn	*c;
 	time_t		 now = time(NULL), next = 0;
 
-	if (!ag->unattended)
+	if (!ag->unattended && !ag->expired)
 		next = ag->expires;
 	if ((c = server_asking(ag)) != NULL && (next == 0 ||
 	    c->ask_since + SERVER_APPROVE_WAIT < next))
@@ -542,14 +545,51 @@ server_timeout(struct agent *ag)
 	return (next <= now ? 0 : (int)(next - now) * 1000);
 }
 
+/*
+ * ticket.on_expiry: end. The port closes, so no one can try the dead
+ * ticket; a technician already in stays, and the agent ends after.
+ */
+static void
+server_expire(struct agent *ag)
+{
+	char	*cause;
+	int	 i;
+
+	for (i = 0; i < ag->nlisteners; i++) {
+		if (ag->listeners[i].fd != -1)
+			close(ag->listeners[i].fd);
+		ag->listeners[i].fd = -1;
+	}
+	ag->expired = 1;
+	ag->state = "expired";
+	if (state_write(ag, &cause) != 0) {
+		error("%s", cause);
+		free(cause);
+	}
+	info("ticket expired: no new connections");
+	audit(ag, "expire", "sessions", ag->nconns > 0 ? "kept" : "none",
+	    NULL);
+	if (ag->nconns > 0) {
+		printf("\r\nThe ticket expired. No new connection is taken; "
+		    "the agent ends when the technician leaves.\r\n");
+		fflush(stdout);
+	}
+}
+
 static void
 server_timers(struct agent *ag)
 {
 	struct conn	*c;
 	time_t		 now = time(NULL);
 
-	if (!ag->unattended && now >= ag->expires)
-		main_rotate(ag, "expired");
+	if (!ag->unattended && !ag->expired && now >= ag->expires) {
+		if (ag->conf.ticket.on_expiry == CONFIG_EXPIRY_END)
+			server_expire(ag);
+		else
+			main_rotate(ag, "expired");
+	}
+	if (ag->expired && ag->nconns == 0 && ag->end_reason == NULL)
+		ag->end_reason = "The ticket expired";
 	if ((c = server_asking(ag)) != NULL &&
 	    now >= c->ask_since + SERVER_APPROVE_WAIT)
 		server_answer(ag, 0, "no answer from the local user");
@@ -626,8 +666,10 @@ server_loop(struct agent *ag)
 		printf("\r\n%s.\r\n", ag->end_reason);
 		fflush(stdout);
 	}
-	for (i = 0; i < ag->nlisteners; i++)
-		close(ag->listeners[i].fd);
+	for (i = 0; i < ag->nlisteners; i++) {
+		if (ag->listeners[i].fd != -1)
+			close(ag->listeners[i].fd);
+	}
 	server_end_children(ag);
 	root_cleanup(ag);
 	close(sig_fd);

@@ -35,6 +35,7 @@ struct conf_ticket {
 	int		 enabled;
 	int		 lifetime;
 	int		 kdf_cost;
+	int		 on_expiry;	/* CONFIG_EXPIRY_* */
 };
 struct conf_network {
 	int		 mode;		/* CONFIG_NET_DHCP or _NONE */
@@ -127,6 +128,8 @@ struct config {
 	struct conf_snapshot snapshot;
 	struct conf_list tools;
 };
+#define CONFIG_EXPIRY_ROTATE	0
+#define CONFIG_EXPIRY_END	1
 #define CONFIG_APPROVE_NONE	0
 #define CONFIG_APPROVE_EACH	1
 #define CONFIG_NET_DHCP		0
@@ -225,6 +228,7 @@ struct agent {
 	const char	*end_reason;	/* set: end everything now */
 	int		 tty;		/* the status screen takes keys */
 	int		 failures;	/* failed logins with this ticket */
+	int		 expired;	/* on_expiry end: no new connections */
 	struct conn	 conns[TETHERD_MAX_CHILDREN];
 	int		 nconns;
 };
