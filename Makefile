@@ -22,9 +22,9 @@ LIBS_COMMON =	$(shell pkg-config --libs $(PKG_COMMON)) -lutil
 LIBS_TUI =	$(shell pkg-config --libs $(PKG_TUI))
 LIBS_TEST =	$(shell pkg-config --libs cmocka)
 
-COMMON_SRCS =	common/conf.c common/kdf.c common/log.c common/net.c common/ticket.c \
+COMMON_SRCS =	common/conf.c common/disc.c common/kdf.c common/log.c common/net.c common/ticket.c \
 		common/wire.c common/words.c common/xmalloc.c common/yaml.c
-AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/tools.c agentd/console.c agentd/limits.c agentd/main.c agentd/netinfo.c agentd/record.c \
+AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/disc.c agentd/tools.c agentd/console.c agentd/limits.c agentd/main.c agentd/netinfo.c agentd/record.c \
 		agentd/server.c agentd/session.c agentd/state.c agentd/verbs.c \
 		agentd/wait.c
 TUI_SRCS =	tui/args.c tui/client.c tui/console.c tui/form.c tui/main.c tui/ui.c

@@ -106,6 +106,7 @@ server_listen(struct agent *ag)
 	}
 	ag->bound_port = net_sockaddr_port(
 	    (struct sockaddr *)&ag->listeners[0].ss);
+	disc_open(ag);
 }
 
 static int
@@ -412,6 +413,7 @@ server_accept(struct agent *ag, struct listener *l, const sigset_t *old,
 		close(sig_fd);
 		for (i = 0; i < ag->nlisteners; i++)
 			close(ag->listeners[i].fd);
+		disc_close(ag);
 		for (i = 0; i < ag->nconns; i++) {
 			if (ag->conns[i].fd != -1)
 				close(ag->conns[i].fd);
@@ -575,10 +577,10 @@ server_key(struct agent *ag)
 int
 server_loop(struct agent *ag)
 {
-	struct pollfd	 pfd[TETHERD_MAX_LISTEN + 2 + TETHERD_MAX_CHILDREN];
+	struct pollfd	 pfd[2 * TETHERD_MAX_LISTEN + 2 + TETHERD_MAX_CHILDREN];
 	struct conn	*who[TETHERD_MAX_CHILDREN];
 	sigset_t	 old;
-	int		 sig_fd, i, n, nl;
+	int		 sig_fd, i, n, nl, nc;
 
 	sig_fd = server_signals(&old);
 	while (ag->end_reason == NULL) {
@@ -599,13 +601,18 @@ server_loop(struct agent *ag)
 			pfd[n].fd = ag->conns[i].fd;
 			pfd[n++].events = POLLIN;
 		}
+		nc = n;
+		for (i = 0; i < ag->ndisc; i++) {
+			pfd[n].fd = ag->disc_fds[i];
+			pfd[n++].events = POLLIN;
+		}
 		if (poll(pfd, n, server_timeout(ag)) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
 		}
 		/* Reports first: a reap below may move the conns. */
-		for (i = nl; i < n; i++) {
+		for (i = nl; i < nc; i++) {
 			if (pfd[i].revents != 0)
 				server_report(ag, who[i - nl]);
 		}
@@ -619,6 +626,10 @@ server_loop(struct agent *ag)
 				server_accept(ag, &ag->listeners[i - 2], &old,
 				    sig_fd);
 		}
+		for (i = nc; i < n; i++) {
+			if (pfd[i].revents & POLLIN)
+				disc_input(ag, pfd[i].fd);
+		}
 	}
 	if (ag->end_reason != NULL) {
 		printf("\r\n%s.\r\n", ag->end_reason);
@@ -626,6 +637,7 @@ server_loop(struct agent *ag)
 	}
 	for (i = 0; i < ag->nlisteners; i++)
 		close(ag->listeners[i].fd);
+	disc_close(ag);
 	server_end_children(ag);
 	close(sig_fd);
 	return (0);
