@@ -27,7 +27,8 @@ COMMON_SRCS =	common/conf.c common/disc.c common/kdf.c common/log.c common/net.c
 AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/disc.c agentd/tools.c agentd/console.c agentd/limits.c agentd/main.c agentd/netinfo.c agentd/record.c \
 		agentd/server.c agentd/session.c agentd/state.c agentd/verbs.c \
 		agentd/wait.c
-TUI_SRCS =	tui/args.c tui/client.c tui/console.c tui/form.c tui/main.c tui/ui.c
+TUI_SRCS =	tui/args.c tui/cand.c tui/client.c tui/console.c tui/disc.c tui/form.c \
+		tui/main.c tui/probe.c tui/ui.c
 UNIT_TESTS =	test_ticket test_kdf test_words test_args test_wire test_conf \
 		test_yaml
 
