@@ -189,8 +189,8 @@ cand_prompt(struct cand *c, const char *label)
 			return (xstrdup(buf));
 		if ((key == KEY_BACKSPACE || key == 127 || key == 8) && n > 0)
 			buf[--n] = '\0';
-		else if (key > 32 && key < 127 && n < sizeof buf - 1 &&
-		    strchr("0123456789abcdefABCDEF.:[]%" "ghijklmnopqrstuvwxyz",
+		else if (key >= 32 && key < 127 && n < sizeof buf - 1 &&
+		    strchr("0123456789abcdefABCDEF.:[]% " "ghijklmnopqrstuvwxyz",
 		    key) != NULL) {
 			buf[n++] = (char)key;
 			buf[n] = '\0';
@@ -198,23 +198,33 @@ cand_prompt(struct cand *c, const char *label)
 	}
 }
 
+/* a: "ADDRESS" (the form's port) or "ADDRESS PORT". */
 static void
 cand_add(struct cand *c)
 {
 	struct sockaddr_storage	 ss;
 	socklen_t		 len;
-	char			*ip, *cause;
+	char			*line, *ip, *port, *last, *cause;
+	int			 p = c->t->port;
 
-	if ((ip = cand_prompt(c, "Address")) == NULL)
+	if ((line = cand_prompt(c, "Address [port]")) == NULL)
 		return;
-	if (net_parse_ip(ip, &ss, &len, &cause) != 0) {
-		cand_status(c, 1, cause);
-		free(ip);
-		return;
+	ip = strtok_r(line, " ", &last);
+	port = strtok_r(NULL, " ", &last);
+	if (ip == NULL || strtok_r(NULL, " ", &last) != NULL)
+		cause = xstrdup("type an address and, if need be, a port");
+	else if (net_parse_ip(ip, &ss, &len, &cause) == 0 && (port == NULL ||
+	    net_parse_port(port, &p, &cause) == 0)) {
+		if (p != 0) {
+			probe_add(&c->list, NULL, ip, p);
+			free(line);
+			cand_probe(c);
+			return;
+		}
+		cause = xstrdup("port 0 cannot be connected to");
 	}
-	probe_add(&c->list, NULL, ip, c->t->port);
-	free(ip);
-	cand_probe(c);
+	cand_status(c, 1, cause);
+	free(line);
 }
 
 static int
