@@ -30,7 +30,7 @@ AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/disc.c agentd/t
 TUI_SRCS =	tui/args.c tui/cand.c tui/client.c tui/console.c tui/disc.c tui/form.c \
 		tui/main.c tui/probe.c tui/ui.c
 UNIT_TESTS =	test_ticket test_kdf test_words test_args test_wire test_conf \
-		test_yaml
+		test_yaml test_disc
 
 COMMON_OBJS =	$(COMMON_SRCS:%.c=$(BUILD)/%.o)
 AGENT_OBJS =	$(AGENT_SRCS:%.c=$(BUILD)/%.o)
