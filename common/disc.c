@@ -224,15 +224,22 @@ disc_parse_time(const char *v, time_t *t, char **cause)
 {
 	struct tm	 tm;
 	const char	*end;
+	char		 again[32];
 
 	memset(&tm, 0, sizeof tm);
 	end = strptime(v, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (end == NULL || *end != '\0') {
-		*cause = xstrdup("bad expires");
-		return (-1);
-	}
+	if (end == NULL || *end != '\0' || strlen(v) != 20)
+		goto bad;
 	*t = timegm(&tm);
+	/* Only the one spelling yw_kvtime() writes: no Feb 30, no :60. */
+	if (*t < 0 || gmtime_r(t, &tm) == NULL || strftime(again,
+	    sizeof again, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0 ||
+	    strcmp(again, v) != 0)
+		goto bad;
 	return (0);
+bad:
+	*cause = xstrdup("bad expires");
+	return (-1);
 }
 
 static int
