@@ -35,11 +35,22 @@ cand_status(struct cand *c, int bad, char *msg)
 	c->status_bad = bad;
 }
 
+/* The address column takes what 80 columns leave, and more if there is. */
+static int
+cand_addr_width(void)
+{
+	int	 w = COLS - 56;
+
+	return (w < 24 ? 24 : w > 46 ? 46 : w);
+}
+
 static void
 cand_draw_row(struct cand *c, int i, int y)
 {
 	struct candidate	*k = &c->list.v[i];
+	const char		*v = probe_verdict(k->verdict);
 	char			 lat[16];
+	int			 w = cand_addr_width(), room;
 
 	if (k->verdict == CAND_PROBING || k->us == 0 ||
 	    (k->verdict != CAND_OK && k->verdict != CAND_MISMATCH &&
@@ -49,13 +60,18 @@ cand_draw_row(struct cand *c, int i, int y)
 		snprintf(lat, sizeof lat, "%.1f ms", k->us / 1000.0);
 	if (i == c->sel)
 		attron(A_REVERSE);
-	mvprintw(y, 2, "%c %-14.14s %-26.26s %5d %9s  ", i == c->sel ? '>' :
-	    ' ', k->host, k->ip, k->port, lat);
+	mvprintw(y, 2, "%c %-14.14s %-*.*s %5d %9s  ", i == c->sel ? '>' :
+	    ' ', k->host, w, w, k->ip, k->port, lat);
 	if (i == c->sel)
 		attroff(A_REVERSE);
 	if (k->verdict == CAND_OK || k->verdict == CAND_MISMATCH)
 		attron(COLOR_PAIR(k->verdict == CAND_OK ? 2 : 1));
-	addnstr(probe_verdict(k->verdict), COLS > 64 ? COLS - 64 : 0);
+	/* Every verdict is at most 18 columns; clip on a narrow screen. */
+	room = COLS - getcurx(stdscr);
+	if (room >= 18)
+		addstr(v);
+	else if (room > 0)
+		addnstr(v, room);
 	attroff(COLOR_PAIR(1) | COLOR_PAIR(2));
 }
 
@@ -70,8 +86,8 @@ cand_draw(struct cand *c)
 	mvprintw(1, 2, "tether %s - candidates", TETHER_VERSION);
 	attroff(A_BOLD | COLOR_PAIR(3));
 	attron(A_BOLD);
-	mvprintw(3, 2, "  %-14s %-26s %5s %9s  %s", "HOST", "ADDRESS", "PORT",
-	    "LATENCY", "VERDICT");
+	mvprintw(3, 2, "  %-14s %-*s %5s %9s  %s", "HOST", cand_addr_width(),
+	    "ADDRESS", "PORT", "LATENCY", "VERDICT");
 	attroff(A_BOLD);
 	if (rows < 1)
 		rows = 1;

@@ -265,7 +265,8 @@ disc_same_salt(const struct disc_reply *a, const struct disc_reply *b)
 
 static void
 disc_judge(struct disc_state *ds, const struct ticket *t,
-    struct cand_list *cl, struct disc_result *res)
+    struct cand_list *cl, struct disc_result *res, cand_tick_fn tick,
+    void *arg)
 {
 	int	*ok, i, j, salts = 0;
 
@@ -277,8 +278,12 @@ disc_judge(struct disc_state *ds, const struct ticket *t,
 			;
 		if (j < i && strcmp(ds->r[i].di.key, ds->r[j].di.key) == 0)
 			ok[i] = ok[j];
-		else
+		else {
+			/* scrypt is a tenth of a second: redraw between. */
+			if (tick != NULL)
+				tick(arg);
 			ok[i] = disc_matches(t, &ds->r[i].di, &salts);
+		}
 		if (!ok[i])
 			continue;
 		res->matched++;
@@ -337,6 +342,6 @@ disc_find(const struct ticket *t, int port, char **names, int nnames,
 		close(ds.s4);
 	if (ds.s6 != -1)
 		close(ds.s6);
-	disc_judge(&ds, t, cl, res);
+	disc_judge(&ds, t, cl, res, tick, arg);
 	free(ds.r);
 }
