@@ -149,7 +149,7 @@ disc_interface_ok(struct agent *ag, int ifindex)
 
 /* What this agent says about itself now: the ticket in use decides. */
 static char *
-disc_answer(struct agent *ag, const char *nonce, size_t *len)
+disc_answer(struct agent *ag, const char *nonce, size_t max, size_t *len)
 {
 	struct disc_info	 di;
 	char			*b64, *s;
@@ -171,10 +171,19 @@ disc_answer(struct agent *ag, const char *nonce, size_t *len)
 	snprintf(di.key, sizeof di.key, "ssh-ed25519 %s", b64);
 	ssh_string_free_char(b64);
 	di.expires = ag->expires;
-	/* Too many addresses to fit: drop some rather than stay silent. */
-	while ((s = disc_reply(&di, len)) == NULL && di.nips > 0)
+	/*
+	 * Never longer than the request, so that a forged source gains
+	 * nothing: with too many addresses to fit, drop some rather than
+	 * stay silent.
+	 */
+	for (;;) {
+		if ((s = disc_reply(&di, len)) != NULL && *len <= max)
+			return (s);
+		free(s);
+		if (di.nips == 0)
+			return (NULL);
 		di.nips--;
-	return (s);
+	}
 }
 
 void
@@ -215,7 +224,7 @@ disc_input(struct agent *ag, int fd)
 		free(who);
 		return;
 	}
-	if ((reply = disc_answer(ag, nonce, &len)) != NULL) {
+	if ((reply = disc_answer(ag, nonce, n, &len)) != NULL) {
 		if (sendto(fd, reply, len, 0, (struct sockaddr *)&from,
 		    msg.msg_namelen) == -1)
 			debug("discovery reply to %s: %s", who,
