@@ -285,8 +285,11 @@ cand_run(const struct target *t, char **ifaces, int nifaces,
 		probe_add(&c.list, NULL, t->ip, t->port);
 	if (nifaces > 0)
 		cand_discover(&c);
-	if (!c.cancelled)
+	if (!c.cancelled && c.list.n > 0)
 		cand_probe(&c);
+	else if (!c.cancelled && c.status == NULL)
+		cand_status(&c, 1, xstrdup("no interface to look for agents "
+		    "on (see --discover-on); a adds an address"));
 	while (!c.cancelled) {
 		cand_draw(&c);
 		key = getch();

@@ -10,13 +10,14 @@ cat >"$T/rotate.yaml" <<EOC
 limits: {rotate_after: 1}
 EOC
 start_agent -f "$T/rotate.yaml"
-A_PID=$AGENT_PID A_STATE=$AGENT_STATE A_TICKET=$TICKET A_PORT=$PORT
+A_PID=$AGENT_PID A_LOG=$AGENT_LOG A_STATE=$AGENT_STATE A_TICKET=$TICKET
+A_PORT=$PORT
 start_agent
 B_PORT=$PORT
 # A port nothing listens on: bound, then closed again.
 C_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
-viewer_start "--discover-on lo"
+viewer_start "--discover-on lo 2>$T/viewer.err"
 check_screen "the form is up" "remote rescue viewer"
 keys "$(echo "$A_TICKET" | tr -d -)" Tab Tab C-u "$A_PORT" Enter
 check_screen "no address: the candidates screen comes" "candidates"
@@ -62,6 +63,8 @@ keys q
 check_screen "q goes back to the form" "remote rescue viewer"
 keys Escape
 check_screen "Esc quits" "VIEWER-EXIT=0"
+check_no_grep "no sanitizer report from the viewer" \
+    "Sanitizer\|runtime error" "$T/viewer.err"
 
 # Discovery replies follow rotation: one failed login makes a new ticket.
 python3 "$top/tests/integ/discprobe.py" 127.0.0.1 "$A_PORT" 512 1 1 \
@@ -80,5 +83,9 @@ check_eq "the reply's key is the new host key" \
     "$(ssh-keygen -lf "$T/key.pub" 2>/dev/null | cut -d' ' -f2)"
 check_grep "the reply names the agent's port" "^port: $A_PORT" "$T/after"
 check_grep "the reply lists its address" "^ips: \[127.0.0.1\]" "$T/after"
+
+stop_agent
+AGENT_PID=$A_PID AGENT_LOG=$A_LOG
+stop_agent
 
 finish

@@ -133,7 +133,7 @@ viewer_ns() {
 	    -x 120 -y 40 \
 	    "TERM=xterm-256color $TETHER $*; echo VIEWER-EXIT=\$?; sleep 600"
 }
-viewer_ns "--discover-on br0,va1"
+viewer_ns "--discover-on br0,va1 2>$T/viewer.err"
 check_screen "the form is up" "remote rescue viewer"
 keys "$(echo "$A_TICKET" | tr -d -)" Enter
 check_screen "the candidates screen lists A's bridge address" \
@@ -155,5 +155,11 @@ keys C-]
 check_screen "Ctrl-] goes back to the form" "console left"
 keys Escape
 check_screen "Esc quits" "VIEWER-EXIT=0"
+check_no_grep "no sanitizer report from the viewer" \
+    "Sanitizer\|runtime error" "$T/viewer.err"
+for log in "$T"/agent*/log; do
+	check_no_grep "no sanitizer report in $(basename "$(dirname "$log")")" \
+	    "Sanitizer\|runtime error" "$log"
+done
 
 finish
