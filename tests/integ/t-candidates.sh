@@ -66,6 +66,16 @@ check_screen "Esc quits" "VIEWER-EXIT=0"
 check_no_grep "no sanitizer report from the viewer" \
     "Sanitizer\|runtime error" "$T/viewer.err"
 
+# An interface that does not exist: said so, and nothing hangs.
+viewer_start "--discover-on nosuch0"
+check_screen "the form is up again" "remote rescue viewer"
+keys "$(echo "$A_TICKET" | tr -d -)" Enter
+check_screen "a missing interface is named" \
+    "discovery: 0 replies, 0 holding the ticket; nosuch0: no such interface"
+check_screen "the list says how to go on" "no candidates: a adds an address"
+keys Escape Escape
+check_screen "Esc, Esc quits" "VIEWER-EXIT=0"
+
 # Discovery replies follow rotation: one failed login makes a new ticket.
 python3 "$top/tests/integ/discprobe.py" 127.0.0.1 "$A_PORT" 512 1 1 \
     >"$T/before"
