@@ -22,14 +22,18 @@ LIBS_COMMON =	$(shell pkg-config --libs $(PKG_COMMON)) -lutil
 LIBS_TUI =	$(shell pkg-config --libs $(PKG_TUI))
 LIBS_TEST =	$(shell pkg-config --libs cmocka)
 
-COMMON_SRCS =	common/conf.c common/kdf.c common/log.c common/net.c common/ticket.c \
+COMMON_SRCS =	common/conf.c common/disc.c common/kdf.c common/log.c common/net.c \
+		common/ticket.c \
 		common/wire.c common/words.c common/xmalloc.c common/yaml.c
-AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/tools.c agentd/console.c agentd/limits.c agentd/main.c agentd/netinfo.c agentd/record.c agentd/root.c \
-		agentd/server.c agentd/session.c agentd/state.c agentd/verbs.c \
-		agentd/wait.c
-TUI_SRCS =	tui/args.c tui/client.c tui/console.c tui/files.c tui/form.c tui/main.c tui/menu.c tui/pane.c tui/roots.c tui/tools.c tui/ui.c
+AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/console.c \
+		agentd/disc.c agentd/limits.c agentd/main.c agentd/netinfo.c \
+		agentd/record.c agentd/root.c agentd/server.c agentd/session.c \
+		agentd/state.c agentd/tools.c agentd/verbs.c agentd/wait.c
+TUI_SRCS =	tui/args.c tui/cand.c tui/client.c tui/console.c tui/disc.c \
+		tui/files.c tui/form.c tui/main.c tui/menu.c tui/pane.c \
+		tui/probe.c tui/roots.c tui/tools.c tui/ui.c
 UNIT_TESTS =	test_ticket test_kdf test_words test_args test_wire test_conf \
-		test_yaml test_root
+		test_yaml test_root test_disc
 
 COMMON_OBJS =	$(COMMON_SRCS:%.c=$(BUILD)/%.o)
 AGENT_OBJS =	$(AGENT_SRCS:%.c=$(BUILD)/%.o)

@@ -106,6 +106,7 @@ server_listen(struct agent *ag)
 	}
 	ag->bound_port = net_sockaddr_port(
 	    (struct sockaddr *)&ag->listeners[0].ss);
+	disc_open(ag);
 }
 
 static int
@@ -415,6 +416,7 @@ server_accept(struct agent *ag, struct listener *l, const sigset_t *old,
 		close(sig_fd);
 		for (i = 0; i < ag->nlisteners; i++)
 			close(ag->listeners[i].fd);
+		disc_close(ag);
 		for (i = 0; i < ag->nconns; i++) {
 			if (ag->conns[i].fd != -1)
 				close(ag->conns[i].fd);
@@ -615,10 +617,10 @@ server_key(struct agent *ag)
 int
 server_loop(struct agent *ag)
 {
-	struct pollfd	 pfd[TETHERD_MAX_LISTEN + 2 + TETHERD_MAX_CHILDREN];
+	struct pollfd	 pfd[2 * TETHERD_MAX_LISTEN + 2 + TETHERD_MAX_CHILDREN];
 	struct conn	*who[TETHERD_MAX_CHILDREN];
 	sigset_t	 old;
-	int		 sig_fd, i, n, nl;
+	int		 sig_fd, i, n, nl, nc;
 
 	sig_fd = server_signals(&old);
 	/* Mounts a previous agent left behind. */
@@ -641,13 +643,18 @@ server_loop(struct agent *ag)
 			pfd[n].fd = ag->conns[i].fd;
 			pfd[n++].events = POLLIN;
 		}
+		nc = n;
+		for (i = 0; i < ag->ndisc; i++) {
+			pfd[n].fd = ag->disc_fds[i];
+			pfd[n++].events = POLLIN;
+		}
 		if (poll(pfd, n, server_timeout(ag)) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
 		}
 		/* Reports first: a reap below may move the conns. */
-		for (i = nl; i < n; i++) {
+		for (i = nl; i < nc; i++) {
 			if (pfd[i].revents != 0)
 				server_report(ag, who[i - nl]);
 		}
@@ -661,6 +668,10 @@ server_loop(struct agent *ag)
 				server_accept(ag, &ag->listeners[i - 2], &old,
 				    sig_fd);
 		}
+		for (i = nc; i < n; i++) {
+			if (pfd[i].revents & POLLIN)
+				disc_input(ag, pfd[i].fd);
+		}
 	}
 	if (ag->end_reason != NULL) {
 		printf("\r\n%s.\r\n", ag->end_reason);
@@ -670,6 +681,7 @@ server_loop(struct agent *ag)
 		if (ag->listeners[i].fd != -1)
 			close(ag->listeners[i].fd);
 	}
+	disc_close(ag);
 	server_end_children(ag);
 	root_cleanup(ag);
 	close(sig_fd);

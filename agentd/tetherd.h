@@ -231,6 +231,12 @@ struct agent {
 	int		 expired;	/* on_expiry end: no new connections */
 	struct conn	 conns[TETHERD_MAX_CHILDREN];
 	int		 nconns;
+
+	/* LAN discovery (disc.c). */
+	int		 disc_fds[TETHERD_MAX_LISTEN];
+	int		 ndisc;
+	uint64_t	 disc_tokens;	/* thousandths of a reply */
+	uint64_t	 disc_last_ms;
 };
 
 /* A channel of a session and the process or verb behind it. */
@@ -439,6 +445,11 @@ int	 wait_main(int, char **);
 /* state.c */
 int	 state_write(struct agent *, char **);
 int	 state_check_dir(const char *, char **);
+
+/* disc.c */
+void	 disc_open(struct agent *);
+void	 disc_close(struct agent *);
+void	 disc_input(struct agent *, int);
 
 /* netinfo.c */
 int	 netinfo_ips(char ***);

@@ -201,4 +201,28 @@ int	 net_parse_ip(const char *, struct sockaddr_storage *, socklen_t *,
 char	*net_ntop(const struct sockaddr *);
 int	 net_sockaddr_port(const struct sockaddr *);
 
+/* disc.c */
+#define DISC_NONCE_LEN		32	/* hex digits */
+#define DISC_REQUEST_LEN	512	/* shorter requests are not answered */
+#define DISC_REPLY_MAX		1200
+#define DISC_DATAGRAM_MAX	1500
+#define DISC_MAX_IPS		16
+/* What an agent says about itself in a discovery reply. */
+struct disc_info {
+	char		 nonce[DISC_NONCE_LEN + 1];
+	char		 host[256];
+	int		 port;
+	char		 ips[DISC_MAX_IPS][64];
+	int		 nips;
+	struct kdf_params kdf;
+	char		 key[128];	/* ssh-ed25519 AAAA... */
+	time_t		 expires;
+};
+void	 disc_nonce_new(char *);
+size_t	 disc_request(const char *, uint8_t *, size_t);
+int	 disc_request_parse(const uint8_t *, size_t, char *);
+char	*disc_reply(const struct disc_info *, size_t *);
+int	 disc_reply_parse(const uint8_t *, size_t, struct disc_info *,
+	     char **);
+
 #endif /* COMMON_H */

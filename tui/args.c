@@ -13,7 +13,8 @@
 
 #include "tether.h"
 
-enum args_field { ARG_TICKET, ARG_IP, ARG_PORT, ARG_HELP, ARG_VERSION };
+enum args_field { ARG_TICKET, ARG_IP, ARG_PORT, ARG_HELP, ARG_VERSION,
+	ARG_DISCOVER };
 
 static const struct args_opt {
 	const char	*name;
@@ -29,8 +30,33 @@ static const struct args_opt {
 	{ "port",	ARG_PORT,	0 },
 	{ "help",	ARG_HELP,	0 },
 	{ "version",	ARG_VERSION,	0 },
+	{ "discover-on", ARG_DISCOVER,	0 },
 	{ NULL,		0,		0 }
 };
+
+/* --discover-on eth0,wlan0 --discover-on lo: a list, duplicates dropped. */
+static void
+args_discover(struct args *a, const char *v)
+{
+	char	*copy, *name, *last;
+	int	 i;
+
+	copy = xstrdup(v);
+	for (name = strtok_r(copy, ", ", &last); name != NULL;
+	    name = strtok_r(NULL, ", ", &last)) {
+		for (i = 0; i < a->ndiscover; i++) {
+			if (strcmp(a->discover[i], name) == 0)
+				break;
+		}
+		if (i < a->ndiscover)
+			continue;
+		a->discover = xreallocarray(a->discover, a->ndiscover + 1,
+		    sizeof *a->discover);
+		a->discover[a->ndiscover++] = xstrdup(name);
+	}
+	a->discover_given = 1;
+	free(copy);
+}
 
 static void
 args_set(struct args *a, enum args_field f, const char *v,
@@ -56,6 +82,9 @@ args_set(struct args *a, enum args_field f, const char *v,
 		return;
 	case ARG_VERSION:
 		a->version = 1;
+		return;
+	case ARG_DISCOVER:
+		args_discover(a, v);
 		return;
 	}
 	snprintf(spelt, sizeof a->ticket_opt, "%s%s", o->dart ? "-" : "--",
@@ -220,4 +249,8 @@ args_free(struct args *a)
 	free(a->ip);
 	free(a->port);
 	a->ticket = a->ip = a->port = NULL;
+	while (a->ndiscover > 0)
+		free(a->discover[--a->ndiscover]);
+	free(a->discover);
+	a->discover = NULL;
 }

@@ -16,13 +16,18 @@
 
 #include "tether.h"
 
-/* The last derivation, so a reconnect does not pay for scrypt again. */
-static struct {
+/*
+ * Recent derivations, so a reconnect, a probe or several agents found by
+ * discovery do not pay for scrypt again. Oldest out first.
+ */
+#define CLIENT_CACHE	8
+static struct client_cached {
 	int			 valid;
 	struct ticket		 ticket;
 	struct kdf_params	 kdf;
 	ssh_key			 key;
-} client_cache;
+} client_cache[CLIENT_CACHE];
+static int	client_cache_next;
 
 static int
 client_ms(const struct timespec *t0)
@@ -34,28 +39,40 @@ client_ms(const struct timespec *t0)
 	    (t1.tv_nsec - t0->tv_nsec) / 1000000);
 }
 
-static int
+/* The key the ticket gives with these parameters; the caller frees it. */
+int
 client_derive(const struct ticket *t, const struct kdf_params *kp,
     ssh_key *key, char **cause)
 {
-	if (client_cache.valid &&
-	    CRYPTO_memcmp(&client_cache.ticket, t, sizeof *t) == 0 &&
-	    memcmp(&client_cache.kdf, kp, sizeof *kp) == 0) {
-		*key = ssh_key_dup(client_cache.key);
-		return (*key == NULL ? -1 : 0);
+	struct client_cached	*cc;
+	int			 i;
+
+	for (i = 0; i < CLIENT_CACHE; i++) {
+		cc = &client_cache[i];
+		if (cc->valid && CRYPTO_memcmp(&cc->ticket, t, sizeof *t) == 0 &&
+		    memcmp(&cc->kdf, kp, sizeof *kp) == 0) {
+			*key = ssh_key_dup(cc->key);
+			if (*key == NULL)
+				*cause = xstrdup("cannot copy the derived key");
+			return (*key == NULL ? -1 : 0);
+		}
 	}
 	if (kdf_hostkey(t, kp, key, cause) != 0)
 		return (-1);
-	if (client_cache.valid)
-		ssh_key_free(client_cache.key);
-	client_cache.valid = 1;
-	client_cache.ticket = *t;
-	client_cache.kdf = *kp;
-	client_cache.key = ssh_key_dup(*key);
+	cc = &client_cache[client_cache_next];
+	client_cache_next = (client_cache_next + 1) % CLIENT_CACHE;
+	if (cc->valid) {
+		ssh_key_free(cc->key);
+		ticket_clear(&cc->ticket);
+	}
+	cc->valid = 1;
+	cc->ticket = *t;
+	cc->kdf = *kp;
+	cc->key = ssh_key_dup(*key);
 	return (0);
 }
 
-static ssh_session
+ssh_session
 client_session(const struct target *t)
 {
 	ssh_session	 s;
@@ -84,9 +101,12 @@ client_session(const struct target *t)
 	return (s);
 }
 
-/* Compare the agent's host key with the one the ticket gives. */
-static enum client_err
-client_check(struct client *c, const struct target *t, char **cause)
+/*
+ * Compare the agent's host key with the one the ticket gives, once key
+ * exchange is done. The probe of the candidates screen uses it too.
+ */
+enum client_err
+client_check(struct client *c, const struct ticket *t, char **cause)
 {
 	struct kdf_params	 kp;
 	const char		*banner;
@@ -99,7 +119,7 @@ client_check(struct client *c, const struct target *t, char **cause)
 			*cause = xstrdup("no banner from the agent");
 		return (CLIENT_ERR_NOT_TETHER);
 	}
-	if (client_derive(&t->ticket, &kp, &c->key, cause) != 0)
+	if (client_derive(t, &kp, &c->key, cause) != 0)
 		return (CLIENT_ERR_CONNECT);
 	if (ssh_get_server_publickey(c->session, &server) != SSH_OK) {
 		*cause = xstrdup("the agent showed no host key");
@@ -162,7 +182,7 @@ client_connect(struct client *c, const struct target *t,
 		client_close(c);
 		return (CLIENT_ERR_CONNECT);
 	}
-	if ((err = client_check(c, t, cause)) != CLIENT_OK) {
+	if ((err = client_check(c, &t->ticket, cause)) != CLIENT_OK) {
 		client_close(c);
 		return (err);
 	}

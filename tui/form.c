@@ -85,6 +85,7 @@ form_draw(struct form *f)
 		}
 	}
 	mvaddstr(y + 1, 2, "Tab/arrows move, Enter connects, Esc quits");
+	mvaddstr(y + 2, 2, "With no address, Enter looks for agents on the LAN");
 	if (f->status != NULL) {
 		attron(COLOR_PAIR(f->status_bad ? 1 : 2));
 		mvaddnstr(LINES - 2, 2, f->status, COLS - 4);
@@ -119,7 +120,9 @@ form_check(struct form *f, struct target *t)
 		f->focus = FIELD_TICKET;
 		goto bad;
 	}
-	if (net_parse_ip(f->text[FIELD_IP], &ss, &len, &cause) != 0) {
+	/* No address: the candidates screen looks for agents on the LAN. */
+	if (f->text[FIELD_IP][0] != '\0' &&
+	    net_parse_ip(f->text[FIELD_IP], &ss, &len, &cause) != 0) {
 		f->focus = FIELD_IP;
 		goto bad;
 	}

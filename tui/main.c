@@ -22,6 +22,7 @@ usage(int status)
 	fprintf(f,
 	    "usage: tether [-ticket=T -ipaddress=IP -port=P] [command]\n"
 	    "       tether [--ticket T --ip IP --port P] [command]\n"
+	    "       tether [--discover-on IFACE[,IFACE...]]...\n"
 	    "\n"
 	    "With all three values valid, tether connects at once; with any\n"
 	    "invalid, it starts with a blank form. Commands, for scripts:\n"
@@ -315,9 +316,37 @@ main_session(const struct target *t, char **status, int *bad)
 	*bad = 0;
 }
 
+/*
+ * After the form: with an address typed and no --discover-on, connect to
+ * it; otherwise the candidates screen, which discovers and probes first.
+ */
+static void
+main_candidates(struct target *t, const struct args *a, char **status,
+    int *bad)
+{
+	struct target	 chosen;
+	char		**ifaces = a->discover;
+	int		 nifaces = a->ndiscover, own = 0;
+
+	if (t->ip[0] != '\0' && !a->discover_given) {
+		main_session(t, status, bad);
+		return;
+	}
+	if (!a->discover_given && (own = 1))
+		nifaces = disc_default_ifaces(&ifaces);
+	*bad = 1;
+	if (cand_run(t, ifaces, nifaces, &chosen, status) == CAND_CONNECT)
+		main_session(&chosen, status, bad);
+	ticket_clear(&chosen.ticket);
+	while (own && nifaces > 0)
+		free(ifaces[--nifaces]);
+	if (own)
+		free(ifaces);
+}
+
 static int
 main_interactive(enum dart verdict, struct target *t, struct prefill *pf,
-    char *ignored)
+    char *ignored, const struct args *a)
 {
 	char	*status = ignored;
 	int	 bad = 1;
@@ -336,7 +365,7 @@ main_interactive(enum dart verdict, struct target *t, struct prefill *pf,
 		main_session(t, &status, &bad);
 	}
 	while (form_run(pf, t, &status, bad) == FORM_CONNECT) {
-		main_session(t, &status, &bad);
+		main_candidates(t, a, &status, &bad);
 		ticket_clear(&t->ticket);
 	}
 	ui_end();
@@ -378,7 +407,7 @@ main(int argc, char **argv)
 		rc = main_command(verdict, &t, ignored, a.cmdc, a.cmdv);
 		free(ignored);
 	} else
-		rc = main_interactive(verdict, &t, &pf, ignored);
+		rc = main_interactive(verdict, &t, &pf, ignored, &a);
 	ticket_clear(&t.ticket);
 	explicit_bzero(&pf, sizeof pf);
 	args_free(&a);

@@ -37,6 +37,9 @@ struct args {
 	int		 version;
 	int		 cmdc;
 	char		**cmdv;		/* a scripted command, or none */
+	char		**discover;	/* --discover-on interfaces */
+	int		 ndiscover;
+	int		 discover_given;
 };
 
 /* The DaRT rule's verdict. */
@@ -69,6 +72,33 @@ enum client_err {
 	CLIENT_ERR_AUTH
 };
 
+/* A place an agent may be, and what probing it found. */
+enum cand_verdict {
+	CAND_OK,		/* the key matches the ticket */
+	CAND_MISMATCH,
+	CAND_NOT_TETHER,
+	CAND_REFUSED,
+	CAND_TIMEOUT,
+	CAND_UNREACHABLE,
+	CAND_ERROR,
+	CAND_PROBING
+};
+struct candidate {
+	char		 host[64];	/* as the agent named itself, or "-" */
+	char		 ip[TETHER_IP_MAX];
+	int		 port;
+	enum cand_verdict verdict;
+	int		 us;		/* TCP connect time */
+	int		 order;		/* when it was added, for sorting */
+	char		*why;
+};
+struct cand_list {
+	struct candidate *v;
+	int		 n;
+};
+/* Called while waiting on the network; non-zero stops the wait. */
+typedef int (*cand_tick_fn)(void *);
+
 /* args.c */
 int	 args_parse(int, char **, struct args *, char **);
 enum dart args_dart(const struct args *, struct target *, struct prefill *,
@@ -76,6 +106,11 @@ enum dart args_dart(const struct args *, struct target *, struct prefill *,
 void	 args_free(struct args *);
 
 /* client.c */
+ssh_session client_session(const struct target *);
+int	 client_derive(const struct ticket *, const struct kdf_params *,
+	     ssh_key *, char **);
+enum client_err client_check(struct client *, const struct ticket *,
+	     char **);
 enum client_err client_connect(struct client *, const struct target *,
 	     void (*)(const char *), char **);
 #define CLIENT_OUT_MAX	(16 * 1024 * 1024)
@@ -214,6 +249,34 @@ int	 tools_prompt(const char *, char *, size_t, const char *);
 #define FORM_CONNECT	0
 #define FORM_QUIT	1
 int	 form_run(struct prefill *, struct target *, char **, int);
+
+/* disc.c */
+#define DISC_WAIT_MS	1500
+#define DISC_MAX_SALTS	8	/* scrypt runs one discovery may cost */
+struct disc_result {
+	int		 replies;	/* well-formed, with our nonce */
+	int		 matched;	/* agents holding the ticket */
+	int		 sent;		/* interfaces asked */
+	char		*errors;	/* interfaces that could not be asked */
+};
+int	 disc_default_ifaces(char ***);
+void	 disc_find(const struct ticket *, int, char **, int,
+	     struct cand_list *, struct disc_result *, cand_tick_fn, void *);
+
+/* probe.c */
+#define PROBE_BUDGET_MS	2000
+void	 probe_add(struct cand_list *, const char *, const char *, int);
+void	 probe_run(const struct ticket *, struct cand_list *, cand_tick_fn,
+	     void *);
+void	 probe_sort(struct cand_list *);
+const char *probe_verdict(enum cand_verdict);
+void	 probe_free(struct cand_list *);
+
+/* cand.c */
+#define CAND_CONNECT	0
+#define CAND_BACK	1
+int	 cand_run(const struct target *, char **, int, struct target *,
+	     char **);
 
 /* ui.c */
 void	 ui_start(void);

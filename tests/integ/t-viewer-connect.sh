@@ -68,6 +68,7 @@ keys Enter
 keys 'echo typed-$((3+4))' Enter
 check_screen "the console works after a typed connect" "^typed-7"
 keys C-]
+check_screen "Ctrl-] returns to the menu again" "the shell is still running"
 keys q
 check_screen "back in the form" "remote rescue viewer"
 keys C-c

@@ -180,6 +180,36 @@ test_repeat(void **state)
 	args_free(&a);
 }
 
+/* --discover-on: repeatable, comma lists, duplicates once, GNU form only. */
+static void
+test_discover_on(void **state)
+{
+	const char	*argv[] = { "tether", "--discover-on", "eth0,wlan0",
+	    "--discover-on=lo", "--discover-on", "eth0", "info" };
+	const char	*none[] = { "tether", "--ticket=1" };
+	const char	*dart[] = { "tether", "-discover-on=lo" };
+	struct args	 a;
+	char		*cause;
+
+	(void)state;
+	assert_int_equal(args_parse(7, (char **)argv, &a, &cause), 0);
+	assert_true(a.discover_given);
+	assert_int_equal(a.ndiscover, 3);
+	assert_string_equal(a.discover[0], "eth0");
+	assert_string_equal(a.discover[1], "wlan0");
+	assert_string_equal(a.discover[2], "lo");
+	assert_int_equal(a.cmdc, 1);
+	args_free(&a);
+	assert_null(a.discover);
+	assert_int_equal(args_parse(2, (char **)none, &a, &cause), 0);
+	assert_false(a.discover_given);
+	assert_int_equal(a.ndiscover, 0);
+	args_free(&a);
+	assert_int_equal(args_parse(2, (char **)dart, &a, &cause), -1);
+	assert_string_equal(cause, "unknown option -discover-on=lo");
+	free(cause);
+}
+
 int
 main(void)
 {
@@ -187,6 +217,7 @@ main(void)
 		cmocka_unit_test(test_dart_table),
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_repeat),
+		cmocka_unit_test(test_discover_on),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -1,0 +1,169 @@
+#!/bin/sh
+# LAN discovery between network namespaces this test makes (nothing is
+# sent on a real interface): agents A and B on one bridge with different
+# tickets, the viewer in a third namespace. A has a second link to the
+# viewer and a third address the viewer has no route to. The viewer lists
+# only A, both its reachable addresses and the unreachable one marked;
+# the agents ignore short requests, cap replies at 10/s, stay silent when
+# discovery is off, and answer only on the interfaces they are given.
+. "$(dirname "$0")/lib.sh"
+
+V=tether-v$$ A=tether-a$$ B=tether-b$$
+NETNS_MADE=
+
+ns_cleanup() {
+	cleanup
+	for ns in $NETNS_MADE; do
+		ip netns del "$ns" 2>/dev/null
+	done
+}
+trap ns_cleanup EXIT
+trap 'exit 1' INT TERM HUP PIPE
+
+if ! ip netns add "$V" 2>/dev/null; then
+	echo "# skip: ip netns is not permitted here (needs root and CAP_SYS_ADMIN); t-candidates covers lo"
+	exit 77
+fi
+NETNS_MADE="$V"
+ip netns add "$A" && NETNS_MADE="$NETNS_MADE $A"
+ip netns add "$B" && NETNS_MADE="$NETNS_MADE $B"
+
+in_ns() {
+	ns=$1
+	shift
+	ip netns exec "$ns" "$@"
+}
+
+net_setup() {
+	for ns in $V $A $B; do
+		in_ns "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		    net.ipv6.conf.default.disable_ipv6=1 || return 1
+		ip -n "$ns" link set lo up || return 1
+	done
+	ip -n "$V" link add br0 type bridge &&
+	ip -n "$V" addr add 10.77.0.1/24 brd + dev br0 &&
+	ip -n "$V" link set br0 up &&
+	ip link add va netns "$V" type veth peer name a0 netns "$A" &&
+	ip link add vb netns "$V" type veth peer name b0 netns "$B" &&
+	ip -n "$V" link set va master br0 up &&
+	ip -n "$V" link set vb master br0 up &&
+	ip -n "$A" addr add 10.77.0.11/24 brd + dev a0 &&
+	ip -n "$A" link set a0 up &&
+	ip -n "$B" addr add 10.77.0.12/24 brd + dev b0 &&
+	ip -n "$B" link set b0 up &&
+	# A's second link to the viewer, and an address out of reach.
+	ip link add va1 netns "$V" type veth peer name a1 netns "$A" &&
+	ip -n "$V" addr add 10.78.0.1/24 brd + dev va1 &&
+	ip -n "$V" link set va1 up &&
+	ip -n "$A" addr add 10.78.0.11/24 brd + dev a1 &&
+	ip -n "$A" link set a1 up &&
+	ip -n "$A" link add a2 type veth peer name a3 &&
+	ip -n "$A" addr add 10.79.0.11/24 dev a2 &&
+	ip -n "$A" link set a2 up &&
+	ip -n "$A" link set a3 up
+}
+
+if ! net_setup; then
+	echo "# skip: cannot make veth pairs or a bridge in the namespaces"
+	exit 77
+fi
+
+# ns_agent NS PORT [args]: start_agent, inside NS, on all its addresses.
+ns_agent() {
+	ns=$1 port=$2
+	shift 2
+	nagent=$((nagent + 1))
+	AGENT_DIR=$T/agent$nagent
+	AGENT_STATE=$AGENT_DIR/state
+	AGENT_LOG=$AGENT_DIR/log
+	mkdir -p "$AGENT_DIR"
+	ip netns exec "$ns" "$TETHERD" -p "$port" --no-message -d \
+	    --state-dir "$AGENT_STATE" "$@" >"$AGENT_DIR/out" \
+	    2>"$AGENT_LOG" </dev/null &
+	AGENT_PID=$!
+	agents="$agents $AGENT_PID"
+	agent_ready "$AGENT_LOG"
+}
+
+ns_agent "$A" 7022
+A_TICKET=$TICKET A_LOG=$AGENT_LOG
+ns_agent "$B" 7022
+B_TICKET=$TICKET
+printf 'discovery: {enabled: false}\n' >"$T/off.yaml"
+ns_agent "$B" 7023 -f "$T/off.yaml"
+printf 'discovery: {interfaces: [a1]}\n' >"$T/a1.yaml"
+ns_agent "$A" 7024 -f "$T/a1.yaml"
+check "the two tickets differ" [ "$A_TICKET" != "$B_TICKET" ]
+
+probe() {
+	in_ns "$V" python3 "$top/tests/integ/discprobe.py" "$@"
+}
+
+probe 10.77.0.255 7022 512 1 1 >"$T/bcast"
+check_grep "a broadcast on the bridge draws both agents" "^replies=2$" \
+    "$T/bcast"
+probe 10.77.0.12 7022 511 1 1 >"$T/short"
+check_grep "a 511-byte request draws no reply" "^replies=0$" "$T/short"
+probe 10.77.0.12 7022 512 1 1 >"$T/full"
+check_grep "a 512-byte one does" "^replies=1$" "$T/full"
+size=$(sed -n 's/^size=//p' "$T/full")
+check "the reply is no longer than the request" [ "${size:-9999}" -le 512 ]
+check_grep "the reply echoes the nonce" \
+    "^nonce: 0123456789abcdef0123456789abcdef$" "$T/full"
+check_grep "the reply has the key" "^key: ssh-ed25519 AAAA" "$T/full"
+
+sleep 1.1	# a full bucket again
+probe 10.77.0.12 7022 512 40 1 >"$T/burst"
+n=$(sed -n 's/^replies=//p' "$T/burst")
+check "40 requests at once draw 10 to 12 replies (got $n)" \
+    [ "${n:-0}" -ge 10 ] && [ "${n:-0}" -le 12 ]
+
+probe 10.77.0.12 7023 512 1 1 >"$T/off"
+check_grep "discovery: {enabled: false} gives no reply" "^replies=0$" \
+    "$T/off"
+probe 10.77.0.11 7024 512 1 1 >"$T/wrongif"
+check_grep "interfaces: [a1] ignores a request on a0" "^replies=0$" \
+    "$T/wrongif"
+probe 10.78.0.11 7024 512 1 1 >"$T/rightif"
+check_grep "and answers one on a1" "^replies=1$" "$T/rightif"
+
+# The viewer, in its namespace under tmux.
+viewer_ns() {
+	ip netns exec "$V" tmux -L "$TMUX_SOCK" new-session -d -s viewer \
+	    -x 120 -y 40 \
+	    "TERM=xterm-256color $TETHER $*; echo VIEWER-EXIT=\$?; sleep 600"
+}
+viewer_ns "--discover-on br0,va1 2>$T/viewer.err"
+check_screen "the form is up" "remote rescue viewer"
+keys "$(echo "$A_TICKET" | tr -d -)" Enter
+check_screen "the candidates screen lists A's bridge address" \
+    "10\.77\.0\.11  *7022 .*✔ matches ticket" 60
+check_screen "and its second address" "10\.78\.0\.11  *7022 .*✔ matches ticket"
+check_screen "and marks the unreachable one" \
+    "10\.79\.0\.11  *7022  *-  unreachable"
+check_no_grep "B, with another ticket, is not listed" "10\.77\.0\.12" \
+    "$(screen >"$T/cands"; echo "$T/cands")"
+check_screen "the status line counts the replies" \
+    "discovery: 3 replies, 1 holding the ticket\|2 of 3 candidates hold"
+keys Enter
+check_screen "Enter connects" "key ✔ ticket" 60
+keys Enter
+check_screen "the console opens" "key matches ticket" 60
+keys 'echo in-$((6*7))' Enter
+check_screen "the console runs on A" "^in-42"
+check_grep "A saw the viewer come from the bridge or the link" \
+    "connection from 10\.7[78]\.0\.1 " "$A_LOG"
+keys C-]
+check_screen "Ctrl-] goes back to the menu" "the shell is still running"
+keys q
+check_screen "q goes back to the form" "disconnected"
+keys Escape
+check_screen "Esc quits" "VIEWER-EXIT=0"
+check_no_grep "no sanitizer report from the viewer" \
+    "Sanitizer\|runtime error" "$T/viewer.err"
+for log in "$T"/agent*/log; do
+	check_no_grep "no sanitizer report in $(basename "$(dirname "$log")")" \
+	    "Sanitizer\|runtime error" "$log"
+done
+
+finish

@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: ISC */
+
+/*
+ * LAN discovery, viewer side: ask on the chosen interfaces (IPv4 broadcast
+ * and ff02::1), collect answers for DISC_WAIT_MS, derive the key once per
+ * distinct salt and keep the agents whose key is the ticket's. Answers
+ * come from anyone on the LAN: each is checked, and costs are capped.
+ */
+
+#include <sys/socket.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <ifaddrs.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tether.h"
+
+#define DISC_MAX_REPLIES	64
+
+struct disc_reply {
+	struct disc_info	 di;
+	char			 from[TETHER_IP_MAX];
+};
+
+struct disc_state {
+	int			 s4;
+	int			 s6;
+	char			 nonce[DISC_NONCE_LEN + 1];
+	struct disc_reply	*r;
+	int			 n;
+};
+
+static int
+disc_elapsed(const struct timespec *t0)
+{
+	struct timespec	 t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return ((t1.tv_sec - t0->tv_sec) * 1000 +
+	    (t1.tv_nsec - t0->tv_nsec) / 1000000);
+}
+
+/* Every up, non-loopback interface with an IPv4 broadcast address. */
+int
+disc_default_ifaces(char ***names)
+{
+	struct ifaddrs	*ifa, *i;
+	int		 n = 0, j;
+
+	*names = NULL;
+	if (getifaddrs(&ifa) != 0)
+		return (0);
+	for (i = ifa; i != NULL; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET ||
+		    !(i->ifa_flags & IFF_UP) || (i->ifa_flags & IFF_LOOPBACK) ||
+		    !(i->ifa_flags & IFF_BROADCAST) || i->ifa_broadaddr == NULL)
+			continue;
+		for (j = 0; j < n && strcmp((*names)[j], i->ifa_name) != 0;
+		    j++)
+			;
+		if (j < n)
+			continue;
+		*names = xreallocarray(*names, n + 1, sizeof **names);
+		(*names)[n++] = xstrdup(i->ifa_name);
+	}
+	freeifaddrs(ifa);
+	return (n);
+}
+
+static int
+disc_send(int fd, const struct sockaddr *sa, socklen_t len, const uint8_t *req,
+    size_t reqlen)
+{
+	if (fd == -1)
+		return (-1);
+	return (sendto(fd, req, reqlen, 0, sa, len) == (ssize_t)reqlen ? 0 :
+	    -1);
+}
+
+/*
+ * Ask on one interface: its IPv4 broadcast address and ff02::1 on it. On
+ * lo, which has neither, ask 127.0.0.1 and ::1 directly.
+ */
+static int
+disc_ask(struct disc_state *ds, struct ifaddrs *ifa, const char *name,
+    const uint8_t *req, size_t reqlen, int port)
+{
+	struct sockaddr_in	 sin;
+	struct sockaddr_in6	 sin6;
+	struct ifaddrs		*i;
+	unsigned int		 idx;
+	int			 sent = 0, loop = 0;
+
+	if ((idx = if_nametoindex(name)) == 0)
+		return (-1);
+	for (i = ifa; i != NULL; i = i->ifa_next) {
+		if (strcmp(i->ifa_name, name) != 0 || i->ifa_addr == NULL ||
+		    !(i->ifa_flags & IFF_UP))
+			continue;
+		loop = (i->ifa_flags & IFF_LOOPBACK) != 0;
+		if (i->ifa_addr->sa_family != AF_INET || loop ||
+		    !(i->ifa_flags & IFF_BROADCAST) || i->ifa_broadaddr == NULL)
+			continue;
+		memcpy(&sin, i->ifa_broadaddr, sizeof sin);
+		sin.sin_port = htons(port);
+		if (disc_send(ds->s4, (struct sockaddr *)&sin, sizeof sin, req,
+		    reqlen) == 0)
+			sent++;
+	}
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
+	memset(&sin6, 0, sizeof sin6);
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_port = htons(port);
+	if (loop) {
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sin6.sin6_addr = in6addr_loopback;
+		sent += disc_send(ds->s4, (struct sockaddr *)&sin, sizeof sin,
+		    req, reqlen) == 0;
+	} else {
+		inet_pton(AF_INET6, "ff02::1", &sin6.sin6_addr);
+		sin6.sin6_scope_id = idx;
+	}
+	sent += disc_send(ds->s6, (struct sockaddr *)&sin6, sizeof sin6, req,
+	    reqlen) == 0;
+	return (sent > 0 ? 0 : -1);
+}
+
+static void
+disc_note(char **errors, const char *name, const char *why)
+{
+	char	*s;
+
+	if (*errors == NULL)
+		xasprintf(errors, "%s: %s", name, why);
+	else {
+		xasprintf(&s, "%s, %s: %s", *errors, name, why);
+		free(*errors);
+		*errors = s;
+	}
+}
+
+static void
+disc_sockets(struct disc_state *ds)
+{
+	int	 on = 1;
+
+	ds->s4 = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (ds->s4 != -1)
+		setsockopt(ds->s4, SOL_SOCKET, SO_BROADCAST, &on, sizeof on);
+	ds->s6 = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0);
+	if (ds->s6 != -1)
+		setsockopt(ds->s6, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+}
+
+/* The sender's address; a link-local one gets our interface's name. */
+static void
+disc_from(const struct sockaddr_storage *ss, char *buf, size_t size)
+{
+	const struct sockaddr_in6	*sin6 = (const void *)ss;
+	char				*s, ifname[IF_NAMESIZE];
+
+	s = net_ntop((const struct sockaddr *)ss);
+	if (ss->ss_family == AF_INET6 &&
+	    IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr) &&
+	    if_indextoname(sin6->sin6_scope_id, ifname) != NULL)
+		snprintf(buf, size, "%s%%%s", s, ifname);
+	else
+		snprintf(buf, size, "%s", s);
+	free(s);
+}
+
+static void
+disc_receive(struct disc_state *ds, int fd, struct disc_result *res)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	uint8_t			 buf[DISC_DATAGRAM_MAX];
+	struct disc_reply	*r;
+	char			*cause;
+	ssize_t			 n;
+	int			 got = 0;
+
+	for (;;) {
+		len = sizeof ss;
+		n = recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *)&ss,
+		    &len);
+		if (n < 0 || ++got > DISC_MAX_REPLIES)
+			return;
+		if (ds->n == DISC_MAX_REPLIES)
+			continue;
+		r = &ds->r[ds->n];
+		if (disc_reply_parse(buf, n, &r->di, &cause) != 0) {
+			free(cause);
+			continue;
+		}
+		if (strcmp(r->di.nonce, ds->nonce) != 0)
+			continue;
+		disc_from(&ss, r->from, sizeof r->from);
+		ds->n++;
+		res->replies++;
+	}
+}
+
+/* Does this reply's key come from the ticket? */
+static int
+disc_matches(const struct ticket *t, const struct disc_info *di,
+    int *salts)
+{
+	ssh_key		 want = NULL, got = NULL;
+	char		*cause;
+	const char	*b64 = di->key + sizeof "ssh-ed25519 " - 1;
+	int		 same;
+
+	if (ssh_pki_import_pubkey_base64(b64, SSH_KEYTYPE_ED25519, &got) !=
+	    SSH_OK)
+		return (0);
+	/* Each new salt costs an scrypt run: a busy or hostile LAN gets
+	   DISC_MAX_SALTS of them, no more. */
+	if (++*salts > DISC_MAX_SALTS) {
+		ssh_key_free(got);
+		return (0);
+	}
+	if (client_derive(t, &di->kdf, &want, &cause) != 0) {
+		free(cause);
+		ssh_key_free(got);
+		return (0);
+	}
+	same = ssh_key_cmp(want, got, SSH_KEY_CMP_PUBLIC) == 0;
+	ssh_key_free(want);
+	ssh_key_free(got);
+	return (same);
+}
+
+/* Add an agent's addresses: those it lists, then where it answered from. */
+static void
+disc_add(struct cand_list *cl, const struct disc_reply *r)
+{
+	const char	*host = r->di.host;
+	int		 i;
+
+	for (i = 0; i < r->di.nips; i++) {
+		/* fe80::1%eth0 names the agent's interface, not ours. */
+		if (strchr(r->di.ips[i], '%') == NULL)
+			probe_add(cl, host, r->di.ips[i], r->di.port);
+	}
+	probe_add(cl, host, r->from, r->di.port);
+}
+
+static int
+disc_same_salt(const struct disc_reply *a, const struct disc_reply *b)
+{
+	return (memcmp(&a->di.kdf, &b->di.kdf, sizeof a->di.kdf) == 0);
+}
+
+static void
+disc_judge(struct disc_state *ds, const struct ticket *t,
+    struct cand_list *cl, struct disc_result *res, cand_tick_fn tick,
+    void *arg)
+{
+	int	*ok, i, j, salts = 0;
+
+	ok = xcalloc(ds->n + 1, sizeof *ok);
+	for (i = 0; i < ds->n; i++) {
+		/* Several answers with one salt: one verdict for all. */
+		for (j = 0; j < i && !disc_same_salt(&ds->r[i], &ds->r[j]);
+		    j++)
+			;
+		if (j < i && strcmp(ds->r[i].di.key, ds->r[j].di.key) == 0)
+			ok[i] = ok[j];
+		else {
+			/* scrypt is a tenth of a second: redraw between. */
+			if (tick != NULL)
+				tick(arg);
+			ok[i] = disc_matches(t, &ds->r[i].di, &salts);
+		}
+		if (!ok[i])
+			continue;
+		res->matched++;
+		disc_add(cl, &ds->r[i]);
+	}
+	free(ok);
+}
+
+void
+disc_find(const struct ticket *t, int port, char **names, int nnames,
+    struct cand_list *cl, struct disc_result *res, cand_tick_fn tick,
+    void *arg)
+{
+	struct disc_state	 ds;
+	struct ifaddrs		*ifa = NULL;
+	struct pollfd		 pfd[2];
+	struct timespec		 t0;
+	uint8_t			 req[DISC_REQUEST_LEN];
+	size_t			 reqlen;
+	int			 i, left;
+
+	memset(res, 0, sizeof *res);
+	memset(&ds, 0, sizeof ds);
+	ds.r = xcalloc(DISC_MAX_REPLIES, sizeof *ds.r);
+	disc_nonce_new(ds.nonce);
+	reqlen = disc_request(ds.nonce, req, sizeof req);
+	disc_sockets(&ds);
+	if (getifaddrs(&ifa) != 0)
+		ifa = NULL;
+	for (i = 0; i < nnames; i++) {
+		if (if_nametoindex(names[i]) == 0)
+			disc_note(&res->errors, names[i], "no such interface");
+		else if (disc_ask(&ds, ifa, names[i], req, reqlen, port) != 0)
+			disc_note(&res->errors, names[i], strerror(errno));
+		else
+			res->sent++;
+	}
+	if (ifa != NULL)
+		freeifaddrs(ifa);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (res->sent > 0 && (left = DISC_WAIT_MS - disc_elapsed(&t0)) > 0) {
+		pfd[0].fd = ds.s4;
+		pfd[1].fd = ds.s6;
+		pfd[0].events = pfd[1].events = POLLIN;
+		if (poll(pfd, 2, left < 50 ? left : 50) > 0) {
+			for (i = 0; i < 2; i++) {
+				if (pfd[i].revents & POLLIN)
+					disc_receive(&ds, pfd[i].fd, res);
+			}
+		}
+		if (tick != NULL && tick(arg) != 0)
+			break;
+	}
+	if (ds.s4 != -1)
+		close(ds.s4);
+	if (ds.s6 != -1)
+		close(ds.s6);
+	disc_judge(&ds, t, cl, res, tick, arg);
+	free(ds.r);
+}
