@@ -141,7 +141,12 @@ state_write(struct agent *ag, char **cause)
 		unlink(tmp);
 		goto out;
 	}
-	close(fd);
+	/* Some file systems report a failed write only here. */
+	if (close(fd) != 0) {
+		xasprintf(cause, "%s: %s", tmp, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
 	if (rename(tmp, path) != 0) {
 		xasprintf(cause, "%s: %s", path, strerror(errno));
 		unlink(tmp);
