@@ -85,6 +85,8 @@ static const struct conf_key config_per_source_keys[] = {
 	    NULL, NULL),
 	K("penalty", conf_duration, struct conf_per_source, penalty, 1, DAY,
 	    NULL, NULL),
+	K("max_startups", conf_int, struct conf_per_source, max_startups, 1,
+	    TETHERD_MAX_CHILDREN, NULL, NULL),
 	{ NULL, NULL, 0, 0, 0, NULL, NULL }
 };
 
@@ -239,6 +241,7 @@ config_defaults(struct config *c)
 	c->limits.per_source.failures = 5;
 	c->limits.per_source.window = 600;
 	c->limits.per_source.penalty = 600;
+	c->limits.per_source.max_startups = 5;
 	c->limits.rotate_after = 50;
 	c->limits.max_sessions = 4;
 	c->limits.idle_timeout = 1800;

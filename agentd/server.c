@@ -159,6 +159,20 @@ server_authed(struct agent *ag)
 	return (n);
 }
 
+/* Connections from this address not yet authenticated. */
+static int
+server_startups_from(struct agent *ag, const char *from)
+{
+	int	 i, n = 0;
+
+	for (i = 0; i < ag->nconns; i++) {
+		if (!ag->conns[i].authed && ag->conns[i].from != NULL &&
+		    strcmp(ag->conns[i].from, from) == 0)
+			n++;
+	}
+	return (n);
+}
+
 static void
 server_update_state(struct agent *ag)
 {
@@ -383,6 +397,17 @@ server_accept(struct agent *ag, struct listener *l, const sigset_t *old,
 	/* Refusals here cost no key exchange: not even a banner is sent. */
 	if ((left = limit_refused(from, time(NULL))) > 0) {
 		debug("refused %s: locked out for %d more seconds", from, left);
+		close(fd);
+		free(from);
+		return;
+	}
+	/* One source cannot hold every pre-authentication slot. */
+	if (server_startups_from(ag, from) >=
+	    ag->conf.limits.per_source.max_startups) {
+		info("dropped %s: too many unauthenticated connections from "
+		    "it", from);
+		audit(ag, "refused", "from", from, "reason",
+		    "per_source.max_startups", NULL);
 		close(fd);
 		free(from);
 		return;

@@ -59,6 +59,7 @@ struct conf_per_source {
 	int		 failures;
 	int		 window;
 	int		 penalty;
+	int		 max_startups;	/* unauthenticated at once */
 };
 struct conf_limits {
 	int		 max_auth_tries;
