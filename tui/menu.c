@@ -2,7 +2,7 @@
 
 /*
  * The session screen: a status bar, a menu on the left (Console, Tools,
- * Roots, Info, End session) and the chosen screen on the right. The console's
+ * Roots, Files, Info, End session) and the chosen screen on the right. The console's
  * shell lives on while the menu is up, for the next visit. A lost
  * connection puts up a banner; r connects again with the same ticket.
  */
@@ -19,11 +19,12 @@
 #define MENU_WIDTH	16
 
 enum menu_item {
-	ITEM_CONSOLE, ITEM_TOOLS, ITEM_ROOTS, ITEM_INFO, ITEM_END, ITEM_COUNT
+	ITEM_CONSOLE, ITEM_TOOLS, ITEM_ROOTS, ITEM_FILES, ITEM_INFO, ITEM_END,
+	ITEM_COUNT
 };
 
 static const char *menu_names[ITEM_COUNT] = {
-	"Console", "Tools", "Roots", "Info", "End session"
+	"Console", "Tools", "Roots", "Files", "Info", "End session"
 };
 
 struct menu {
@@ -43,6 +44,7 @@ struct menu {
 	int			 info_loaded;
 	struct tools_ui		 tools;
 	struct roots_ui		 roots;
+	struct browse_ui	 files;
 };
 
 static void
@@ -129,6 +131,9 @@ menu_help(struct menu *m)
 	case ITEM_ROOTS:
 		return ("Enter selects, w selects read-write, u releases, "
 		    "r reloads, Esc back");
+	case ITEM_FILES:
+		return ("Tab other side, Enter opens, Backspace up, c path, "
+		    "/ finds, g copies across, r reloads, Esc back");
 	case ITEM_INFO:
 		return ("arrows scroll, r reloads, Esc back");
 	}
@@ -179,6 +184,10 @@ menu_draw(struct menu *m)
 		case ITEM_ROOTS:
 			m->roots.focus = m->in_pane;
 			roots_draw(&m->roots, 2, MENU_WIDTH + 1, h - 1, w);
+			break;
+		case ITEM_FILES:
+			m->files.focus = m->in_pane;
+			browse_draw(&m->files, 2, MENU_WIDTH + 1, h - 1, w);
 			break;
 		case ITEM_TOOLS:
 			m->tools.focus = m->in_pane;
@@ -242,6 +251,7 @@ menu_reconnect(struct menu *m)
 		ssh_channel_free(m->console);
 		m->console = NULL;
 	}
+	browse_close(&m->files);
 	menu_watch(m, 0);
 	client_close(m->c);
 	menu_note(m, 0, "connecting to %s port %d...", m->t->ip, m->t->port);
@@ -315,6 +325,8 @@ menu_end(struct menu *m)
 static void
 menu_open(struct menu *m)
 {
+	char	*cause;
+
 	switch (m->item) {
 	case ITEM_CONSOLE:
 		menu_console(m, 0);
@@ -326,6 +338,15 @@ menu_open(struct menu *m)
 	case ITEM_ROOTS:
 		if (!m->roots.loaded)
 			roots_load(&m->roots, m->c);
+		break;
+	case ITEM_FILES:
+		if (!m->files.loaded && browse_open(&m->files, m->c,
+		    &cause) != 0) {
+			menu_note(m, 1, "%s", cause);
+			free(cause);
+			m->lost = !ssh_is_connected(m->c->session);
+			return;
+		}
 		break;
 	case ITEM_INFO:
 		if (!m->info_loaded)
@@ -344,6 +365,8 @@ menu_pane_key(struct menu *m, int key)
 	switch (m->item) {
 	case ITEM_TOOLS:
 		return (tools_key(&m->tools, m->c, key));
+	case ITEM_FILES:
+		return (browse_key(&m->files, key, &m->note, &m->note_bad));
 	case ITEM_ROOTS:
 		rc = roots_key(&m->roots, m->c, key, &m->note, &m->note_bad);
 		/* What can run, and where, may have changed. */
@@ -435,6 +458,7 @@ menu_run(struct client *c, const struct target *t, char **status)
 	}
 	tools_free(&m.tools);
 	roots_free(&m.roots);
+	browse_close(&m.files);
 	pane_free(&m.info);
 	free(m.note);
 	if (rc == MENU_ENDED)

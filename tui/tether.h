@@ -8,6 +8,8 @@
  * ticket before it authenticates, then gives a console or runs a verb.
  */
 
+#include <limits.h>
+
 #include <libssh/libssh.h>
 
 #include "common.h"
@@ -104,6 +106,25 @@ int	 args_parse(int, char **, struct args *, char **);
 enum dart args_dart(const struct args *, struct target *, struct prefill *,
 	     char **);
 void	 args_free(struct args *);
+
+/* browse.c */
+struct browse_entry {
+	char		*name;
+	int		 dir;
+	uint64_t	 size;
+};
+struct browse_pane {
+	char		 path[PATH_MAX];
+	int		 remote;
+	struct browse_entry *e;
+	int		 n;
+	int		 sel;
+};
+struct browse_ui;
+int	 browse_open(struct browse_ui *, struct client *, char **);
+void	 browse_close(struct browse_ui *);
+void	 browse_draw(struct browse_ui *, int, int, int, int);
+int	 browse_key(struct browse_ui *, int, char **, int *);
 
 /* client.c */
 ssh_session client_session(const struct target *);
@@ -244,6 +265,19 @@ void	 tools_poll(struct tools_ui *, struct client *);
 void	 tools_stop(struct tools_ui *);
 int	 tools_key(struct tools_ui *, struct client *, int);
 int	 tools_prompt(const char *, char *, size_t, const char *);
+
+/* The Files screen's state (browse.c), after struct files. */
+struct browse_ui {
+	struct files	 files;
+	struct browse_pane pane[2];	/* this machine, the agent */
+	int		 active;
+	int		 focus;
+	int		 loaded;
+	int		 flags;		/* FILES_* for the copy under way */
+	const char	*verb;
+	char		 current[256];
+	char		 progress[256];
+};
 
 /* form.c */
 #define FORM_CONNECT	0

@@ -1,0 +1,66 @@
+#!/bin/sh
+# The viewer's Files screen under tmux: this machine on the left, the
+# agent's on the right; g copies a file or a whole directory across either
+# way, with nothing overwritten without a question, and a cut get resumed.
+. "$(dirname "$0")/lib.sh"
+
+start_agent
+L=$T/local
+R=$T/remote
+mkdir -p "$L/tree/sub" "$R"
+head -c 3000000 /dev/urandom >"$R/big.bin"
+echo one >"$L/tree/a.txt"
+echo two >"$L/tree/sub/b.txt"
+echo mine >"$L/keep.txt"
+echo theirs >"$R/keep.txt"
+
+viewer_start "-ticket=$TICKET -ipaddress=127.0.0.1 -port=$PORT"
+check_screen "connected" "key ✔ ticket"
+keys Down Down Down Enter
+check_screen "Files shows both sides" "this machine .*agent"
+keys c "$L" Enter
+check_screen "c goes to a directory here" "$L"
+keys Tab c "$R" Enter
+check_screen "and on the agent" "$R"
+check_screen "the agent's files are listed" "big.bin  *2.9M"
+
+# get: agent -> here.
+keys / big.bin Enter g
+check_screen "g gets the file" "get big.bin: done"
+check "the copy is intact" cmp -s "$R/big.bin" "$L/big.bin"
+check "no .part is left" [ ! -e "$L/big.bin.part" ]
+
+# An existing file: the question, Esc keeps it, o overwrites.
+keys / keep.txt Enter g
+check_screen "an existing file asks first" "keep.txt exists: o overwrites"
+keys Escape
+check_screen "Esc keeps it" "nothing copied"
+check_eq "untouched" mine "$(cat "$L/keep.txt")"
+keys g o Enter
+check_screen "o overwrites" "get keep.txt: done"
+check_eq "overwritten" theirs "$(cat "$L/keep.txt")"
+
+# A cut get is resumed with r.
+head -c 1000000 "$R/big.bin" >"$L/big2.bin.part"
+cp "$R/big.bin" "$R/big2.bin"
+keys r
+check_screen "r reloads" "big2.bin  *2.9M"
+keys / big2 Enter g
+check_screen "a cut copy offers to resume" "big2.bin was cut short: r resumes"
+keys r Enter
+check_screen "r resumes it" "get big2.bin: done"
+check "the resumed copy is intact" cmp -s "$R/big.bin" "$L/big2.bin"
+
+# put a directory tree: here -> agent.
+keys Tab / tree Enter g
+check_screen "g puts a directory" "put tree: done"
+check_eq "with its files" one "$(cat "$R/tree/a.txt")"
+check_eq "and its subdirectories" two "$(cat "$R/tree/sub/b.txt")"
+check_screen "the agent's side shows it" "tree  */"
+keys / nothing Enter
+check_screen "/ says when nothing matches" 'no "nothing" here'
+
+keys Escape q
+check_screen "q leaves" "disconnected"
+stop_agent
+finish
