@@ -10,16 +10,18 @@ SAN ?=
 OPT ?=		-O2
 
 PKG_COMMON =	libssh yaml-0.1 libcrypto
+PKG_SNAP =	libpng zlib
 PKG_TUI =	ncursesw
 
 WARN =		-Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wmissing-prototypes
 CFLAGS ?=
 CFLAGS +=	-std=c11 -D_GNU_SOURCE $(OPT) -g $(WARN) $(SAN) \
 		-DTETHER_VERSION='"$(VERSION)"' -Icommon \
-		$(shell pkg-config --cflags $(PKG_COMMON) $(PKG_TUI))
+		$(shell pkg-config --cflags $(PKG_COMMON) $(PKG_TUI) $(PKG_SNAP))
 LDFLAGS +=	$(SAN)
 LIBS_COMMON =	$(shell pkg-config --libs $(PKG_COMMON)) -lutil
 LIBS_TUI =	$(shell pkg-config --libs $(PKG_TUI))
+LIBS_SNAP =	$(shell pkg-config --libs $(PKG_SNAP))
 LIBS_TEST =	$(shell pkg-config --libs cmocka)
 
 COMMON_SRCS =	common/conf.c common/kdf.c common/log.c common/net.c common/ticket.c \
@@ -27,9 +29,11 @@ COMMON_SRCS =	common/conf.c common/kdf.c common/log.c common/net.c common/ticket
 AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/tools.c agentd/console.c agentd/limits.c agentd/main.c agentd/netinfo.c agentd/record.c \
 		agentd/server.c agentd/session.c agentd/state.c agentd/verbs.c \
 		agentd/wait.c
+AGENT_SRCS +=	agentd/snap.c
 TUI_SRCS =	tui/args.c tui/client.c tui/console.c tui/form.c tui/main.c tui/ui.c
 UNIT_TESTS =	test_ticket test_kdf test_words test_args test_wire test_conf \
 		test_yaml
+UNIT_TESTS +=	test_snap
 
 COMMON_OBJS =	$(COMMON_SRCS:%.c=$(BUILD)/%.o)
 AGENT_OBJS =	$(AGENT_SRCS:%.c=$(BUILD)/%.o)
@@ -41,6 +45,7 @@ DEBIAN_DEPS =	build-essential pkg-config clang libssh-dev libyaml-dev \
 		libcmocka-dev openssh-client openssh-sftp-server sshpass tmux \
 		mandoc openssl procps iproute2 psmisc ncurses-term \
 		libclang-rt-dev python3 openssh-server valgrind strace
+DEBIAN_DEPS +=	netpbm fbcat
 
 .SECONDARY:
 
@@ -58,7 +63,7 @@ $(BUILD)/%.o: %.c common/common.h agentd/tetherd.h tui/tether.h
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/tetherd: $(AGENT_OBJS) $(COMMON_OBJS)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_COMMON)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_COMMON) $(LIBS_SNAP)
 
 $(BUILD)/tether: $(TUI_OBJS) $(COMMON_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TUI) $(LIBS_COMMON)
@@ -72,6 +77,10 @@ $(BUILD)/tests/preauth: $(BUILD)/tests/preauth.o $(COMMON_OBJS)
 $(BUILD)/tests/test_args: $(BUILD)/tests/unit/test_args.o \
     $(BUILD)/tui/args.o $(COMMON_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON)
+
+$(BUILD)/tests/test_snap: $(BUILD)/tests/unit/test_snap.o \
+    $(BUILD)/agentd/snap.o $(COMMON_OBJS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON) $(LIBS_SNAP)
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(COMMON_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON)
