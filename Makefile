@@ -50,7 +50,8 @@ DEBIAN_DEPS +=	netpbm fbcat
 .SECONDARY:
 
 .PHONY: all deps check check-unit check-integ check-asan demo install \
-	uninstall clean lint-man fuzz fuzz-quick fuzz-regress bench bench-quick
+	uninstall clean lint-man fuzz fuzz-quick fuzz-regress bench bench-quick \
+	bench-snap
 
 all: $(BUILD)/tetherd $(BUILD)/tether $(BUILD)/tests/yget $(BUILD)/tests/preauth
 
@@ -122,6 +123,14 @@ bench: all
 
 bench-quick: all
 	BUILD=$(BUILD) CC="$(CC)" sh bench/run.sh --quick
+
+# PNG settings for snapshots, measured (bench/results.md, "Snapshot PNG").
+$(BUILD)/bench/snapbench: $(BUILD)/bench/snapbench.o $(BUILD)/agentd/snap.o \
+    $(COMMON_OBJS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_COMMON) $(LIBS_SNAP)
+
+bench-snap: $(BUILD)/bench/snapbench
+	nice -n 10 $(BUILD)/bench/snapbench -n 5 | tee $(BUILD)/bench/snap.md
 
 demo: all
 	sh tests/demo.sh $(BUILD)

@@ -25,7 +25,8 @@
 #include "tetherd.h"
 
 /* Chosen by bench/snapbench.c; see bench/results.md. */
-const struct snap_png snap_png_default = { 1, PNG_FILTER_SUB, Z_RLE };
+const struct snap_png snap_png_default = { 1, PNG_FILTER_SUB, Z_RLE,
+    PNG_FILTER_NONE };
 
 /* One channel of a pixel: where it is and how it scales to 8 bits. */
 struct snap_chan {
@@ -462,17 +463,86 @@ snap_png_warning(png_structp png, png_const_charp msg)
 	debug("png: %s", msg);
 }
 
-int
-snap_encode_png(const struct snap_image *img, const struct snap_png *opt,
-    uint8_t **out, size_t *lenp, char **cause)
+/*
+ * A screen of at most 256 colours (a text console, a splash) as palette
+ * indices, one byte each; -1 as soon as a 257th colour shows. An open
+ * hash of the colours, and the last colour again, keep it cheap.
+ */
+static int
+snap_palette(const struct snap_image *img, uint8_t pal[256][3], uint8_t *idx)
+{
+	uint32_t	 slot[1024], c, last = UINT32_MAX, h;
+	uint8_t		 sidx[1024], li = 0;
+	const uint8_t	*p = img->rgb;
+	size_t		 i, n = (size_t)img->width * img->height;
+	int		 npal = 0;
+
+	memset(slot, 0xff, sizeof slot);
+	for (i = 0; i < n; i++, p += 3) {
+		c = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+		if (c != last) {
+			h = (c * 2654435761U) >> 22;
+			while (slot[h] != UINT32_MAX && slot[h] != c)
+				h = (h + 1) & 1023;
+			if (slot[h] == UINT32_MAX) {
+				if (npal == 256)
+					return (-1);
+				slot[h] = c;
+				sidx[h] = npal;
+				memcpy(pal[npal++], p, 3);
+			}
+			last = c;
+			li = sidx[h];
+		}
+		idx[i] = li;
+	}
+	return (npal);
+}
+
+static int
+snap_png_depth(int npal)
+{
+	if (npal <= 2)
+		return (1);
+	if (npal <= 4)
+		return (2);
+	return (npal <= 16 ? 4 : 8);
+}
+
+/* The header: RGB, or palette indices packed by libpng to the depth. */
+static void
+snap_png_header(png_structp png, png_infop info, const struct snap_image *img,
+    uint8_t pal[256][3], int npal)
+{
+	png_color	 plte[256];
+	int		 i;
+
+	if (npal < 0) {
+		png_set_IHDR(png, info, img->width, img->height, 8,
+		    PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+		    PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+		return;
+	}
+	png_set_IHDR(png, info, img->width, img->height, snap_png_depth(npal),
+	    PNG_COLOR_TYPE_PALETTE, PNG_INTERLACE_NONE,
+	    PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+	for (i = 0; i < npal; i++) {
+		plte[i].red = pal[i][0];
+		plte[i].green = pal[i][1];
+		plte[i].blue = pal[i][2];
+	}
+	png_set_PLTE(png, info, plte, npal);
+}
+
+/* libpng's part: rows of RGB, or of palette indices if npal >= 0. */
+static int
+snap_png_run(const struct snap_image *img, const struct snap_png *opt,
+    png_bytep *rows, uint8_t pal[256][3], int npal, struct snap_buf *b,
+    char **cause)
 {
 	png_structp		 png;
 	png_infop		 info = NULL;
-	struct snap_buf		 b;
-	png_bytep		*volatile rows = NULL;
-	uint32_t		 y;
 
-	*cause = NULL;
 	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, cause,
 	    snap_png_error, snap_png_warning);
 	if (png == NULL || (info = png_create_info_struct(png)) == NULL) {
@@ -480,31 +550,57 @@ snap_encode_png(const struct snap_image *img, const struct snap_png *opt,
 		*cause = xstrdup("png: out of memory");
 		return (-1);
 	}
-	b.size = (size_t)img->width * img->height / 4 + 4096;
-	b.len = 0;
-	b.p = xmalloc(b.size);
 	if (setjmp(png_jmpbuf(png))) {
 		png_destroy_write_struct(&png, &info);
-		free(rows);
-		free(b.p);
 		if (*cause == NULL)
 			*cause = xstrdup("png: failed");
 		return (-1);
 	}
-	png_set_write_fn(png, &b, snap_png_write, snap_png_flush);
-	png_set_IHDR(png, info, img->width, img->height, 8, PNG_COLOR_TYPE_RGB,
-	    PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
-	    PNG_FILTER_TYPE_DEFAULT);
+	png_set_write_fn(png, b, snap_png_write, snap_png_flush);
+	/* Fewer, larger IDAT chunks: less per-chunk work. */
+	png_set_compression_buffer_size(png, 1 << 17);
+	snap_png_header(png, info, img, pal, npal);
 	png_set_compression_level(png, opt->level);
 	png_set_compression_strategy(png, opt->strategy);
-	png_set_filter(png, PNG_FILTER_TYPE_BASE, opt->filter);
+	png_set_filter(png, PNG_FILTER_TYPE_BASE, npal < 0 ? opt->filter :
+	    opt->palette);
+	png_set_rows(png, info, rows);
+	png_write_png(png, info, npal < 0 || snap_png_depth(npal) == 8 ?
+	    PNG_TRANSFORM_IDENTITY : PNG_TRANSFORM_PACKING, NULL);
+	png_destroy_write_struct(&png, &info);
+	return (0);
+}
+
+int
+snap_encode_png(const struct snap_image *img, const struct snap_png *opt,
+    uint8_t **out, size_t *lenp, char **cause)
+{
+	struct snap_buf	 b;
+	png_bytep	*rows;
+	uint8_t		*idx = NULL, pal[256][3];
+	size_t		 line = (size_t)img->width * 3;
+	uint32_t	 y;
+	int		 npal = -1, rc;
+
+	*cause = NULL;
+	if (opt->palette != 0) {
+		idx = xmalloc((size_t)img->width * img->height);
+		if ((npal = snap_palette(img, pal, idx)) >= 0)
+			line = img->width;
+	}
 	rows = xcalloc(img->height, sizeof *rows);
 	for (y = 0; y < img->height; y++)
-		rows[y] = img->rgb + (size_t)y * img->width * 3;
-	png_set_rows(png, info, rows);
-	png_write_png(png, info, PNG_TRANSFORM_IDENTITY, NULL);
-	png_destroy_write_struct(&png, &info);
+		rows[y] = (npal < 0 ? img->rgb : idx) + (size_t)y * line;
+	b.size = (size_t)img->width * img->height / 4 + 4096;
+	b.len = 0;
+	b.p = xmalloc(b.size);
+	rc = snap_png_run(img, opt, rows, pal, npal, &b, cause);
 	free(rows);
+	free(idx);
+	if (rc != 0) {
+		free(b.p);
+		return (-1);
+	}
 	*out = b.p;
 	*lenp = b.len;
 	return (0);

@@ -380,6 +380,8 @@ struct snap_png {
 	int		 level;
 	int		 filter;	/* PNG_FILTER_* or PNG_ALL_FILTERS */
 	int		 strategy;	/* Z_RLE, Z_DEFAULT_STRATEGY... */
+	int		 palette;	/* filter for <= 256 colours, or 0:
+					   always RGB */
 };
 #define SNAP_MAX_SIDE	16384
 #define SNAP_VCSA_MAX	(4 + 2 * 256 * 1024)

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-# Decode an 8-bit RGB PNG with zlib alone (every filter type) and compare
-# its pixels with a raw RGB file: pngcheck.py FILE.png EXPECTED.rgb W H.
+# Decode a PNG with zlib alone (8-bit RGB, or a palette of 1 to 8 bits;
+# every filter type) and compare its pixels with a raw RGB file:
+# pngcheck.py FILE.png EXPECTED.rgb W H.
 # Exit 0 if they are equal; otherwise say where they differ.
 import struct
 import sys
@@ -18,7 +19,7 @@ def paeth(a, b, c):
 def decode(data):
     if data[:8] != b"\x89PNG\r\n\x1a\n":
         raise ValueError("no PNG signature")
-    pos, idat, ihdr = 8, b"", None
+    pos, idat, ihdr, plte = 8, b"", None, None
     while pos < len(data):
         n, kind = struct.unpack(">I4s", data[pos:pos + 8])
         body = data[pos + 8:pos + 8 + n]
@@ -27,25 +28,31 @@ def decode(data):
             raise ValueError("bad CRC in %r" % kind)
         if kind == b"IHDR":
             ihdr = struct.unpack(">IIBBBBB", body)
+        elif kind == b"PLTE":
+            plte = body
         elif kind == b"IDAT":
             idat += body
         elif kind == b"IEND":
             break
         pos += 12 + n
     w, h, depth, ctype, _, _, interlace = ihdr
-    if depth != 8 or ctype != 2 or interlace != 0:
-        raise ValueError("not 8-bit RGB non-interlaced: %r" % (ihdr,))
+    if interlace != 0 or not ((ctype == 2 and depth == 8) or
+                              (ctype == 3 and depth in (1, 2, 4, 8))):
+        raise ValueError("not RGB or palette, non-interlaced: %r" % (ihdr,))
+    if ctype == 3 and plte is None:
+        raise ValueError("palette image without PLTE")
     raw = zlib.decompress(idat)
-    stride = w * 3
+    stride = w * 3 if ctype == 2 else (w * depth + 7) // 8
+    bpp = 3 if ctype == 2 else 1
     out = bytearray()
     prev = bytearray(stride)
     for y in range(h):
         f = raw[y * (stride + 1)]
         line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
         for i in range(stride):
-            a = line[i - 3] if i >= 3 else 0
+            a = line[i - bpp] if i >= bpp else 0
             b = prev[i]
-            c = prev[i - 3] if i >= 3 else 0
+            c = prev[i - bpp] if i >= bpp else 0
             if f == 1:
                 line[i] = (line[i] + a) & 255
             elif f == 2:
@@ -56,8 +63,14 @@ def decode(data):
                 line[i] = (line[i] + paeth(a, b, c)) & 255
             elif f != 0:
                 raise ValueError("filter %d on line %d" % (f, y))
-        out += line
         prev = line
+        if ctype == 2:
+            out += line
+            continue
+        for x in range(w):
+            bit = x * depth
+            v = line[bit // 8] >> (8 - depth - bit % 8) & ((1 << depth) - 1)
+            out += plte[3 * v:3 * v + 3]
     return w, h, bytes(out)
 
 

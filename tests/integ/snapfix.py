@@ -2,7 +2,8 @@
 # Fixtures for t-snapshot.sh. "fb DIR": a 16 bpp RGB565 fake framebuffer
 # of 37x23 visible pixels, padded lines (stride 100) and panned (xoffset 3,
 # yoffset 5), and the RGB the agent must make of it, scaled as
-# (v * 255 + mask / 2) / mask. "vc DIR": a 4x3 vcsa/vcsu pair.
+# (v * 255 + mask / 2) / mask. "vc DIR": a 4x3 vcsa/vcsu pair. "grey
+# DIR": a 13x5 8 bpp fake of 6 grey levels.
 import os
 import struct
 import sys
@@ -46,4 +47,12 @@ def vc(d):
     open(os.path.join(d, "vcsa.short"), "wb").write(a[:-1])
 
 
-{"fb": fb, "vc": vc}[sys.argv[1]](sys.argv[2])
+def grey(d):
+    # 8 bpp with no bitfields: a grey ramp palette; 6 grey levels.
+    mem = bytes((x + y) % 6 * 40 for y in range(5) for x in range(13))
+    open(os.path.join(d, "grey.raw"), "wb").write(mem)
+    open(os.path.join(d, "grey.rgb"), "wb").write(bytes(
+        v for v in mem for _ in range(3)))
+
+
+{"fb": fb, "vc": vc, "grey": grey}[sys.argv[1]](sys.argv[2])

@@ -128,4 +128,18 @@ check "without a framebuffer the default is vc1 as ansi" \
     cmp -s "$T/vc2.ansi" "$T/want.ansi"
 stop_agent
 
+# 8 bpp pseudocolour, few colours: a palette PNG, still the exact pixels.
+$FIX grey "$T"
+cat >"$T/tetherd3.yaml" <<EOF
+snapshot:
+  fake_fb: {path: $T/grey.raw, width: 13, height: 5, bpp: 8}
+EOF
+start_agent -f "$T/tetherd3.yaml"
+agent_ssh snapshot >"$T/grey.png"
+check_eq "few colours make a palette PNG (4 bits, colour type 3)" "04 03" \
+    "$(od -An -tx1 -j 24 -N 2 "$T/grey.png" | sed 's/^ //')"
+out=$($PNGCHECK "$T/grey.png" "$T/grey.rgb" 13 5)
+check_eq "the palette PNG has the pixels" "" "$out"
+stop_agent
+
 finish

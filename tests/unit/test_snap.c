@@ -340,6 +340,7 @@ test_png_round_trip(void **state)
 		opt.level = 1 + f % 3;
 		opt.filter = filters[f / 2];
 		opt.strategy = f % 2 ? Z_RLE : Z_DEFAULT_STRATEGY;
+		opt.palette = 0;
 		if (snap_encode_png(&img, &opt, &png, &len, &cause) != 0)
 			fail_msg("encode: %s", cause);
 		back = png_decode(png, len, &w, &h);
@@ -355,6 +356,42 @@ test_png_round_trip(void **state)
 	assert_memory_equal(back, img.rgb, 97 * 61 * 3);
 	free(back);
 	free(png);
+	free(img.rgb);
+}
+
+/* Few colours go out as a palette of 1, 2, 4 or 8 bits, still exact. */
+static void
+test_png_palette(void **state)
+{
+	const int		 ncolours[] = { 1, 2, 3, 4, 5, 16, 17, 255, 256,
+				     257 };
+	struct snap_image	 img;
+	uint8_t			*png, *back;
+	uint32_t		 w, h;
+	size_t			 len, i, k, npx;
+	char			*cause;
+
+	(void)state;
+	img.width = 37;
+	img.height = 29;
+	npx = 37 * 29;
+	img.rgb = malloc(npx * 3);
+	for (k = 0; k < sizeof ncolours / sizeof ncolours[0]; k++) {
+		for (i = 0; i < npx; i++) {
+			img.rgb[3 * i] = (i * 7 % ncolours[k]) * 3;
+			img.rgb[3 * i + 1] = (i * 7 % ncolours[k]) >> 6;
+			img.rgb[3 * i + 2] = 200;
+		}
+		if (snap_encode_png(&img, &snap_png_default, &png, &len,
+		    &cause) != 0)
+			fail_msg("encode: %s", cause);
+		/* IHDR colour type: 3 (palette) up to 256 colours. */
+		assert_int_equal(png[25], ncolours[k] <= 256 ? 3 : 2);
+		back = png_decode(png, len, &w, &h);
+		assert_memory_equal(back, img.rgb, npx * 3);
+		free(back);
+		free(png);
+	}
 	free(img.rgb);
 }
 
@@ -554,6 +591,7 @@ main(void)
 		cmocka_unit_test(test_geom_refused),
 		cmocka_unit_test(test_hash),
 		cmocka_unit_test(test_png_round_trip),
+		cmocka_unit_test(test_png_palette),
 		cmocka_unit_test(test_ppm),
 		cmocka_unit_test(test_vc_parse),
 		cmocka_unit_test(test_vc_refused),
