@@ -102,8 +102,7 @@ snap_copy(const struct snap_geom *g, const uint8_t *mem, size_t *lenp)
 	uint8_t		*out;
 
 	out = xmalloc(row * g->height);
-	src = mem + (size_t)g->yoffset * g->stride +
-	    (size_t)g->xoffset * (g->bpp / 8);
+	src = snap_visible(g, mem);
 	for (y = 0; y < g->height; y++)
 		memcpy(out + y * row, src + y * g->stride, row);
 	*lenp = row * g->height;
@@ -222,25 +221,12 @@ snap_mix(uint64_t h, uint64_t w)
 	return (h * 0x9e3779b97f4a7c15ULL);
 }
 
-/*
- * A hash of what the frame shows, for "unchanged" answers: the layout and
- * the copied pixels. Not for adversaries, only to skip repeats cheaply.
- */
-uint64_t
-snap_hash(const struct snap_geom *g, const uint8_t *p, size_t len)
+static uint64_t
+snap_hash_run(uint64_t h, const uint8_t *p, size_t len)
 {
-	uint64_t	 h = 0x74657468657221ULL, w;
+	uint64_t	 w;
 	size_t		 i;
 
-	h = snap_mix(h, (uint64_t)g->width << 32 | g->height);
-	h = snap_mix(h, (uint64_t)g->bpp << 32 | (uint32_t)g->pseudo);
-	h = snap_mix(h, (uint64_t)g->red.offset << 48 |
-	    (uint64_t)g->green.offset << 32 | g->blue.offset << 16 |
-	    g->red.length << 8 | g->green.length);
-	if (g->pseudo) {
-		for (i = 0; i < sizeof g->cmap; i++)
-			h = snap_mix(h, ((const uint8_t *)g->cmap)[i]);
-	}
 	for (i = 0; i + 8 <= len; i += 8) {
 		memcpy(&w, p + i, 8);
 		h = snap_mix(h, w);
@@ -250,10 +236,49 @@ snap_hash(const struct snap_geom *g, const uint8_t *p, size_t len)
 	return (snap_mix(h, len));
 }
 
-/* Map path's first size bytes, check g against them and copy. */
+/* A hash of bytes, as of a formatted text console. */
+uint64_t
+snap_hash_bytes(const void *p, size_t len)
+{
+	return (snap_hash_run(0x74657468657221ULL, p, len));
+}
+
+/*
+ * A hash of what the frame shows, for "unchanged" answers: the layout and
+ * the visible lines, which start at first and are stride bytes apart (in
+ * the mapped memory, or in a copy). Not for adversaries, only to skip
+ * repeats cheaply.
+ */
+uint64_t
+snap_hash(const struct snap_geom *g, const uint8_t *first, size_t stride)
+{
+	uint64_t	 h = 0x74657468657221ULL;
+	size_t		 row = (size_t)g->width * (g->bpp / 8), y;
+
+	h = snap_mix(h, (uint64_t)g->width << 32 | g->height);
+	h = snap_mix(h, (uint64_t)g->bpp << 32 | (uint32_t)g->pseudo);
+	h = snap_mix(h, (uint64_t)g->red.offset << 48 |
+	    (uint64_t)g->green.offset << 32 | g->blue.offset << 16 |
+	    g->red.length << 8 | g->green.length);
+	if (g->pseudo)
+		h = snap_hash_run(h, (const uint8_t *)g->cmap, sizeof g->cmap);
+	for (y = 0; y < g->height; y++)
+		h = snap_hash_run(h, first + y * stride, row);
+	return (h);
+}
+
+/* Where the visible area starts in the memory. */
+const uint8_t *
+snap_visible(const struct snap_geom *g, const uint8_t *mem)
+{
+	return (mem + (size_t)g->yoffset * g->stride +
+	    (size_t)g->xoffset * (g->bpp / 8));
+}
+
+/* Map the first size bytes of fd once g is known to fit in them. */
 static int
-snap_map_copy(int fd, const char *path, struct snap_geom *g,
-    uint8_t **copy, size_t *lenp, char **cause)
+snap_map(int fd, const char *path, struct snap_geom *g, const uint8_t **memp,
+    char **cause)
 {
 	void	*mem;
 	char	*why;
@@ -263,14 +288,20 @@ snap_map_copy(int fd, const char *path, struct snap_geom *g,
 		free(why);
 		return (-1);
 	}
-	mem = mmap(NULL, g->size, PROT_READ, MAP_SHARED, fd, 0);
+	/* Populated at once: one fault per page costs more than the copy. */
+	mem = mmap(NULL, g->size, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
 	if (mem == MAP_FAILED) {
 		xasprintf(cause, "%s: mmap: %s", path, strerror(errno));
 		return (-1);
 	}
-	*copy = snap_copy(g, mem, lenp);
-	munmap(mem, g->size);
+	*memp = mem;
 	return (0);
+}
+
+void
+snap_unmap(const struct snap_geom *g, const uint8_t *mem)
+{
+	munmap((void *)mem, g->size);
 }
 
 static void
@@ -344,10 +375,10 @@ snap_fb_geom(int fd, const char *path, struct snap_geom *g, char **cause)
 	return (0);
 }
 
-/* A real framebuffer: its layout and a copy of what it shows. */
+/* A real framebuffer: its layout and its memory, mapped. */
 int
-snap_fb_open(const char *path, struct snap_geom *g, uint8_t **copy,
-    size_t *lenp, char **cause)
+snap_fb_map(const char *path, struct snap_geom *g, const uint8_t **memp,
+    char **cause)
 {
 	int	 fd, rc;
 
@@ -357,7 +388,7 @@ snap_fb_open(const char *path, struct snap_geom *g, uint8_t **copy,
 	}
 	rc = snap_fb_geom(fd, path, g, cause);
 	if (rc == 0)
-		rc = snap_map_copy(fd, path, g, copy, lenp, cause);
+		rc = snap_map(fd, path, g, memp, cause);
 	close(fd);
 	return (rc);
 }
@@ -375,8 +406,8 @@ snap_fake_field(struct snap_field *f, const struct conf_bitfield *b)
  * colour map.
  */
 int
-snap_fake_open(const struct conf_fake_fb *f, struct snap_geom *g,
-    uint8_t **copy, size_t *lenp, char **cause)
+snap_fake_map(const struct conf_fake_fb *f, struct snap_geom *g,
+    const uint8_t **memp, char **cause)
 {
 	struct stat	 st;
 	int		 fd, rc, i;
@@ -408,9 +439,23 @@ snap_fake_open(const struct conf_fake_fb *f, struct snap_geom *g,
 		return (-1);
 	}
 	g->size = st.st_size;
-	rc = snap_map_copy(fd, f->path, g, copy, lenp, cause);
+	rc = snap_map(fd, f->path, g, memp, cause);
 	close(fd);
 	return (rc);
+}
+
+/* A fake framebuffer's layout and a copy of what it shows. */
+int
+snap_fake_open(const struct conf_fake_fb *f, struct snap_geom *g,
+    uint8_t **copy, size_t *lenp, char **cause)
+{
+	const uint8_t	*mem;
+
+	if (snap_fake_map(f, g, &mem, cause) != 0)
+		return (-1);
+	*copy = snap_copy(g, mem, lenp);
+	snap_unmap(g, mem);
+	return (0);
 }
 
 void

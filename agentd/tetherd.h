@@ -390,9 +390,14 @@ int	 snap_geom_check(const struct snap_geom *, char **);
 uint8_t	*snap_copy(const struct snap_geom *, const uint8_t *, size_t *);
 void	 snap_convert(const struct snap_geom *, const uint8_t *,
 	     struct snap_image *);
+const uint8_t *snap_visible(const struct snap_geom *, const uint8_t *);
 uint64_t snap_hash(const struct snap_geom *, const uint8_t *, size_t);
-int	 snap_fb_open(const char *, struct snap_geom *, uint8_t **, size_t *,
+uint64_t snap_hash_bytes(const void *, size_t);
+int	 snap_fb_map(const char *, struct snap_geom *, const uint8_t **,
 	     char **);
+int	 snap_fake_map(const struct conf_fake_fb *, struct snap_geom *,
+	     const uint8_t **, char **);
+void	 snap_unmap(const struct snap_geom *, const uint8_t *);
 int	 snap_fake_open(const struct conf_fake_fb *, struct snap_geom *,
 	     uint8_t **, size_t *, char **);
 int	 snap_encode_png(const struct snap_image *, const struct snap_png *,

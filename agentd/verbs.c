@@ -252,22 +252,27 @@ verbs_snapshot_dev(const struct conf_list *l, const char *name)
 	return (NULL);
 }
 
-/* Say the hash (--hash, --unless); 1 if the frame is the one named. */
+/* --unless HASH: is the frame the one the client has? */
 static int
 verbs_snapshot_same(const struct snap_req *r, uint64_t h, char **out)
 {
 	char	 hex[32];
 
 	snprintf(hex, sizeof hex, "%016" PRIx64, h);
-	if (r->unless != NULL && strcmp(r->unless, hex) == 0) {
-		xasprintf(out, "unchanged %s\n", hex);
-		return (1);
-	}
+	if (r->unless == NULL || strcmp(r->unless, hex) != 0)
+		return (0);
+	xasprintf(out, "unchanged %s\n", hex);
+	return (1);
+}
+
+/* --hash or --unless: the hash of the frame sent, first, on stderr. */
+static void
+verbs_snapshot_say(const struct snap_req *r, uint64_t h)
+{
 	if (r->hash || r->unless != NULL) {
-		fprintf(stderr, "hash %s\n", hex);
+		fprintf(stderr, "hash %016" PRIx64 "\n", h);
 		fflush(stderr);
 	}
-	return (0);
 }
 
 static int
@@ -287,6 +292,7 @@ verbs_snapshot_fb(struct chan *c, const struct snap_req *r, const char *path,
 	const struct conf_fake_fb	*fake = &c->sess->ag->conf.snapshot.fake_fb;
 	struct snap_geom		 g;
 	struct snap_image		 img;
+	const uint8_t			*mem;
 	uint8_t				*copy, *png;
 	size_t				 len;
 	char				*cause;
@@ -299,18 +305,25 @@ verbs_snapshot_fb(struct chan *c, const struct snap_req *r, const char *path,
 		return (2);
 	}
 	if (path == fake->path)
-		rc = snap_fake_open(fake, &g, &copy, &len, &cause);
+		rc = snap_fake_map(fake, &g, &mem, &cause);
 	else
-		rc = snap_fb_open(path, &g, &copy, &len, &cause);
+		rc = snap_fb_map(path, &g, &mem, &cause);
 	if (rc != 0) {
 		xasprintf(out, "snapshot: %s\n", cause);
 		free(cause);
 		return (1);
 	}
-	if (verbs_snapshot_same(r, snap_hash(&g, copy, len), out)) {
-		free(copy);
+	/* Unchanged: one pass over the memory, and no copy. */
+	if (r->unless != NULL && verbs_snapshot_same(r, snap_hash(&g,
+	    snap_visible(&g, mem), g.stride), out)) {
+		snap_unmap(&g, mem);
 		return (SNAP_UNCHANGED);
 	}
+	copy = snap_copy(&g, mem, &len);
+	snap_unmap(&g, mem);
+	/* The hash of this very copy, if the screen moved since. */
+	if (r->hash || r->unless != NULL)
+		verbs_snapshot_say(r, snap_hash(&g, copy, len / g.height));
 	snap_convert(&g, copy, &img);
 	free(copy);
 	if (r->format != NULL && strcmp(r->format, "ppm") == 0) {
@@ -335,7 +348,7 @@ verbs_snapshot_vc(const struct snap_req *r, const char *vcsa, const char *vcsu,
     char **out)
 {
 	struct snap_text	 t;
-	struct snap_geom	 none;
+	uint64_t		 h;
 	char			*text, *cause;
 	size_t			 len;
 	int			 rc;
@@ -354,12 +367,13 @@ verbs_snapshot_vc(const struct snap_req *r, const char *vcsa, const char *vcsu,
 	text = snap_text_format(&t, r->format == NULL ||
 	    strcmp(r->format, "ansi") == 0, &len);
 	snap_text_free(&t);
-	memset(&none, 0, sizeof none);
-	if (verbs_snapshot_same(r, snap_hash(&none, (uint8_t *)text, len),
-	    out))
+	h = snap_hash_bytes(text, len);
+	if (verbs_snapshot_same(r, h, out))
 		rc = SNAP_UNCHANGED;
-	else
+	else {
+		verbs_snapshot_say(r, h);
 		rc = verbs_snapshot_write(text, len, out);
+	}
 	free(text);
 	return (rc);
 }

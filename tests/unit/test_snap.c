@@ -287,13 +287,43 @@ test_hash(void **state)
 
 	(void)state;
 	geom(&g, 2, 2, 32);
-	h = snap_hash(&g, a, sizeof a);
-	assert_true(h == snap_hash(&g, b, sizeof b));
+	h = snap_hash(&g, a, 8);
+	assert_true(h == snap_hash(&g, b, 8));
 	b[15] ^= 1;
-	assert_true(h != snap_hash(&g, b, sizeof b));
+	assert_true(h != snap_hash(&g, b, 8));
 	g.width = 4;
 	g.height = 1;
-	assert_true(h != snap_hash(&g, a, sizeof a));
+	assert_true(h != snap_hash(&g, a, 16));
+}
+
+/* The hash of the mapped memory (with its padding) is that of the copy. */
+static void
+test_hash_stride(void **state)
+{
+	struct snap_geom	 g;
+	uint8_t			 mem[10 * 6], *copy;
+	size_t			 i, len;
+
+	(void)state;
+	for (i = 0; i < sizeof mem; i++)
+		mem[i] = i * 37;
+	geom(&g, 3, 4, 16);
+	g.stride = 10;
+	g.xoffset = 1;
+	g.yoffset = 2;
+	g.size = sizeof mem;
+	field(&g.red, 11, 5);
+	copy = snap_copy(&g, mem, &len);
+	assert_true(snap_hash(&g, snap_visible(&g, mem), g.stride) ==
+	    snap_hash(&g, copy, len / g.height));
+	mem[2 * 10 + 0] ^= 1;	/* left of the area: no change */
+	mem[5 * 10 + 9] ^= 1;	/* right of it */
+	assert_true(snap_hash(&g, snap_visible(&g, mem), g.stride) ==
+	    snap_hash(&g, copy, len / g.height));
+	mem[5 * 10 + 7] ^= 1;	/* the last visible byte */
+	assert_true(snap_hash(&g, snap_visible(&g, mem), g.stride) !=
+	    snap_hash(&g, copy, len / g.height));
+	free(copy);
 }
 
 /* Decode with libpng's simplified API. */
@@ -590,6 +620,7 @@ main(void)
 		cmocka_unit_test(test_stride_pan),
 		cmocka_unit_test(test_geom_refused),
 		cmocka_unit_test(test_hash),
+		cmocka_unit_test(test_hash_stride),
 		cmocka_unit_test(test_png_round_trip),
 		cmocka_unit_test(test_png_palette),
 		cmocka_unit_test(test_ppm),
