@@ -31,6 +31,7 @@ AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/tools.c agentd/
 		agentd/wait.c
 AGENT_SRCS +=	agentd/snap.c
 TUI_SRCS =	tui/args.c tui/client.c tui/console.c tui/form.c tui/main.c tui/ui.c
+TUI_SRCS +=	tui/snapview.c
 UNIT_TESTS =	test_ticket test_kdf test_words test_args test_wire test_conf \
 		test_yaml
 UNIT_TESTS +=	test_snap
@@ -67,7 +68,7 @@ $(BUILD)/tetherd: $(AGENT_OBJS) $(COMMON_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_COMMON) $(LIBS_SNAP)
 
 $(BUILD)/tether: $(TUI_OBJS) $(COMMON_OBJS)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TUI) $(LIBS_COMMON)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TUI) $(LIBS_COMMON) $(LIBS_SNAP)
 
 $(BUILD)/tests/yget: $(BUILD)/tests/yget.o $(COMMON_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_COMMON)

@@ -196,13 +196,23 @@ int
 client_exec(struct client *c, const char *command, char **out, size_t *len,
     int *status, char **cause)
 {
+	return (client_exec_err(c, command, out, len, NULL, status, cause));
+}
+
+/* The same, with stderr (its first 4 KiB) in *err if err is not NULL. */
+int
+client_exec_err(struct client *c, const char *command, char **out,
+    size_t *len, char **err, int *status, char **cause)
+{
 	ssh_channel	 ch;
 	char		 buf[16384];
-	size_t		 size = 0;
+	size_t		 size = 0, elen = 0;
 	int		 n;
 
 	*out = NULL;
 	*len = 0;
+	if (err != NULL)
+		*err = NULL;
 	if ((ch = ssh_channel_new(c->session)) == NULL ||
 	    ssh_channel_open_session(ch) != SSH_OK ||
 	    ssh_channel_request_exec(ch, command) != SSH_OK) {
@@ -228,8 +238,18 @@ client_exec(struct client *c, const char *command, char **out, size_t *len,
 		memcpy(*out + *len, buf, n);
 		*len += n;
 	}
-	while ((n = ssh_channel_read(ch, buf, sizeof buf, 1)) > 0)
-		fwrite(buf, 1, n, stderr);
+	if (err != NULL)
+		*err = xcalloc(1, 4097);
+	while ((n = ssh_channel_read(ch, buf, sizeof buf, 1)) > 0) {
+		if (err == NULL)
+			fwrite(buf, 1, n, stderr);
+		else if (elen < 4096) {
+			if ((size_t)n > 4096 - elen)
+				n = 4096 - elen;
+			memcpy(*err + elen, buf, n);
+			elen += n;
+		}
+	}
 	if (*out == NULL)
 		*out = xcalloc(1, 1);
 	(*out)[*len] = '\0';

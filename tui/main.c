@@ -27,6 +27,8 @@ usage(int status)
 	    "invalid, it starts with a blank form. Commands, for scripts:\n"
 	    "  shell    the recovery console; exits with the shell's status\n"
 	    "  info     print the agent's facts (YAML)\n"
+	    "  snapshot [-o file] [fbN|vcN] [--format png|ppm|txt|ansi]\n"
+	    "           save the screen, or show it full screen\n"
 	    "\n"
 	    "  -h, --help       show this help\n"
 	    "  -V, --version    show the version\n");
@@ -108,11 +110,14 @@ static int
 main_command(enum dart verdict, const struct target *t, const char *ignored,
     int cmdc, char **cmdv)
 {
-	if (strcmp(cmdv[0], "shell") != 0 && strcmp(cmdv[0], "info") != 0) {
+	int	 snap = strcmp(cmdv[0], "snapshot") == 0;
+
+	if (strcmp(cmdv[0], "shell") != 0 && strcmp(cmdv[0], "info") != 0 &&
+	    !snap) {
 		fprintf(stderr, "tether: unknown command \"%s\"\n", cmdv[0]);
 		usage(TETHER_EXIT_USAGE);
 	}
-	if (cmdc != 1) {
+	if (cmdc != 1 && !snap) {
 		fprintf(stderr, "tether: %s takes no arguments\n", cmdv[0]);
 		usage(TETHER_EXIT_USAGE);
 	}
@@ -124,6 +129,8 @@ main_command(enum dart verdict, const struct target *t, const char *ignored,
 	}
 	if (strcmp(cmdv[0], "shell") == 0)
 		return (main_shell(t));
+	if (snap)
+		return (snapview_main(t, cmdc, cmdv));
 	return (main_verb(t, cmdv[0]));
 }
 

@@ -80,6 +80,8 @@ enum client_err client_connect(struct client *, const struct target *,
 	     void (*)(const char *), char **);
 int	 client_exec(struct client *, const char *, char **, size_t *, int *,
 	     char **);
+int	 client_exec_err(struct client *, const char *, char **, size_t *,
+	     char **, int *, char **);
 void	 client_close(struct client *);
 
 /* console.c */
@@ -92,6 +94,9 @@ int	 console_run(struct client *, const char *, int *, char **);
 #define FORM_CONNECT	0
 #define FORM_QUIT	1
 int	 form_run(struct prefill *, struct target *, char **, int);
+
+/* snapview.c */
+int	 snapview_main(const struct target *, int, char **);
 
 /* ui.c */
 void	 ui_start(void);
