@@ -436,13 +436,16 @@ verbs_snapshot_default(struct chan *c, struct snap_req *r, char **out)
 	const struct conf_snapshot	*cs = &c->sess->ag->conf.snapshot;
 	const char			*fb0;
 
-	fb0 = verbs_snapshot_dev(&cs->fb, "fb0");
-	if (cs->fake_fb.path[0] != '\0' || r->format == NULL ||
-	    strcmp(r->format, "png") == 0 || strcmp(r->format, "ppm") == 0) {
-		if (cs->fake_fb.path[0] != '\0' || (fb0 != NULL &&
-		    access(fb0, F_OK) == 0) || r->format != NULL)
+	if (r->format != NULL) {
+		if (strcmp(r->format, "png") == 0 ||
+		    strcmp(r->format, "ppm") == 0)
 			return (verbs_snapshot_image(c, r, "0", out));
+		return (verbs_snapshot_text(c, r, "1", out));
 	}
+	fb0 = verbs_snapshot_dev(&cs->fb, "fb0");
+	if (cs->fake_fb.path[0] != '\0' || (fb0 != NULL &&
+	    access(fb0, F_OK) == 0))
+		return (verbs_snapshot_image(c, r, "0", out));
 	return (verbs_snapshot_text(c, r, "1", out));
 }
 

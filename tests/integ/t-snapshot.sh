@@ -84,6 +84,8 @@ E=$(printf '\033')
 printf '%s\n' "${E}[0;37;40mh${E}[0;91;40mé${E}[0m" \
     "${E}[0;93;44m█${E}[0;37;40mo${E}[0;37;100mk${E}[0m" \
     "${E}[0;37;40m ${E}[0;37;40;7m ${E}[0m" >"$T/want.ansi"
+agent_ssh snapshot --format txt >"$T/vc2.txt"
+check "--format txt alone means vc1" cmp -s "$T/vc2.txt" "$T/want.txt"
 agent_ssh snapshot vc1 >"$T/vc.ansi"
 check "ansi: SGR colours, bright for bold and blink, cursor reversed" \
     cmp -s "$T/vc.ansi" "$T/want.ansi"
