@@ -368,16 +368,12 @@ snapview_draw_text(struct snapview *v, int rows, int cols)
 	attrset(A_NORMAL);
 }
 
+/* The status line: size, zoom, live, counts, and a message or the keys. */
 static void
-snapview_draw(struct snapview *v)
+snapview_draw_status(struct snapview *v)
 {
 	int	 rows = LINES - 1;
 
-	erase();
-	if (v->data != NULL && v->png && v->rgb != NULL)
-		snapview_draw_image(v, rows, COLS);
-	else if (v->data != NULL)
-		snapview_draw_text(v, rows, COLS);
 	attrset(A_REVERSE);
 	mvhline(rows, 0, ' ', COLS);
 	if (v->png)
@@ -391,6 +387,19 @@ snapview_draw(struct snapview *v)
 	    "s save  r refresh  l live  q quit");
 	attrset(A_NORMAL);
 	refresh();
+}
+
+static void
+snapview_draw(struct snapview *v)
+{
+	int	 rows = LINES - 1;
+
+	erase();
+	if (v->data != NULL && v->png && v->rgb != NULL)
+		snapview_draw_image(v, rows, COLS);
+	else if (v->data != NULL)
+		snapview_draw_text(v, rows, COLS);
+	snapview_draw_status(v);
 }
 
 /* Keep the view inside the image. */
@@ -502,11 +511,13 @@ snapview_run(struct snapview *v)
 			snapview_clamp(v);
 		snapview_draw(v);
 		key = getch();
-		if (key == ERR) {
-			if (v->live)
-				snapview_fetch(v);
-			continue;
+		/* Live: an unchanged frame only updates the counts. */
+		while (key == ERR && v->live && snapview_fetch(v) == 0) {
+			snapview_draw_status(v);
+			key = getch();
 		}
+		if (key == ERR)
+			continue;
 		v->status[0] = '\0';
 		if (!snapview_key(v, key))
 			break;
