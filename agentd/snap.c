@@ -26,7 +26,7 @@
 
 /* Chosen by bench/snapbench.c; see bench/results.md. */
 const struct snap_png snap_png_default = { 1, PNG_FILTER_SUB, Z_RLE,
-    PNG_FILTER_NONE };
+    PNG_FILTER_NONE, Z_DEFAULT_STRATEGY };
 
 /* One channel of a pixel: where it is and how it scales to 8 bits. */
 struct snap_chan {
@@ -606,7 +606,8 @@ snap_png_run(const struct snap_image *img, const struct snap_png *opt,
 	png_set_compression_buffer_size(png, 1 << 17);
 	snap_png_header(png, info, img, pal, npal);
 	png_set_compression_level(png, opt->level);
-	png_set_compression_strategy(png, opt->strategy);
+	png_set_compression_strategy(png, npal < 0 ? opt->strategy :
+	    opt->palette_strategy);
 	png_set_filter(png, PNG_FILTER_TYPE_BASE, npal < 0 ? opt->filter :
 	    opt->palette);
 	png_set_rows(png, info, rows);

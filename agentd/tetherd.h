@@ -382,6 +382,7 @@ struct snap_png {
 	int		 strategy;	/* Z_RLE, Z_DEFAULT_STRATEGY... */
 	int		 palette;	/* filter for <= 256 colours, or 0:
 					   always RGB */
+	int		 palette_strategy;
 };
 #define SNAP_MAX_SIDE	16384
 #define SNAP_VCSA_MAX	(4 + 2 * 256 * 1024)

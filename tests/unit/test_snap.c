@@ -371,6 +371,7 @@ test_png_round_trip(void **state)
 		opt.filter = filters[f / 2];
 		opt.strategy = f % 2 ? Z_RLE : Z_DEFAULT_STRATEGY;
 		opt.palette = 0;
+		opt.palette_strategy = Z_RLE;
 		if (snap_encode_png(&img, &opt, &png, &len, &cause) != 0)
 			fail_msg("encode: %s", cause);
 		back = png_decode(png, len, &w, &h);
