@@ -46,7 +46,7 @@ DEBIAN_DEPS =	build-essential pkg-config clang libssh-dev libyaml-dev \
 		libcmocka-dev openssh-client openssh-sftp-server sshpass tmux \
 		mandoc openssl procps iproute2 psmisc ncurses-term \
 		libclang-rt-dev python3 openssh-server valgrind strace
-DEBIAN_DEPS +=	netpbm fbcat
+DEBIAN_DEPS +=	netpbm
 
 .SECONDARY:
 
