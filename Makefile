@@ -10,16 +10,18 @@ SAN ?=
 OPT ?=		-O2
 
 PKG_COMMON =	libssh yaml-0.1 libcrypto blkid
+PKG_SNAP =	libpng zlib
 PKG_TUI =	ncursesw
 
 WARN =		-Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wmissing-prototypes
 CFLAGS ?=
 CFLAGS +=	-std=c11 -D_GNU_SOURCE $(OPT) -g $(WARN) $(SAN) \
 		-DTETHER_VERSION='"$(VERSION)"' -Icommon \
-		$(shell pkg-config --cflags $(PKG_COMMON) $(PKG_TUI))
+		$(shell pkg-config --cflags $(PKG_COMMON) $(PKG_TUI) $(PKG_SNAP))
 LDFLAGS +=	$(SAN)
 LIBS_COMMON =	$(shell pkg-config --libs $(PKG_COMMON)) -lutil
 LIBS_TUI =	$(shell pkg-config --libs $(PKG_TUI))
+LIBS_SNAP =	$(shell pkg-config --libs $(PKG_SNAP))
 LIBS_TEST =	$(shell pkg-config --libs cmocka)
 
 COMMON_SRCS =	common/conf.c common/disc.c common/kdf.c common/log.c common/net.c \
@@ -28,12 +30,14 @@ COMMON_SRCS =	common/conf.c common/disc.c common/kdf.c common/log.c common/net.c
 AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/console.c \
 		agentd/disc.c agentd/limits.c agentd/main.c agentd/netinfo.c \
 		agentd/record.c agentd/root.c agentd/server.c agentd/session.c \
-		agentd/state.c agentd/tools.c agentd/verbs.c agentd/wait.c
-TUI_SRCS =	tui/args.c tui/cand.c tui/client.c tui/console.c tui/disc.c \
-		tui/browse.c tui/files.c tui/form.c tui/main.c tui/menu.c tui/pane.c \
-		tui/probe.c tui/roots.c tui/tools.c tui/ui.c
+		agentd/snap.c agentd/state.c agentd/tools.c agentd/verbs.c \
+		agentd/wait.c
+TUI_SRCS =	tui/args.c tui/browse.c tui/cand.c tui/client.c tui/console.c \
+		tui/disc.c tui/files.c tui/form.c tui/main.c tui/menu.c \
+		tui/pane.c tui/probe.c tui/roots.c tui/snapview.c tui/tools.c \
+		tui/ui.c
 UNIT_TESTS =	test_ticket test_kdf test_words test_args test_wire test_conf \
-		test_yaml test_root test_disc
+		test_yaml test_root test_disc test_snap
 
 COMMON_OBJS =	$(COMMON_SRCS:%.c=$(BUILD)/%.o)
 AGENT_OBJS =	$(AGENT_SRCS:%.c=$(BUILD)/%.o)
@@ -45,11 +49,13 @@ DEBIAN_DEPS =	build-essential pkg-config clang libssh-dev libyaml-dev \
 		libcmocka-dev openssh-client openssh-sftp-server sshpass tmux \
 		mandoc openssl procps iproute2 psmisc ncurses-term \
 		libclang-rt-dev python3 openssh-server valgrind strace
+DEBIAN_DEPS +=	netpbm
 
 .SECONDARY:
 
-.PHONY: all deps check check-unit check-integ check-asan check-valgrind demo install \
-	uninstall clean lint-man fuzz fuzz-quick fuzz-regress bench bench-quick
+.PHONY: all deps check check-unit check-integ check-asan check-valgrind demo \
+	install uninstall clean lint-man fuzz fuzz-quick fuzz-regress bench \
+	bench-quick bench-snap
 
 all: $(BUILD)/tetherd $(BUILD)/tether $(BUILD)/tests/yget $(BUILD)/tests/preauth
 
@@ -62,10 +68,10 @@ $(BUILD)/%.o: %.c common/common.h agentd/tetherd.h tui/tether.h
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/tetherd: $(AGENT_OBJS) $(COMMON_OBJS)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_COMMON)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_COMMON) $(LIBS_SNAP)
 
 $(BUILD)/tether: $(TUI_OBJS) $(COMMON_OBJS)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TUI) $(LIBS_COMMON)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TUI) $(LIBS_COMMON) $(LIBS_SNAP)
 
 $(BUILD)/tests/yget: $(BUILD)/tests/yget.o $(COMMON_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_COMMON)
@@ -80,6 +86,9 @@ $(BUILD)/tests/test_args: $(BUILD)/tests/unit/test_args.o \
 $(BUILD)/tests/test_root: $(BUILD)/tests/unit/test_root.o \
     $(BUILD)/agentd/root.o $(BUILD)/agentd/audit.o $(COMMON_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON)
+$(BUILD)/tests/test_snap: $(BUILD)/tests/unit/test_snap.o \
+    $(BUILD)/agentd/snap.o $(COMMON_OBJS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON) $(LIBS_SNAP)
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(COMMON_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON)
@@ -126,6 +135,14 @@ bench: all
 
 bench-quick: all
 	BUILD=$(BUILD) CC="$(CC)" sh bench/run.sh --quick
+
+# PNG settings for snapshots, measured (bench/results.md, "Snapshot PNG").
+$(BUILD)/bench/snapbench: $(BUILD)/bench/snapbench.o $(BUILD)/agentd/snap.o \
+    $(COMMON_OBJS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_COMMON) $(LIBS_SNAP)
+
+bench-snap: $(BUILD)/bench/snapbench
+	nice -n 10 $(BUILD)/bench/snapbench -n 5 | tee $(BUILD)/bench/snap.md
 
 demo: all
 	sh tests/demo.sh $(BUILD)

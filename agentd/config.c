@@ -165,6 +165,14 @@ static const struct conf_key config_fake_fb_keys[] = {
 	{ NULL, NULL, 0, 0, 0, NULL, NULL }
 };
 
+static const struct conf_key config_fake_vc_keys[] = {
+	K("vcsa", conf_string, struct conf_fake_vc, vcsa, 0, PATH_MAX_LEN,
+	    "path", NULL),
+	K("vcsu", conf_string, struct conf_fake_vc, vcsu, 0, PATH_MAX_LEN,
+	    "path", NULL),
+	{ NULL, NULL, 0, 0, 0, NULL, NULL }
+};
+
 static const struct conf_key config_snapshot_keys[] = {
 	K("fb", conf_list, struct conf_snapshot, fb, 0, LIST_MAX, NULL,
 	    config_check_dev),
@@ -172,6 +180,8 @@ static const struct conf_key config_snapshot_keys[] = {
 	    config_check_dev),
 	K("fake_fb", conf_sub, struct conf_snapshot, fake_fb, 0, 0,
 	    config_fake_fb_keys, NULL),
+	K("fake_vc", conf_sub, struct conf_snapshot, fake_vc, 0, 0,
+	    config_fake_vc_keys, NULL),
 	{ NULL, NULL, 0, 0, 0, NULL, NULL }
 };
 
@@ -256,6 +266,8 @@ config_defaults(struct config *c)
 	c->roots.scan = 1;
 	c->roots.mount_options = xstrdup("ro,nosuid,nodev");
 	c->snapshot.fake_fb.path = xstrdup("");
+	c->snapshot.fake_vc.vcsa = xstrdup("");
+	c->snapshot.fake_vc.vcsu = xstrdup("");
 	conf_list_add(&c->snapshot.fb, "/dev/fb0");
 	conf_list_add(&c->snapshot.vc, "/dev/vcsa1");
 	conf_list_add(&c->tools, "/etc/tether/tools.yaml");

@@ -101,10 +101,15 @@ struct conf_fake_fb {
 	struct conf_bitfield blue;
 	struct conf_bitfield transp;
 };
+struct conf_fake_vc {
+	char		*vcsa;
+	char		*vcsu;
+};
 struct conf_snapshot {
 	struct conf_list fb;
 	struct conf_list vc;
 	struct conf_fake_fb fake_fb;
+	struct conf_fake_vc fake_vc;
 };
 struct config {
 	struct conf_list listen;
@@ -362,6 +367,76 @@ void	 console_close(struct chan *);
 #define VERB_STARTED	(-1)
 #define VERB_FORK	0x1
 int	 verbs_exec(struct chan *, const char *);
+
+/* snap.c */
+/* A framebuffer's layout: from the ioctls, or from a fake_fb mapping. */
+struct snap_field {
+	uint32_t	 offset;
+	uint32_t	 length;
+};
+struct snap_geom {
+	uint32_t	 width;
+	uint32_t	 height;
+	uint32_t	 bpp;
+	uint32_t	 stride;	/* bytes per line, padding included */
+	uint32_t	 xoffset;
+	uint32_t	 yoffset;
+	struct snap_field red, green, blue, transp;
+	int		 pseudo;	/* 8 bpp through cmap */
+	uint8_t		 cmap[256][3];
+	uint64_t	 size;		/* bytes of the memory behind it */
+};
+/* A captured frame, 8-bit RGB, or a text console. */
+struct snap_image {
+	uint32_t	 width;
+	uint32_t	 height;
+	uint8_t		*rgb;
+};
+struct snap_cell {
+	uint32_t	 ch;
+	uint8_t		 attr;
+};
+struct snap_text {
+	uint32_t	 rows;
+	uint32_t	 cols;
+	uint32_t	 cx;
+	uint32_t	 cy;
+	struct snap_cell *cells;
+};
+struct snap_png {
+	int		 level;
+	int		 filter;	/* PNG_FILTER_* or PNG_ALL_FILTERS */
+	int		 strategy;	/* Z_RLE, Z_DEFAULT_STRATEGY... */
+	int		 palette;	/* filter for <= 256 colours, or 0:
+					   always RGB */
+	int		 palette_strategy;
+};
+#define SNAP_MAX_SIDE	16384
+#define SNAP_VCSA_MAX	(4 + 2 * 256 * 1024)
+extern const struct snap_png snap_png_default;
+int	 snap_geom_check(const struct snap_geom *, char **);
+uint8_t	*snap_copy(const struct snap_geom *, const uint8_t *, size_t *);
+void	 snap_convert(const struct snap_geom *, const uint8_t *,
+	     struct snap_image *);
+const uint8_t *snap_visible(const struct snap_geom *, const uint8_t *);
+uint64_t snap_hash(const struct snap_geom *, const uint8_t *, size_t);
+uint64_t snap_hash_bytes(const void *, size_t);
+int	 snap_fb_map(const char *, struct snap_geom *, const uint8_t **,
+	     char **);
+int	 snap_fake_map(const struct conf_fake_fb *, struct snap_geom *,
+	     const uint8_t **, char **);
+void	 snap_unmap(const struct snap_geom *, const uint8_t *);
+int	 snap_fake_open(const struct conf_fake_fb *, struct snap_geom *,
+	     uint8_t **, size_t *, char **);
+int	 snap_encode_png(const struct snap_image *, const struct snap_png *,
+	     uint8_t **, size_t *, char **);
+char	*snap_encode_ppm(const struct snap_image *, size_t *);
+int	 snap_vc_parse(const uint8_t *, size_t, const uint8_t *, size_t,
+	     struct snap_text *, char **);
+int	 snap_vc_read(const char *, const char *, struct snap_text *, char **);
+char	*snap_text_format(const struct snap_text *, int, size_t *);
+void	 snap_image_free(struct snap_image *);
+void	 snap_text_free(struct snap_text *);
 
 /* config.c */
 extern const char *config_facilities[];

@@ -35,6 +35,8 @@ usage(int status)
 	    "  known-hosts       print a known_hosts line for the agent\n"
 	    "  roots [scan | select ID [--rw] | release]\n"
 	    "                    list, select or release offline systems\n"
+	    "  snapshot [-o file] [fbN|vcN] [--format png|ppm|txt|ansi]\n"
+	    "                    save the screen, or show it full screen\n"
 	    "\n"
 	    "TETHER_TICKET in the environment stands for --ticket.\n"
 	    "\n"
@@ -261,6 +263,7 @@ static const struct command {
 	{ "get", 2, 3, main_transfer },
 	{ "put", 2, 3, main_transfer },
 	{ "known-hosts", 0, 0, main_known_hosts },
+	{ "snapshot", 0, 8, snapview_main },
 	{ NULL, 0, 0, NULL }
 };
 

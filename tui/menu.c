@@ -2,7 +2,8 @@
 
 /*
  * The session screen: a status bar, a menu on the left (Console, Tools,
- * Roots, Files, Info, End session) and the chosen screen on the right. The console's
+ * Roots, Snapshot, Files, Info, End session) and the chosen screen on the
+ * right. The console's
  * shell lives on while the menu is up, for the next visit. A lost
  * connection puts up a banner; r connects again with the same ticket.
  */
@@ -19,12 +20,13 @@
 #define MENU_WIDTH	16
 
 enum menu_item {
-	ITEM_CONSOLE, ITEM_TOOLS, ITEM_ROOTS, ITEM_FILES, ITEM_INFO, ITEM_END,
-	ITEM_COUNT
+	ITEM_CONSOLE, ITEM_TOOLS, ITEM_ROOTS, ITEM_SNAPSHOT, ITEM_FILES,
+	ITEM_INFO, ITEM_END, ITEM_COUNT
 };
 
 static const char *menu_names[ITEM_COUNT] = {
-	"Console", "Tools", "Roots", "Files", "Info", "End session"
+	"Console", "Tools", "Roots", "Snapshot", "Files", "Info",
+	"End session"
 };
 
 struct menu {
@@ -185,6 +187,14 @@ menu_draw(struct menu *m)
 			m->roots.focus = m->in_pane;
 			roots_draw(&m->roots, 2, MENU_WIDTH + 1, h - 1, w);
 			break;
+		case ITEM_SNAPSHOT:
+			mvaddnstr(2, MENU_WIDTH + 1, "Enter shows the agent's "
+			    "screen (its framebuffer, or its text console).",
+			    w);
+			mvaddnstr(3, MENU_WIDTH + 1, "There: s saves, r "
+			    "refreshes, l live view, +/- zoom, q comes back.",
+			    w);
+			break;
 		case ITEM_FILES:
 			m->files.focus = m->in_pane;
 			browse_draw(&m->files, 2, MENU_WIDTH + 1, h - 1, w);
@@ -330,6 +340,10 @@ menu_open(struct menu *m)
 	switch (m->item) {
 	case ITEM_CONSOLE:
 		menu_console(m, 0);
+		return;
+	case ITEM_SNAPSHOT:
+		snapview_session(m->c);
+		timeout(100);
 		return;
 	case ITEM_TOOLS:
 		if (!m->tools.loaded)

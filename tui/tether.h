@@ -311,6 +311,9 @@ void	 probe_free(struct cand_list *);
 #define CAND_BACK	1
 int	 cand_run(const struct target *, char **, int, struct target *,
 	     char **);
+/* snapview.c */
+int	 snapview_main(const struct target *, int, char **);
+void	 snapview_session(struct client *);
 
 /* ui.c */
 void	 ui_start(void);

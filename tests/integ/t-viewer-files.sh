@@ -16,7 +16,7 @@ echo theirs >"$R/keep.txt"
 
 viewer_start "-ticket=$TICKET -ipaddress=127.0.0.1 -port=$PORT"
 check_screen "connected" "key ✔ ticket"
-keys Down Down Down Enter
+keys Down Down Down Down Enter
 check_screen "Files shows both sides" "this machine .*agent"
 keys c "$L" Enter
 check_screen "c goes to a directory here" "$L"

@@ -31,7 +31,24 @@ tools:
     title: Not installed here
     command: [no-such-program-here]
 EOF2
-printf 'tools: [%s]\naudit:\n  file: %s\n' "$T/tools.yaml" "$T/audit.log" >"$T/tetherd.yaml"
+python3 "$top/tests/integ/snapfix.py" fb "$T"
+cat >"$T/tetherd.yaml" <<EOF2
+tools: [$T/tools.yaml]
+audit:
+  file: $T/audit.log
+snapshot:
+  fake_fb:
+    path: $T/fb.raw
+    width: 37
+    height: 23
+    bpp: 16
+    stride: 100
+    xoffset: 3
+    yoffset: 5
+    red: {offset: 11, length: 5}
+    green: {offset: 5, length: 6}
+    blue: {offset: 0, length: 5}
+EOF2
 start_agent -f "$T/tetherd.yaml"
 
 viewer_start "-ticket=$TICKET -ipaddress=127.0.0.1 -port=$PORT"
@@ -97,6 +114,13 @@ check "and the agent ends the tool" \
 check "the audit says the technician closed it" wait_for \
     "grep -q 'event=tool-exit name=sleepy session=[0-9a-f]* exit=closed' '$T/audit.log'" 50
 keys Escape Escape
+
+# Snapshot shows the agent's screen, full size, and q comes back.
+keys Down Down Enter
+check "Snapshot draws the screen in half blocks" \
+    wait_for "escreen | grep -q '▀'" 100
+keys q
+check_screen "q comes back to the menu" "Snapshot *│"
 
 # Info shows the agent's facts.
 keys Down Down Enter

@@ -1,0 +1,919 @@
+/* SPDX-License-Identifier: ISC */
+
+/*
+ * Screen snapshots: a framebuffer (or a raw file described like one) turned
+ * into RGB and PNG or PPM, and a text console from vcsa/vcsu turned into
+ * UTF-8 text, with SGR colours or without. Nothing here knows about
+ * channels, so the tests and fuzzers use it as it is.
+ */
+
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <linux/fb.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <png.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "tetherd.h"
+
+/* Chosen by bench/snapbench.c; see bench/results.md. */
+const struct snap_png snap_png_default = { 1, PNG_FILTER_SUB, Z_RLE,
+    PNG_FILTER_NONE, Z_DEFAULT_STRATEGY };
+
+/* One channel of a pixel: where it is and how it scales to 8 bits. */
+struct snap_chan {
+	uint32_t	 shift;
+	uint32_t	 mask;
+	uint32_t	 down;		/* length > 8: drop the low bits */
+	uint8_t		 lut[256];	/* length <= 8: value to 0-255 */
+};
+
+static int
+snap_field_check(const char *name, const struct snap_field *f, uint32_t bpp,
+    char **cause)
+{
+	if (f->length > 16 || f->offset > 31 || f->offset + f->length > bpp) {
+		xasprintf(cause, "%s bitfield (offset %u, length %u) does not "
+		    "fit %u bpp", name, f->offset, f->length, bpp);
+		return (-1);
+	}
+	return (0);
+}
+
+/* Everything snap_copy() and snap_convert() rely on. */
+int
+snap_geom_check(const struct snap_geom *g, char **cause)
+{
+	uint64_t	 bytes, end;
+
+	if (g->bpp != 8 && g->bpp != 16 && g->bpp != 24 && g->bpp != 32) {
+		xasprintf(cause, "%u bpp is not supported (8, 16, 24 or 32)",
+		    g->bpp);
+		return (-1);
+	}
+	if (g->width == 0 || g->height == 0 || g->width > SNAP_MAX_SIDE ||
+	    g->height > SNAP_MAX_SIDE) {
+		xasprintf(cause, "size %ux%u is out of range (1-%u)", g->width,
+		    g->height, SNAP_MAX_SIDE);
+		return (-1);
+	}
+	bytes = (uint64_t)g->bpp / 8;
+	if ((uint64_t)g->xoffset + g->width > (uint64_t)g->stride / bytes) {
+		xasprintf(cause, "line of %u bytes is shorter than xoffset %u "
+		    "plus width %u at %u bpp", g->stride, g->xoffset, g->width,
+		    g->bpp);
+		return (-1);
+	}
+	end = ((uint64_t)g->yoffset + g->height - 1) * g->stride +
+	    ((uint64_t)g->xoffset + g->width) * bytes;
+	if (end > g->size) {
+		xasprintf(cause, "visible area ends at byte %llu, past the "
+		    "%llu bytes of memory", (unsigned long long)end,
+		    (unsigned long long)g->size);
+		return (-1);
+	}
+	if (g->pseudo)
+		return (0);
+	if (snap_field_check("red", &g->red, g->bpp, cause) != 0 ||
+	    snap_field_check("green", &g->green, g->bpp, cause) != 0 ||
+	    snap_field_check("blue", &g->blue, g->bpp, cause) != 0 ||
+	    snap_field_check("transp", &g->transp, g->bpp, cause) != 0)
+		return (-1);
+	return (0);
+}
+
+/*
+ * The visible area, line after line with no padding. Video memory is slow
+ * to read and may change under us: each byte is read once, in order.
+ */
+uint8_t *
+snap_copy(const struct snap_geom *g, const uint8_t *mem, size_t *lenp)
+{
+	size_t		 row = (size_t)g->width * (g->bpp / 8), y;
+	const uint8_t	*src;
+	uint8_t		*out;
+
+	out = xmalloc(row * g->height);
+	src = snap_visible(g, mem);
+	for (y = 0; y < g->height; y++)
+		memcpy(out + y * row, src + y * g->stride, row);
+	*lenp = row * g->height;
+	return (out);
+}
+
+static void
+snap_chan_init(struct snap_chan *c, const struct snap_field *f)
+{
+	uint32_t	 i;
+
+	memset(c, 0, sizeof *c);
+	if (f->length == 0)
+		return;
+	c->shift = f->offset;
+	c->mask = (1U << f->length) - 1;
+	if (f->length > 8) {
+		c->down = f->length - 8;
+		return;
+	}
+	for (i = 0; i <= c->mask; i++)
+		c->lut[i] = (i * 255 + c->mask / 2) / c->mask;
+}
+
+static inline uint8_t
+snap_chan_get(const struct snap_chan *c, uint32_t v)
+{
+	v = (v >> c->shift) & c->mask;
+	if (c->down != 0)
+		return (v >> c->down);
+	return (c->lut[v]);
+}
+
+static inline uint32_t
+snap_pixel(const uint8_t *p, uint32_t bytes)
+{
+	uint32_t	 v = 0;
+	uint16_t	 h;
+
+	switch (bytes) {
+	case 1:
+		return (p[0]);
+	case 2:
+		memcpy(&h, p, 2);
+		return (h);
+	case 3:
+		return (p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16);
+	default:
+		memcpy(&v, p, 4);
+		return (v);
+	}
+}
+
+/* 32 bpp with whole bytes per channel, the common case: no shifts. */
+static int
+snap_convert_bytes(const struct snap_geom *g, const uint8_t *src,
+    struct snap_image *img)
+{
+	const struct snap_field	*f[3] = { &g->red, &g->green, &g->blue };
+	size_t			 i, n = (size_t)g->width * g->height;
+	uint32_t		 at[3];
+	uint8_t			*dst = img->rgb;
+	int			 k;
+
+	if (g->bpp != 32 || g->pseudo)
+		return (0);
+	for (k = 0; k < 3; k++) {
+		if (f[k]->length != 8 || f[k]->offset % 8 != 0)
+			return (0);
+		/* Little-endian: bit offset 16 is byte 2. */
+		at[k] = f[k]->offset / 8;
+	}
+	for (i = 0; i < n; i++, src += 4, dst += 3) {
+		dst[0] = src[at[0]];
+		dst[1] = src[at[1]];
+		dst[2] = src[at[2]];
+	}
+	return (1);
+}
+
+/* A copy from snap_copy() into img (allocated here), 8-bit RGB. */
+void
+snap_convert(const struct snap_geom *g, const uint8_t *src,
+    struct snap_image *img)
+{
+	struct snap_chan	 r, gr, b;
+	uint32_t		 bytes = g->bpp / 8, v;
+	size_t			 i, n = (size_t)g->width * g->height;
+	uint8_t			*dst;
+
+	img->width = g->width;
+	img->height = g->height;
+	img->rgb = dst = xmalloc(n * 3);
+	if (snap_convert_bytes(g, src, img))
+		return;
+	if (g->pseudo) {
+		for (i = 0; i < n; i++, dst += 3)
+			memcpy(dst, g->cmap[src[i]], 3);
+		return;
+	}
+	snap_chan_init(&r, &g->red);
+	snap_chan_init(&gr, &g->green);
+	snap_chan_init(&b, &g->blue);
+	for (i = 0; i < n; i++, src += bytes, dst += 3) {
+		v = snap_pixel(src, bytes);
+		dst[0] = snap_chan_get(&r, v);
+		dst[1] = snap_chan_get(&gr, v);
+		dst[2] = snap_chan_get(&b, v);
+	}
+}
+
+static inline uint64_t
+snap_mix(uint64_t h, uint64_t w)
+{
+	h = (h << 31 | h >> 33) ^ w;
+	return (h * 0x9e3779b97f4a7c15ULL);
+}
+
+static uint64_t
+snap_hash_run(uint64_t h, const uint8_t *p, size_t len)
+{
+	uint64_t	 w;
+	size_t		 i;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		memcpy(&w, p + i, 8);
+		h = snap_mix(h, w);
+	}
+	for (; i < len; i++)
+		h = snap_mix(h, p[i]);
+	return (snap_mix(h, len));
+}
+
+/* A hash of bytes, as of a formatted text console. */
+uint64_t
+snap_hash_bytes(const void *p, size_t len)
+{
+	return (snap_hash_run(0x74657468657221ULL, p, len));
+}
+
+/*
+ * A hash of what the frame shows, for "unchanged" answers: the layout and
+ * the visible lines, which start at first and are stride bytes apart (in
+ * the mapped memory, or in a copy). Not for adversaries, only to skip
+ * repeats cheaply.
+ */
+uint64_t
+snap_hash(const struct snap_geom *g, const uint8_t *first, size_t stride)
+{
+	uint64_t	 h = 0x74657468657221ULL;
+	size_t		 row = (size_t)g->width * (g->bpp / 8), y;
+
+	h = snap_mix(h, (uint64_t)g->width << 32 | g->height);
+	h = snap_mix(h, (uint64_t)g->bpp << 32 | (uint32_t)g->pseudo);
+	h = snap_mix(h, (uint64_t)g->red.offset << 48 |
+	    (uint64_t)g->green.offset << 32 | g->blue.offset << 16 |
+	    g->red.length << 8 | g->green.length);
+	if (g->pseudo)
+		h = snap_hash_run(h, (const uint8_t *)g->cmap, sizeof g->cmap);
+	for (y = 0; y < g->height; y++)
+		h = snap_hash_run(h, first + y * stride, row);
+	return (h);
+}
+
+/* Where the visible area starts in the memory. */
+const uint8_t *
+snap_visible(const struct snap_geom *g, const uint8_t *mem)
+{
+	return (mem + (size_t)g->yoffset * g->stride +
+	    (size_t)g->xoffset * (g->bpp / 8));
+}
+
+/* Map the first size bytes of fd once g is known to fit in them. */
+static int
+snap_map(int fd, const char *path, struct snap_geom *g, const uint8_t **memp,
+    char **cause)
+{
+	void	*mem;
+	char	*why;
+
+	if (snap_geom_check(g, &why) != 0) {
+		xasprintf(cause, "%s: %s", path, why);
+		free(why);
+		return (-1);
+	}
+	/* Populated at once: one fault per page costs more than the copy. */
+	mem = mmap(NULL, g->size, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
+	if (mem == MAP_FAILED) {
+		xasprintf(cause, "%s: mmap: %s", path, strerror(errno));
+		return (-1);
+	}
+	*memp = mem;
+	return (0);
+}
+
+void
+snap_unmap(const struct snap_geom *g, const uint8_t *mem)
+{
+	munmap((void *)mem, g->size);
+}
+
+static void
+snap_fb_field(struct snap_field *f, const struct fb_bitfield *b)
+{
+	f->offset = b->offset;
+	f->length = b->length;
+}
+
+static int
+snap_fb_cmap(int fd, const char *path, struct snap_geom *g, char **cause)
+{
+	struct fb_cmap	 cm;
+	uint16_t	 r[256], gr[256], b[256];
+	int		 i;
+
+	memset(&cm, 0, sizeof cm);
+	cm.len = 256;
+	cm.red = r;
+	cm.green = gr;
+	cm.blue = b;
+	if (ioctl(fd, FBIOGETCMAP, &cm) != 0) {
+		xasprintf(cause, "%s: FBIOGETCMAP: %s", path, strerror(errno));
+		return (-1);
+	}
+	for (i = 0; i < 256; i++) {
+		g->cmap[i][0] = r[i] >> 8;
+		g->cmap[i][1] = gr[i] >> 8;
+		g->cmap[i][2] = b[i] >> 8;
+	}
+	g->pseudo = 1;
+	return (0);
+}
+
+static int
+snap_fb_geom(int fd, const char *path, struct snap_geom *g, char **cause)
+{
+	struct fb_var_screeninfo	 var;
+	struct fb_fix_screeninfo	 fix;
+
+	if (ioctl(fd, FBIOGET_VSCREENINFO, &var) != 0) {
+		xasprintf(cause, "%s: FBIOGET_VSCREENINFO: %s", path,
+		    strerror(errno));
+		return (-1);
+	}
+	if (ioctl(fd, FBIOGET_FSCREENINFO, &fix) != 0) {
+		xasprintf(cause, "%s: FBIOGET_FSCREENINFO: %s", path,
+		    strerror(errno));
+		return (-1);
+	}
+	if (fix.type != FB_TYPE_PACKED_PIXELS) {
+		xasprintf(cause, "%s: pixel type %u is not packed pixels",
+		    path, fix.type);
+		return (-1);
+	}
+	memset(g, 0, sizeof *g);
+	g->width = var.xres;
+	g->height = var.yres;
+	g->bpp = var.bits_per_pixel;
+	g->stride = fix.line_length;
+	g->xoffset = var.xoffset;
+	g->yoffset = var.yoffset;
+	g->size = fix.smem_len;
+	snap_fb_field(&g->red, &var.red);
+	snap_fb_field(&g->green, &var.green);
+	snap_fb_field(&g->blue, &var.blue);
+	snap_fb_field(&g->transp, &var.transp);
+	if (fix.visual == FB_VISUAL_PSEUDOCOLOR ||
+	    fix.visual == FB_VISUAL_STATIC_PSEUDOCOLOR)
+		return (snap_fb_cmap(fd, path, g, cause));
+	return (0);
+}
+
+/* A real framebuffer: its layout and its memory, mapped. */
+int
+snap_fb_map(const char *path, struct snap_geom *g, const uint8_t **memp,
+    char **cause)
+{
+	int	 fd, rc;
+
+	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	rc = snap_fb_geom(fd, path, g, cause);
+	if (rc == 0)
+		rc = snap_map(fd, path, g, memp, cause);
+	close(fd);
+	return (rc);
+}
+
+static void
+snap_fake_field(struct snap_field *f, const struct conf_bitfield *b)
+{
+	f->offset = b->offset;
+	f->length = b->length;
+}
+
+/*
+ * A raw file with the layout from tetherd.yaml. With 8 bpp and no
+ * bitfields it is pseudocolour through a grey ramp, as a file has no
+ * colour map.
+ */
+int
+snap_fake_map(const struct conf_fake_fb *f, struct snap_geom *g,
+    const uint8_t **memp, char **cause)
+{
+	struct stat	 st;
+	int		 fd, rc, i;
+
+	memset(g, 0, sizeof *g);
+	g->width = f->width;
+	g->height = f->height;
+	g->bpp = f->bpp;
+	g->stride = f->stride != 0 ? (uint32_t)f->stride : g->width * g->bpp / 8;
+	g->xoffset = f->xoffset;
+	g->yoffset = f->yoffset;
+	snap_fake_field(&g->red, &f->red);
+	snap_fake_field(&g->green, &f->green);
+	snap_fake_field(&g->blue, &f->blue);
+	snap_fake_field(&g->transp, &f->transp);
+	if (g->bpp == 8 && g->red.length == 0 && g->green.length == 0 &&
+	    g->blue.length == 0) {
+		g->pseudo = 1;
+		for (i = 0; i < 256; i++)
+			memset(g->cmap[i], i, 3);
+	}
+	if ((fd = open(f->path, O_RDONLY|O_CLOEXEC)) == -1) {
+		xasprintf(cause, "%s: %s", f->path, strerror(errno));
+		return (-1);
+	}
+	if (fstat(fd, &st) != 0) {
+		xasprintf(cause, "%s: fstat: %s", f->path, strerror(errno));
+		close(fd);
+		return (-1);
+	}
+	g->size = st.st_size;
+	rc = snap_map(fd, f->path, g, memp, cause);
+	close(fd);
+	return (rc);
+}
+
+/* A fake framebuffer's layout and a copy of what it shows. */
+int
+snap_fake_open(const struct conf_fake_fb *f, struct snap_geom *g,
+    uint8_t **copy, size_t *lenp, char **cause)
+{
+	const uint8_t	*mem;
+
+	if (snap_fake_map(f, g, &mem, cause) != 0)
+		return (-1);
+	*copy = snap_copy(g, mem, lenp);
+	snap_unmap(g, mem);
+	return (0);
+}
+
+void
+snap_image_free(struct snap_image *img)
+{
+	free(img->rgb);
+	img->rgb = NULL;
+}
+
+/* PNG into memory. */
+struct snap_buf {
+	uint8_t		*p;
+	size_t		 len;
+	size_t		 size;
+};
+
+static void
+snap_png_write(png_structp png, png_bytep data, size_t len)
+{
+	struct snap_buf	*b = png_get_io_ptr(png);
+
+	if (len > b->size - b->len) {
+		while (len > b->size - b->len)
+			b->size *= 2;
+		b->p = xreallocarray(b->p, b->size, 1);
+	}
+	memcpy(b->p + b->len, data, len);
+	b->len += len;
+}
+
+static void
+snap_png_flush(png_structp png)
+{
+	(void)png;
+}
+
+static void
+snap_png_error(png_structp png, png_const_charp msg)
+{
+	char	**cause = png_get_error_ptr(png);
+
+	*cause = xstrdup(msg);
+	png_longjmp(png, 1);
+}
+
+static void
+snap_png_warning(png_structp png, png_const_charp msg)
+{
+	(void)png;
+	debug("png: %s", msg);
+}
+
+/*
+ * A screen of at most 256 colours (a text console, a splash) as palette
+ * indices, one byte each; -1 as soon as a 257th colour shows. An open
+ * hash of the colours, and the last colour again, keep it cheap.
+ */
+static int
+snap_palette(const struct snap_image *img, uint8_t pal[256][3], uint8_t *idx)
+{
+	uint32_t	 slot[1024], c, last = UINT32_MAX, h;
+	uint8_t		 sidx[1024], li = 0;
+	const uint8_t	*p = img->rgb;
+	size_t		 i, n = (size_t)img->width * img->height;
+	int		 npal = 0;
+
+	memset(slot, 0xff, sizeof slot);
+	for (i = 0; i < n; i++, p += 3) {
+		c = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+		if (c != last) {
+			h = (c * 2654435761U) >> 22;
+			while (slot[h] != UINT32_MAX && slot[h] != c)
+				h = (h + 1) & 1023;
+			if (slot[h] == UINT32_MAX) {
+				if (npal == 256)
+					return (-1);
+				slot[h] = c;
+				sidx[h] = npal;
+				memcpy(pal[npal++], p, 3);
+			}
+			last = c;
+			li = sidx[h];
+		}
+		idx[i] = li;
+	}
+	return (npal);
+}
+
+static int
+snap_png_depth(int npal)
+{
+	if (npal <= 2)
+		return (1);
+	if (npal <= 4)
+		return (2);
+	return (npal <= 16 ? 4 : 8);
+}
+
+/* The header: RGB, or palette indices packed by libpng to the depth. */
+static void
+snap_png_header(png_structp png, png_infop info, const struct snap_image *img,
+    uint8_t pal[256][3], int npal)
+{
+	png_color	 plte[256];
+	int		 i;
+
+	if (npal < 0) {
+		png_set_IHDR(png, info, img->width, img->height, 8,
+		    PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+		    PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+		return;
+	}
+	png_set_IHDR(png, info, img->width, img->height, snap_png_depth(npal),
+	    PNG_COLOR_TYPE_PALETTE, PNG_INTERLACE_NONE,
+	    PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+	for (i = 0; i < npal; i++) {
+		plte[i].red = pal[i][0];
+		plte[i].green = pal[i][1];
+		plte[i].blue = pal[i][2];
+	}
+	png_set_PLTE(png, info, plte, npal);
+}
+
+/* libpng's part: rows of RGB, or of palette indices if npal >= 0. */
+static int
+snap_png_run(const struct snap_image *img, const struct snap_png *opt,
+    png_bytep *rows, uint8_t pal[256][3], int npal, struct snap_buf *b,
+    char **cause)
+{
+	png_structp		 png;
+	png_infop		 info = NULL;
+
+	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, cause,
+	    snap_png_error, snap_png_warning);
+	if (png == NULL || (info = png_create_info_struct(png)) == NULL) {
+		png_destroy_write_struct(&png, NULL);
+		*cause = xstrdup("png: out of memory");
+		return (-1);
+	}
+	if (setjmp(png_jmpbuf(png))) {
+		png_destroy_write_struct(&png, &info);
+		if (*cause == NULL)
+			*cause = xstrdup("png: failed");
+		return (-1);
+	}
+	png_set_write_fn(png, b, snap_png_write, snap_png_flush);
+	/* Fewer, larger IDAT chunks: less per-chunk work. */
+	png_set_compression_buffer_size(png, 1 << 17);
+	snap_png_header(png, info, img, pal, npal);
+	png_set_compression_level(png, opt->level);
+	png_set_compression_strategy(png, npal < 0 ? opt->strategy :
+	    opt->palette_strategy);
+	png_set_filter(png, PNG_FILTER_TYPE_BASE, npal < 0 ? opt->filter :
+	    opt->palette);
+	png_set_rows(png, info, rows);
+	png_write_png(png, info, npal < 0 || snap_png_depth(npal) == 8 ?
+	    PNG_TRANSFORM_IDENTITY : PNG_TRANSFORM_PACKING, NULL);
+	png_destroy_write_struct(&png, &info);
+	return (0);
+}
+
+int
+snap_encode_png(const struct snap_image *img, const struct snap_png *opt,
+    uint8_t **out, size_t *lenp, char **cause)
+{
+	struct snap_buf	 b;
+	png_bytep	*rows;
+	uint8_t		*idx = NULL, pal[256][3];
+	size_t		 line = (size_t)img->width * 3;
+	uint32_t	 y;
+	int		 npal = -1, rc;
+
+	*cause = NULL;
+	if (opt->palette != 0) {
+		idx = xmalloc((size_t)img->width * img->height);
+		if ((npal = snap_palette(img, pal, idx)) >= 0)
+			line = img->width;
+	}
+	rows = xcalloc(img->height, sizeof *rows);
+	for (y = 0; y < img->height; y++)
+		rows[y] = (npal < 0 ? img->rgb : idx) + (size_t)y * line;
+	b.size = (size_t)img->width * img->height / 4 + 4096;
+	b.len = 0;
+	b.p = xmalloc(b.size);
+	rc = snap_png_run(img, opt, rows, pal, npal, &b, cause);
+	free(rows);
+	free(idx);
+	if (rc != 0) {
+		free(b.p);
+		return (-1);
+	}
+	*out = b.p;
+	*lenp = b.len;
+	return (0);
+}
+
+char *
+snap_encode_ppm(const struct snap_image *img, size_t *lenp)
+{
+	size_t	 n = (size_t)img->width * img->height * 3;
+	char	*out, head[64];
+	int	 hl;
+
+	hl = snprintf(head, sizeof head, "P6\n%u %u\n255\n", img->width,
+	    img->height);
+	out = xmalloc(hl + n);
+	memcpy(out, head, hl);
+	memcpy(out + hl, img->rgb, n);
+	*lenp = hl + n;
+	return (out);
+}
+
+/* Without vcsu, only ASCII is known: the rest is a font's glyph index. */
+static uint32_t
+snap_vc_char(uint8_t c)
+{
+	if (c == 0)
+		return (' ');
+	if (c < 0x20 || c > 0x7e)
+		return ('?');
+	return (c);
+}
+
+/*
+ * vcsa: rows, cols, cursor x and y, then a (character, attribute) byte
+ * pair per cell; vcsu, if given: one 32-bit code point per cell.
+ */
+int
+snap_vc_parse(const uint8_t *a, size_t alen, const uint8_t *u, size_t ulen,
+    struct snap_text *t, char **cause)
+{
+	size_t		 cells, i;
+	uint32_t	 cp;
+
+	memset(t, 0, sizeof *t);
+	if (alen < 4) {
+		xasprintf(cause, "vcsa: cut short: %zu bytes, no header", alen);
+		return (-1);
+	}
+	t->rows = a[0];
+	t->cols = a[1];
+	t->cx = a[2];
+	t->cy = a[3];
+	cells = (size_t)t->rows * t->cols;
+	if (cells == 0) {
+		xasprintf(cause, "vcsa: empty screen (%ux%u)", t->cols,
+		    t->rows);
+		return (-1);
+	}
+	if (alen != 4 + 2 * cells) {
+		xasprintf(cause, "vcsa: %s: %zu bytes, a %ux%u screen needs "
+		    "%zu", alen < 4 + 2 * cells ? "cut short" : "wrong size",
+		    alen, t->cols, t->rows, 4 + 2 * cells);
+		return (-1);
+	}
+	if (u != NULL && ulen != 4 * cells) {
+		xasprintf(cause, "vcsu: %s: %zu bytes, a %ux%u screen needs "
+		    "%zu", ulen < 4 * cells ? "cut short" : "wrong size", ulen,
+		    t->cols, t->rows, 4 * cells);
+		return (-1);
+	}
+	t->cells = xcalloc(cells, sizeof *t->cells);
+	for (i = 0; i < cells; i++) {
+		t->cells[i].attr = a[4 + 2 * i + 1];
+		if (u == NULL) {
+			t->cells[i].ch = snap_vc_char(a[4 + 2 * i]);
+			continue;
+		}
+		memcpy(&cp, u + 4 * i, 4);
+		t->cells[i].ch = cp;
+	}
+	return (0);
+}
+
+/* Read a whole device or file of at most max bytes. */
+static int
+snap_slurp(const char *path, size_t max, uint8_t **out, size_t *lenp,
+    char **cause)
+{
+	uint8_t	*buf;
+	size_t	 len = 0;
+	ssize_t	 n;
+	int	 fd;
+
+	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	buf = xmalloc(max + 1);
+	while (len <= max) {
+		n = read(fd, buf + len, max + 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			xasprintf(cause, "%s: read: %s", path, strerror(errno));
+			free(buf);
+			close(fd);
+			return (-1);
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
+	close(fd);
+	if (len > max) {
+		xasprintf(cause, "%s: larger than %zu bytes", path, max);
+		free(buf);
+		return (-1);
+	}
+	*out = buf;
+	*lenp = len;
+	return (0);
+}
+
+/* A console from its vcsa and (if not NULL) vcsu device or fake file. */
+int
+snap_vc_read(const char *vcsa, const char *vcsu, struct snap_text *t,
+    char **cause)
+{
+	uint8_t	*a, *u = NULL;
+	size_t	 alen, ulen = 0;
+	char	*why;
+	int	 rc;
+
+	if (snap_slurp(vcsa, SNAP_VCSA_MAX, &a, &alen, cause) != 0)
+		return (-1);
+	if (vcsu != NULL && snap_slurp(vcsu, 2 * SNAP_VCSA_MAX, &u, &ulen,
+	    cause) != 0) {
+		free(a);
+		return (-1);
+	}
+	rc = snap_vc_parse(a, alen, u, ulen, t, &why);
+	if (rc != 0) {
+		xasprintf(cause, "%s: %s", vcsa, why);
+		free(why);
+	}
+	free(a);
+	free(u);
+	return (rc);
+}
+
+void
+snap_text_free(struct snap_text *t)
+{
+	free(t->cells);
+	t->cells = NULL;
+}
+
+/* A text buffer that grows. */
+static void
+snap_put(struct snap_buf *b, const void *p, size_t len)
+{
+	if (len > b->size - b->len) {
+		while (len > b->size - b->len)
+			b->size *= 2;
+		b->p = xreallocarray(b->p, b->size, 1);
+	}
+	memcpy(b->p + b->len, p, len);
+	b->len += len;
+}
+
+/* Controls, surrogates and non-characters show as '?'. */
+static void
+snap_put_utf8(struct snap_buf *b, uint32_t cp)
+{
+	uint8_t	 s[4];
+
+	if (cp == 0)
+		cp = ' ';
+	if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0) ||
+	    (cp >= 0xd800 && cp < 0xe000) || cp > 0x10ffff)
+		cp = '?';
+	if (cp < 0x80) {
+		s[0] = cp;
+		snap_put(b, s, 1);
+	} else if (cp < 0x800) {
+		s[0] = 0xc0 | cp >> 6;
+		s[1] = 0x80 | (cp & 0x3f);
+		snap_put(b, s, 2);
+	} else if (cp < 0x10000) {
+		s[0] = 0xe0 | cp >> 12;
+		s[1] = 0x80 | (cp >> 6 & 0x3f);
+		s[2] = 0x80 | (cp & 0x3f);
+		snap_put(b, s, 3);
+	} else {
+		s[0] = 0xf0 | cp >> 18;
+		s[1] = 0x80 | (cp >> 12 & 0x3f);
+		s[2] = 0x80 | (cp >> 6 & 0x3f);
+		s[3] = 0x80 | (cp & 0x3f);
+		snap_put(b, s, 4);
+	}
+}
+
+/* VGA colour order (blue first) to the ANSI one (red first). */
+static const int snap_ansi[8] = { 0, 4, 2, 6, 1, 5, 3, 7 };
+
+static void
+snap_put_sgr(struct snap_buf *b, uint8_t attr, int cursor)
+{
+	char	 s[32];
+	int	 fg = snap_ansi[attr & 7], bg = snap_ansi[attr >> 4 & 7], n;
+
+	/* Bold (bit 3) and blink (bit 7) show as the bright colours. */
+	n = snprintf(s, sizeof s, "\033[0;%d;%d%sm",
+	    (attr & 0x08 ? 90 : 30) + fg, (attr & 0x80 ? 100 : 40) + bg,
+	    cursor ? ";7" : "");
+	snap_put(b, s, n);
+}
+
+/* A cell that trailing trimming may drop. */
+static int
+snap_blank(const struct snap_text *t, uint32_t y, uint32_t x, int ansi)
+{
+	const struct snap_cell	*c = &t->cells[(size_t)y * t->cols + x];
+
+	if (c->ch != ' ' && c->ch != 0)
+		return (0);
+	if (!ansi)
+		return (1);
+	return ((c->attr & 0xf0) == 0 && (x != t->cx || y != t->cy));
+}
+
+static void
+snap_put_line(struct snap_buf *b, const struct snap_text *t, uint32_t y,
+    int ansi)
+{
+	const struct snap_cell	*c;
+	uint32_t		 x, end = t->cols;
+	int			 last = -1, now;
+
+	while (end > 0 && snap_blank(t, y, end - 1, ansi))
+		end--;
+	for (x = 0; x < end; x++) {
+		c = &t->cells[(size_t)y * t->cols + x];
+		now = c->attr | (x == t->cx && y == t->cy ? 0x100 : 0);
+		if (ansi && now != last)
+			snap_put_sgr(b, c->attr, now & 0x100);
+		last = now;
+		snap_put_utf8(b, c->ch);
+	}
+	if (ansi && last != -1)
+		snap_put(b, "\033[0m", 4);
+	snap_put(b, "\n", 1);
+}
+
+/* The screen as UTF-8 lines, with SGR colours if ansi; NUL-terminated. */
+char *
+snap_text_format(const struct snap_text *t, int ansi, size_t *lenp)
+{
+	struct snap_buf	 b;
+	uint32_t	 y;
+
+	b.size = (size_t)t->rows * (t->cols + 1) + 64;
+	b.len = 0;
+	b.p = xmalloc(b.size);
+	for (y = 0; y < t->rows; y++)
+		snap_put_line(&b, t, y, ansi);
+	snap_put(&b, "", 1);
+	*lenp = b.len - 1;
+	return ((char *)b.p);
+}

@@ -1,0 +1,635 @@
+/* SPDX-License-Identifier: ISC */
+
+/*
+ * Unit tests for agentd/snap.c: pixel conversion for each depth and
+ * bitfield layout against hand-computed pixels, line padding and panning,
+ * layout checks, the PNG round trip through libpng, and vcsa/vcsu parsing
+ * of good, cut-short and wrong-sized screens.
+ */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <png.h>
+#include <zlib.h>
+
+#include "../../agentd/tetherd.h"
+
+static void
+geom(struct snap_geom *g, uint32_t w, uint32_t h, uint32_t bpp)
+{
+	memset(g, 0, sizeof *g);
+	g->width = w;
+	g->height = h;
+	g->bpp = bpp;
+	g->stride = w * bpp / 8;
+	g->size = (uint64_t)g->stride * h;
+}
+
+static void
+field(struct snap_field *f, uint32_t offset, uint32_t length)
+{
+	f->offset = offset;
+	f->length = length;
+}
+
+/* Copy and convert mem with g; compare with want (RGB triples). */
+static void
+assert_pixels(const struct snap_geom *g, const uint8_t *mem,
+    const uint8_t *want)
+{
+	struct snap_image	 img;
+	uint8_t			*copy;
+	size_t			 len;
+	char			*cause = NULL;
+
+	if (snap_geom_check(g, &cause) != 0)
+		fail_msg("geometry refused: %s", cause);
+	copy = snap_copy(g, mem, &len);
+	assert_int_equal(len, (size_t)g->width * g->height * (g->bpp / 8));
+	snap_convert(g, copy, &img);
+	assert_int_equal(img.width, g->width);
+	assert_int_equal(img.height, g->height);
+	assert_memory_equal(img.rgb, want, (size_t)g->width * g->height * 3);
+	snap_image_free(&img);
+	free(copy);
+}
+
+static void
+test_32_xrgb(void **state)
+{
+	struct snap_geom	 g;
+	/* Little-endian 0x00112233 and 0xff80ff01. */
+	const uint8_t		 mem[] = { 0x33, 0x22, 0x11, 0x00,
+				     0x01, 0xff, 0x80, 0xff };
+	const uint8_t		 want[] = { 0x11, 0x22, 0x33, 0x80, 0xff, 0x01 };
+
+	(void)state;
+	geom(&g, 2, 1, 32);
+	field(&g.red, 16, 8);
+	field(&g.green, 8, 8);
+	field(&g.blue, 0, 8);
+	field(&g.transp, 24, 8);
+	assert_pixels(&g, mem, want);
+}
+
+static void
+test_32_xbgr(void **state)
+{
+	struct snap_geom	 g;
+	const uint8_t		 mem[] = { 0x11, 0x22, 0x33, 0x00 };
+	const uint8_t		 want[] = { 0x11, 0x22, 0x33 };
+
+	(void)state;
+	geom(&g, 1, 1, 32);
+	field(&g.red, 0, 8);
+	field(&g.green, 8, 8);
+	field(&g.blue, 16, 8);
+	assert_pixels(&g, mem, want);
+}
+
+/* 2:10:10:10: ten bits a channel keep their top eight. */
+static void
+test_32_10bit(void **state)
+{
+	struct snap_geom	 g;
+	uint32_t		 px[2];
+	const uint8_t		 want[] = { 0xff, 0x80, 0x00, 0x01, 0x00, 0xfe };
+
+	(void)state;
+	px[0] = 0x3ffU << 20 | 0x200U << 10 | 0x003U;
+	px[1] = 0x004U << 20 | 0x000U << 10 | 0x3fbU;
+	geom(&g, 2, 1, 32);
+	field(&g.red, 20, 10);
+	field(&g.green, 10, 10);
+	field(&g.blue, 0, 10);
+	field(&g.transp, 30, 2);
+	assert_pixels(&g, (const uint8_t *)px, want);
+}
+
+static void
+test_24_rgb(void **state)
+{
+	struct snap_geom	 g;
+	const uint8_t		 mem[] = { 0x33, 0x22, 0x11, 0xfe, 0x00, 0x7f };
+	const uint8_t		 want[] = { 0x11, 0x22, 0x33, 0x7f, 0x00, 0xfe };
+
+	(void)state;
+	geom(&g, 2, 1, 24);
+	field(&g.red, 16, 8);
+	field(&g.green, 8, 8);
+	field(&g.blue, 0, 8);
+	assert_pixels(&g, mem, want);
+}
+
+/*
+ * RGB565: 5 bits scale by 255/31 and 6 bits by 255/63, rounded:
+ * r 1 -> (255 + 15) / 31 = 8, g 32 -> (8160 + 31) / 63 = 130,
+ * b 16 -> (4080 + 15) / 31 = 132.
+ */
+static void
+test_16_rgb565(void **state)
+{
+	struct snap_geom	 g;
+	uint16_t		 px[5] = { 0xf800, 0x07e0, 0x001f, 0xffff,
+				     1 << 11 | 32 << 5 | 16 };
+	const uint8_t		 want[] = { 255, 0, 0, 0, 255, 0, 0, 0, 255,
+				     255, 255, 255, 8, 130, 132 };
+
+	(void)state;
+	geom(&g, 5, 1, 16);
+	field(&g.red, 11, 5);
+	field(&g.green, 5, 6);
+	field(&g.blue, 0, 5);
+	assert_pixels(&g, (const uint8_t *)px, want);
+}
+
+/* ARGB1555: the transparency bit does not leak into a colour. */
+static void
+test_16_argb1555(void **state)
+{
+	struct snap_geom	 g;
+	uint16_t		 px[3] = { 0x7fff, 0x8000, 0x8000 | 3 << 10 };
+	const uint8_t		 want[] = { 255, 255, 255, 0, 0, 0, 25, 0, 0 };
+
+	(void)state;
+	geom(&g, 3, 1, 16);
+	field(&g.red, 10, 5);
+	field(&g.green, 5, 5);
+	field(&g.blue, 0, 5);
+	field(&g.transp, 15, 1);
+	assert_pixels(&g, (const uint8_t *)px, want);
+}
+
+/* RGB332 true colour: r 1 of 7 -> (255 + 3) / 7 = 36, b 1 of 3 -> 85. */
+static void
+test_8_rgb332(void **state)
+{
+	struct snap_geom	 g;
+	const uint8_t		 mem[] = { 0xe0, 0x1c, 0x03, 0x21 };
+	const uint8_t		 want[] = { 255, 0, 0, 0, 255, 0, 0, 0, 255,
+				     36, 0, 85 };
+
+	(void)state;
+	geom(&g, 4, 1, 8);
+	field(&g.red, 5, 3);
+	field(&g.green, 2, 3);
+	field(&g.blue, 0, 2);
+	assert_pixels(&g, mem, want);
+}
+
+static void
+test_8_pseudo(void **state)
+{
+	struct snap_geom	 g;
+	const uint8_t		 mem[] = { 5, 0, 255 };
+	const uint8_t		 want[] = { 1, 2, 3, 0, 0, 0, 9, 8, 7 };
+
+	(void)state;
+	geom(&g, 3, 1, 8);
+	g.pseudo = 1;
+	memcpy(g.cmap[5], "\1\2\3", 3);
+	memcpy(g.cmap[255], "\11\10\7", 3);
+	assert_pixels(&g, mem, want);
+}
+
+/*
+ * A 2x2 window at x 1, y 2 of 16 bpp lines 8 bytes long: padding and
+ * the pixels around the window are 0xaa and must not show.
+ */
+static void
+test_stride_pan(void **state)
+{
+	struct snap_geom	 g;
+	uint8_t			 mem[8 * 5];
+	uint16_t		 v[4] = { 0xf800, 0x07e0, 0x001f, 0x0000 };
+	const uint8_t		 want[] = { 255, 0, 0, 0, 255, 0,
+				     0, 0, 255, 0, 0, 0 };
+
+	(void)state;
+	memset(mem, 0xaa, sizeof mem);
+	memcpy(mem + 2 * 8 + 2, &v[0], 2);
+	memcpy(mem + 2 * 8 + 4, &v[1], 2);
+	memcpy(mem + 3 * 8 + 2, &v[2], 2);
+	memcpy(mem + 3 * 8 + 4, &v[3], 2);
+	geom(&g, 2, 2, 16);
+	g.stride = 8;
+	g.xoffset = 1;
+	g.yoffset = 2;
+	g.size = sizeof mem;
+	field(&g.red, 11, 5);
+	field(&g.green, 5, 6);
+	field(&g.blue, 0, 5);
+	assert_pixels(&g, mem, want);
+}
+
+static void
+assert_refused(const struct snap_geom *g, const char *want)
+{
+	char	*cause = NULL;
+
+	assert_int_equal(snap_geom_check(g, &cause), -1);
+	assert_non_null(cause);
+	if (strstr(cause, want) == NULL)
+		fail_msg("cause \"%s\" lacks \"%s\"", cause, want);
+	free(cause);
+}
+
+static void
+test_geom_refused(void **state)
+{
+	struct snap_geom	 g;
+
+	(void)state;
+	geom(&g, 4, 4, 12);
+	assert_refused(&g, "12 bpp is not supported");
+	geom(&g, 0, 4, 32);
+	assert_refused(&g, "out of range");
+	geom(&g, 16385, 1, 8);
+	assert_refused(&g, "out of range");
+	geom(&g, 4, 4, 32);
+	g.stride = 12;
+	assert_refused(&g, "shorter than xoffset");
+	geom(&g, 4, 4, 32);
+	g.xoffset = 1;
+	assert_refused(&g, "shorter than xoffset");
+	geom(&g, 4, 4, 32);
+	g.yoffset = 1;
+	assert_refused(&g, "past the 64 bytes");
+	geom(&g, 4, 4, 32);
+	g.size = 63;
+	assert_refused(&g, "ends at byte 64");
+	geom(&g, 4, 4, 16);
+	field(&g.red, 11, 6);
+	assert_refused(&g, "red bitfield");
+	geom(&g, 4, 4, 32);
+	field(&g.transp, 24, 17);
+	assert_refused(&g, "transp bitfield");
+	/* Sizes whose product overflows 32 bits. */
+	geom(&g, 16384, 16384, 32);
+	g.yoffset = 0xffffffffU;
+	assert_refused(&g, "past the");
+}
+
+static void
+test_hash(void **state)
+{
+	struct snap_geom	 g;
+	uint8_t			 a[16] = { 1, 2, 3 }, b[16] = { 1, 2, 3 };
+	uint64_t		 h;
+
+	(void)state;
+	geom(&g, 2, 2, 32);
+	h = snap_hash(&g, a, 8);
+	assert_true(h == snap_hash(&g, b, 8));
+	b[15] ^= 1;
+	assert_true(h != snap_hash(&g, b, 8));
+	g.width = 4;
+	g.height = 1;
+	assert_true(h != snap_hash(&g, a, 16));
+}
+
+/* The hash of the mapped memory (with its padding) is that of the copy. */
+static void
+test_hash_stride(void **state)
+{
+	struct snap_geom	 g;
+	uint8_t			 mem[10 * 6], *copy;
+	size_t			 i, len;
+
+	(void)state;
+	for (i = 0; i < sizeof mem; i++)
+		mem[i] = i * 37;
+	geom(&g, 3, 4, 16);
+	g.stride = 10;
+	g.xoffset = 1;
+	g.yoffset = 2;
+	g.size = sizeof mem;
+	field(&g.red, 11, 5);
+	copy = snap_copy(&g, mem, &len);
+	assert_true(snap_hash(&g, snap_visible(&g, mem), g.stride) ==
+	    snap_hash(&g, copy, len / g.height));
+	mem[2 * 10 + 0] ^= 1;	/* left of the area: no change */
+	mem[5 * 10 + 9] ^= 1;	/* right of it */
+	assert_true(snap_hash(&g, snap_visible(&g, mem), g.stride) ==
+	    snap_hash(&g, copy, len / g.height));
+	mem[5 * 10 + 7] ^= 1;	/* the last visible byte */
+	assert_true(snap_hash(&g, snap_visible(&g, mem), g.stride) !=
+	    snap_hash(&g, copy, len / g.height));
+	free(copy);
+}
+
+/* Decode with libpng's simplified API. */
+static uint8_t *
+png_decode(const uint8_t *p, size_t len, uint32_t *w, uint32_t *h)
+{
+	png_image	 im;
+	uint8_t		*rgb;
+
+	memset(&im, 0, sizeof im);
+	im.version = PNG_IMAGE_VERSION;
+	if (!png_image_begin_read_from_memory(&im, p, len))
+		fail_msg("png: %s", im.message);
+	im.format = PNG_FORMAT_RGB;
+	rgb = malloc(PNG_IMAGE_SIZE(im));
+	if (!png_image_finish_read(&im, NULL, rgb, 0, NULL))
+		fail_msg("png: %s", im.message);
+	*w = im.width;
+	*h = im.height;
+	return (rgb);
+}
+
+static void
+test_png_round_trip(void **state)
+{
+	const int		 filters[] = { PNG_FILTER_NONE, PNG_FILTER_SUB,
+				     PNG_FILTER_UP, PNG_FILTER_PAETH,
+				     PNG_ALL_FILTERS };
+	struct snap_image	 img;
+	struct snap_png		 opt;
+	uint8_t			*png, *back;
+	uint32_t		 w, h;
+	size_t			 len, i, f;
+	char			*cause;
+
+	(void)state;
+	img.width = 97;
+	img.height = 61;
+	img.rgb = malloc(97 * 61 * 3);
+	srandom(7);
+	for (i = 0; i < 97 * 61 * 3; i++)
+		img.rgb[i] = i % 5 == 0 ? (uint8_t)random() : (uint8_t)(i / 300);
+	for (f = 0; f < 2 * sizeof filters / sizeof filters[0]; f++) {
+		opt.level = 1 + f % 3;
+		opt.filter = filters[f / 2];
+		opt.strategy = f % 2 ? Z_RLE : Z_DEFAULT_STRATEGY;
+		opt.palette = 0;
+		opt.palette_strategy = Z_RLE;
+		if (snap_encode_png(&img, &opt, &png, &len, &cause) != 0)
+			fail_msg("encode: %s", cause);
+		back = png_decode(png, len, &w, &h);
+		assert_int_equal(w, 97);
+		assert_int_equal(h, 61);
+		assert_memory_equal(back, img.rgb, 97 * 61 * 3);
+		free(back);
+		free(png);
+	}
+	if (snap_encode_png(&img, &snap_png_default, &png, &len, &cause) != 0)
+		fail_msg("encode: %s", cause);
+	back = png_decode(png, len, &w, &h);
+	assert_memory_equal(back, img.rgb, 97 * 61 * 3);
+	free(back);
+	free(png);
+	free(img.rgb);
+}
+
+/* Few colours go out as a palette of 1, 2, 4 or 8 bits, still exact. */
+static void
+test_png_palette(void **state)
+{
+	const int		 ncolours[] = { 1, 2, 3, 4, 5, 16, 17, 255, 256,
+				     257 };
+	struct snap_image	 img;
+	uint8_t			*png, *back;
+	uint32_t		 w, h;
+	size_t			 len, i, k, npx;
+	char			*cause;
+
+	(void)state;
+	img.width = 37;
+	img.height = 29;
+	npx = 37 * 29;
+	img.rgb = malloc(npx * 3);
+	for (k = 0; k < sizeof ncolours / sizeof ncolours[0]; k++) {
+		for (i = 0; i < npx; i++) {
+			img.rgb[3 * i] = (i * 7 % ncolours[k]) * 3;
+			img.rgb[3 * i + 1] = (i * 7 % ncolours[k]) >> 6;
+			img.rgb[3 * i + 2] = 200;
+		}
+		if (snap_encode_png(&img, &snap_png_default, &png, &len,
+		    &cause) != 0)
+			fail_msg("encode: %s", cause);
+		/* IHDR colour type: 3 (palette) up to 256 colours. */
+		assert_int_equal(png[25], ncolours[k] <= 256 ? 3 : 2);
+		back = png_decode(png, len, &w, &h);
+		assert_memory_equal(back, img.rgb, npx * 3);
+		free(back);
+		free(png);
+	}
+	free(img.rgb);
+}
+
+static void
+test_ppm(void **state)
+{
+	struct snap_image	 img;
+	uint8_t			 rgb[6] = { 1, 2, 3, 4, 5, 6 };
+	char			*p;
+	size_t			 len;
+
+	(void)state;
+	img.width = 2;
+	img.height = 1;
+	img.rgb = rgb;
+	p = snap_encode_ppm(&img, &len);
+	assert_int_equal(len, 11 + 6);
+	assert_memory_equal(p, "P6\n2 1\n255\n\1\2\3\4\5\6", len);
+	free(p);
+}
+
+/* A 3x2 screen: "ab " over "\xe9\u2588 ", cursor at (1, 1). */
+static const uint8_t vcsa_good[] = {
+	2, 3, 1, 1,
+	'a', 0x07, 'b', 0x1c, ' ', 0x07,
+	0xe9, 0x8f, 0xdb, 0x07, ' ', 0x70
+};
+
+static void
+vcsu_good(uint8_t *u)
+{
+	const uint32_t	 cp[6] = { 'a', 'b', ' ', 0xe9, 0x2588, ' ' };
+
+	memcpy(u, cp, sizeof cp);
+}
+
+static void
+test_vc_parse(void **state)
+{
+	struct snap_text	 t;
+	uint8_t			 u[24];
+	char			*cause = NULL, *s;
+	size_t			 len;
+
+	(void)state;
+	vcsu_good(u);
+	assert_int_equal(snap_vc_parse(vcsa_good, sizeof vcsa_good, u,
+	    sizeof u, &t, &cause), 0);
+	assert_int_equal(t.rows, 2);
+	assert_int_equal(t.cols, 3);
+	assert_int_equal(t.cx, 1);
+	assert_int_equal(t.cy, 1);
+	assert_int_equal(t.cells[4].ch, 0x2588);
+	assert_int_equal(t.cells[1].attr, 0x1c);
+	s = snap_text_format(&t, 0, &len);
+	assert_string_equal(s, "ab\n\xc3\xa9\xe2\x96\x88\n");
+	assert_int_equal(len, strlen(s));
+	free(s);
+	/* 0x1c: bright red on blue; 0x8f: bright white on bright black. */
+	s = snap_text_format(&t, 1, &len);
+	assert_string_equal(s,
+	    "\033[0;37;40ma\033[0;91;44mb\033[0m\n"
+	    "\033[0;97;100m\xc3\xa9\033[0;37;40;7m\xe2\x96\x88"
+	    "\033[0;30;47m \033[0m\n");
+	free(s);
+	snap_text_free(&t);
+
+	/* Without vcsu: ASCII stays, the rest is '?'. */
+	assert_int_equal(snap_vc_parse(vcsa_good, sizeof vcsa_good, NULL, 0,
+	    &t, &cause), 0);
+	s = snap_text_format(&t, 0, &len);
+	assert_string_equal(s, "ab\n??\n");
+	free(s);
+	snap_text_free(&t);
+}
+
+static void
+assert_vc_refused(const uint8_t *a, size_t alen, const uint8_t *u,
+    size_t ulen, const char *want)
+{
+	struct snap_text	 t;
+	char			*cause = NULL;
+
+	assert_int_equal(snap_vc_parse(a, alen, u, ulen, &t, &cause), -1);
+	assert_null(t.cells);
+	assert_non_null(cause);
+	assert_string_equal(cause, want);
+	free(cause);
+}
+
+static void
+test_vc_refused(void **state)
+{
+	uint8_t		 u[28], big[sizeof vcsa_good + 1];
+	const uint8_t	 empty[] = { 0, 80, 0, 0 };
+	size_t		 n;
+
+	(void)state;
+	vcsu_good(u);
+	assert_vc_refused(vcsa_good, 0, NULL, 0,
+	    "vcsa: cut short: 0 bytes, no header");
+	assert_vc_refused(vcsa_good, 3, NULL, 0,
+	    "vcsa: cut short: 3 bytes, no header");
+	assert_vc_refused(vcsa_good, 4, NULL, 0,
+	    "vcsa: cut short: 4 bytes, a 3x2 screen needs 16");
+	assert_vc_refused(vcsa_good, sizeof vcsa_good - 1, NULL, 0,
+	    "vcsa: cut short: 15 bytes, a 3x2 screen needs 16");
+	memcpy(big, vcsa_good, sizeof vcsa_good);
+	assert_vc_refused(big, sizeof big, NULL, 0,
+	    "vcsa: wrong size: 17 bytes, a 3x2 screen needs 16");
+	assert_vc_refused(empty, sizeof empty, NULL, 0,
+	    "vcsa: empty screen (80x0)");
+	assert_vc_refused(vcsa_good, sizeof vcsa_good, u, 23,
+	    "vcsu: cut short: 23 bytes, a 3x2 screen needs 24");
+	assert_vc_refused(vcsa_good, sizeof vcsa_good, u, 28,
+	    "vcsu: wrong size: 28 bytes, a 3x2 screen needs 24");
+	/* Every cut of the good pair fails cleanly. */
+	for (n = 0; n < sizeof vcsa_good; n++) {
+		struct snap_text	 t;
+		char			*cause = NULL;
+
+		assert_int_equal(snap_vc_parse(vcsa_good, n, u, 24, &t,
+		    &cause), -1);
+		free(cause);
+	}
+}
+
+/* Bad code points in vcsu come out as '?', never as broken UTF-8. */
+static void
+test_vc_bad_codepoints(void **state)
+{
+	const uint8_t	 a[] = { 1, 4, 0, 0, 0, 7, 0, 7, 0, 7, 0, 7 };
+	const uint32_t	 cp[4] = { 0xd800, 0x110000, 0x1b, 0x1f600 };
+	struct snap_text t;
+	char		*cause = NULL, *s;
+	size_t		 len;
+
+	(void)state;
+	assert_int_equal(snap_vc_parse(a, sizeof a, (const uint8_t *)cp,
+	    sizeof cp, &t, &cause), 0);
+	s = snap_text_format(&t, 0, &len);
+	assert_string_equal(s, "???\xf0\x9f\x98\x80\n");
+	free(s);
+	snap_text_free(&t);
+}
+
+/* A fake framebuffer file too short for its layout: a clear refusal. */
+static void
+test_fake_short(void **state)
+{
+	struct conf_fake_fb	 f;
+	struct snap_geom	 g;
+	uint8_t			*copy = NULL;
+	size_t			 len;
+	char			 path[] = "/tmp/test_snap.XXXXXX", *cause = NULL;
+	int			 fd;
+
+	(void)state;
+	assert_true((fd = mkstemp(path)) != -1);
+	assert_int_equal(write(fd, "0123456789abcdef", 16), 16);
+	close(fd);
+	memset(&f, 0, sizeof f);
+	f.path = path;
+	f.width = 2;
+	f.height = 2;
+	f.bpp = 32;
+	f.red.offset = 16;
+	f.red.length = 8;
+	assert_int_equal(snap_fake_open(&f, &g, &copy, &len, &cause), 0);
+	assert_int_equal(len, 16);
+	free(copy);
+	f.height = 3;
+	assert_int_equal(snap_fake_open(&f, &g, &copy, &len, &cause), -1);
+	assert_non_null(strstr(cause, "past the 16 bytes of memory"));
+	assert_non_null(strstr(cause, path));
+	free(cause);
+	unlink(path);
+	f.height = 2;
+	assert_int_equal(snap_fake_open(&f, &g, &copy, &len, &cause), -1);
+	assert_non_null(strstr(cause, "No such file or directory"));
+	free(cause);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_32_xrgb),
+		cmocka_unit_test(test_32_xbgr),
+		cmocka_unit_test(test_32_10bit),
+		cmocka_unit_test(test_24_rgb),
+		cmocka_unit_test(test_16_rgb565),
+		cmocka_unit_test(test_16_argb1555),
+		cmocka_unit_test(test_8_rgb332),
+		cmocka_unit_test(test_8_pseudo),
+		cmocka_unit_test(test_stride_pan),
+		cmocka_unit_test(test_geom_refused),
+		cmocka_unit_test(test_hash),
+		cmocka_unit_test(test_hash_stride),
+		cmocka_unit_test(test_png_round_trip),
+		cmocka_unit_test(test_png_palette),
+		cmocka_unit_test(test_ppm),
+		cmocka_unit_test(test_vc_parse),
+		cmocka_unit_test(test_vc_refused),
+		cmocka_unit_test(test_vc_bad_codepoints),
+		cmocka_unit_test(test_fake_short),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
