@@ -1,6 +1,7 @@
 #!/bin/sh
 # make check-valgrind: every unit test, then one whole agent session (log
-# in, shell, tool, sftp both ways, the viewer's info and get, end) with
+# in, shell, tool, snapshot, sftp both ways, the viewer's info, get and
+# snapshot, end) with
 # tetherd and tether under valgrind. Every process, the agent's forked
 # children included, must end with no error and no definite leak.
 # Ends with "N passed, N failed".
@@ -57,7 +58,20 @@ tools:
     args:
       - {name: who, prompt: Who, pattern: "^[a-z]+\$"}
 EOF2
+python3 "$top/tests/integ/snapfix.py" fb "$T"
 cat >"$T/tetherd.yaml" <<EOF2
+snapshot:
+  fake_fb:
+    path: $T/fb.raw
+    width: 37
+    height: 23
+    bpp: 16
+    stride: 100
+    xoffset: 3
+    yoffset: 5
+    red: {offset: 11, length: 5}
+    green: {offset: 5, length: 6}
+    blue: {offset: 0, length: 5}
 ticket:
   kdf_cost: 14
 tools: [$T/tools.yaml]
@@ -80,6 +94,9 @@ echo "$out" >"$T/pty.out"
 check_grep "a pty shell" "in-42" "$T/pty.out"
 check_eq "a tool" "hello there" "$(agent_ssh run hello there)"
 check_eq "a refused tool" 2 "$(agent_ssh run hello There 2>/dev/null; echo $?)"
+agent_ssh snapshot >"$T/shot.png"
+check_eq "a snapshot" "" \
+    "$(python3 "$top/tests/integ/pngcheck.py" "$T/shot.png" "$T/fb.rgb" 37 23)"
 head -c 300000 /dev/urandom >"$T/blob"
 # shellcheck disable=SC2086
 printf 'put %s %s\nget %s %s\n' "$T/blob" "$T/blob.up" "$T/blob.up" \
@@ -90,6 +107,9 @@ V="$TETHER --ticket $TICKET --ip 127.0.0.1 --port $PORT"
 check_eq "the viewer's info" "$PORT" "$($V info </dev/null | "$YGET" - port)"
 $V get "$T/blob.up" "$T/blob.viewer" </dev/null
 check "the viewer's get" cmp -s "$T/blob" "$T/blob.viewer"
+$V snapshot -o "$T/shot2.png" </dev/null
+check_eq "the viewer's snapshot" "" \
+    "$(python3 "$top/tests/integ/pngcheck.py" "$T/shot2.png" "$T/fb.rgb" 37 23)"
 agent_ssh end >/dev/null
 check "end stops the agent" wait_for "! kill -0 $AGENT_PID 2>/dev/null" 300
 wait "$AGENT_PID"
