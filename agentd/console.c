@@ -96,6 +96,17 @@ console_env(struct chan *c)
 	return (env);
 }
 
+/* The agent's log stays the log once stderr is the channel's. */
+static void
+console_keep_log(void)
+{
+	int	 fd;
+
+	if ((fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, STDERR_FILENO + 1)) !=
+	    -1)
+		log_set_fd(fd);
+}
+
 /* In the new process: a verb that streams its answer to stdout. */
 static dead void
 console_verb(struct chan *c)
@@ -103,8 +114,6 @@ console_verb(struct chan *c)
 	char	*out = NULL;
 	int	 status;
 
-	/* closefrom() took the audit file; the verb may have events. */
-	audit_open(c->sess->ag);
 	status = c->verb(c, c->verb_argc, c->verb_argv, &out);
 	if (out != NULL)
 		fputs(out, status == 0 ? stdout : stderr);
@@ -128,9 +137,10 @@ console_exec(struct chan *c, const char *command, char *const *argv)
 	signal(SIGPIPE, SIG_DFL);
 	signal(SIGALRM, SIG_DFL);
 	alarm(0);
-	closefrom(STDERR_FILENO + 1);
+	/* A verb is our own code and keeps its log; a command keeps nothing. */
 	if (c->verb != NULL)
 		console_verb(c);
+	closefrom(STDERR_FILENO + 1);
 	/* Only the shell and commands go into a chroot, never sftp. */
 	if (root_enter(c, argv == NULL) != 0)
 		_exit(1);
@@ -171,6 +181,7 @@ console_start_pty(struct chan *c, const char *command, char *const *argv)
 	}
 	if (pid == 0) {
 		close(c->master);
+		console_keep_log();
 		if (login_tty(c->slave) != 0)
 			_exit(127);
 		console_exec(c, command, argv);
@@ -202,6 +213,7 @@ console_start_pipes(struct chan *c, const char *command, char *const *argv)
 		goto fail3;
 	if (pid == 0) {
 		setsid();
+		console_keep_log();
 		if (dup2(in[0], STDIN_FILENO) == -1 ||
 		    dup2(out[1], STDOUT_FILENO) == -1 ||
 		    dup2(err[1], STDERR_FILENO) == -1)

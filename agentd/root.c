@@ -1478,7 +1478,8 @@ root_select_remap(struct agent *ag, const char *dir, const char *path,
 		return;
 	}
 	fclose(f);
-	qsort(e, n, sizeof *e, root_fstab_depth);
+	if (n > 0)
+		qsort(e, n, sizeof *e, root_fstab_depth);
 	for (i = 0; i < n; i++) {
 		if (e[i].file[0] != '/' || strcmp(e[i].file, "/") == 0 ||
 		    root_in(e[i].type, root_fstab_skip))

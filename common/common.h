@@ -51,6 +51,7 @@ void	 freezero(void *, size_t);
 #define LOG_TO_SYSLOG	0x2
 void	 log_open(const char *, int, int);
 void	 log_set_prefix(const char *);
+void	 log_set_fd(int);
 int	 log_level(void);
 dead void fatal(const char *, ...) printflike(1, 2);
 dead void fatalx(const char *, ...) printflike(1, 2);

@@ -26,6 +26,7 @@ static char	   log_prefix[64];
 static int	   log_verbosity = LVL_INFO;
 static int	   log_where = LOG_TO_STDERR;
 static void	 (*log_fatal_hook)(void);
+static FILE	  *log_out;		/* NULL: stderr */
 
 /*
  * Open the log. The level counts -d flags: 0 logs errors and events, 1 and
@@ -39,6 +40,19 @@ log_open(const char *name, int level, int where)
 	log_where = where;
 	if (where & LOG_TO_SYSLOG)
 		openlog(name, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+/*
+ * Log to fd rather than stderr: a process whose stderr has become a
+ * client's channel keeps its log lines in the agent's log.
+ */
+void
+log_set_fd(int fd)
+{
+	FILE	*f;
+
+	if ((f = fdopen(fd, "w")) != NULL)
+		log_out = f;
 }
 
 /* A child tags its lines with what it serves, as sshd's children do. */
@@ -73,8 +87,9 @@ log_vwrite(int level, const char *fmt, va_list ap)
 	if (log_where & LOG_TO_SYSLOG)
 		syslog(prio[level], "%s%s", log_prefix, msg);
 	if (log_where & LOG_TO_STDERR) {
-		fprintf(stderr, "%s: %s%s\n", log_name, log_prefix, msg);
-		fflush(stderr);
+		fprintf(log_out != NULL ? log_out : stderr, "%s: %s%s\n",
+		    log_name, log_prefix, msg);
+		fflush(log_out != NULL ? log_out : stderr);
 	}
 	errno = saved;
 }

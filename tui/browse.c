@@ -100,7 +100,8 @@ browse_list(struct browse_ui *u, struct browse_pane *p, char **cause)
 		}
 		closedir(ld);
 	}
-	qsort(p->e, p->n, sizeof *p->e, browse_cmp);
+	if (p->n > 0)
+		qsort(p->e, p->n, sizeof *p->e, browse_cmp);
 	if (strcmp(p->path, "/") != 0) {
 		p->e = xreallocarray(p->e, p->n + 1, sizeof *p->e);
 		memmove(p->e + 1, p->e, p->n * sizeof *p->e);

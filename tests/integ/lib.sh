@@ -18,6 +18,14 @@ SSHOPTS="-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
 failures=0
 agents=
 nagent=0
+# Under sanitizers every process reports to a file here, even one whose
+# stderr is a client's channel or a tmux pane; finish() looks.
+if [ -n "${TETHER_SANITIZED:-}" ]; then
+	mkdir -p "$T/san"
+	ASAN_OPTIONS="log_path=$T/san/asan${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+	UBSAN_OPTIONS="log_path=$T/san/ubsan:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+	export ASAN_OPTIONS UBSAN_OPTIONS
+fi
 
 cleanup() {
 	for p in $agents; do
@@ -183,6 +191,14 @@ check_screen() {
 }
 
 finish() {
+	if [ -d "$T/san" ]; then
+		if [ -z "$(ls -A "$T/san")" ]; then
+			ok "no sanitizer report from any process"
+		else
+			not_ok "no sanitizer report from any process"
+			cat "$T"/san/* | head -n 60 | sed 's/^/#   /'
+		fi
+	fi
 	[ "$failures" -eq 0 ]
 	exit $?
 }

@@ -222,6 +222,10 @@ check_grep "and says why" "cannot bind /dev: /dev: No such file" "$T/sel.err"
 mkdir "$R/dev" "$R/proc" "$R/sys" "$R/run"
 agent_ssh roots select extra1 >/dev/null 2>"$T/sel.err"
 check_eq "an offline system is selected" 0 $?
+check_eq "the agent's log lines do not reach the client" "" \
+    "$(cat "$T/sel.err")"
+check_grep "they go to the agent's log" "mounted /dev on $R/dev" \
+    "$AGENT_LOG"
 agent_ssh tools >"$T/rt.out"
 check_eq "tools names the selected root" "$R" "$("$YGET" "$T/rt.out" root)"
 check_eq "a tool on the root is available" true \

@@ -75,7 +75,7 @@ if [ $chroot_ok -eq 1 ]; then
 	check_screen "c opens a shell" "key matches ticket"
 	keys 'read l </marker; echo "$l"' Enter
 	check_screen "the shell is inside the offline system" \
-	    "^inside-the-offline-system"
+	    "inside-the-offline-system$"
 	keys 'exit 3' Enter
 	check_screen "back at the menu when it ends" \
 	    "the shell ended (exit status 3)"
