@@ -40,12 +40,15 @@ DEBIAN_DEPS =	build-essential pkg-config clang libssh-dev libyaml-dev \
 		libncurses-dev libssl-dev libpng-dev zlib1g-dev libblkid-dev \
 		libcmocka-dev openssh-client openssh-sftp-server sshpass tmux \
 		mandoc openssl procps iproute2 psmisc ncurses-term \
-		libclang-rt-dev python3 openssh-server valgrind strace
+		libclang-rt-dev python3 openssh-server valgrind strace \
+		qemu-system-x86 busybox-static e2fsprogs fdisk cpio kmod \
+		systemd
 
 .SECONDARY:
 
 .PHONY: all deps check check-unit check-integ check-asan check-valgrind demo install \
-	uninstall clean lint-man fuzz fuzz-quick fuzz-regress bench bench-quick
+	uninstall clean lint-man fuzz fuzz-quick fuzz-regress bench bench-quick \
+	rescue-image drill
 
 all: $(BUILD)/tetherd $(BUILD)/tether $(BUILD)/tests/yget $(BUILD)/tests/preauth
 
@@ -125,6 +128,16 @@ bench-quick: all
 
 demo: all
 	sh tests/demo.sh $(BUILD)
+
+# The rescue image: BUILD/rescue/initramfs.cpio.gz and vmlinuz, from
+# Debian's linux-image-amd64, busybox-static and this build (tetherd(8),
+# RESCUE IMAGE). The drill boots it under qemu on a broken disk and
+# repairs that from the viewer (tests/integ/drill.sh).
+rescue-image: all
+	sh config/rescue/mkimage.sh $(BUILD)
+
+drill: rescue-image
+	BUILD=$(BUILD) timeout 900 sh tests/integ/drill.sh
 
 lint-man:
 	mandoc -Tlint -W warning man/*.[0-9]

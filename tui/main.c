@@ -34,6 +34,7 @@ usage(int status)
 	    "  known-hosts       print a known_hosts line for the agent\n"
 	    "  roots [scan | select ID [--rw] | release]\n"
 	    "                    list, select or release offline systems\n"
+	    "  end               end the session: the agent closes and stops\n"
 	    "\n"
 	    "TETHER_TICKET in the environment stands for --ticket.\n"
 	    "\n"
@@ -260,6 +261,7 @@ static const struct command {
 	{ "get", 2, 3, main_transfer },
 	{ "put", 2, 3, main_transfer },
 	{ "known-hosts", 0, 0, main_known_hosts },
+	{ "end", 0, 0, main_verb },
 	{ NULL, 0, 0, NULL }
 };
 
