@@ -3,6 +3,7 @@
 VERSION =	0.1.0
 PREFIX ?=	/usr/local
 SYSCONFDIR ?=	/etc
+UNITDIR ?=	$(PREFIX)/lib/systemd/system
 DESTDIR ?=
 BUILD ?=	build
 CC ?=		cc
@@ -149,24 +150,30 @@ install: all
 	    $(DESTDIR)$(PREFIX)/share/man/man1 \
 	    $(DESTDIR)$(PREFIX)/share/man/man5 \
 	    $(DESTDIR)$(PREFIX)/share/man/man8 \
-	    $(DESTDIR)$(SYSCONFDIR)/tether/tools.d
+	    $(DESTDIR)$(SYSCONFDIR)/tether/tools.d $(DESTDIR)$(UNITDIR)
 	install -m 0755 $(BUILD)/tetherd $(DESTDIR)$(PREFIX)/sbin/tetherd
 	install -m 0755 $(BUILD)/tether $(DESTDIR)$(PREFIX)/bin/tether
 	install -m 0644 man/tether.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 man/tetherd.yaml.5 man/tether-tools.5 \
 	    $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -m 0644 man/tetherd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	sed -e 's|/usr/local/sbin/|$(PREFIX)/sbin/|' \
+	    -e 's|/etc/tether/|$(SYSCONFDIR)/tether/|g' contrib/tetherd.service \
+	    >$(DESTDIR)$(UNITDIR)/tetherd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/tetherd.service
 	for f in tetherd.yaml tools.yaml; do \
 		[ -e $(DESTDIR)$(SYSCONFDIR)/tether/$$f ] || \
 		    install -m 0644 config/$$f $(DESTDIR)$(SYSCONFDIR)/tether/; \
 	done
 
+# The configuration stays, as a package's configuration files do.
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/tetherd $(DESTDIR)$(PREFIX)/bin/tether \
 	    $(DESTDIR)$(PREFIX)/share/man/man1/tether.1 \
 	    $(DESTDIR)$(PREFIX)/share/man/man5/tetherd.yaml.5 \
 	    $(DESTDIR)$(PREFIX)/share/man/man5/tether-tools.5 \
-	    $(DESTDIR)$(PREFIX)/share/man/man8/tetherd.8
+	    $(DESTDIR)$(PREFIX)/share/man/man8/tetherd.8 \
+	    $(DESTDIR)$(UNITDIR)/tetherd.service
 
 clean:
 	rm -rf build
