@@ -189,7 +189,9 @@ fi
 # /init powers the machine off.
 step "tether end, and the guest powers off"
 view end >"$T/end.out" 2>&1
-check "tether end is accepted" [ $? -le 1 ]
+check_eq "tether end exits 0" 0 $?
+check_grep "and the agent says it ends the session" "ending the remote session" \
+    "$T/end.out"
 if wait_for "! kill -0 $qemu_pid 2>/dev/null" $((OFF_WAIT * 10)); then
 	ok "the guest powered off"
 	qemu_pid=
