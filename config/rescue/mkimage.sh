@@ -64,8 +64,7 @@ kernel() {
 # Each module of $MODULES after its dependencies, as paths relative to
 # the module directory: a depth-first walk over modules.dep.
 module_order() {
-	# shellcheck disable=SC2086
-	awk -v want="$(echo $MODULES)" '
+	awk -v want="$(echo "$MODULES" | tr '\n' ' ')" '
 	function name(p) { sub(/.*\//, "", p); sub(/\.ko.*$/, "", p)
 	    gsub(/-/, "_", p); return p }
 	function visit(m,   n, d, i) {
@@ -150,6 +149,7 @@ layout() {
 	echo tether-rescue >"$stage/etc/hostname"
 	ln -s ../proc/self/mounts "$stage/etc/mtab"
 	: >"$stage/etc/resolv.conf"
+	# shellcheck disable=SC2016 # expanded by the image's shell
 	printf 'export PS1="rescue# "\nexport TERM=${TERM:-linux}\n' \
 	    >"$stage/etc/profile"
 }

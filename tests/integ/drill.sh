@@ -12,10 +12,12 @@ IMG=$BUILD/rescue
 QEMU=${QEMU:-qemu-system-x86_64}
 BOOT_WAIT=${DRILL_BOOT_WAIT:-180}	# seconds for the ticket to show
 OFF_WAIT=${DRILL_OFF_WAIT:-60}		# seconds for the power-off after end
+# shellcheck disable=SC2016 # a crypt hash, not an expansion
 OLD_HASH='$6$drillsalt0123456$ttqVFZ3B7UddDFGhA9ub/dS/FUOSlYR0xbBPZn/JuQf3vGdpUZw1Pd0tU2gj3PB7I4.fZuPbAFwnAipV1jzwc/'
 OOPS='BUG: unable to handle page fault for address: ffffdead0000beef'
 qemu_pid=
 
+# shellcheck disable=SC2317 # called by the trap
 drill_cleanup() {
 	if [ -n "$qemu_pid" ] && kill -0 "$qemu_pid" 2>/dev/null; then
 		echo "# killing qemu ($qemu_pid)"
