@@ -3,6 +3,7 @@
 VERSION =	0.1.0
 PREFIX ?=	/usr/local
 SYSCONFDIR ?=	/etc
+UNITDIR ?=	$(PREFIX)/lib/systemd/system
 DESTDIR ?=
 BUILD ?=	build
 CC ?=		cc
@@ -48,14 +49,15 @@ DEBIAN_DEPS =	build-essential pkg-config clang libssh-dev libyaml-dev \
 		libncurses-dev libssl-dev libpng-dev zlib1g-dev libblkid-dev \
 		libcmocka-dev openssh-client openssh-sftp-server sshpass tmux \
 		mandoc openssl procps iproute2 psmisc ncurses-term \
-		libclang-rt-dev python3 openssh-server valgrind strace
-DEBIAN_DEPS +=	netpbm
+		libclang-rt-dev python3 openssh-server valgrind strace \
+		qemu-system-x86 busybox-static e2fsprogs fdisk cpio kmod \
+		systemd netpbm
 
 .SECONDARY:
 
 .PHONY: all deps check check-unit check-integ check-asan check-valgrind demo \
 	install uninstall clean lint-man fuzz fuzz-quick fuzz-regress bench \
-	bench-quick bench-snap
+	bench-quick bench-snap rescue-image drill
 
 all: $(BUILD)/tetherd $(BUILD)/tether $(BUILD)/tests/yget $(BUILD)/tests/preauth
 
@@ -147,6 +149,16 @@ bench-snap: $(BUILD)/bench/snapbench
 demo: all
 	sh tests/demo.sh $(BUILD)
 
+# The rescue image: BUILD/rescue/initramfs.cpio.gz and vmlinuz, from
+# Debian's linux-image-amd64, busybox-static and this build (tetherd(8),
+# RESCUE IMAGE). The drill boots it under qemu on a broken disk and
+# repairs that from the viewer (tests/integ/drill.sh).
+rescue-image: all
+	sh config/rescue/mkimage.sh $(BUILD)
+
+drill: rescue-image
+	BUILD=$(BUILD) timeout 900 sh tests/integ/drill.sh
+
 lint-man:
 	mandoc -Tlint -W warning man/*.[0-9]
 
@@ -157,24 +169,30 @@ install: all
 	    $(DESTDIR)$(PREFIX)/share/man/man1 \
 	    $(DESTDIR)$(PREFIX)/share/man/man5 \
 	    $(DESTDIR)$(PREFIX)/share/man/man8 \
-	    $(DESTDIR)$(SYSCONFDIR)/tether/tools.d
+	    $(DESTDIR)$(SYSCONFDIR)/tether/tools.d $(DESTDIR)$(UNITDIR)
 	install -m 0755 $(BUILD)/tetherd $(DESTDIR)$(PREFIX)/sbin/tetherd
 	install -m 0755 $(BUILD)/tether $(DESTDIR)$(PREFIX)/bin/tether
 	install -m 0644 man/tether.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 man/tetherd.yaml.5 man/tether-tools.5 \
 	    $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -m 0644 man/tetherd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	sed -e 's|/usr/local/sbin/|$(PREFIX)/sbin/|' \
+	    -e 's|/etc/tether/|$(SYSCONFDIR)/tether/|g' contrib/tetherd.service \
+	    >$(DESTDIR)$(UNITDIR)/tetherd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/tetherd.service
 	for f in tetherd.yaml tools.yaml; do \
 		[ -e $(DESTDIR)$(SYSCONFDIR)/tether/$$f ] || \
 		    install -m 0644 config/$$f $(DESTDIR)$(SYSCONFDIR)/tether/; \
 	done
 
+# The configuration stays, as a package's configuration files do.
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/tetherd $(DESTDIR)$(PREFIX)/bin/tether \
 	    $(DESTDIR)$(PREFIX)/share/man/man1/tether.1 \
 	    $(DESTDIR)$(PREFIX)/share/man/man5/tetherd.yaml.5 \
 	    $(DESTDIR)$(PREFIX)/share/man/man5/tether-tools.5 \
-	    $(DESTDIR)$(PREFIX)/share/man/man8/tetherd.8
+	    $(DESTDIR)$(PREFIX)/share/man/man8/tetherd.8 \
+	    $(DESTDIR)$(UNITDIR)/tetherd.service
 
 clean:
 	rm -rf build

@@ -730,7 +730,10 @@ snap_vc_parse(const uint8_t *a, size_t alen, const uint8_t *u, size_t ulen,
 	return (0);
 }
 
-/* Read a whole device or file of at most max bytes. */
+/*
+ * Read a whole device or file of at most max bytes. Reads ask for a
+ * multiple of 4 bytes: /dev/vcsuN refuses any other count (EINVAL).
+ */
 static int
 snap_slurp(const char *path, size_t max, uint8_t **out, size_t *lenp,
     char **cause)
@@ -744,9 +747,9 @@ snap_slurp(const char *path, size_t max, uint8_t **out, size_t *lenp,
 		xasprintf(cause, "%s: %s", path, strerror(errno));
 		return (-1);
 	}
-	buf = xmalloc(max + 1);
+	buf = xmalloc(max + 4);
 	while (len <= max) {
-		n = read(fd, buf + len, max + 1 - len);
+		n = read(fd, buf + len, (max + 4 - len) & ~(size_t)3);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {

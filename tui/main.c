@@ -37,6 +37,7 @@ usage(int status)
 	    "                    list, select or release offline systems\n"
 	    "  snapshot [-o file] [fbN|vcN] [--format png|ppm|txt|ansi]\n"
 	    "                    save the screen, or show it full screen\n"
+	    "  end               end the session: the agent closes and stops\n"
 	    "\n"
 	    "TETHER_TICKET in the environment stands for --ticket.\n"
 	    "\n"
@@ -264,6 +265,7 @@ static const struct command {
 	{ "put", 2, 3, main_transfer },
 	{ "known-hosts", 0, 0, main_known_hosts },
 	{ "snapshot", 0, 8, snapview_main },
+	{ "end", 0, 0, main_verb },
 	{ NULL, 0, 0, NULL }
 };
 

@@ -1,0 +1,231 @@
+#!/bin/sh
+# Build the rescue image (make rescue-image): BUILD/rescue/initramfs.cpio.gz
+# and the kernel next to it as BUILD/rescue/vmlinuz. The kernel and its
+# modules come from Debian's linux-image-amd64, unpacked under BUILD/rescue
+# (never installed) unless that kernel is the installed one; busybox-static
+# gives the shell and the small tools; tetherd, sftp-server and the catalog's
+# tools come from this machine with the libraries ldd names.
+# usage: mkimage.sh BUILD
+set -eu
+top=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${1:-build}
+case $BUILD in /*) ;; *) BUILD=$top/$BUILD ;; esac
+out=$BUILD/rescue
+stage=$out/root
+YGET=$BUILD/tests/yget
+
+# Modules the image loads (their dependencies come along): virtio disks and
+# network for virtual machines; SATA, NVMe, USB storage and common NICs
+# for real ones; the filesystems a Linux root lives on, and vfat for a
+# tether.config stick. The framebuffer console needs none: vesafb and
+# fbcon are built into Debian's kernel.
+MODULES=${RESCUE_MODULES:-"virtio_pci virtio_blk virtio_net virtio_scsi
+    ext4 crc32c_generic crc32c_intel xfs btrfs vfat nls_cp437 nls_ascii
+    nls_utf8 ahci sd_mod nvme xhci_pci ehci_pci usb_storage uas
+    e1000 e1000e r8169 igb"}
+# Programs beyond the catalog's that repair work wants, when present.
+EXTRA="e2fsck fsck.ext2 fsck.ext3 fsck.ext4 fsck.vfat xfs_repair chpasswd
+    blkid lsblk wipefs sfdisk findmnt journalctl"
+TERMS="linux vt100 vt102 vt220 xterm xterm-256color screen screen-256color
+    tmux tmux-256color"
+
+die() { echo "mkimage: $*" >&2; exit 1; }
+
+# The kernel: the installed one if it is linux-image-amd64's, or else that
+# package unpacked under $out/kernel (downloaded once).
+kernel() {
+	kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
+	    awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }')
+	[ -n "$kpkg" ] || die "apt-cache knows no linux-image-amd64 (apt-get update?)"
+	kver=${kpkg#linux-image-}
+	if [ -f "/boot/vmlinuz-$kver" ] && [ -d "/lib/modules/$kver/kernel" ]; then
+		kroot=
+		return
+	fi
+	kroot=$out/kernel
+	if [ ! -f "$kroot/boot/vmlinuz-$kver" ]; then
+		rm -rf "$kroot" "$out/deb"
+		mkdir -p "$out/deb"
+		(cd "$out/deb" && apt-get download "$kpkg") ||
+		    die "cannot download $kpkg"
+		dpkg-deb -x "$out/deb/${kpkg}"_*.deb "$kroot"
+		rm -rf "$out/deb"
+	fi
+	# The package leaves modules.dep to depmod at installation.
+	if [ ! -s "$kroot/lib/modules/$kver/modules.dep" ]; then
+		if command -v depmod >/dev/null; then
+			depmod -b "$kroot" "$kver"
+		else
+			busybox depmod -b "$kroot" "$kver"
+		fi
+	fi
+}
+
+# Each module of $MODULES after its dependencies, as paths relative to
+# the module directory: a depth-first walk over modules.dep.
+module_order() {
+	awk -v want="$(echo "$MODULES" | tr '\n' ' ')" '
+	function name(p) { sub(/.*\//, "", p); sub(/\.ko.*$/, "", p)
+	    gsub(/-/, "_", p); return p }
+	function visit(m,   n, d, i) {
+		if (m in done) return
+		done[m] = 1
+		n = split(deps[m], d, " ")
+		for (i = 1; i <= n; i++) visit(name(d[i]))
+		print path[m]
+	}
+	{ p = $1; sub(/:$/, "", p); m = name(p); path[m] = p
+	  $1 = ""; deps[m] = $0 }
+	END { n = split(want, w, " ")
+	    for (i = 1; i <= n; i++) {
+		m = w[i]; gsub(/-/, "_", m)
+		if (m in path) visit(m)
+		else print "mkimage: no module " m > "/dev/stderr"
+	    } }' "$1/modules.dep"
+}
+
+modules() {
+	mdir=$kroot/lib/modules/$kver
+	dst=$stage/lib/modules/$kver
+	mkdir -p "$dst"
+	module_order "$mdir" >"$dst/load.order"
+	while read -r ko; do
+		mkdir -p "$dst/$(dirname "$ko")"
+		cp "$mdir/$ko" "$dst/$ko"
+	done <"$dst/load.order"
+	cp "$mdir/modules.dep" "$mdir/modules.builtin" "$dst/" 2>/dev/null || :
+}
+
+# copy_bin SRC [DEST]: a program and every library ldd names, each at the
+# path it has here (so the dynamic loader finds them where ldd did).
+copy_bin() {
+	dst=$stage${2:-$1}
+	mkdir -p "$(dirname "$dst")"
+	rm -f "$dst"
+	cp -L "$1" "$dst"
+	ldd "$1" 2>/dev/null | awk '{ for (i = 1; i <= NF; i++)
+	    if ($i ~ /^\//) print $i }' | while read -r lib; do
+		[ -e "$stage$lib" ] && continue
+		mkdir -p "$stage$(dirname "$lib")"
+		cp -L "$lib" "$stage$lib"
+	done
+}
+
+# which NAME: the program here, with sbin in the path as root has it.
+which_bin() {
+	PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+	    command -v "$1" 2>/dev/null | grep '^/' || return 1
+}
+
+# The programs the catalog runs: every needs: entry and every command's
+# first word, read with yget (the project's own YAML reader).
+catalog_programs() {
+	i=0
+	while [ $i -lt 256 ]; do
+		"$YGET" "$top/config/tools.yaml" "tools.$i.name" >/dev/null \
+		    2>&1 || break
+		"$YGET" "$top/config/tools.yaml" "tools.$i.needs" 2>/dev/null || :
+		"$YGET" "$top/config/tools.yaml" "tools.$i.command.0"
+		i=$((i + 1))
+	done | sort -u
+}
+
+layout() {
+	rm -rf "$stage"
+	mkdir -p "$stage/usr/bin" "$stage/usr/sbin" "$stage/usr/lib" \
+	    "$stage/usr/lib64" "$stage/usr/share/udhcpc" "$stage/etc/tether/tools.d" \
+	    "$stage/proc" "$stage/sys" "$stage/dev" "$stage/run" "$stage/tmp" \
+	    "$stage/root" "$stage/var/log" "$stage/mnt"
+	# Debian's merged /usr, so ldd's paths and the image's agree.
+	for d in bin sbin lib lib64; do
+		ln -s "usr/$d" "$stage/$d"
+	done
+	chmod 1777 "$stage/tmp"
+	chmod 0700 "$stage/root"
+	printf 'root:x:0:0:root:/root:/bin/sh\n' >"$stage/etc/passwd"
+	printf 'root:x:0:\ntty:x:5:\n' >"$stage/etc/group"
+	printf 'root:*:0:0:99999:7:::\n' >"$stage/etc/shadow"
+	chmod 0600 "$stage/etc/shadow"
+	echo tether-rescue >"$stage/etc/hostname"
+	ln -s ../proc/self/mounts "$stage/etc/mtab"
+	: >"$stage/etc/resolv.conf"
+	# shellcheck disable=SC2016 # expanded by the image's shell
+	printf 'export PS1="rescue# "\nexport TERM=${TERM:-linux}\n' \
+	    >"$stage/etc/profile"
+}
+
+busybox_applets() {
+	bb=$(which_bin busybox) || die "no busybox (apt-get install busybox-static)"
+	ldd "$bb" >/dev/null 2>&1 && die "$bb is not static: install busybox-static"
+	cp "$bb" "$stage/usr/bin/busybox"
+	for a in $("$bb" --list-full); do
+		a=/${a#/}
+		case $a in /bin/* | /sbin/*) a=/usr$a ;; esac
+		[ -e "$stage$a" ] || [ -L "$stage$a" ] ||
+		    ln -s /usr/bin/busybox "$stage$a"
+	done
+}
+
+programs() {
+	copy_bin "$BUILD/tetherd" /usr/sbin/tetherd
+	sftp=
+	for p in /usr/lib/openssh/sftp-server /usr/libexec/openssh/sftp-server; do
+		[ -x "$p" ] && { sftp=$p; break; }
+	done
+	[ -n "$sftp" ] || die "no sftp-server (apt-get install openssh-sftp-server)"
+	copy_bin "$sftp" /usr/lib/openssh/sftp-server
+	# shellcheck disable=SC2086
+	for p in $({ catalog_programs; printf "%s\n" $EXTRA; } | awk '!s[$0]++'); do
+		# The shell stays busybox's: it runs /init.
+		[ "$p" = sh ] && continue
+		if bin=$(which_bin "$p") && [ "$(readlink -f "$bin")" != \
+		    "$(readlink -f "$(which_bin busybox)")" ]; then
+			case $bin in /bin/* | /sbin/*) bin=/usr$bin ;; esac
+			copy_bin "$(which_bin "$p")" "$bin"
+			echo "$p" >>"$out/programs.txt"
+		elif [ -L "$stage/usr/bin/$p" ] || [ -L "$stage/usr/sbin/$p" ]; then
+			echo "$p (busybox)" >>"$out/programs.txt"
+		else
+			echo "$p (missing)" >>"$out/programs.txt"
+		fi
+	done
+}
+
+configs() {
+	cp "$top/config/tetherd.yaml" "$top/config/tools.yaml" "$stage/etc/tether/"
+	install -m 0755 "$top/config/rescue/init" "$stage/init"
+	install -m 0755 "$top/config/rescue/udhcpc.script" \
+	    "$stage/usr/share/udhcpc/default.script"
+	for t in $TERMS; do
+		for d in /lib/terminfo /usr/share/terminfo; do
+			f=$d/$(echo "$t" | cut -c1)/$t
+			[ -f "$f" ] || continue
+			mkdir -p "$stage/usr/share/terminfo/$(echo "$t" | cut -c1)"
+			cp -L "$f" "$stage/usr/share/terminfo/$(echo "$t" | cut -c1)/"
+			break
+		done
+	done
+}
+
+[ -x "$BUILD/tetherd" ] || die "$BUILD/tetherd: build it first (make all)"
+[ -x "$YGET" ] || die "$YGET: build it first (make all)"
+command -v cpio >/dev/null || die "no cpio (apt-get install cpio)"
+mkdir -p "$out"
+rm -f "$out/programs.txt"
+kernel
+layout
+busybox_applets
+modules
+programs
+configs
+(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
+    gzip -9 >"$out/initramfs.cpio.gz.tmp"
+mv "$out/initramfs.cpio.gz.tmp" "$out/initramfs.cpio.gz"
+cp "$kroot/boot/vmlinuz-$kver" "$out/vmlinuz"
+echo "$kver" >"$out/kernel.version"
+size=$(wc -c <"$out/initramfs.cpio.gz")
+[ "$size" -lt $((64 * 1024 * 1024)) ] ||
+    die "initramfs.cpio.gz is $size bytes, over the 64 MiB limit"
+nmod=$(wc -l <"$stage/lib/modules/$kver/load.order")
+echo "rescue image: $out/initramfs.cpio.gz ($size bytes, $nmod modules)," \
+    "kernel $kver"
