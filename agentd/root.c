@@ -1805,7 +1805,7 @@ root_enter(struct chan *c, int chroot_ok)
 	return (0);
 }
 
-/* The listener -------------------------------------------------------------- */
+/* The listener ---------------------------------------------------------- */
 
 /*
  * Undo every mount in the journal, newest first, whoever made it and

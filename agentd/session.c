@@ -159,8 +159,8 @@ session_password(ssh_session session, const char *user, const char *pass,
  * the second may authenticate; every other state is refused.
  */
 static int
-session_pubkey(ssh_session session, const char *user, struct ssh_key_struct *key,
-    char state, void *arg)
+session_pubkey(ssh_session session, const char *user,
+    struct ssh_key_struct *key, char state, void *arg)
 {
 	struct sess	*s = arg;
 	struct agent	*ag = s->ag;
@@ -423,6 +423,30 @@ session_close(ssh_session session, ssh_channel channel, void *arg)
 	c->finished = 1;
 }
 
+/*
+ * Data, EOF and close for every channel; the requests that start a
+ * process only for a session channel, not for a forwarded connection.
+ */
+static void
+session_chan_callbacks(struct chan *c, int requests)
+{
+	c->cb.userdata = c;
+	if (requests) {
+		c->cb.channel_pty_request_function = session_pty_req;
+		c->cb.channel_pty_window_change_function = session_pty_resize;
+		c->cb.channel_env_request_function = session_env_req;
+		c->cb.channel_shell_request_function = session_shell_req;
+		c->cb.channel_exec_request_function = session_exec_req;
+		c->cb.channel_subsystem_request_function =
+		    session_subsystem_req;
+	}
+	c->cb.channel_data_function = session_data;
+	c->cb.channel_eof_function = session_eof;
+	c->cb.channel_close_function = session_close;
+	ssh_callbacks_init(&c->cb);
+	ssh_set_channel_callbacks(c->channel, &c->cb);
+}
+
 static ssh_channel
 session_open(ssh_session session, void *arg)
 {
@@ -444,18 +468,7 @@ session_open(ssh_session session, void *arg)
 		session_chan_free(s, c);
 		return (NULL);
 	}
-	c->cb.userdata = c;
-	c->cb.channel_pty_request_function = session_pty_req;
-	c->cb.channel_pty_window_change_function = session_pty_resize;
-	c->cb.channel_env_request_function = session_env_req;
-	c->cb.channel_shell_request_function = session_shell_req;
-	c->cb.channel_exec_request_function = session_exec_req;
-	c->cb.channel_subsystem_request_function = session_subsystem_req;
-	c->cb.channel_data_function = session_data;
-	c->cb.channel_eof_function = session_eof;
-	c->cb.channel_close_function = session_close;
-	ssh_callbacks_init(&c->cb);
-	ssh_set_channel_callbacks(c->channel, &c->cb);
+	session_chan_callbacks(c, 1);
 	return (c->channel);
 }
 
@@ -559,12 +572,7 @@ session_message(ssh_session session, ssh_message msg, void *arg)
 		session_chan_free(s, c);
 		return (0);
 	}
-	c->cb.userdata = c;
-	c->cb.channel_data_function = session_data;
-	c->cb.channel_eof_function = session_eof;
-	c->cb.channel_close_function = session_close;
-	ssh_callbacks_init(&c->cb);
-	ssh_set_channel_callbacks(c->channel, &c->cb);
+	session_chan_callbacks(c, 0);
 	info("forwarding to %s", to);
 	audit(s->ag, "forward", "session", s->id, "to", to, "result", "ok",
 	    NULL);

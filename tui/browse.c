@@ -172,21 +172,6 @@ browse_close(struct browse_ui *u)
 }
 
 static void
-browse_size(uint64_t n, char *buf, size_t len)
-{
-	const char	*unit = "KMGT";
-	double		 v = n;
-
-	if (n < 1024) {
-		snprintf(buf, len, "%llu", (unsigned long long)n);
-		return;
-	}
-	for (v /= 1024; v >= 1024 && unit[1] != '\0'; unit++)
-		v /= 1024;
-	snprintf(buf, len, "%.1f%c", v, *unit);
-}
-
-static void
 browse_draw_pane(struct browse_ui *u, int which, int y, int x, int h, int w)
 {
 	struct browse_pane	*p = &u->pane[which];
@@ -203,7 +188,7 @@ browse_draw_pane(struct browse_ui *u, int which, int y, int x, int h, int w)
 			attron(A_REVERSE);
 		else if (i == p->sel)
 			attron(A_UNDERLINE);
-		browse_size(p->e[i].size, size, sizeof size);
+		ui_size(p->e[i].size, size, sizeof size);
 		mvprintw(y + 2 + i - top, x, "%-*.*s%s %7s", w - 9, w - 9,
 		    p->e[i].name, p->e[i].dir ? "/" : " ", p->e[i].dir ? "" :
 		    size);
@@ -240,8 +225,8 @@ browse_progress(void *arg, uint64_t done, uint64_t total, double rate)
 	for (i = 0; i < 20; i++)
 		bar[i] = i < fill ? '#' : '.';
 	bar[20] = '\0';
-	browse_size(done, a, sizeof a);
-	browse_size(total, b, sizeof b);
+	ui_size(done, a, sizeof a);
+	ui_size(total, b, sizeof b);
 	snprintf(u->progress, sizeof u->progress, "%s %.40s [%s] %s/%s  "
 	    "%.1f MB/s  %ld:%02ld left", u->verb, u->current, bar, a, b,
 	    rate / 1e6, left / 60, left % 60);
@@ -386,36 +371,47 @@ browse_transfer(struct browse_ui *u, char **note, int *bad)
 		free(cause);
 }
 
+/* Show path in pane p; if it cannot be read, say why and stay. */
+static void
+browse_go(struct browse_ui *u, struct browse_pane *p, const char *path,
+    char **note, int *bad)
+{
+	char	 old[PATH_MAX], *cause;
+
+	snprintf(old, sizeof old, "%s", p->path);
+	snprintf(p->path, sizeof p->path, "%s", path);
+	p->sel = 0;
+	if (browse_list(u, p, &cause) == 0)
+		return;
+	*note = cause;
+	*bad = 1;
+	snprintf(p->path, sizeof p->path, "%s", old);
+	if (browse_list(u, p, &cause) != 0)
+		free(cause);
+}
+
 /* Enter on a directory goes into it; on ".." up. */
 static void
 browse_enter(struct browse_ui *u, char **note, int *bad)
 {
 	struct browse_pane	*p = &u->pane[u->active];
-	char			 old[PATH_MAX], *cause;
+	char			 path[PATH_MAX];
 
 	if (p->n == 0 || !p->e[p->sel].dir)
 		return;
-	snprintf(old, sizeof old, "%s", p->path);
+	snprintf(path, sizeof path, "%s", p->path);
 	if (strcmp(p->e[p->sel].name, "..") == 0)
-		browse_up(p->path);
+		browse_up(path);
 	else
-		browse_join(p->path, old, p->e[p->sel].name);
-	p->sel = 0;
-	if (browse_list(u, p, &cause) != 0) {
-		*note = cause;
-		*bad = 1;
-		snprintf(p->path, sizeof p->path, "%s", old);
-		if (browse_list(u, p, &cause) != 0)
-			free(cause);
-	}
+		browse_join(path, p->path, p->e[p->sel].name);
+	browse_go(u, p, path, note, bad);
 }
 
 /* c: type a directory for the active pane. */
 static void
 browse_chdir(struct browse_ui *u, char **note, int *bad)
 {
-	struct browse_pane	*p = &u->pane[u->active];
-	char			 old[PATH_MAX], path[PATH_MAX] = "", *cause;
+	char	 path[PATH_MAX] = "";
 
 	if (tools_prompt("directory", path, sizeof path, NULL) != 0 ||
 	    path[0] == '\0')
@@ -425,16 +421,7 @@ browse_chdir(struct browse_ui *u, char **note, int *bad)
 		*bad = 1;
 		return;
 	}
-	snprintf(old, sizeof old, "%s", p->path);
-	snprintf(p->path, sizeof p->path, "%s", path);
-	p->sel = 0;
-	if (browse_list(u, p, &cause) != 0) {
-		*note = cause;
-		*bad = 1;
-		snprintf(p->path, sizeof p->path, "%s", old);
-		if (browse_list(u, p, &cause) != 0)
-			free(cause);
-	}
+	browse_go(u, &u->pane[u->active], path, note, bad);
 }
 
 /* /: the next entry whose name holds the text typed. */
@@ -464,8 +451,10 @@ int
 browse_key(struct browse_ui *u, int key, char **note, int *bad)
 {
 	struct browse_pane	*p = &u->pane[u->active];
-	char			*cause;
+	char			*cause, path[PATH_MAX];
 
+	if (ui_list_key(key, &p->sel, p->n))
+		return (1);
 	switch (key) {
 	case 27:
 	case 'q':
@@ -475,16 +464,6 @@ browse_key(struct browse_ui *u, int key, char **note, int *bad)
 	case KEY_RIGHT:
 		u->active = !u->active;
 		break;
-	case KEY_UP:
-	case 'k':
-		if (p->sel > 0)
-			p->sel--;
-		break;
-	case KEY_DOWN:
-	case 'j':
-		if (p->sel + 1 < p->n)
-			p->sel++;
-		break;
 	case '\r':
 	case '\n':
 	case KEY_ENTER:
@@ -493,12 +472,9 @@ browse_key(struct browse_ui *u, int key, char **note, int *bad)
 	case KEY_BACKSPACE:
 	case 127:
 	case 8:
-		browse_up(p->path);
-		p->sel = 0;
-		if (browse_list(u, p, &cause) != 0) {
-			*note = cause;
-			*bad = 1;
-		}
+		snprintf(path, sizeof path, "%s", p->path);
+		browse_up(path);
+		browse_go(u, p, path, note, bad);
 		break;
 	case 'c':
 		browse_chdir(u, note, bad);

@@ -29,14 +29,25 @@ static struct client_cached {
 } client_cache[CLIENT_CACHE];
 static int	client_cache_next;
 
-static int
-client_ms(const struct timespec *t0)
+/* A string value of a reply's mapping, or NULL for null or absent. */
+char *
+client_ystr(yaml_document_t *doc, yaml_node_t *map, const char *key)
+{
+	const char	*s = yr_scalar(yr_get(doc, map, key));
+
+	return (s != NULL && strcmp(s, "null") != 0 && *s != '\0' ?
+	    xstrdup(s) : NULL);
+}
+
+/* Microseconds since t0, on the monotonic clock. */
+long long
+client_us(const struct timespec *t0)
 {
 	struct timespec	 t1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return ((t1.tv_sec - t0->tv_sec) * 1000 +
-	    (t1.tv_nsec - t0->tv_nsec) / 1000000);
+	return ((t1.tv_sec - t0->tv_sec) * 1000000LL +
+	    (t1.tv_nsec - t0->tv_nsec) / 1000);
 }
 
 /* The key the ticket gives with these parameters; the caller frees it. */
@@ -151,7 +162,7 @@ client_auth(struct client *c, void (*note)(const char *))
 	ssh_set_blocking(c->session, 0);
 	while ((rc = ssh_userauth_publickey(c->session, NULL, c->key)) ==
 	    SSH_AUTH_AGAIN) {
-		if (!told && note != NULL && client_ms(&t0) > 1000) {
+		if (!told && note != NULL && client_us(&t0) > 1000000) {
 			note("waiting for approval on the remote machine");
 			told = 1;
 		}
@@ -204,7 +215,7 @@ client_connect(struct client *c, const struct target *t,
 		client_close(c);
 		return (CLIENT_ERR_AUTH);
 	}
-	c->ms = client_ms(&t0);
+	c->ms = (int)(client_us(&t0) / 1000);
 	return (CLIENT_OK);
 }
 

@@ -38,16 +38,6 @@ struct disc_state {
 	int			 n;
 };
 
-static int
-disc_elapsed(const struct timespec *t0)
-{
-	struct timespec	 t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return ((t1.tv_sec - t0->tv_sec) * 1000 +
-	    (t1.tv_nsec - t0->tv_nsec) / 1000000);
-}
-
 /* Every up, non-loopback interface with an IPv4 broadcast address. */
 int
 disc_default_ifaces(char ***names)
@@ -325,7 +315,8 @@ disc_find(const struct ticket *t, int port, char **names, int nnames,
 		freeifaddrs(ifa);
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (res->sent > 0 && (left = DISC_WAIT_MS - disc_elapsed(&t0)) > 0) {
+	while (res->sent > 0 && (left = DISC_WAIT_MS -
+	    (int)(client_us(&t0) / 1000)) > 0) {
 		pfd[0].fd = ds.s4;
 		pfd[1].fd = ds.s6;
 		pfd[0].events = pfd[1].events = POLLIN;

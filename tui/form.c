@@ -169,8 +169,9 @@ form_type(struct form *f, int key)
 
 /*
  * Run the form until the user connects or quits. On entry pf and *status
- * say how to start (bad: the status is an error); on FORM_CONNECT t is a checked target, and pf keeps the
- * text so the form comes back as it was left.
+ * say how to start (bad: the status is an error); on FORM_CONNECT t is a
+ * checked target, and pf keeps the text so the form comes back as it was
+ * left.
  */
 int
 form_run(struct prefill *pf, struct target *t, char **status, int bad)

@@ -45,16 +45,6 @@ probe_verdict(enum cand_verdict v)
 	return (probe_words[v]);
 }
 
-static int
-probe_us(const struct timespec *t0)
-{
-	struct timespec	 t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return ((t1.tv_sec - t0->tv_sec) * 1000000 +
-	    (t1.tv_nsec - t0->tv_nsec) / 1000);
-}
-
 /* Add a candidate unless that address and port are in the list already. */
 void
 probe_add(struct cand_list *cl, const char *host, const char *ip, int port)
@@ -183,7 +173,7 @@ probe_connected(struct probe *p, const struct ticket *t,
 		probe_done(p, probe_errno(e), strerror(e));
 		return;
 	}
-	p->c->us = probe_us(t0);
+	p->c->us = (int)client_us(t0);
 	memset(&tg, 0, sizeof tg);
 	snprintf(tg.ip, sizeof tg.ip, "%s", p->c->ip);
 	tg.port = p->c->port;
@@ -233,7 +223,7 @@ probe_run(const struct ticket *t, struct cand_list *cl, cand_tick_fn tick,
 		probe_start(&ps[i]);
 	}
 	while (probe_pending(ps, cl->n, pfd) > 0 &&
-	    (left = PROBE_BUDGET_MS - probe_us(&t0) / 1000) > 0) {
+	    (left = PROBE_BUDGET_MS - (int)client_us(&t0) / 1000) > 0) {
 		if (tick != NULL && tick(arg) != 0)
 			break;
 		/* libssh may hold data it read already: wake up often. */

@@ -41,15 +41,6 @@ roots_free(struct roots_ui *u)
 	u->loaded = 0;
 }
 
-static char *
-roots_str(yaml_document_t *doc, yaml_node_t *map, const char *key)
-{
-	const char	*s = yr_scalar(yr_get(doc, map, key));
-
-	return (s != NULL && strcmp(s, "null") != 0 && *s != '\0' ?
-	    xstrdup(s) : NULL);
-}
-
 /* "etc/shadow missing, ..." from a list, or NULL. */
 static char *
 roots_join(yaml_document_t *doc, yaml_node_t *list)
@@ -78,7 +69,7 @@ roots_entry(yaml_document_t *doc, yaml_node_t *m, struct root_entry *r)
 	const char	*name, *version, *size, *device, *path;
 
 	memset(r, 0, sizeof *r);
-	r->id = roots_str(doc, m, "id");
+	r->id = client_ystr(doc, m, "id");
 	name = yr_scalar(yr_get(doc, m, "os_name"));
 	version = yr_scalar(yr_get(doc, m, "os_version"));
 	if (name == NULL || strcmp(name, "null") == 0)
@@ -87,7 +78,7 @@ roots_entry(yaml_document_t *doc, yaml_node_t *m, struct root_entry *r)
 		version = "";
 	xasprintf(&r->os, "%s%s%s", name, *version != '\0' ? " " : "",
 	    version);
-	r->health = roots_str(doc, m, "health");
+	r->health = client_ystr(doc, m, "health");
 	r->problems = roots_join(doc, yr_get(doc, m, "problems"));
 	size = yr_scalar(yr_get(doc, m, "size"));
 	r->size = size != NULL ? strtoull(size, NULL, 10) : 0;
@@ -128,7 +119,7 @@ roots_load(struct roots_ui *u, struct client *c)
 		return (-1);
 	}
 	client_out_free(&o);
-	u->current = roots_str(&doc, yr_root(&doc), "current");
+	u->current = client_ystr(&doc, yr_root(&doc), "current");
 	list = yr_path(&doc, "roots");
 	if (list != NULL && list->type == YAML_SEQUENCE_NODE) {
 		for (it = list->data.sequence.items.start;
@@ -151,21 +142,6 @@ roots_load(struct roots_ui *u, struct client *c)
 	if (u->sel >= u->n)
 		u->sel = u->n > 0 ? u->n - 1 : 0;
 	return (0);
-}
-
-static void
-roots_size(uint64_t n, char *buf, size_t len)
-{
-	const char	*unit = "KMGTP";
-	double		 v = n;
-
-	if (n < 1024) {
-		snprintf(buf, len, "%lluB", (unsigned long long)n);
-		return;
-	}
-	for (v /= 1024; v >= 1024 && unit[1] != '\0'; unit++)
-		v /= 1024;
-	snprintf(buf, len, "%.1f%c", v, *unit);
 }
 
 void
@@ -192,7 +168,7 @@ roots_draw(struct roots_ui *u, int y, int x, int h, int w)
 	top = u->sel >= h - 4 ? u->sel - (h - 5) : 0;
 	for (i = top; i < u->n && i - top < h - 4; i++) {
 		r = &u->roots[i];
-		roots_size(r->size, size, sizeof size);
+		ui_size(r->size, size, sizeof size);
 		if (i == u->sel && u->focus)
 			attron(A_REVERSE);
 		mvprintw(y + 1 + i - top, x, "%c %-10.10s %-28.28s %8s  ",
@@ -254,21 +230,13 @@ roots_key(struct roots_ui *u, struct client *c, int key, char **note,
 {
 	char	*argv[4];
 
+	if (ui_list_key(key, &u->sel, u->n))
+		return (1);
 	switch (key) {
 	case 27:
 	case KEY_LEFT:
 	case 'q':
 		return (0);
-	case KEY_UP:
-	case 'k':
-		if (u->sel > 0)
-			u->sel--;
-		return (1);
-	case KEY_DOWN:
-	case 'j':
-		if (u->sel + 1 < u->n)
-			u->sel++;
-		return (1);
 	case 'r':
 		roots_load(u, c);
 		return (1);

@@ -148,6 +148,8 @@ void	 client_out_free(struct client_out *);
 int	 client_exec(struct client *, const char *, char **, size_t *, int *,
 	     char **);
 void	 client_close(struct client *);
+long long client_us(const struct timespec *);
+char	*client_ystr(yaml_document_t *, yaml_node_t *, const char *);
 char	*client_quote(int, char **);
 
 /* console.c */
@@ -321,5 +323,7 @@ void	 ui_suspend(void);
 void	 ui_resume(void);
 void	 ui_end(void);
 int	 ui_active(void);
+int	 ui_list_key(int, int *, int);
+void	 ui_size(uint64_t, char *, size_t);
 
 #endif /* TETHER_H */

@@ -48,14 +48,6 @@ tools_free(struct tools_ui *u)
 	u->loaded = 0;
 }
 
-static char *
-tools_str(yaml_document_t *doc, yaml_node_t *map, const char *key)
-{
-	const char	*s = yr_scalar(yr_get(doc, map, key));
-
-	return (s != NULL && strcmp(s, "null") != 0 ? xstrdup(s) : NULL);
-}
-
 static int
 tools_true(yaml_document_t *doc, yaml_node_t *map, const char *key)
 {
@@ -77,9 +69,9 @@ tools_parse_args(yaml_document_t *doc, yaml_node_t *list,
 	    it < list->data.sequence.items.top && t->nargs < TOOLS_ARGS_MAX;
 	    it++) {
 		a = yaml_document_get_node(doc, *it);
-		t->args[t->nargs].name = tools_str(doc, a, "name");
-		t->args[t->nargs].prompt = tools_str(doc, a, "prompt");
-		t->args[t->nargs].pattern = tools_str(doc, a, "pattern");
+		t->args[t->nargs].name = client_ystr(doc, a, "name");
+		t->args[t->nargs].prompt = client_ystr(doc, a, "prompt");
+		t->args[t->nargs].pattern = client_ystr(doc, a, "pattern");
 		if (t->args[t->nargs].name == NULL)
 			continue;
 		t->nargs++;
@@ -124,12 +116,12 @@ tools_load(struct tools_ui *u, struct client *c)
 			u->tools = xreallocarray(u->tools, u->n + 1,
 			    sizeof *u->tools);
 			memset(&u->tools[u->n], 0, sizeof *u->tools);
-			u->tools[u->n].name = tools_str(&doc, m, "name");
+			u->tools[u->n].name = client_ystr(&doc, m, "name");
 			if (u->tools[u->n].name == NULL)
 				continue;
-			u->tools[u->n].title = tools_str(&doc, m, "title");
-			u->tools[u->n].reason = tools_str(&doc, m, "reason");
-			u->tools[u->n].confirm = tools_str(&doc, m, "confirm");
+			u->tools[u->n].title = client_ystr(&doc, m, "title");
+			u->tools[u->n].reason = client_ystr(&doc, m, "reason");
+			u->tools[u->n].confirm = client_ystr(&doc, m, "confirm");
 			u->tools[u->n].available = tools_true(&doc, m,
 			    "available");
 			u->tools[u->n].pty = tools_true(&doc, m, "pty");
@@ -473,20 +465,12 @@ tools_key(struct tools_ui *u, struct client *c, int key)
 		pane_key(&u->out, key);
 		return (1);
 	}
+	if (ui_list_key(key, &u->sel, u->n))
+		return (1);
 	switch (key) {
 	case 27:
 	case KEY_LEFT:
 		return (0);
-	case KEY_UP:
-	case 'k':
-		if (u->sel > 0)
-			u->sel--;
-		return (1);
-	case KEY_DOWN:
-	case 'j':
-		if (u->sel + 1 < u->n)
-			u->sel++;
-		return (1);
 	case 'r':
 		tools_load(u, c);
 		return (1);

@@ -7,6 +7,7 @@
 
 #include <curses.h>
 #include <locale.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "tether.h"
@@ -70,4 +71,39 @@ int
 ui_active(void)
 {
 	return (ui_on);
+}
+
+/* Up/k and Down/j in a list of n; 1 if the key was one of them. */
+int
+ui_list_key(int key, int *sel, int n)
+{
+	switch (key) {
+	case KEY_UP:
+	case 'k':
+		if (*sel > 0)
+			(*sel)--;
+		return (1);
+	case KEY_DOWN:
+	case 'j':
+		if (*sel + 1 < n)
+			(*sel)++;
+		return (1);
+	}
+	return (0);
+}
+
+/* A size for a listing: 512, 2.9M, 252.0G. */
+void
+ui_size(uint64_t n, char *buf, size_t len)
+{
+	const char	*unit = "KMGTP";
+	double		 v = n;
+
+	if (n < 1024) {
+		snprintf(buf, len, "%llu", (unsigned long long)n);
+		return;
+	}
+	for (v /= 1024; v >= 1024 && unit[1] != '\0'; unit++)
+		v /= 1024;
+	snprintf(buf, len, "%.1f%c", v, *unit);
 }

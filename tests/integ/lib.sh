@@ -142,6 +142,38 @@ agent_ssh() {
 	sshpass -p "$TICKET" ssh $SSHOPTS -p "$PORT" tether@127.0.0.1 "$@"
 }
 
+# fake_fb: the test framebuffer (37x23, 16 bpp, padded and panned) in $T,
+# printed as the "fake_fb:" block of tetherd.yaml's snapshot mapping.
+fake_fb() {
+	[ -s "$T/fb.raw" ] || python3 "$top/tests/integ/snapfix.py" fb "$T"
+	cat <<EOF_FB
+  fake_fb:
+    path: $T/fb.raw
+    width: 37
+    height: 23
+    bpp: 16
+    stride: 100
+    xoffset: 3
+    yoffset: 5
+    red: {offset: 11, length: 5}
+    green: {offset: 5, length: 6}
+    blue: {offset: 0, length: 5}
+EOF_FB
+}
+
+# copy_sh root: /bin/sh and the libraries it needs into root, for a
+# chroot; fails when they cannot be found or copied.
+copy_sh() {
+	_sh=$(readlink -f /bin/sh)
+	_libs=$(ldd "$_sh" 2>/dev/null |
+	    awk '/\// { for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }')
+	[ -n "$_libs" ] || return 1
+	mkdir -p "$1/bin" && cp "$_sh" "$1/bin/sh" || return 1
+	for _l in $_libs; do
+		mkdir -p "$1$(dirname "$_l")" && cp -L "$_l" "$1$_l" || return 1
+	done
+}
+
 # The viewer under a private tmux server, 120x40.
 viewer_start() {
 	# Start the new session before killing the old: killing the last

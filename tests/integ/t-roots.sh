@@ -84,15 +84,7 @@ printf '/dev/null /srv ext4 defaults 0 2\n/dev/null /opt/x ext4 defaults 0 2\n' 
 
 # A shell for the chroot: /bin/sh and the libraries it needs.
 chroot_ok=0
-sh_bin=$(readlink -f /bin/sh)
-if libs=$(ldd "$sh_bin" 2>/dev/null | awk '/\// { for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }'); then
-	mkdir -p "$healthy/bin"
-	cp "$sh_bin" "$healthy/bin/sh" && chroot_ok=1
-	for l in $libs; do
-		mkdir -p "$healthy$(dirname "$l")"
-		cp -L "$l" "$healthy$l" || chroot_ok=0
-	done
-fi
+copy_sh "$healthy" && chroot_ok=1
 
 cat >"$T/conf.yaml" <<EOF
 shell: /bin/sh

@@ -15,17 +15,7 @@ audit:
 snapshot:
   fb: [/dev/fb0, $T/fb7]
   vc: [$T/vcsa3]
-  fake_fb:
-    path: $T/fb.raw
-    width: 37
-    height: 23
-    bpp: 16
-    stride: 100
-    xoffset: 3
-    yoffset: 5
-    red: {offset: 11, length: 5}
-    green: {offset: 5, length: 6}
-    blue: {offset: 0, length: 5}
+$(fake_fb)
   fake_vc:
     vcsa: $T/vcsa
     vcsu: $T/vcsu

@@ -5,22 +5,11 @@
 . "$(dirname "$0")/lib.sh"
 
 PNGCHECK="python3 $top/tests/integ/pngcheck.py"
-python3 "$top/tests/integ/snapfix.py" fb "$T"
 python3 "$top/tests/integ/snapfix.py" vc "$T"
 
 cat >"$T/tetherd.yaml" <<EOF
 snapshot:
-  fake_fb:
-    path: $T/fb.raw
-    width: 37
-    height: 23
-    bpp: 16
-    stride: 100
-    xoffset: 3
-    yoffset: 5
-    red: {offset: 11, length: 5}
-    green: {offset: 5, length: 6}
-    blue: {offset: 0, length: 5}
+$(fake_fb)
   fake_vc:
     vcsa: $T/vcsa
     vcsu: $T/vcsu

@@ -31,23 +31,12 @@ tools:
     title: Not installed here
     command: [no-such-program-here]
 EOF2
-python3 "$top/tests/integ/snapfix.py" fb "$T"
 cat >"$T/tetherd.yaml" <<EOF2
 tools: [$T/tools.yaml]
 audit:
   file: $T/audit.log
 snapshot:
-  fake_fb:
-    path: $T/fb.raw
-    width: 37
-    height: 23
-    bpp: 16
-    stride: 100
-    xoffset: 3
-    yoffset: 5
-    red: {offset: 11, length: 5}
-    green: {offset: 5, length: 6}
-    blue: {offset: 0, length: 5}
+$(fake_fb)
 EOF2
 start_agent -f "$T/tetherd.yaml"
 

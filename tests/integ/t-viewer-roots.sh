@@ -23,16 +23,7 @@ echo "inside-the-offline-system" >"$good/marker"
 
 # /bin/sh and its libraries, for the chrooted console.
 chroot_ok=0
-sh_bin=$(readlink -f /bin/sh)
-if libs=$(ldd "$sh_bin" 2>/dev/null |
-    awk '/\// { for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }'); then
-	mkdir -p "$good/bin"
-	cp "$sh_bin" "$good/bin/sh" && chroot_ok=1
-	for l in $libs; do
-		mkdir -p "$good$(dirname "$l")"
-		cp -L "$l" "$good$l" || chroot_ok=0
-	done
-fi
+copy_sh "$good" && chroot_ok=1
 
 cat >"$T/tools.yaml" <<EOF2
 tools:

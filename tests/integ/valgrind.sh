@@ -58,20 +58,9 @@ tools:
     args:
       - {name: who, prompt: Who, pattern: "^[a-z]+\$"}
 EOF2
-python3 "$top/tests/integ/snapfix.py" fb "$T"
 cat >"$T/tetherd.yaml" <<EOF2
 snapshot:
-  fake_fb:
-    path: $T/fb.raw
-    width: 37
-    height: 23
-    bpp: 16
-    stride: 100
-    xoffset: 3
-    yoffset: 5
-    red: {offset: 11, length: 5}
-    green: {offset: 5, length: 6}
-    blue: {offset: 0, length: 5}
+$(fake_fb)
 ticket:
   kdf_cost: 14
 tools: [$T/tools.yaml]
