@@ -256,10 +256,10 @@ config_defaults(struct config *c)
 	c->limits.max_sessions = 4;
 	c->limits.idle_timeout = 1800;
 	c->state_dir = xstrdup(TETHERD_STATE_DIR);
-	c->log_dir = xstrdup("/var/log/tether");
-	c->audit.file = xstrdup("/var/log/tether/audit.log");
+	c->log_dir = xstrdup(TETHERD_LOG_DIR);
+	c->audit.file = xstrdup(TETHERD_LOG_DIR "/audit.log");
 	c->recording.enabled = 1;
-	c->recording.dir = xstrdup("/var/log/tether/sessions");
+	c->recording.dir = xstrdup(TETHERD_LOG_DIR "/sessions");
 	c->host_key = xstrdup("/etc/tether/host_key");
 	c->shell = xstrdup("");	/* $SHELL, or /bin/sh */
 	c->sftp_server = xstrdup("");

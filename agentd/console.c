@@ -502,37 +502,90 @@ console_reap(struct sess *s)
 	}
 }
 
-/* Signal every process in the session sid; return how many there were. */
+/* The parent and the session of a process, from /proc; -1 if gone. */
 static int
-console_signal_session(pid_t sid, int sig)
+console_stat(long pid, long *ppid, long *sid)
+{
+	char	 path[64], buf[512], *p;
+	ssize_t	 len;
+	int	 fd;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (-1);
+	len = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (len <= 0)
+		return (-1);
+	buf[len] = '\0';
+	/* After "(comm)", which may hold anything: state ppid pgrp session. */
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 1, " %*c %ld %*d %ld", ppid, sid) != 2)
+		return (-1);
+	return (0);
+}
+
+/*
+ * Signal every process whose session (by_parent 0) or parent (1) is id;
+ * return how many there were.
+ */
+static int
+console_signal_where(int by_parent, pid_t id, int sig)
 {
 	DIR		*d;
 	struct dirent	*de;
-	char		 path[64], buf[512], *p;
-	long		 pid, session;
-	int		 fd, n = 0;
-	ssize_t		 len;
+	char		*end;
+	long		 pid, ppid, sid;
+	int		 n = 0;
 
 	if ((d = opendir("/proc")) == NULL)
-		return (kill(-sid, sig) == 0);
+		return (by_parent ? 0 : kill(-id, sig) == 0);
 	while ((de = readdir(d)) != NULL) {
-		pid = strtol(de->d_name, &p, 10);
-		if (*p != '\0' || pid <= 0)
+		pid = strtol(de->d_name, &end, 10);
+		if (*end != '\0' || pid <= 0 ||
+		    console_stat(pid, &ppid, &sid) != 0)
 			continue;
-		snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-			continue;
-		len = read(fd, buf, sizeof buf - 1);
-		close(fd);
-		if (len <= 0)
-			continue;
-		buf[len] = '\0';
-		/* After "(comm)": state ppid pgrp session. */
-		if ((p = strrchr(buf, ')')) == NULL ||
-		    sscanf(p + 1, " %*c %*d %*d %ld", &session) != 1)
-			continue;
-		if (session == sid && kill(pid, sig) == 0)
+		if ((by_parent ? ppid : sid) == id && kill(pid, sig) == 0)
 			n++;
+	}
+	closedir(d);
+	return (n);
+}
+
+static int
+console_signal_session(pid_t sid, int sig)
+{
+	return (console_signal_where(0, sid, sig));
+}
+
+/*
+ * In the listener, a subreaper: a session process killed outright leaves
+ * its commands to us. Each child that is not a known session process is
+ * such an orphan; its whole session goes. Returns how many sessions.
+ */
+int
+console_orphans(const pid_t *known, int nknown)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		*end;
+	long		 pid, ppid, sid;
+	int		 i, n = 0;
+
+	if ((d = opendir("/proc")) == NULL)
+		return (0);
+	while ((de = readdir(d)) != NULL) {
+		pid = strtol(de->d_name, &end, 10);
+		if (*end != '\0' || pid <= 0 ||
+		    console_stat(pid, &ppid, &sid) != 0 || ppid != getpid())
+			continue;
+		for (i = 0; i < nknown && known[i] != pid; i++)
+			;
+		if (i < nknown)
+			continue;
+		console_signal_session(sid, SIGKILL);
+		kill(pid, SIGKILL);
+		n++;
 	}
 	closedir(d);
 	return (n);

@@ -33,7 +33,7 @@ usage(int status)
 	fprintf(f,
 	    "usage: tetherd [-dtT] [-b address] [-f file] [-p port] "
 	    "[--no-message]\n"
-	    "               [--state-dir dir]\n"
+	    "               [--state-dir dir] [--log-dir dir]\n"
 	    "       tetherd wait [--state-dir dir] [--timeout seconds]\n"
 	    "\n"
 	    "  -b, --bind ADDR       listen on ADDR (repeatable; default all)\n"
@@ -43,10 +43,12 @@ usage(int status)
 	    "  -T                    print the effective configuration\n"
 	    "      --no-message      start without asking the local user\n"
 	    "      --state-dir DIR   where connection.yaml goes (default %s)\n"
+	    "      --log-dir DIR     where the audit log and recordings go\n"
+	    "                        (default %s)\n"
 	    "  -d, --debug           log debug lines to stderr\n"
 	    "  -h, --help            show this help\n"
 	    "  -V, --version         show the version\n",
-	    TETHER_PORT, CONFIG_FILE, TETHERD_STATE_DIR);
+	    TETHER_PORT, CONFIG_FILE, TETHERD_STATE_DIR, TETHERD_LOG_DIR);
 	exit(status);
 }
 
@@ -59,6 +61,7 @@ main_options(struct cli *cli, int argc, char **argv)
 		{ "config",	required_argument,	NULL, 'f' },
 		{ "no-message",	no_argument,		NULL, 'n' },
 		{ "state-dir",	required_argument,	NULL, 's' },
+		{ "log-dir",	required_argument,	NULL, 'L' },
 		{ "debug",	no_argument,		NULL, 'd' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
@@ -99,6 +102,12 @@ main_options(struct cli *cli, int argc, char **argv)
 				    "path", optarg);
 			cli->state_dir = optarg;
 			break;
+		case 'L':
+			if (*optarg != '/')
+				fatalx("--log-dir: \"%s\" is not an absolute "
+				    "path", optarg);
+			cli->log_dir = optarg;
+			break;
 		case 'd':
 			cli->debug++;
 			break;
@@ -122,6 +131,29 @@ main_options(struct cli *cli, int argc, char **argv)
 		    argv[optind]);
 		usage(2);
 	}
+}
+
+/*
+ * The audit file and the recordings left at their defaults live under
+ * log_dir, so that one option moves every log.
+ */
+static void
+main_log_path(const char *log_dir, char **path, const char *def,
+    const char *name)
+{
+	if (strcmp(*path, def) != 0 || strcmp(log_dir, TETHERD_LOG_DIR) == 0)
+		return;
+	free(*path);
+	xasprintf(path, "%s/%s", log_dir, name);
+}
+
+static void
+main_log_paths(struct config *c)
+{
+	main_log_path(c->log_dir, &c->audit.file, TETHERD_LOG_DIR "/audit.log",
+	    "audit.log");
+	main_log_path(c->log_dir, &c->recording.dir,
+	    TETHERD_LOG_DIR "/sessions", "sessions");
 }
 
 /* The command line over the file. */
@@ -149,8 +181,13 @@ main_apply_cli(struct config *c, const struct cli *cli)
 		free(c->state_dir);
 		c->state_dir = xstrdup(cli->state_dir);
 	}
+	if (cli->log_dir != NULL) {
+		free(c->log_dir);
+		c->log_dir = xstrdup(cli->log_dir);
+	}
 	if (cli->no_message)
 		c->consent = 0;
+	main_log_paths(c);
 }
 
 /* Empty shell and sftp_server mean "find one"; -T shows what was found. */

@@ -6,6 +6,7 @@
  * each child reports over its pipe (who authenticated), for the state file.
  */
 
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
@@ -350,12 +351,14 @@ server_report(struct agent *ag, struct conn *c)
 	}
 }
 
+static void	server_sweep(struct agent *);
+
 static void
 server_reap(struct agent *ag)
 {
 	struct conn	*c;
 	pid_t		 pid;
-	int		 status, changed = 0;
+	int		 status, changed = 0, killed = 0;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		if ((c = server_conn(ag, pid)) == NULL)
@@ -363,15 +366,38 @@ server_reap(struct agent *ag)
 		debug("connection from %s ended (pid %ld)", c->from,
 		    (long)pid);
 		changed |= c->authed;
+		killed |= WIFSIGNALED(status);
 		if (c->asking && c->asked) {
 			printf("gone\r\n");
 			fflush(stdout);
 		}
 		server_conn_remove(ag, c);
 	}
+	if (killed)
+		server_sweep(ag);
 	if (changed)
 		server_update_state(ag);
 	server_ask(ag);
+}
+
+/*
+ * A connection's process that was killed could not end what it started;
+ * as subreaper the listener inherits those processes and ends them.
+ */
+static void
+server_sweep(struct agent *ag)
+{
+	pid_t	 known[TETHERD_MAX_CHILDREN];
+	char	 count[16];
+	int	 i, n;
+
+	for (i = 0; i < ag->nconns; i++)
+		known[i] = ag->conns[i].pid;
+	if ((n = console_orphans(known, ag->nconns)) == 0)
+		return;
+	info("ended %d process group(s) left by a killed connection", n);
+	snprintf(count, sizeof count, "%d", n);
+	audit(ag, "orphans", "sessions", count, NULL);
 }
 
 static void
@@ -479,6 +505,7 @@ server_end_children(struct agent *ag)
 		poll(NULL, 0, 50);
 		server_reap(ag);
 	}
+	server_sweep(ag);
 }
 
 /*
@@ -648,6 +675,9 @@ server_loop(struct agent *ag)
 	int		 sig_fd, i, n, nl, nc;
 
 	sig_fd = server_signals(&old);
+	/* What a killed connection leaves running comes to us, not init. */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
+		error("PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
 	/* Mounts a previous agent left behind. */
 	root_cleanup(ag);
 	while (ag->end_reason == NULL) {

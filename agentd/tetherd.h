@@ -23,6 +23,7 @@
 #include "common.h"
 
 #define TETHERD_STATE_DIR	"/run/tether"
+#define TETHERD_LOG_DIR		"/var/log/tether"
 #define TETHERD_MAX_LISTEN	8
 #define TETHERD_MAX_CHANNELS	10
 #define TETHERD_TICKET_LIFETIME	3600
@@ -198,6 +199,7 @@ struct cli {
 	int		 nbinds;
 	int		 port;		/* -1: not given */
 	const char	*state_dir;
+	const char	*log_dir;
 	int		 no_message;
 	int		 debug;
 	const char	*file;
@@ -354,6 +356,7 @@ void	 console_reap(struct sess *);
 void	 console_kill(struct chan *);
 void	 console_deadline(struct chan *);
 int	 console_relay(struct chan *, int);
+int	 console_orphans(const pid_t *, int);
 void	 console_close(struct chan *);
 
 /* verbs.c */

@@ -257,6 +257,7 @@ menu_reconnect(struct menu *m)
 	char	*cause;
 
 	tools_stop(&m->tools);
+	m->tools.shown = 0;
 	if (m->console != NULL) {
 		ssh_channel_free(m->console);
 		m->console = NULL;

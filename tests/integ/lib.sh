@@ -107,6 +107,7 @@ start_agent() {
 	AGENT_LOG=$AGENT_DIR/log
 	mkdir -p "$AGENT_DIR"
 	"$TETHERD" -b 127.0.0.1 -p 0 --no-message --state-dir "$AGENT_STATE" \
+	    --log-dir "$AGENT_DIR/logs" \
 	    "$@" >"$AGENT_DIR/out" 2>"$AGENT_LOG" </dev/null &
 	AGENT_PID=$!
 	agents="$agents $AGENT_PID"

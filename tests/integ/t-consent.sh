@@ -24,7 +24,8 @@ agent_tty() {
 	AGENT_STATE=$AGENT_DIR/state
 	mkdir -p "$AGENT_DIR"
 	ASESS=agent$nagent
-	cmd="$TETHERD -b 127.0.0.1 -p 0 --state-dir $AGENT_STATE $*"
+	cmd="$TETHERD -b 127.0.0.1 -p 0 --state-dir $AGENT_STATE"
+	cmd="$cmd --log-dir $AGENT_DIR/logs $*"
 	tmux -L "$TMUX_SOCK" new-session -d -s "$ASESS" -x 120 -y 40 \
 	    "$cmd; echo AGENT-EXIT=\$?; sleep 600"
 	pane=$(tmux -L "$TMUX_SOCK" list-panes -t "$ASESS" -F '#{pane_pid}')

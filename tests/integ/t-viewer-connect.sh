@@ -26,6 +26,18 @@ check_eq "connection.yaml says connected" connected \
 check_eq "connection.yaml lists the technician" 127.0.0.1 \
     "$("$YGET" "$AGENT_STATE/connection.yaml" connections.0.from)"
 
+check "--log-dir moved the audit file" \
+    grep -q 'event=start' "$AGENT_DIR/logs/audit.log"
+check "and the recordings" \
+    eval "ls '$AGENT_DIR/logs/sessions/' | grep -q '\.cast\$'"
+echo "log_dir: /var/log/elsewhere" >"$T/logdir.yaml"
+"$TETHERD" -T -f "$T/logdir.yaml" --log-dir "$AGENT_DIR/logs" >"$T/dump" 2>&1
+check_grep "-T shows where they go" "^  file: $AGENT_DIR/logs/audit.log\$" \
+    "$T/dump"
+"$TETHERD" -T -f "$T/logdir.yaml" >"$T/dump2" 2>&1
+check_grep "log_dir in the file moves them too" \
+    "^  dir: /var/log/elsewhere/sessions\$" "$T/dump2"
+
 # Ctrl-] goes to the menu; the shell lives on for the next visit.
 keys 'cd /tmp; KEPT=still-here' Enter
 keys C-]
