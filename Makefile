@@ -59,7 +59,8 @@ DEBIAN_DEPS =	build-essential pkg-config clang libssh-dev libyaml-dev \
 	install uninstall clean lint-man fuzz fuzz-quick fuzz-regress bench \
 	bench-quick bench-snap rescue-image drill
 
-all: $(BUILD)/tetherd $(BUILD)/tether $(BUILD)/tests/yget $(BUILD)/tests/preauth
+all: $(BUILD)/tetherd $(BUILD)/tether $(BUILD)/tests/yget $(BUILD)/tests/preauth \
+    $(BUILD)/tests/oversize
 
 # V=1 shows the whole compiler command lines.
 Q = $(if $(V),,@)
@@ -79,6 +80,9 @@ $(BUILD)/tests/yget: $(BUILD)/tests/yget.o $(COMMON_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_COMMON)
 
 $(BUILD)/tests/preauth: $(BUILD)/tests/preauth.o $(COMMON_OBJS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_COMMON)
+
+$(BUILD)/tests/oversize: $(BUILD)/tests/oversize.o
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_COMMON)
 
 $(BUILD)/tests/test_args: $(BUILD)/tests/unit/test_args.o \

@@ -28,16 +28,21 @@
 #define CONSOLE_DEFAULT_PATH \
 	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define CONSOLE_KILL_WAIT_MS	1000
+#define CONSOLE_MAX_CELLS	4096	/* columns or rows of a pty */
 #define CONSOLE_INBUF_MAX	(256 * 1024)
 #define CONSOLE_KILLED		2	/* c->exited: reaped by console_kill */
 
 static void
 console_winsize(struct chan *c, int cols, int rows, int px, int py)
 {
-	c->ws.ws_col = cols;
-	c->ws.ws_row = rows;
-	c->ws.ws_xpixel = px;
-	c->ws.ws_ypixel = py;
+	/* No real terminal is larger; a program asked for 65535^2 cells
+	   would try to allocate them. */
+	c->ws.ws_col = cols < 0 ? 0 : cols > CONSOLE_MAX_CELLS ?
+	    CONSOLE_MAX_CELLS : cols;
+	c->ws.ws_row = rows < 0 ? 0 : rows > CONSOLE_MAX_CELLS ?
+	    CONSOLE_MAX_CELLS : rows;
+	c->ws.ws_xpixel = px < 0 || px > 65535 ? 0 : px;
+	c->ws.ws_ypixel = py < 0 || py > 65535 ? 0 : py;
 }
 
 int
