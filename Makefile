@@ -51,12 +51,12 @@ DEBIAN_DEPS =	build-essential pkg-config clang libssh-dev libyaml-dev \
 		mandoc openssl procps iproute2 psmisc ncurses-term \
 		libclang-rt-dev python3 openssh-server valgrind strace \
 		qemu-system-x86 busybox-static e2fsprogs fdisk cpio kmod \
-		systemd netpbm
+		systemd netpbm cppcheck
 
 .SECONDARY:
 
 .PHONY: all deps check check-unit check-integ check-asan check-valgrind demo \
-	install uninstall clean lint-man fuzz fuzz-quick fuzz-regress bench \
+	install uninstall clean lint lint-man fuzz fuzz-quick fuzz-regress bench \
 	bench-quick bench-snap rescue-image drill
 
 all: $(BUILD)/tetherd $(BUILD)/tether $(BUILD)/tests/yget $(BUILD)/tests/preauth \
@@ -162,6 +162,14 @@ rescue-image: all
 
 drill: rescue-image
 	BUILD=$(BUILD) timeout 900 sh tests/integ/drill.sh
+
+# cppcheck's warning and portability checks over every C file, then the
+# manual pages.
+CPPCHECK =	cppcheck --enable=warning,portability --error-exitcode=1 --quiet \
+		--std=c11 -D_GNU_SOURCE -D__GNUC__ -Icommon -Iagentd -Itui \
+		-Ifuzz --suppress=missingIncludeSystem
+lint: lint-man
+	$(CPPCHECK) agentd common tui tests fuzz bench
 
 lint-man:
 	mandoc -Tlint -W warning man/*.[0-9]

@@ -367,7 +367,7 @@ main_rotate(struct agent *ag, const char *reason)
 	}
 	info("new ticket (%s), host key %s", reason, ag->fingerprint);
 	audit(ag, "rotate", "reason", reason, "fingerprint", ag->fingerprint,
-	    NULL);
+	    (char *)NULL);
 	printf("\r\n%s\r\n", strcmp(reason, "expired") == 0 ?
 	    "The ticket expired; here is a new one." :
 	    "Too many failed logins; here is a new ticket.");
@@ -524,7 +524,7 @@ main(int argc, char **argv)
 	/* An unattended agent has nobody in front of it to ask. */
 	if (ag.conf.ticket.enabled && ag.conf.consent) {
 		main_consent();
-		audit(&ag, "consent", "answer", "yes", NULL);
+		audit(&ag, "consent", "answer", "yes", (char *)NULL);
 	}
 	server_listen(&ag);
 	if (ag.conf.ticket.enabled)
@@ -541,7 +541,7 @@ main(int argc, char **argv)
 	snprintf(port, sizeof port, "%d", ag.bound_port);
 	audit(&ag, "start", "version", TETHER_VERSION, "port", port,
 	    "fingerprint", ag.fingerprint, "mode", ag.unattended ?
-	    "unattended" : "ticket", NULL);
+	    "unattended" : "ticket", (char *)NULL);
 
 	rc = server_loop(&ag);
 

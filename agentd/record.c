@@ -122,7 +122,7 @@ record_start(struct agent *ag, const char *session, const char *user,
 	n += snprintf(head + n, sizeof head - n, " from %s\"}\n", from);
 	if (write(fd, head, n) != (ssize_t)n)
 		error("recording %s: %s", path, strerror(errno));
-	audit(ag, "record", "session", session, "file", path, NULL);
+	audit(ag, "record", "session", session, "file", path, (char *)NULL);
 	return (r);
 }
 

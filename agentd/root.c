@@ -1091,7 +1091,7 @@ root_mount(struct agent *ag, const char *dir, const char *src,
 	info("mounted %s on %s", src, target);
 	audit(ag, "mount", "source", src, "target", target, "type",
 	    type != NULL ? type : "bind", "options", (flags & MS_RDONLY) ?
-	    "ro" : "rw", NULL);
+	    "ro" : "rw", (char *)NULL);
 	return (0);
 }
 
@@ -1104,7 +1104,7 @@ root_unmount(struct agent *ag, const char *dir, const char *target,
 	root_journal_del(dir, target);
 	info("unmounted %s", target);
 	if (ag != NULL)
-		audit(ag, "umount", "target", target, NULL);
+		audit(ag, "umount", "target", target, (char *)NULL);
 	return (0);
 }
 
@@ -1553,7 +1553,7 @@ root_remount_rw(struct agent *ag, const struct root *r, char **cause)
 		return (-1);
 	}
 	free(data);
-	audit(ag, "mount", "target", r->path, "options", "remount,rw", NULL);
+	audit(ag, "mount", "target", r->path, "options", "remount,rw", (char *)NULL);
 	return (0);
 }
 
@@ -1629,7 +1629,7 @@ root_select(struct agent *ag, const char *dir, const char *id, int rw,
 	yw_end(w);
 	*out = yw_finish(w, NULL);
 	audit(ag, "roots", "action", "select", "id", r->id, "path", r->path,
-	    "rw", rw ? "yes" : "no", NULL);
+	    "rw", rw ? "yes" : "no", (char *)NULL);
 	root_sel_free(&s);
 	root_free_all(rs, n);
 	return (0);
@@ -1672,7 +1672,7 @@ root_release(struct agent *ag, const char *dir, char **out)
 	xasprintf(&path, "%s/current.yaml", dir);
 	unlink(path);
 	free(path);
-	audit(ag, "roots", "action", "release", "id", s.id, NULL);
+	audit(ag, "roots", "action", "release", "id", s.id, (char *)NULL);
 	w = yw_new();
 	yw_map(w);
 	yw_kv(w, "released", s.id);

@@ -216,7 +216,7 @@ server_deny(struct agent *ag, struct conn *c, const char *why)
 
 	/* Recorded before the child is told, so the record is never late. */
 	audit(ag, "refused", "from", c->from, "user", c->user, "reason", why,
-	    NULL);
+	    (char *)NULL);
 	info("refused %s: %s", c->from, why);
 	c->asking = 0;
 	xasprintf(&msg, "no %s", why);
@@ -277,7 +277,7 @@ server_answer(struct agent *ag, int yes, const char *why)
 	printf("%s\r\n", yes ? "yes" : why);
 	fflush(stdout);
 	audit(ag, yes ? "approve" : "deny", "from", c->from, "user", c->user,
-	    NULL);
+	    (char *)NULL);
 	/* Others may have come in while the question was on the screen. */
 	if (!yes)
 		server_deny(ag, c, why);
@@ -317,7 +317,7 @@ server_fail(struct agent *ag, struct conn *c)
 	if (penalty > 0) {
 		snprintf(secs, sizeof secs, "%d", penalty);
 		info("lockout: %s refused for %d seconds", c->from, penalty);
-		audit(ag, "lockout", "from", c->from, "seconds", secs, NULL);
+		audit(ag, "lockout", "from", c->from, "seconds", secs, (char *)NULL);
 	}
 	if (!ag->unattended && ++ag->failures >= ag->conf.limits.rotate_after)
 		main_rotate(ag, "failures");
@@ -346,7 +346,7 @@ server_report(struct agent *ag, struct conn *c)
 	else if (strncmp(buf, "auth ", 5) == 0 && !c->authed && !c->asking)
 		server_admit(ag, c, buf + 5);
 	else if (strcmp(buf, "end") == 0 && c->authed) {
-		audit(ag, "end", "by", "technician", "from", c->from, NULL);
+		audit(ag, "end", "by", "technician", "from", c->from, (char *)NULL);
 		ag->end_reason = "Session ended by technician";
 	}
 }
@@ -397,7 +397,7 @@ server_sweep(struct agent *ag)
 		return;
 	info("ended %d process group(s) left by a killed connection", n);
 	snprintf(count, sizeof count, "%d", n);
-	audit(ag, "orphans", "sessions", count, NULL);
+	audit(ag, "orphans", "sessions", count, (char *)NULL);
 }
 
 static void
@@ -433,7 +433,7 @@ server_accept(struct agent *ag, struct listener *l, const sigset_t *old,
 		info("dropped %s: too many unauthenticated connections from "
 		    "it", from);
 		audit(ag, "refused", "from", from, "reason",
-		    "per_source.max_startups", NULL);
+		    "per_source.max_startups", (char *)NULL);
 		close(fd);
 		free(from);
 		return;
@@ -442,7 +442,7 @@ server_accept(struct agent *ag, struct listener *l, const sigset_t *old,
 	    &ag->conf.limits.max_startups, ag->nconns - server_authed(ag))) {
 		info("dropped %s: too many unauthenticated connections", from);
 		audit(ag, "refused", "from", from, "reason", "max_startups",
-		    NULL);
+		    (char *)NULL);
 		close(fd);
 		free(from);
 		return;
@@ -486,7 +486,7 @@ server_accept(struct agent *ag, struct listener *l, const sigset_t *old,
 	    net_sockaddr_port((struct sockaddr *)&ss), (long)pid);
 	snprintf(port, sizeof port, "%d",
 	    net_sockaddr_port((struct sockaddr *)&ss));
-	audit(ag, "connect", "from", from, "port", port, NULL);
+	audit(ag, "connect", "from", from, "port", port, (char *)NULL);
 }
 
 /* End every child: SIGTERM, then SIGKILL for any that does not go. */
@@ -575,7 +575,7 @@ server_signal(struct agent *ag, int sig_fd)
 		case SIGINT:
 			info("ending on signal %d", si.ssi_signo);
 			audit(ag, "end", "by", "signal", "signal",
-			    sigabbrev_np(si.ssi_signo), NULL);
+			    sigabbrev_np(si.ssi_signo), (char *)NULL);
 			return (1);
 		}
 	}
@@ -622,7 +622,7 @@ server_expire(struct agent *ag)
 	}
 	info("ticket expired: no new connections");
 	audit(ag, "expire", "sessions", ag->nconns > 0 ? "kept" : "none",
-	    NULL);
+	    (char *)NULL);
 	if (ag->nconns > 0) {
 		printf("\r\nThe ticket expired. No new connection is taken; "
 		    "the agent ends when the technician leaves.\r\n");
@@ -661,7 +661,7 @@ server_key(struct agent *ag)
 		server_answer(ag, ch == 'y' || ch == 'Y',
 		    "denied by the local user");
 	else if (ch == 'q' || ch == 'Q') {
-		audit(ag, "end", "by", "local", NULL);
+		audit(ag, "end", "by", "local", (char *)NULL);
 		ag->end_reason = "Session ended by the local user";
 	}
 }

@@ -61,7 +61,7 @@ session_safe(const char *user)
 	static char	 buf[65];
 	size_t		 i;
 
-	for (i = 0; user[i] != '\0' && i < sizeof buf - 1; i++)
+	for (i = 0; i < sizeof buf - 1 && user[i] != '\0'; i++)
 		buf[i] = user[i] > ' ' && user[i] < 0x7f ? user[i] : '?';
 	buf[i] = '\0';
 	return (buf);
@@ -77,7 +77,7 @@ session_auth_fail(struct sess *s, const char *method, const char *user)
 	    session_safe(user), s->from, s->auth_tries);
 	snprintf(tries, sizeof tries, "%d", s->auth_tries);
 	audit(s->ag, "auth-fail", "method", method, "user", user, "from",
-	    s->from, "tries", tries, NULL);
+	    s->from, "tries", tries, (char *)NULL);
 	session_report(s, "fail");
 	if (s->auth_tries >= s->ag->conf.limits.max_auth_tries) {
 		info("too many authentication failures from %s", s->from);
@@ -133,7 +133,7 @@ session_auth_ok(struct sess *s, const char *method, const char *user)
 	info("auth-ok method=%s user=%s from=%s session=%s", method,
 	    session_safe(user), s->from, s->id);
 	audit(s->ag, "auth-ok", "method", method, "user", user, "from",
-	    s->from, "session", s->id, NULL);
+	    s->from, "session", s->id, (char *)NULL);
 	return (0);
 }
 
@@ -375,7 +375,7 @@ session_subsystem_req(ssh_session session, ssh_channel channel,
 		return (-1);
 	}
 	info("sftp");
-	audit(c->sess->ag, "sftp", "session", c->sess->id, NULL);
+	audit(c->sess->ag, "sftp", "session", c->sess->id, (char *)NULL);
 	argv[0] = c->sess->ag->conf.sftp_server;
 	argv[1] = NULL;
 	return (console_start(c, NULL, argv) == 0 ? 0 : -1);
@@ -550,7 +550,7 @@ session_message(ssh_session session, ssh_message msg, void *arg)
 	if (!s->ag->conf.forwarding.tcp) {
 		info("forwarding to %s refused: forwarding.tcp is false", to);
 		audit(s->ag, "forward", "session", s->id, "to", to, "result",
-		    "refused", NULL);
+		    "refused", (char *)NULL);
 		return (1);
 	}
 	if (host == NULL || (fd = session_connect(host, atoi(port),
@@ -558,7 +558,7 @@ session_message(ssh_session session, ssh_message msg, void *arg)
 		info("forwarding to %s failed: %s", to, host == NULL ?
 		    "no host" : cause);
 		audit(s->ag, "forward", "session", s->id, "to", to, "result",
-		    host == NULL ? "no host" : cause, NULL);
+		    host == NULL ? "no host" : cause, (char *)NULL);
 		return (1);
 	}
 	if ((c = session_chan_new(s)) == NULL) {
@@ -575,7 +575,7 @@ session_message(ssh_session session, ssh_message msg, void *arg)
 	session_chan_callbacks(c, 0);
 	info("forwarding to %s", to);
 	audit(s->ag, "forward", "session", s->id, "to", to, "result", "ok",
-	    NULL);
+	    (char *)NULL);
 	return (0);
 }
 
@@ -645,7 +645,7 @@ session_tool_done(struct chan *c, const char *why)
 		snprintf(how, sizeof how, "%d", WEXITSTATUS(st));
 	info("tool %s ended: %s", c->tool, how);
 	audit(ag, "tool-exit", "name", c->tool, "session", c->sess->id,
-	    "exit", how, NULL);
+	    "exit", how, (char *)NULL);
 	free(c->tool);
 	c->tool = NULL;
 }
@@ -819,7 +819,7 @@ session_idle(struct sess *s)
 			return;
 	}
 	info("idle for %d seconds, closing", idle);
-	audit(s->ag, "idle", "from", s->from, "session", s->id, NULL);
+	audit(s->ag, "idle", "from", s->from, "session", s->id, (char *)NULL);
 	s->ending = 1;
 }
 

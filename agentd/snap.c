@@ -315,7 +315,7 @@ static int
 snap_fb_cmap(int fd, const char *path, struct snap_geom *g, char **cause)
 {
 	struct fb_cmap	 cm;
-	uint16_t	 r[256], gr[256], b[256];
+	uint16_t	 r[256] = { 0 }, gr[256] = { 0 }, b[256] = { 0 };
 	int		 i;
 
 	memset(&cm, 0, sizeof cm);

@@ -169,7 +169,7 @@ verbs_run(struct chan *c, int argc, char **argv, char **out)
 		args = s;
 	}
 	audit(ag, "tool", "name", t->name, "args", args != NULL ? args : "",
-	    "session", c->sess->id, NULL);
+	    "session", c->sess->id, (char *)NULL);
 	free(args);
 	/* TETHER_ROOT comes with every process (root_enter). */
 	verbs_setenv(c, "TETHER_TOOL", t->name);
@@ -231,12 +231,12 @@ verbs_exec(struct chan *c, const char *command)
 		info("exec command=%zu bytes",
 		    strlen(command));
 		audit(c->sess->ag, "exec", "session", c->sess->id, "command",
-		    command, NULL);
+		    command, (char *)NULL);
 		return (console_start(c, command, NULL));
 	}
 	info("verb name=%s", v->name);
 	audit(c->sess->ag, "verb", "name", v->name, "session", c->sess->id,
-	    NULL);
+	    (char *)NULL);
 	if (words_split(command, strlen(command), &argc, &argv, &cause) != 0) {
 		xasprintf(&out, "%s: %s\n", v->name, cause);
 		free(cause);
@@ -567,5 +567,5 @@ verbs_snapshot_audit(struct chan *c, int argc, char **argv)
 	audit(c->sess->ag, "snapshot", "session", c->sess->id, "device",
 	    r.dev != NULL ? r.dev : "default", "format",
 	    r.format != NULL ? r.format : "default", "unless",
-	    r.unless != NULL ? r.unless : "", NULL);
+	    r.unless != NULL ? r.unless : "", (char *)NULL);
 }

@@ -338,7 +338,7 @@ static struct result
 bench_run(struct fixture *fx, const struct snap_png *opt, int runs,
     double *parts)
 {
-	struct result	 r;
+	struct result	 r = { 0 };
 	double		*ms, *cpu, t[3], sum[3] = { 0, 0, 0 }, c0;
 	int		 i, k;
 

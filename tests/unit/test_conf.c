@@ -139,7 +139,7 @@ put_file(const char *text, size_t len)
 static int
 load_map(const char *text, struct sample *s, struct conf_errors *errs)
 {
-	struct conf_file	 f;
+	struct conf_file	 f = { 0 };
 	struct conf_ctx		 ctx = { &f, errs, NULL };
 	int			 rv;
 
@@ -718,7 +718,7 @@ test_many_errors(void **state)
 static void
 check_load(const char *path, const char *text, size_t len, const char *want)
 {
-	struct conf_file	 f;
+	struct conf_file	 f = { 0 };
 	struct conf_errors	 errs = { NULL, 0 };
 	char			*full, *first;
 
@@ -783,7 +783,7 @@ test_load(void **state)
 static void
 test_load_utf8_later_line(void **state)
 {
-	struct conf_file	 f;
+	struct conf_file	 f = { 0 };
 	struct conf_errors	 errs = { NULL, 0 };
 	char			*want;
 
@@ -803,7 +803,7 @@ test_load_utf8_later_line(void **state)
 static void
 test_load_two_documents(void **state)
 {
-	struct conf_file	 f;
+	struct conf_file	 f = { 0 };
 	struct conf_errors	 errs = { NULL, 0 };
 	char			*want;
 
@@ -823,7 +823,7 @@ test_load_two_documents(void **state)
 static void
 test_load_size(void **state)
 {
-	struct conf_file	 f;
+	struct conf_file	 f = { 0 };
 	struct conf_errors	 errs = { NULL, 0 };
 	struct conf_ctx		 ctx = { &f, &errs, NULL };
 	struct sample		 s;
@@ -855,7 +855,7 @@ test_load_size(void **state)
 static void
 test_load_good(void **state)
 {
-	struct conf_file	 f;
+	struct conf_file	 f = { 0 };
 	struct conf_errors	 errs = { NULL, 0 };
 	yaml_node_t		*root;
 
