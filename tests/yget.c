@@ -66,6 +66,7 @@ main(int argc, char **argv)
 	}
 	if ((node = yr_path(&doc, argv[2])) == NULL) {
 		fprintf(stderr, "yget: %s: no %s\n", argv[1], argv[2]);
+		yaml_document_delete(&doc);
 		return (3);
 	}
 	if (node->type == YAML_SEQUENCE_NODE) {
