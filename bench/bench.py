@@ -14,6 +14,7 @@ import datetime
 import os
 import platform
 import pwd
+import random
 import re
 import shutil
 import signal
@@ -58,6 +59,7 @@ PLAN = {
     "start":       (30, 10),
     "form":        (10, 5),
     "whatif":      (10, 5),
+    "snapshot":    (10, 4),
     "budget_s":    (560, 115),
 }
 
@@ -65,7 +67,11 @@ PLAN = {
 # starts only if that much of the budget is left, so the run ends in time.
 COST = {"connect": 15, "viewer": 15, "exec": 80, "mux": 20, "echo": 10,
         "vecho": 15, "bulk": 110, "rss": 25, "concurrency": 80,
-        "flood": 70, "kdf": 5, "start": 3, "form": 3, "whatif": 30}
+        "flood": 70, "kdf": 5, "start": 3, "form": 3, "whatif": 30,
+        "snapshot": 20}
+
+# The snapshot measure's frame: 1920x1080 at 32 bpp, XRGB8888.
+SNAP_W, SNAP_H = 1920, 1080
 
 
 def now():
@@ -413,13 +419,99 @@ audit:
 recording:
   dir: {log}/sessions
 shell: {shell}
-""".format(log=log, shell=self.shell))
+snapshot:
+  fake_fb:
+    path: {frame}
+    width: {w}
+    height: {h}
+    bpp: 32
+    stride: {stride}
+    red: {{offset: 16, length: 8}}
+    green: {{offset: 8, length: 8}}
+    blue: {{offset: 0, length: 8}}
+""".format(log=log, shell=self.shell, frame=self.snap_frame(),
+           w=SNAP_W, h=SNAP_H, stride=SNAP_W * 4))
         r = subprocess.run([tetherd, "-t", "-f", path], capture_output=True,
                            text=True, timeout=10)
         if r.returncode != 0:
             raise BenchError("tetherd -t refuses the bench configuration "
                              "%s: %s" % (path, (r.stdout + r.stderr).strip()))
         return ["-f", path]
+
+    def snap_frame(self):
+        """A desktop-like 1920x1080 frame (gradients, flat panels, a photo
+        of noise), as the raw XRGB the fake framebuffer reads and as the
+        PPM that fbcat would give pnmtopng. Made once; returns the raw
+        file's path."""
+        raw = os.path.join(self.tmp, "frame.raw")
+        if os.path.exists(raw):
+            return raw
+        w, h = SNAP_W, SNAP_H
+        rng = random.Random(7)
+        photo = bytes(rng.getrandbits(8) for _ in range(640 * 4))
+        rows = []
+        for y in range(h):
+            r = bytearray(w * 4)
+            # A vertical gradient for the background.
+            r[0::4] = bytes([(y * 255 // h)]) * w
+            r[1::4] = bytes([(96 + y * 64 // h)]) * w
+            r[2::4] = bytes([160]) * w
+            if 100 <= y < 980:
+                # A window: a flat panel and a photo beside it.
+                r[200 * 4:900 * 4] = b"\xf0\xf0\xf0\x00" * 700
+                off = (y * 37) % 640
+                pic = (photo[off * 4:] + photo[:off * 4])[:640 * 4]
+                r[1000 * 4:1640 * 4] = pic
+            rows.append(bytes(r))
+        data = b"".join(rows)
+        with open(raw, "wb") as f:
+            f.write(data)
+        rgb = bytearray(w * h * 3)
+        rgb[0::3] = data[2::4]
+        rgb[1::3] = data[1::4]
+        rgb[2::3] = data[0::4]
+        with open(os.path.join(self.tmp, "frame.ppm"), "wb") as f:
+            f.write(b"P6\n%d %d\n255\n" % (w, h))
+            f.write(rgb)
+        return raw
+
+    def m_snapshot(self, t, o):
+        """One frame to a PNG file on this side: tether's snapshot verb
+        against pnmtopng on the same pixels as a PPM (what fbcat gives),
+        each over an open connection so that only the work is timed."""
+        if not shutil.which("pnmtopng"):
+            self.skip("snapshot", "pnmtopng not installed",
+                      "<= 0.33, size <= 1.5x")
+            return
+        ppm = os.path.join(self.tmp, "frame.ppm")
+        cmds = {"tether": "snapshot",
+                "OpenSSH": "pnmtopng < %s" % ppm}
+        masters, socks, sizes = [], {}, {}
+        try:
+            for s in (t, o):
+                socks[s.name] = os.path.join(self.tmp, "cs-%s" % s.name)
+                masters.append(self.start_master(s, socks[s.name]))
+
+            def one(side):
+                dt, rc, png = self.run(self.ssh(
+                    side, cmds[side.name], ControlPath=socks[side.name]),
+                    out=True, timeout=60)
+                if rc != 0 or png[:8] != b"\x89PNG\r\n\x1a\n":
+                    return None
+                sizes[side.name] = len(png)
+                return dt * 1e3
+            res, fails = self.interleave(self.plan("snapshot"), one, [t, o])
+        finally:
+            for m in masters:
+                self.reap(m)
+        a, b = median(res["tether"]), median(res["OpenSSH"])
+        size = sizes.get("tether", 0) / max(1, sizes.get("OpenSSH", 1))
+        self.row("snapshot (1920x1080x32)", "%.1f ms" % a, "%.1f ms" % b,
+                 "%.2f" % (a / b), "<= 0.33, size <= 1.5x",
+                 a / b <= 0.33 and size <= 1.5 and not any(fails.values()),
+                 "PNG %d / %d bytes (%.2fx); over one connection each; "
+                 "%s" % (sizes.get("tether", 0), sizes.get("OpenSSH", 0),
+                         size, fails_text(fails)))
 
     def start_tetherd(self, name, env_extra=None):
         d = os.path.join(self.tmp, name)
@@ -1055,6 +1147,7 @@ shell: {shell}
             ("kdf", self.m_kdf),
             ("start", lambda: self.m_start(t, o)),
             ("form", self.m_form),
+            ("snapshot", lambda: self.m_snapshot(t, o)),
         ]
         scale = 0.3 if self.quick else 1.0
         for name, fn in steps:
@@ -1067,7 +1160,6 @@ shell: {shell}
                     subprocess.SubprocessError) as e:
                 self.skip(name, "error: %s" % e)
         self.listener_rss(t, o, "after run")
-        self.skip("snapshot", "not built", "<= 0.33, size <= 1.5x")
         if self.opts.whatif and self.left() >= COST["whatif"] * (
                 0.3 if self.quick else 1.0):
             try:
