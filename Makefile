@@ -136,10 +136,10 @@ fuzz-regress:
 
 # tether against a private OpenSSH sshd on 127.0.0.1, as ratios
 # (bench/README.md). Timings are not tests: neither is part of check.
-bench: all
+bench: all $(BUILD)/bench/snapbench
 	BUILD=$(BUILD) CC="$(CC)" sh bench/run.sh
 
-bench-quick: all
+bench-quick: all $(BUILD)/bench/snapbench
 	BUILD=$(BUILD) CC="$(CC)" sh bench/run.sh --quick
 
 # PNG settings for snapshots, measured (bench/results.md, "Snapshot PNG").

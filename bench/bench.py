@@ -14,7 +14,6 @@ import datetime
 import os
 import platform
 import pwd
-import random
 import re
 import shutil
 import signal
@@ -439,39 +438,23 @@ snapshot:
         return ["-f", path]
 
     def snap_frame(self):
-        """A desktop-like 1920x1080 frame (gradients, flat panels, a photo
-        of noise), as the raw XRGB the fake framebuffer reads and as the
-        PPM that fbcat would give pnmtopng. Made once; returns the raw
-        file's path."""
+        """The 1920x1080 desktop frame of bench/snapbench.c (gradients,
+        windows with text, photos), as the raw XRGB the fake framebuffer
+        reads and as the PPM that fbcat would give pnmtopng. Made once;
+        returns the raw file's path."""
         raw = os.path.join(self.tmp, "frame.raw")
         if os.path.exists(raw):
             return raw
-        w, h = SNAP_W, SNAP_H
-        rng = random.Random(7)
-        photo = bytes(rng.getrandbits(8) for _ in range(640 * 4))
-        rows = []
-        for y in range(h):
-            r = bytearray(w * 4)
-            # A vertical gradient for the background.
-            r[0::4] = bytes([(y * 255 // h)]) * w
-            r[1::4] = bytes([(96 + y * 64 // h)]) * w
-            r[2::4] = bytes([160]) * w
-            if 100 <= y < 980:
-                # A window: a flat panel and a photo beside it.
-                r[200 * 4:900 * 4] = b"\xf0\xf0\xf0\x00" * 700
-                off = (y * 37) % 640
-                pic = (photo[off * 4:] + photo[:off * 4])[:640 * 4]
-                r[1000 * 4:1640 * 4] = pic
-            rows.append(bytes(r))
-        data = b"".join(rows)
-        with open(raw, "wb") as f:
-            f.write(data)
-        rgb = bytearray(w * h * 3)
+        subprocess.run([os.path.join(self.build, "bench", "snapbench"),
+                        "-w", raw], check=True, timeout=60)
+        with open(raw, "rb") as f:
+            data = f.read()
+        rgb = bytearray(SNAP_W * SNAP_H * 3)
         rgb[0::3] = data[2::4]
         rgb[1::3] = data[1::4]
         rgb[2::3] = data[0::4]
         with open(os.path.join(self.tmp, "frame.ppm"), "wb") as f:
-            f.write(b"P6\n%d %d\n255\n" % (w, h))
+            f.write(b"P6\n%d %d\n255\n" % (SNAP_W, SNAP_H))
             f.write(rgb)
         return raw
 
@@ -1150,7 +1133,10 @@ snapshot:
             ("snapshot", lambda: self.m_snapshot(t, o)),
         ]
         scale = 0.3 if self.quick else 1.0
+        only = self.opts.only.split(",") if self.opts.only else None
         for name, fn in steps:
+            if only is not None and name not in only:
+                continue
             if self.left() < COST[name] * scale:
                 self.skip(name, "time budget spent")
                 continue
@@ -1192,6 +1178,8 @@ def main():
     ap.add_argument("--build", default=os.path.join(TOP, "build"))
     ap.add_argument("--out", default=None)
     ap.add_argument("--no-whatif", dest="whatif", action="store_false")
+    ap.add_argument("--only", default=None,
+                    help="run only these steps, comma-separated")
     opts = ap.parse_args()
     opts.build = os.path.abspath(opts.build)
     if opts.out is None:

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <png.h>
 #include <stdint.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -515,18 +516,27 @@ int
 main(int argc, char **argv)
 {
 	const struct snap_png	*best = &snap_png_default;
-	char			 tmp[] = "/tmp/snapbench.XXXXXX", *cmd;
+	char			 tmp[] = "/tmp/snapbench.XXXXXX", *cmd, *copy;
 	const char		*dir = NULL;
 	int			 ch, runs = 5;
 	size_t			 i;
 
 	log_open("snapbench", 0, LOG_TO_STDERR);
-	while ((ch = getopt(argc, argv, "d:n:")) != -1) {
+	while ((ch = getopt(argc, argv, "d:n:w:")) != -1) {
 		if (ch == 'd')
 			dir = optarg;
-		else if (ch != 'n' || (runs = atoi(optarg)) < 1 ||
+		else if (ch == 'w') {
+			/* The desktop frame, raw XRGB, for bench.py. */
+			copy = xstrdup(optarg);
+			fixture_make(&fixtures[1], dirname(copy), 1);
+			if (rename(fixtures[1].path, optarg) != 0)
+				fatal("%s", optarg);
+			free(copy);
+			return (0);
+		} else if (ch != 'n' || (runs = atoi(optarg)) < 1 ||
 		    runs > 1000) {
-			fprintf(stderr, "usage: snapbench [-n runs] [-d dir]\n");
+			fprintf(stderr, "usage: snapbench [-n runs] [-d dir] "
+			    "[-w file]\n");
 			return (2);
 		}
 	}
