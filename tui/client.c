@@ -29,6 +29,41 @@ static struct client_cached {
 } client_cache[CLIENT_CACHE];
 static int	client_cache_next;
 
+/*
+ * Run a verb that answers YAML and load its answer into doc. On failure
+ * *error says why (the agent's message, or what was wrong with the
+ * answer) and *lost whether the connection went with it.
+ */
+int
+client_yaml(struct client *c, const char *verb, yaml_document_t *doc,
+    char **error, int *lost)
+{
+	struct client_out	 o;
+	char			*cause;
+
+	*lost = 0;
+	if (client_run(c, verb, &o, &cause) != 0) {
+		*error = cause;
+		*lost = !ssh_is_connected(c->session);
+		return (-1);
+	}
+	if (o.status != 0) {
+		o.err[strcspn(o.err, "\n")] = '\0';
+		xasprintf(error, "%s: %s", verb, o.errlen > 0 ? o.err :
+		    "failed");
+		client_out_free(&o);
+		return (-1);
+	}
+	if (yr_load(o.out, o.outlen, doc, &cause) != 0) {
+		xasprintf(error, "%s: bad reply:%s", verb, cause);
+		free(cause);
+		client_out_free(&o);
+		return (-1);
+	}
+	client_out_free(&o);
+	return (0);
+}
+
 /* A string value of a reply's mapping, or NULL for null or absent. */
 char *
 client_ystr(yaml_document_t *doc, yaml_node_t *map, const char *key)

@@ -92,33 +92,16 @@ roots_entry(yaml_document_t *doc, yaml_node_t *m, struct root_entry *r)
 int
 roots_load(struct roots_ui *u, struct client *c)
 {
-	struct client_out	 o;
 	yaml_document_t		 doc;
 	yaml_node_t		*list;
 	yaml_node_item_t	*it;
-	char			*cause;
 
 	roots_clear(u);
 	free(u->error);
 	u->error = NULL;
 	u->loaded = 1;
-	if (client_run(c, "roots", &o, &cause) != 0) {
-		u->error = cause;
-		u->lost = !ssh_is_connected(c->session);
+	if (client_yaml(c, "roots", &doc, &u->error, &u->lost) != 0)
 		return (-1);
-	}
-	if (o.status != 0 || yr_load(o.out, o.outlen, &doc, &cause) != 0) {
-		if (o.status != 0)
-			xasprintf(&u->error, "%s", o.errlen > 0 ? o.err :
-			    "roots: failed");
-		else {
-			xasprintf(&u->error, "roots: bad reply:%s", cause);
-			free(cause);
-		}
-		client_out_free(&o);
-		return (-1);
-	}
-	client_out_free(&o);
 	u->current = client_ystr(&doc, yr_root(&doc), "current");
 	list = yr_path(&doc, "roots");
 	if (list != NULL && list->type == YAML_SEQUENCE_NODE) {

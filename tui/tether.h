@@ -150,6 +150,8 @@ int	 client_exec(struct client *, const char *, char **, size_t *, int *,
 void	 client_close(struct client *);
 long long client_us(const struct timespec *);
 char	*client_ystr(yaml_document_t *, yaml_node_t *, const char *);
+int	 client_yaml(struct client *, const char *, yaml_document_t *,
+	     char **, int *);
 char	*client_quote(int, char **);
 
 /* console.c */

@@ -82,32 +82,16 @@ tools_parse_args(yaml_document_t *doc, yaml_node_t *list,
 int
 tools_load(struct tools_ui *u, struct client *c)
 {
-	struct client_out	 o;
 	yaml_document_t		 doc;
 	yaml_node_t		*list, *m;
 	yaml_node_item_t	*it;
-	char			*cause;
 
 	tools_clear(u);
 	free(u->error);
 	u->error = NULL;
 	u->loaded = 1;
-	if (client_run(c, "tools", &o, &cause) != 0) {
-		u->error = cause;
+	if (client_yaml(c, "tools", &doc, &u->error, &u->lost) != 0)
 		return (-1);
-	}
-	if (o.status != 0 || yr_load(o.out, o.outlen, &doc, &cause) != 0) {
-		if (o.status != 0)
-			xasprintf(&u->error, "tools: %s", o.errlen > 0 ? o.err :
-			    "failed");
-		else {
-			xasprintf(&u->error, "tools: bad reply:%s", cause);
-			free(cause);
-		}
-		client_out_free(&o);
-		return (-1);
-	}
-	client_out_free(&o);
 	list = yr_path(&doc, "tools");
 	if (list != NULL && list->type == YAML_SEQUENCE_NODE) {
 		for (it = list->data.sequence.items.start;
