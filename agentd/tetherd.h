@@ -458,8 +458,10 @@ void	 tool_free(struct tool *);
 char	*tools_print(const struct catalog *);
 char	*tool_unavailable(const struct tool *, const char *);
 char	*tools_list(const struct catalog *, const char *);
+#define TOOL_REFUSED		2	/* run's exit status: bad request */
+#define TOOL_UNCONFIRMED	3	/* a destructive tool, not confirmed */
 char	**tool_prepare(const struct catalog *, int, char **, const char *,
-	     const struct tool **, char **);
+	     const struct tool **, char **, int *);
 
 /* root.c */
 #define ROOT_OK		0

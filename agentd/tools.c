@@ -479,22 +479,26 @@ tool_unavailable(const struct tool *t, const char *root)
 		free(p);
 	}
 	if (missing != NULL) {
-		xasprintf(&reason, "not installed: %s", missing);
+		xasprintf(&reason, "command not found: %s", missing);
 		free(missing);
+		missing = NULL;
 	}
-	if (t->needs_root && root == NULL)
-		tool_reason_add(&reason, "no offline system selected "
+	if ((t->needs_root || t->needs_files.n > 0) && root == NULL)
+		tool_reason_add(&reason, "needs a selected root "
 		    "(roots select ID)");
-	else if (t->needs_root || t->needs_files.n > 0) {
-		for (i = 0; root != NULL && i < t->needs_files.n; i++) {
+	else {
+		for (i = 0; i < t->needs_files.n; i++) {
 			xasprintf(&p, "%s/%s", root, t->needs_files.v[i]);
-			if (access(p, F_OK) != 0)
-				tool_reason_add(&missing, t->needs_files.v[i]);
+			if (access(p, F_OK) != 0) {
+				free(p);
+				xasprintf(&p, "%s missing",
+				    t->needs_files.v[i]);
+				tool_reason_add(&missing, p);
+			}
 			free(p);
 		}
 		if (missing != NULL) {
-			xasprintf(&p, "missing in the offline system: %s",
-			    missing);
+			xasprintf(&p, "root is limited: %s", missing);
 			tool_reason_add(&reason, p);
 			free(p);
 			free(missing);
@@ -587,7 +591,7 @@ tool_expand(const struct tool *t, const char *word, char **vals,
  */
 char **
 tool_prepare(const struct catalog *cat, int argc, char **argv,
-    const char *root, const struct tool **tp, char **err)
+    const char *root, const struct tool **tp, char **err, int *status)
 {
 	const struct tool	*t;
 	const char		*confirm = NULL, *want;
@@ -595,6 +599,7 @@ tool_prepare(const struct catalog *cat, int argc, char **argv,
 	int			 i, n;
 
 	*err = NULL;
+	*status = TOOL_REFUSED;
 	if (argc < 2) {
 		*err = xstrdup("usage: run TOOL [--confirm=WORD] [ARG...]");
 		return (NULL);
@@ -642,11 +647,13 @@ tool_prepare(const struct catalog *cat, int argc, char **argv,
 		if (confirm == NULL) {
 			xasprintf(err, "%s is destructive: confirm with "
 			    "--confirm=%s", t->name, want);
+			*status = TOOL_UNCONFIRMED;
 			return (NULL);
 		}
 		if (strcmp(confirm, want) != 0) {
 			xasprintf(err, "%s: --confirm=%s does not match; type "
 			    "--confirm=%s", t->name, confirm, want);
+			*status = TOOL_UNCONFIRMED;
 			return (NULL);
 		}
 	} else if (confirm != NULL) {

@@ -146,15 +146,15 @@ verbs_run(struct chan *c, int argc, char **argv, char **out)
 	struct agent		*ag = c->sess->ag;
 	const struct tool	*t;
 	char			**run, *err, *args = NULL, *s, *root;
-	int			 i, rc;
+	int			 i, rc, status;
 
 	root = root_current_path(ag->conf.state_dir);
-	run = tool_prepare(&ag->catalog, argc, argv, root, &t, &err);
+	run = tool_prepare(&ag->catalog, argc, argv, root, &t, &err, &status);
 	free(root);
 	if (run == NULL) {
 		xasprintf(out, "run: %s\n", err);
 		free(err);
-		return (2);
+		return (status);
 	}
 	if (t->pty && !c->pty) {
 		xasprintf(out, "run: %s needs a terminal: use ssh -t, or "

@@ -57,15 +57,18 @@ fuzz_tools_run(struct catalog *cat, char *words)
 {
 	const struct tool	*t;
 	char			*argv[FUZZ_TOOLS_WORDS], **run, *err, *p;
-	int			 argc = 0, i;
+	int			 argc = 0, i, status;
 
 	for (p = strtok(words, "\n"); p != NULL && argc < FUZZ_TOOLS_WORDS;
 	    p = strtok(NULL, "\n"))
 		argv[argc++] = p;
-	run = tool_prepare(cat, argc, argv, "/nonexistent/root", &t, &err);
+	run = tool_prepare(cat, argc, argv, "/nonexistent/root", &t, &err,
+	    &status);
 	if (run == NULL) {
 		if (err == NULL || *err == '\0')
 			fuzz_fail("refused without a reason");
+		if (status != TOOL_REFUSED && status != TOOL_UNCONFIRMED)
+			fuzz_fail("refused with status %d", status);
 		free(err);
 		return;
 	}

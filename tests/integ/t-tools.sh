@@ -75,10 +75,10 @@ check_eq "nuke's confirm word is its name" nuke \
 check_eq "offline is unavailable" false \
     "$("$YGET" "$T/tools.out" tools.7.available)"
 check_eq "offline: no root selected" \
-    "no offline system selected (roots select ID)" \
+    "needs a selected root (roots select ID)" \
     "$("$YGET" "$T/tools.out" tools.7.reason)"
 check_eq "absent: the missing programs are named" \
-    "not installed: no-such-program-here, also-not-here" \
+    "command not found: no-such-program-here, also-not-here" \
     "$("$YGET" "$T/tools.out" tools.8.reason)"
 
 # run: the plain case, exit status and stderr passed through.
@@ -95,14 +95,15 @@ check "nothing ran from inside a value" [ ! -e "$M/pwned" ]
 check_eq "an empty value is an argument too" "[x][]" \
     "$(agent_ssh run argv x "''" | head -n 1)"
 
-# Refusals: exit 2, one line saying why, nothing run.
+# Refusals: exit 2 (3 for a destructive tool not confirmed), one line
+# saying why, nothing run.
 refused() {
 	what=$1
 	msg=$2
 	shift 2
 	agent_ssh "$@" >"$T/ref.out" 2>"$T/ref.err"
 	rc=$?
-	if [ $rc -eq 2 ] && grep -qF -- "$msg" "$T/ref.err" &&
+	if [ $rc -eq "${WANT:-2}" ] && grep -qF -- "$msg" "$T/ref.err" &&
 	    [ ! -s "$T/ref.out" ]; then
 		ok "$what"
 	else
@@ -120,19 +121,19 @@ refused "an unknown tool" 'run: no tool "bogus"' run bogus
 refused "no tool named" "usage: run TOOL" run
 refused "an unknown option" "run: hello: unknown option --force" \
     run hello --force x
-refused "a destructive tool without its word" \
+WANT=3 refused "a destructive tool without its word: exit 3" \
     "run: mark is destructive: confirm with --confirm=$M/one" \
     run mark "$M/one"
-refused "the wrong confirm word" \
+WANT=3 refused "the wrong confirm word: exit 3" \
     "run: mark: --confirm=$M/two does not match; type --confirm=$M/one" \
     run mark --confirm="$M/two" "$M/one"
 refused "a confirm word on a harmless tool" \
     "run: hello is not destructive: no --confirm" \
     run hello --confirm=x world
 refused "a tool with missing programs" \
-    "run: absent cannot run: not installed: no-such-program-here" run absent
+    "run: absent cannot run: command not found: no-such-program-here" run absent
 refused "a tool that needs an offline system" \
-    "run: offline cannot run: no offline system selected" run offline
+    "run: offline cannot run: needs a selected root" run offline
 refused "a pty tool without a terminal" \
     "run: term needs a terminal: use ssh -t, or the viewer" run term
 check "no refused tool left a mark" [ -z "$(ls "$M")" ]
@@ -231,7 +232,7 @@ check_eq "tools names the selected root" "$R" "$("$YGET" "$T/rt.out" root)"
 check_eq "a tool on the root is available" true \
     "$("$YGET" "$T/rt.out" tools.0.available)"
 check_eq "a missing needed file is named" \
-    "missing in the offline system: etc/shadow, etc/gshadow" \
+    "root is limited: etc/shadow missing, etc/gshadow missing" \
     "$("$YGET" "$T/rt.out" tools.1.reason)"
 agent_ssh run look >"$T/look.out" 2>&1
 check_grep "{root} is the root's directory" "^os-release\|^etc\$" \
@@ -239,7 +240,7 @@ check_grep "{root} is the root's directory" "^os-release\|^etc\$" \
 check_grep "the tool sees TETHER_ROOT" "^env=$R\$" "$T/look.out"
 agent_ssh roots release >/dev/null 2>&1
 check_eq "after release the tool needs a root again" \
-    "no offline system selected (roots select ID)" \
+    "needs a selected root (roots select ID)" \
     "$(agent_ssh tools | "$YGET" - tools.0.reason)"
 stop_agent
 

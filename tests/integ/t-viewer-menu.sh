@@ -47,7 +47,7 @@ check_screen "Tools lists the catalog" "count  *Count to 60"
 check_screen "with every tool" "absent  *Not installed here"
 keys Down Down Down Down
 check_screen "an unavailable tool says why" \
-    "absent: not installed: no-such-program-here"
+    "absent: command not found: no-such-program-here"
 ESC=$(printf '\033')
 escreen() { tmux -L "$TMUX_SOCK" capture-pane -e -p -t viewer; }
 check "an unavailable tool is greyed (dim)" \

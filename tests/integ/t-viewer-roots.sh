@@ -45,7 +45,7 @@ viewer_start "-ticket=$TICKET -ipaddress=127.0.0.1 -port=$PORT"
 check_screen "connected" "key ✔ ticket"
 keys Down Enter
 check_screen "before a select, a root tool is unavailable" \
-    "look: no offline system selected"
+    "look: needs a selected root"
 keys Escape Down Enter
 check_screen "Roots lists the offline systems" \
     "extra1 *Test Linux 12 .* ok *$good"
