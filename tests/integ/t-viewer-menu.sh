@@ -53,7 +53,7 @@ escreen() { tmux -L "$TMUX_SOCK" capture-pane -e -p -t viewer; }
 check "an unavailable tool is greyed (dim)" \
     eval "escreen | grep -q '${ESC}\[2[;0-9]*mabsent'"
 keys Enter
-check_screen "Enter on it does nothing" "absent: not installed"
+check_screen "Enter on it does nothing" "absent: command not found"
 
 # An argument is checked against its pattern before anything is sent.
 keys Up Up Up Enter
