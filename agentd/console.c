@@ -607,7 +607,17 @@ console_kill(struct chan *c)
 
 	if (!c->started || c->pid <= 0 || c->exited == CONSOLE_KILLED)
 		return;
-	/* The common case, a command that finished alone, costs one scan. */
+	/*
+	 * The common case, a command that finished alone. Without a pty
+	 * there is no job control: what it left would still be in its
+	 * process group, which one kill() checks. A pty's shell may have
+	 * made other groups in its session, which only a scan finds.
+	 */
+	if (c->exited && !c->pty && kill(-c->pid, 0) == -1 &&
+	    errno == ESRCH) {
+		c->exited = CONSOLE_KILLED;
+		return;
+	}
 	if (c->exited && console_signal_session(c->pid, 0) == 0) {
 		c->exited = CONSOLE_KILLED;
 		return;
