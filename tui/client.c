@@ -91,7 +91,8 @@ client_derive(const struct ticket *t, const struct kdf_params *kp,
     ssh_key *key, char **cause)
 {
 	struct client_cached	*cc;
-	int			 i;
+	uint8_t			 seed[KDF_SEED_LEN];
+	int			 i, rc;
 
 	for (i = 0; i < CLIENT_CACHE; i++) {
 		cc = &client_cache[i];
@@ -103,8 +104,17 @@ client_derive(const struct ticket *t, const struct kdf_params *kp,
 			return (*key == NULL ? -1 : 0);
 		}
 	}
-	if (kdf_hostkey(t, kp, key, cause) != 0)
-		return (-1);
+	/* Then the one kept on disk from an earlier run, then scrypt. */
+	if (keycache_load(t, kp, key) != 0) {
+		if (kdf_seed(t, kp, seed, cause) != 0)
+			return (-1);
+		rc = kdf_key_from_seed(seed, key, cause);
+		if (rc == 0)
+			keycache_store(t, kp, seed);
+		OPENSSL_cleanse(seed, sizeof seed);
+		if (rc != 0)
+			return (-1);
+	}
 	cc = &client_cache[client_cache_next];
 	client_cache_next = (client_cache_next + 1) % CLIENT_CACHE;
 	if (cc->valid) {

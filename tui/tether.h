@@ -179,6 +179,12 @@ void	 files_close(struct files *);
 int	 files_get(struct files *, const char *, const char *, int, char **);
 int	 files_put(struct files *, const char *, const char *, int, char **);
 
+/* keycache.c */
+int	 keycache_load(const struct ticket *, const struct kdf_params *,
+	     ssh_key *);
+void	 keycache_store(const struct ticket *, const struct kdf_params *,
+	     const uint8_t *);
+
 /* menu.c */
 #define MENU_LEFT	0
 #define MENU_ENDED	1

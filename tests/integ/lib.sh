@@ -18,6 +18,9 @@ SSHOPTS="-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
 failures=0
 agents=
 nagent=0
+# The viewer's key cache stays in the test's directory, not in $HOME.
+TETHER_KEY_CACHE=$T/keycache
+export TETHER_KEY_CACHE
 # Under sanitizers every process reports to a file here, even one whose
 # stderr is a client's channel or a tmux pane; finish() looks.
 if [ -n "${TETHER_SANITIZED:-}" ]; then
