@@ -14,17 +14,22 @@
 #include "tether.h"
 
 static void
+roots_entry_free(struct root_entry *r)
+{
+	free(r->id);
+	free(r->os);
+	free(r->health);
+	free(r->problems);
+	free(r->where);
+}
+
+static void
 roots_clear(struct roots_ui *u)
 {
 	int	 i;
 
-	for (i = 0; i < u->n; i++) {
-		free(u->roots[i].id);
-		free(u->roots[i].os);
-		free(u->roots[i].health);
-		free(u->roots[i].problems);
-		free(u->roots[i].where);
-	}
+	for (i = 0; i < u->n; i++)
+		roots_entry_free(&u->roots[i]);
 	free(u->roots);
 	u->roots = NULL;
 	u->n = 0;
@@ -112,10 +117,7 @@ roots_load(struct roots_ui *u, struct client *c)
 			roots_entry(&doc, yaml_document_get_node(&doc, *it),
 			    &u->roots[u->n]);
 			if (u->roots[u->n].id == NULL) {
-				free(u->roots[u->n].os);
-				free(u->roots[u->n].health);
-				free(u->roots[u->n].problems);
-				free(u->roots[u->n].where);
+				roots_entry_free(&u->roots[u->n]);
 				continue;
 			}
 			u->n++;

@@ -165,6 +165,24 @@ fake_fb() {
 EOF_FB
 }
 
+# fake_root dir name: an offline system in a directory, healthy: system
+# name and version 12, root and alice (password hash "$6$old$..."), an
+# fstab with nothing to remap, a dpkg database, and the directories a
+# select binds into.
+fake_root() {
+	mkdir -p "$1/etc" "$1/boot" "$1/dev" "$1/proc" "$1/sys" "$1/run" \
+	    "$1/var/lib/dpkg" "$1/var/log" "$1/var/crash" "$1/home/alice"
+	printf 'NAME="%s"\nVERSION_ID="12"\n' "$2" >"$1/etc/os-release"
+	printf 'root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n' \
+	    >"$1/etc/passwd"
+	printf 'root:x:0:\nalice:x:1000:\n' >"$1/etc/group"
+	printf 'root:*:19000:0:99999:7:::\nalice:$6$old$abcdefghijklmnop:19000:0:99999:7:::\n' \
+	    >"$1/etc/shadow"
+	printf '# nothing to remap\n' >"$1/etc/fstab"
+	printf 'Package: dash\nStatus: install ok installed\n\n' \
+	    >"$1/var/lib/dpkg/status"
+}
+
 # copy_sh root: /bin/sh and the libraries it needs into root, for a
 # chroot; fails when they cannot be found or copied.
 copy_sh() {

@@ -7,23 +7,10 @@
 # a loop device with it.
 . "$(dirname "$0")/lib.sh"
 
-make_root() {
-	mkdir -p "$1/etc" "$1/boot" "$1/dev" "$1/proc" "$1/sys" "$1/run" \
-	    "$1/var/lib/dpkg" "$1/var/log" "$1/var/crash" "$1/home/alice"
-	printf 'NAME="Debian GNU/Linux"\nVERSION_ID="12"\n' >"$1/etc/os-release"
-	printf 'root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n' \
-	    >"$1/etc/passwd"
-	printf 'root:x:0:\nalice:x:1000:\n' >"$1/etc/group"
-	printf 'root:*:19000:0:99999:7:::\nalice:$6$old$abcdefghijklmnop:19000:0:99999:7:::\n' \
-	    >"$1/etc/shadow"
-	printf '# empty\n' >"$1/etc/fstab"
-	printf 'Package: dash\nStatus: install ok installed\n\n' \
-	    >"$1/var/lib/dpkg/status"
-}
 good=$T/good
 bad=$T/bad
-make_root "$good"
-make_root "$bad"
+fake_root "$good" "Debian GNU/Linux"
+fake_root "$bad" "Debian GNU/Linux"
 rm "$bad/etc/shadow"
 echo "report" >"$good/home/alice/Quarterly-Report.ODS"
 printf 'Nov 25 10:00:01 host kernel: BUG: unable to handle page fault TETHER-PLANTED\n' \

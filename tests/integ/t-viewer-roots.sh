@@ -4,20 +4,10 @@
 # need the root become available, u releases and unmounts everything.
 . "$(dirname "$0")/lib.sh"
 
-make_root() {
-	mkdir -p "$1/etc" "$1/boot" "$1/dev" "$1/proc" "$1/sys" "$1/run" \
-	    "$1/var/lib/dpkg"
-	printf 'NAME="Test Linux"\nVERSION_ID="12"\n' >"$1/etc/os-release"
-	printf 'root:x:0:0:root:/root:/bin/sh\n' >"$1/etc/passwd"
-	printf 'root:*:19000:0:99999:7:::\n' >"$1/etc/shadow"
-	printf '# nothing to remap\n' >"$1/etc/fstab"
-	printf 'Package: dash\nStatus: install ok installed\n\n' \
-	    >"$1/var/lib/dpkg/status"
-}
 good=$T/good
 bad=$T/bad
-make_root "$good"
-make_root "$bad"
+fake_root "$good" "Test Linux"
+fake_root "$bad" "Test Linux"
 rm "$bad/etc/shadow"
 echo "inside-the-offline-system" >"$good/marker"
 
