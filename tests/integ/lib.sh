@@ -18,6 +18,10 @@ SSHOPTS="-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
 failures=0
 agents=
 nagent=0
+# The agent's shell is $SHELL, or /bin/sh when it is unset, as it is under
+# a rescue system's init and in CI: test with that one unless told.
+SHELL=${TETHER_TEST_SHELL:-/bin/sh}
+export SHELL
 # The viewer's key cache stays in the test's directory, not in $HOME.
 TETHER_KEY_CACHE=$T/keycache
 export TETHER_KEY_CACHE
@@ -231,6 +235,15 @@ wait_output() {
 # wait_screen "text" [tenths]: wait until the viewer's screen shows text.
 wait_screen() {
 	wait_output screen "$1" "${2:-100}"
+}
+
+# shell_line "command": type a line into the viewer's console once the
+# shell shows its prompt, as a person would; typed sooner, its echo and
+# the prompt would land on the lines the checks read.
+shell_line() {
+	wait_for "screen | grep -v '^ *\$' | tail -n 1 | grep -q '[#\$%>] *\$'" \
+	    100 || echo "# no shell prompt on the screen"
+	keys "$1" Enter
 }
 
 # check_screen "what" "text" [tenths]

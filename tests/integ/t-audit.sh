@@ -63,9 +63,9 @@ tmux -L "$TMUX_SOCK" new-session -d -s pty -x 120 -y 40 \
 pane() { tmux -L "$TMUX_SOCK" capture-pane -p -t pty; }
 check "the console shows a prompt" wait_for "pane | grep -q '[#$] *\$'" 100
 tmux -L "$TMUX_SOCK" send-keys -t pty 'echo rec-$((6*7))' Enter
-check "the typed command runs" wait_for "pane | grep -q '^rec-42'" 100
+check "the typed command runs" wait_for "pane | grep -q 'rec-42$'" 100
 tmux -L "$TMUX_SOCK" send-keys -t pty 'env' Enter 'exit' Enter
-check "the console ends" wait_for "pane | grep -q '^PTY-EXIT=0'" 100
+check "the console ends" wait_for "pane | grep -q 'PTY-EXIT=0$'" 100
 casts=$(ls "$REC"/*.cast 2>/dev/null)
 check_eq "one recording" 1 "$(echo "$casts" | grep -c .)"
 cast=$(echo "$casts" | head -n 1)

@@ -55,7 +55,7 @@ check_screen "Enter connects to the working candidate" \
 keys Enter
 check_screen "its console opens" \
     "connected to 127.0.0.1 port $A_PORT, key matches ticket"
-keys 'echo picked-$((40+2))' Enter
+shell_line 'echo picked-$((40+2))'
 check_screen "the console of the right agent runs" "^picked-42"
 keys C-]
 check_screen "Ctrl-] goes back to the menu" "the shell is still running"

@@ -149,7 +149,7 @@ keys Enter
 check_screen "Enter connects" "key ✔ ticket" 60
 keys Enter
 check_screen "the console opens" "key matches ticket" 60
-keys 'echo in-$((6*7))' Enter
+shell_line 'echo in-$((6*7))'
 check_screen "the console runs on A" "^in-42"
 check_grep "A saw the viewer come from the bridge or the link" \
     "connection from 10\.7[78]\.0\.1 " "$A_LOG"

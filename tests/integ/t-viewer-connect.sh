@@ -13,11 +13,11 @@ check_screen "DaRT arguments connect at once" \
 check_screen "the menu lists the screens" "Console *│"
 keys Enter
 check_screen "Enter opens the console" "key matches ticket"
-keys 'echo $((6*7))' Enter
+shell_line 'echo $((6*7))'
 check_screen "the console runs a typed command" "^42"
-keys 'tty' Enter
+shell_line 'tty'
 check_screen "the console has a pty" "^/dev/pts/"
-keys 'echo "size=$(stty size)"' Enter
+shell_line 'echo "size=$(stty size)"'
 check_screen "the console has the viewer's window size" "^size=40 120"
 check_grep "agent authenticated the viewer by key" \
     "auth-ok method=publickey" "$AGENT_LOG"
@@ -39,14 +39,14 @@ check_grep "log_dir in the file moves them too" \
     "^  dir: /var/log/elsewhere/sessions\$" "$T/dump2"
 
 # Ctrl-] goes to the menu; the shell lives on for the next visit.
-keys 'cd /tmp; KEPT=still-here' Enter
+shell_line 'cd /tmp; KEPT=still-here'
 keys C-]
 check_screen "Ctrl-] returns to the menu" \
     "the shell is still running: Console goes back to it"
 keys Enter
-keys 'echo "$KEPT in $(pwd)"' Enter
+shell_line 'echo "$KEPT in $(pwd)"'
 check_screen "the same shell is there on the next visit" "^still-here in /tmp"
-keys 'exit 5' Enter
+shell_line 'exit 5'
 check_screen "the menu says how the shell ended" \
     "the shell ended (exit status 5)"
 keys Enter
@@ -77,7 +77,7 @@ check_screen "dashes appear as the ticket is typed" "Ticket  *$TICKET"
 keys Tab 127.0.0.1 Tab C-u "$PORT" Enter
 check_screen "the typed ticket connects" "key ✔ ticket"
 keys Enter
-keys 'echo typed-$((3+4))' Enter
+shell_line 'echo typed-$((3+4))'
 check_screen "the console works after a typed connect" "^typed-7"
 keys C-]
 check_screen "Ctrl-] returns to the menu again" "the shell is still running"

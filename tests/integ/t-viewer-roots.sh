@@ -54,10 +54,10 @@ keys Escape
 if [ $chroot_ok -eq 1 ]; then
 	keys Up c
 	check_screen "c opens a shell" "key matches ticket"
-	keys 'read l </marker; echo "$l"' Enter
+	shell_line 'read l </marker; echo "$l"'
 	check_screen "the shell is inside the offline system" \
 	    "inside-the-offline-system$"
-	keys 'exit 3' Enter
+	shell_line 'exit 3'
 	check_screen "back at the menu when it ends" \
 	    "the shell ended (exit status 3)"
 	keys Down Down

@@ -22,7 +22,7 @@ check_eq "info names the authenticated user" tether \
 # On a terminal: the pty shell's status comes back too.
 viewer_start "-ticket=$TICKET -ipaddress=127.0.0.1 -port=$PORT shell"
 check_screen "shell on a terminal opens the console" "^root@\|[#$] *$"
-keys 'exit 42' Enter
+shell_line 'exit 42'
 check_screen "shell on a terminal exits with the remote status" \
     "VIEWER-EXIT=42"
 
