@@ -22,7 +22,7 @@ CFLAGS +=	-std=c11 -D_GNU_SOURCE $(OPT) -g $(WARN) $(SAN) \
 LDFLAGS +=	$(SAN)
 LIBS_COMMON =	$(shell pkg-config --libs $(PKG_COMMON)) -lutil
 LIBS_TUI =	$(shell pkg-config --libs $(PKG_TUI))
-LIBS_SNAP =	$(shell pkg-config --libs $(PKG_SNAP))
+LIBS_SNAP =	$(shell pkg-config --libs $(PKG_SNAP)) -pthread
 LIBS_TEST =	$(shell pkg-config --libs cmocka)
 
 COMMON_SRCS =	common/conf.c common/disc.c common/kdf.c common/log.c common/net.c \

@@ -413,14 +413,15 @@ struct snap_png {
 	int		 palette;	/* filter for <= 256 colours, or 0:
 					   always RGB */
 	int		 palette_strategy;
+	int		 threads;	/* RGB stripes deflated at once; 0:
+					   one a CPU, 1: libpng alone */
 };
 #define SNAP_MAX_SIDE	16384
 #define SNAP_VCSA_MAX	(4 + 2 * 256 * 1024)
 extern const struct snap_png snap_png_default;
 int	 snap_geom_check(const struct snap_geom *, char **);
-uint8_t	*snap_copy(const struct snap_geom *, const uint8_t *, size_t *);
-void	 snap_convert(const struct snap_geom *, const uint8_t *,
-	     struct snap_image *);
+void	 snap_capture(const struct snap_geom *, const uint8_t *,
+	     struct snap_image *, uint64_t *);
 const uint8_t *snap_visible(const struct snap_geom *, const uint8_t *);
 uint64_t snap_hash(const struct snap_geom *, const uint8_t *, size_t);
 uint64_t snap_hash_bytes(const void *, size_t);
@@ -430,7 +431,7 @@ int	 snap_fake_map(const struct conf_fake_fb *, struct snap_geom *,
 	     const uint8_t **, char **);
 void	 snap_unmap(const struct snap_geom *, const uint8_t *);
 int	 snap_fake_open(const struct conf_fake_fb *, struct snap_geom *,
-	     uint8_t **, size_t *, char **);
+	     struct snap_image *, char **);
 int	 snap_encode_png(const struct snap_image *, const struct snap_png *,
 	     uint8_t **, size_t *, char **);
 char	*snap_encode_ppm(const struct snap_image *, size_t *);

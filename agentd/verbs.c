@@ -383,7 +383,8 @@ verbs_snapshot_fb(struct chan *c, const struct snap_req *r, const char *path,
 	struct snap_geom		 g;
 	struct snap_image		 img;
 	const uint8_t			*mem;
-	uint8_t				*copy, *png;
+	uint8_t				*png;
+	uint64_t			 h;
 	size_t				 len;
 	char				*cause;
 	int				 rc;
@@ -409,13 +410,11 @@ verbs_snapshot_fb(struct chan *c, const struct snap_req *r, const char *path,
 		snap_unmap(&g, mem);
 		return (SNAP_UNCHANGED);
 	}
-	copy = snap_copy(&g, mem, &len);
+	/* The hash of the very bytes encoded, if the screen moved since. */
+	snap_capture(&g, mem, &img, r->hash || r->unless != NULL ? &h : NULL);
 	snap_unmap(&g, mem);
-	/* The hash of this very copy, if the screen moved since. */
 	if (r->hash || r->unless != NULL)
-		verbs_snapshot_say(r, snap_hash(&g, copy, len / g.height));
-	snap_convert(&g, copy, &img);
-	free(copy);
+		verbs_snapshot_say(r, h);
 	if (r->format != NULL && strcmp(r->format, "ppm") == 0) {
 		png = (uint8_t *)snap_encode_ppm(&img, &len);
 		rc = 0;

@@ -3,8 +3,8 @@
 /*
  * Snapshot PNG settings by measurement: three generated framebuffers (a
  * text console, a desktop with gradients and photos, a 16 bpp screen) go
- * through the agent's own path, fake framebuffer file -> copy -> RGB ->
- * PNG, for each zlib level, PNG filter and zlib strategy. pnmtopng's
+ * through the agent's own path, fake framebuffer file -> RGB (read a line
+ * at a time) -> PNG, for each zlib level, PNG filter and zlib strategy. pnmtopng's
  * default output of the same pixels is the size reference.
  *
  *   snapbench [-n RUNS] [-d DIR]   prints a Markdown report on stdout;
@@ -302,32 +302,28 @@ fixture_make(struct fixture *fx, const char *dir, int i)
 	}
 }
 
-/* One snapshot as the agent takes it; times of its three steps. */
+/* One snapshot as the agent takes it; times of its two steps. */
 static size_t
-bench_once(struct fixture *fx, const struct snap_png *opt, double t[3],
+bench_once(struct fixture *fx, const struct snap_png *opt, double t[2],
     uint8_t **pngp)
 {
 	struct snap_geom	 g;
 	struct snap_image	 img;
-	uint8_t			*copy, *png;
+	uint8_t			*png;
 	size_t			 len;
-	double			 t0, t1, t2, t3;
+	double			 t0, t1, t2;
 	char			*cause;
 
 	t0 = now_ms();
-	if (snap_fake_open(&fx->fake, &g, &copy, &len, &cause) != 0)
+	if (snap_fake_open(&fx->fake, &g, &img, &cause) != 0)
 		fatalx("%s", cause);
 	t1 = now_ms();
-	snap_convert(&g, copy, &img);
-	free(copy);
-	t2 = now_ms();
 	if (snap_encode_png(&img, opt, &png, &len, &cause) != 0)
 		fatalx("%s", cause);
-	t3 = now_ms();
+	t2 = now_ms();
 	snap_image_free(&img);
 	t[0] = t1 - t0;
 	t[1] = t2 - t1;
-	t[2] = t3 - t2;
 	if (pngp != NULL)
 		*pngp = png;
 	else
@@ -340,7 +336,7 @@ bench_run(struct fixture *fx, const struct snap_png *opt, int runs,
     double *parts)
 {
 	struct result	 r = { 0 };
-	double		*ms, *cpu, t[3], sum[3] = { 0, 0, 0 }, c0;
+	double		*ms, *cpu, t[2], sum[2] = { 0, 0 }, c0;
 	int		 i, k;
 
 	ms = xcalloc(runs, sizeof *ms);
@@ -349,8 +345,8 @@ bench_run(struct fixture *fx, const struct snap_png *opt, int runs,
 		c0 = cpu_ms();
 		r.size = bench_once(fx, opt, t, NULL);
 		cpu[i] = cpu_ms() - c0;
-		ms[i] = t[0] + t[1] + t[2];
-		for (k = 0; k < 3; k++)
+		ms[i] = t[0] + t[1];
+		for (k = 0; k < 2; k++)
 			sum[k] += t[k];
 	}
 	qsort(ms, runs, sizeof *ms, cmp_double);
@@ -360,7 +356,7 @@ bench_run(struct fixture *fx, const struct snap_png *opt, int runs,
 	r.cpu = cpu[runs / 2];
 	free(cpu);
 	if (parts != NULL)
-		for (k = 0; k < 3; k++)
+		for (k = 0; k < 2; k++)
 			parts[k] = sum[k] / runs;
 	free(ms);
 	return (r);
@@ -373,15 +369,12 @@ bench_reference(struct fixture *fx, const char *dir, int i)
 	struct snap_geom	 g;
 	struct snap_image	 img;
 	struct stat		 st;
-	uint8_t			*copy;
 	char			*ppm, *cmd, *cause, out[600], in[600];
 	size_t			 len;
 	double			 t0;
 
-	if (snap_fake_open(&fx->fake, &g, &copy, &len, &cause) != 0)
+	if (snap_fake_open(&fx->fake, &g, &img, &cause) != 0)
 		fatalx("%s", cause);
-	snap_convert(&g, copy, &img);
-	free(copy);
 	ppm = snap_encode_ppm(&img, &len);
 	snap_image_free(&img);
 	snprintf(in, sizeof in, "%s/fixture%d.ppm", dir, i);
@@ -430,6 +423,7 @@ bench_table(int runs, const struct snap_png *best)
 					opt.filter = filters[f].filter;
 					opt.palette = filters[f].filter;
 					opt.strategy = strategies[s].strategy;
+					opt.threads = best->threads;
 					opt.palette_strategy = opt.strategy;
 					r = bench_run(&fixtures[i], &opt, runs,
 					    NULL);
@@ -455,18 +449,17 @@ bench_chosen(int runs, const struct snap_png *best)
 {
 	struct snap_png	 rgb;
 	struct result	 r;
-	double		 parts[3];
+	double		 parts[2];
 	size_t		 i;
 
 	printf("| fixture | ms (median of %d) | fastest | CPU ms | capture | "
-	    "convert | encode | bytes | pnmtopng bytes | ratio | pnmtopng ms "
-	    "|\n|---|---|---|---|---|---|---|---|---|---|---|\n", runs);
+	    "encode | bytes | pnmtopng bytes | ratio | pnmtopng ms "
+	    "|\n|---|---|---|---|---|---|---|---|---|---|\n", runs);
 	for (i = 0; i < NFIXTURES; i++) {
 		r = bench_run(&fixtures[i], best, runs, parts);
-		printf("| %s | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %zu | "
+		printf("| %s | %.1f | %.1f | %.1f | %.1f | %.1f | %zu | "
 		    "%zu | %.2f | %.0f |\n", fixtures[i].name, r.ms, r.min,
-		    r.cpu, parts[0],
-		    parts[1], parts[2], r.size, fixtures[i].ref_size,
+		    r.cpu, parts[0], parts[1], r.size, fixtures[i].ref_size,
 		    (double)r.size / fixtures[i].ref_size, fixtures[i].ref_ms);
 		fflush(stdout);
 	}
@@ -474,10 +467,9 @@ bench_chosen(int runs, const struct snap_png *best)
 	rgb = *best;
 	rgb.palette = 0;
 	r = bench_run(&fixtures[0], &rgb, runs, parts);
-	printf("| %s, palette off | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | "
+	printf("| %s, palette off | %.1f | %.1f | %.1f | %.1f | %.1f | "
 	    "%zu | %zu | %.2f | %.0f |\n", fixtures[0].name, r.ms, r.min, r.cpu,
-	    parts[0],
-	    parts[1], parts[2], r.size, fixtures[0].ref_size,
+	    parts[0], parts[1], r.size, fixtures[0].ref_size,
 	    (double)r.size / fixtures[0].ref_size, fixtures[0].ref_ms);
 }
 
@@ -488,16 +480,14 @@ bench_verify(struct fixture *fx, const struct snap_png *best)
 	struct snap_geom	 g;
 	struct snap_image	 img;
 	png_image		 im;
-	uint8_t			*copy, *png, *back;
-	size_t			 len, plen;
-	double			 t[3];
+	uint8_t			*png, *back;
+	size_t			 plen;
+	double			 t[2];
 	char			*cause;
 
 	plen = bench_once(fx, best, t, &png);
-	if (snap_fake_open(&fx->fake, &g, &copy, &len, &cause) != 0)
+	if (snap_fake_open(&fx->fake, &g, &img, &cause) != 0)
 		fatalx("%s", cause);
-	snap_convert(&g, copy, &img);
-	free(copy);
 	memset(&im, 0, sizeof im);
 	im.version = PNG_IMAGE_VERSION;
 	if (!png_image_begin_read_from_memory(&im, png, plen))

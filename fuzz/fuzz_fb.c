@@ -84,8 +84,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct snap_geom	 g;
 	struct snap_image	 img;
-	uint8_t			*mem, *copy;
-	size_t			 len;
+	uint8_t			*mem;
+	uint64_t		 h;
 	char			*cause = NULL;
 
 	if (size < 24)
@@ -101,17 +101,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(mem);
 		return (0);
 	}
-	copy = snap_copy(&g, mem, &len);
-	if (len != (size_t)g.width * g.height * (g.bpp / 8))
-		fuzz_fail("copy of %zu bytes", len);
-	if (snap_hash(&g, copy, len / g.height) !=
-	    snap_hash(&g, snap_visible(&g, mem), g.stride))
-		fuzz_fail("hash of the copy is not that of the memory");
-	snap_convert(&g, copy, &img);
+	snap_capture(&g, mem, &img, &h);
+	if (h != snap_hash(&g, snap_visible(&g, mem), g.stride))
+		fuzz_fail("hash of the capture is not that of the memory");
 	if ((size_t)img.width * img.height <= 4096)
 		fuzz_fb_png(&img, data[22] & 1);
 	snap_image_free(&img);
-	free(copy);
 	free(mem);
 	return (0);
 }

@@ -40,26 +40,24 @@ field(struct snap_field *f, uint32_t offset, uint32_t length)
 	f->length = length;
 }
 
-/* Copy and convert mem with g; compare with want (RGB triples). */
+/* Capture mem with g; compare with want (RGB triples). */
 static void
 assert_pixels(const struct snap_geom *g, const uint8_t *mem,
     const uint8_t *want)
 {
 	struct snap_image	 img;
-	uint8_t			*copy;
-	size_t			 len;
+	uint64_t		 h;
 	char			*cause = NULL;
 
 	if (snap_geom_check(g, &cause) != 0)
 		fail_msg("geometry refused: %s", cause);
-	copy = snap_copy(g, mem, &len);
-	assert_int_equal(len, (size_t)g->width * g->height * (g->bpp / 8));
-	snap_convert(g, copy, &img);
+	snap_capture(g, mem, &img, &h);
 	assert_int_equal(img.width, g->width);
 	assert_int_equal(img.height, g->height);
 	assert_memory_equal(img.rgb, want, (size_t)g->width * g->height * 3);
+	/* The capture's hash is that of the memory it read. */
+	assert_true(h == snap_hash(g, snap_visible(g, mem), g->stride));
 	snap_image_free(&img);
-	free(copy);
 }
 
 static void
@@ -301,8 +299,10 @@ static void
 test_hash_stride(void **state)
 {
 	struct snap_geom	 g;
-	uint8_t			 mem[10 * 6], *copy;
-	size_t			 i, len;
+	struct snap_image	 img;
+	uint8_t			 mem[10 * 6];
+	uint64_t		 h;
+	size_t			 i;
 
 	(void)state;
 	for (i = 0; i < sizeof mem; i++)
@@ -313,17 +313,14 @@ test_hash_stride(void **state)
 	g.yoffset = 2;
 	g.size = sizeof mem;
 	field(&g.red, 11, 5);
-	copy = snap_copy(&g, mem, &len);
-	assert_true(snap_hash(&g, snap_visible(&g, mem), g.stride) ==
-	    snap_hash(&g, copy, len / g.height));
+	snap_capture(&g, mem, &img, &h);
+	snap_image_free(&img);
+	assert_true(snap_hash(&g, snap_visible(&g, mem), g.stride) == h);
 	mem[2 * 10 + 0] ^= 1;	/* left of the area: no change */
 	mem[5 * 10 + 9] ^= 1;	/* right of it */
-	assert_true(snap_hash(&g, snap_visible(&g, mem), g.stride) ==
-	    snap_hash(&g, copy, len / g.height));
+	assert_true(snap_hash(&g, snap_visible(&g, mem), g.stride) == h);
 	mem[5 * 10 + 7] ^= 1;	/* the last visible byte */
-	assert_true(snap_hash(&g, snap_visible(&g, mem), g.stride) !=
-	    snap_hash(&g, copy, len / g.height));
-	free(copy);
+	assert_true(snap_hash(&g, snap_visible(&g, mem), g.stride) != h);
 }
 
 /* Decode with libpng's simplified API. */
@@ -346,18 +343,36 @@ png_decode(const uint8_t *p, size_t len, uint32_t *w, uint32_t *h)
 	return (rgb);
 }
 
+/* Encode, decode, compare: every filter, strategy and stripe count. */
+static void
+png_round_trip(const struct snap_image *img, const struct snap_png *opt)
+{
+	uint8_t		*png, *back;
+	uint32_t	 w, h;
+	size_t		 len;
+	char		*cause;
+
+	if (snap_encode_png(img, opt, &png, &len, &cause) != 0)
+		fail_msg("encode: %s", cause);
+	back = png_decode(png, len, &w, &h);
+	assert_int_equal(w, img->width);
+	assert_int_equal(h, img->height);
+	assert_memory_equal(back, img->rgb, (size_t)w * h * 3);
+	free(back);
+	free(png);
+}
+
 static void
 test_png_round_trip(void **state)
 {
 	const int		 filters[] = { PNG_FILTER_NONE, PNG_FILTER_SUB,
 				     PNG_FILTER_UP, PNG_FILTER_PAETH,
 				     PNG_ALL_FILTERS };
+	/* 1: libpng alone; 9 is more than the most stripes there are. */
+	const int		 threads[] = { 1, 2, 3, 4, 9, 0 };
 	struct snap_image	 img;
 	struct snap_png		 opt;
-	uint8_t			*png, *back;
-	uint32_t		 w, h;
-	size_t			 len, i, f;
-	char			*cause;
+	size_t			 i, f, t;
 
 	(void)state;
 	img.width = 97;
@@ -366,27 +381,31 @@ test_png_round_trip(void **state)
 	srandom(7);
 	for (i = 0; i < 97 * 61 * 3; i++)
 		img.rgb[i] = i % 5 == 0 ? (uint8_t)random() : (uint8_t)(i / 300);
+	memset(&opt, 0, sizeof opt);
 	for (f = 0; f < 2 * sizeof filters / sizeof filters[0]; f++) {
-		opt.level = 1 + f % 3;
+		opt.level = 1 + f % 3 + (f > 5 ? 5 : 0);
 		opt.filter = filters[f / 2];
 		opt.strategy = f % 2 ? Z_RLE : Z_DEFAULT_STRATEGY;
 		opt.palette = 0;
 		opt.palette_strategy = Z_RLE;
-		if (snap_encode_png(&img, &opt, &png, &len, &cause) != 0)
-			fail_msg("encode: %s", cause);
-		back = png_decode(png, len, &w, &h);
-		assert_int_equal(w, 97);
-		assert_int_equal(h, 61);
-		assert_memory_equal(back, img.rgb, 97 * 61 * 3);
-		free(back);
-		free(png);
+		for (t = 0; t < sizeof threads / sizeof threads[0]; t++) {
+			opt.threads = threads[t];
+			png_round_trip(&img, &opt);
+		}
 	}
-	if (snap_encode_png(&img, &snap_png_default, &png, &len, &cause) != 0)
-		fail_msg("encode: %s", cause);
-	back = png_decode(png, len, &w, &h);
-	assert_memory_equal(back, img.rgb, 97 * 61 * 3);
-	free(back);
-	free(png);
+	png_round_trip(&img, &snap_png_default);
+	/* Fewer rows than stripes: a row a stripe. */
+	img.height = 2;
+	opt.filter = PNG_FILTER_UP;
+	opt.threads = 4;
+	png_round_trip(&img, &opt);
+	img.height = 1;
+	png_round_trip(&img, &opt);
+	/* One pixel wide: a SUB row shorter than its filter's reach. */
+	img.width = 1;
+	img.height = 61;
+	opt.filter = PNG_FILTER_SUB;
+	png_round_trip(&img, &opt);
 	free(img.rgb);
 }
 
@@ -575,8 +594,7 @@ test_fake_short(void **state)
 {
 	struct conf_fake_fb	 f;
 	struct snap_geom	 g;
-	uint8_t			*copy = NULL;
-	size_t			 len;
+	struct snap_image	 img;
 	char			 path[] = "/tmp/test_snap.XXXXXX", *cause = NULL;
 	int			 fd;
 
@@ -591,17 +609,22 @@ test_fake_short(void **state)
 	f.bpp = 32;
 	f.red.offset = 16;
 	f.red.length = 8;
-	assert_int_equal(snap_fake_open(&f, &g, &copy, &len, &cause), 0);
-	assert_int_equal(len, 16);
-	free(copy);
+	f.green.offset = 8;
+	f.green.length = 8;
+	f.blue.length = 8;
+	assert_int_equal(snap_fake_open(&f, &g, &img, &cause), 0);
+	assert_int_equal(img.width * img.height, 4);
+	/* XRGB, little-endian: "0123" is B '0', G '1', R '2'. */
+	assert_memory_equal(img.rgb, "210654a98edc", 12);
+	snap_image_free(&img);
 	f.height = 3;
-	assert_int_equal(snap_fake_open(&f, &g, &copy, &len, &cause), -1);
+	assert_int_equal(snap_fake_open(&f, &g, &img, &cause), -1);
 	assert_non_null(strstr(cause, "past the 16 bytes of memory"));
 	assert_non_null(strstr(cause, path));
 	free(cause);
 	unlink(path);
 	f.height = 2;
-	assert_int_equal(snap_fake_open(&f, &g, &copy, &len, &cause), -1);
+	assert_int_equal(snap_fake_open(&f, &g, &img, &cause), -1);
 	assert_non_null(strstr(cause, "No such file or directory"));
 	free(cause);
 }
