@@ -427,11 +427,12 @@ console_pump(struct chan *c, int is_err)
 	n = read(fd, buf, win < sizeof buf ? win : sizeof buf);
 	if (n > 0) {
 		c->sess->last = time(NULL);
-		if (!is_err)
-			record_output(c->rec, buf, n);
 		if ((is_err ? ssh_channel_write_stderr(c->channel, buf, n) :
 		    ssh_channel_write(c->channel, buf, n)) == SSH_ERROR)
 			c->sess->ending = 1;
+		/* After the client has it: a slow disk must not delay echo. */
+		if (!is_err)
+			record_output(c->rec, buf, n);
 		return;
 	}
 	if (n < 0 && errno == EINTR)

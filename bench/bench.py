@@ -45,7 +45,7 @@ PLAN = {
     "exec":        (200, 40),
     "mux":         (200, 50),
     "echo_keys":   (1000, 200),
-    "echo_block":  (100, 50),
+    "echo_block":  (20, 20),
     "vecho_keys":  (500, 100),
     "bulk_mib":    (1024, 256),
     "bulk_rounds": (10, 3),
