@@ -211,8 +211,24 @@ browse_draw(struct browse_ui *u, int y, int x, int h, int w)
 		mvaddnstr(y + h - 1, x, u->progress, w);
 }
 
+/*
+ * Esc or Ctrl-C typed during a transfer stops it. Other keys are dropped,
+ * so a key pressed while waiting does not act on the panels afterwards.
+ */
+static int
+browse_cancelled(void)
+{
+	int	 delay = wgetdelay(stdscr), ch, stop = 0;
+
+	timeout(0);
+	while ((ch = getch()) != ERR)
+		stop |= ch == 27 || ch == 3;
+	timeout(delay);
+	return (stop);
+}
+
 /* The progress line: a bar, bytes, rate and time left, drawn in place. */
-static void
+static int
 browse_progress(void *arg, uint64_t done, uint64_t total, double rate)
 {
 	struct browse_ui	*u = arg;
@@ -228,12 +244,13 @@ browse_progress(void *arg, uint64_t done, uint64_t total, double rate)
 	ui_size(done, a, sizeof a);
 	ui_size(total, b, sizeof b);
 	snprintf(u->progress, sizeof u->progress, "%s %.40s [%s] %s/%s  "
-	    "%.1f MB/s  %ld:%02ld left", u->verb, u->current, bar, a, b,
-	    rate / 1e6, left / 60, left % 60);
+	    "%.1f MB/s  %ld:%02ld left  Esc stops", u->verb, u->current, bar,
+	    a, b, rate / 1e6, left / 60, left % 60);
 	move(LINES - 2, 0);
 	clrtoeol();
 	mvaddnstr(LINES - 2, 1, u->progress, COLS - 2);
 	refresh();
+	return (browse_cancelled());
 }
 
 static int	browse_copy(struct browse_ui *, int, const char *, const char *,
@@ -359,7 +376,14 @@ browse_transfer(struct browse_ui *u, char **note, int *bad)
 	u->files.arg = u;
 	rc = browse_copy(u, get, src, dst, e->dir, 0, &cause);
 	u->progress[0] = '\0';
-	if (rc != 0) {
+	if (rc != 0 && u->files.cancelled) {
+		/* A get keeps its .part to resume; a put leaves nothing. */
+		xasprintf(note, "%s %s: stopped; %s", u->verb, u->current, get ?
+		    "its .part is kept: copy it again and r resumes" :
+		    "nothing is left on the agent");
+		*bad = 0;
+		free(cause);
+	} else if (rc != 0) {
 		xasprintf(note, "%s: %s", u->verb, cause);
 		*bad = 1;
 		free(cause);

@@ -76,18 +76,26 @@ files_now(void)
 	return (ts.tv_sec + ts.tv_nsec / 1e9);
 }
 
-/* Progress, at most ten times a second and once at the end. */
-static void
-files_progress(struct files *f, uint64_t done, uint64_t total, int last)
+/*
+ * Progress, at most ten times a second and once at the end. Returns -1,
+ * with the cause set, if the user stopped the transfer.
+ */
+static int
+files_progress(struct files *f, uint64_t done, uint64_t total, int last,
+    char **cause)
 {
 	double	 now = files_now(), rate;
 
 	if (f->progress == NULL || (!last && now - f->shown < 0.1))
-		return;
+		return (0);
 	f->shown = now;
 	rate = now > f->started ? (done - f->resumed) / (now - f->started) :
 	    0;
-	f->progress(f->arg, done, total, rate);
+	if (f->progress(f->arg, done, total, rate) == 0 || last)
+		return (0);
+	f->cancelled = 1;
+	*cause = xstrdup("cancelled");
+	return (-1);
 }
 
 /* Pipelined reads into fd from offset on; 0 once EOF is reached. */
@@ -134,7 +142,13 @@ files_pull(struct files *f, sftp_file in, int fd, uint64_t offset,
 			return (-1);
 		}
 		done += got;
-		files_progress(f, done, total, 0);
+		if (files_progress(f, done, total, 0, cause) != 0) {
+			/* What was asked for and not read yet goes unread. */
+			for (; n > 0; n--, head = (head + 1) % FILES_INFLIGHT)
+				sftp_async_read(in, buf, sizeof buf,
+				    ids[head]);
+			return (-1);
+		}
 		if ((size_t)got == sizeof buf)
 			continue;
 		/*
@@ -148,7 +162,7 @@ files_pull(struct files *f, sftp_file in, int fd, uint64_t offset,
 			return (-1);
 		}
 	}
-	files_progress(f, done, total, 1);
+	files_progress(f, done, total, 1, cause);
 	return (0);
 }
 
@@ -203,6 +217,7 @@ files_get(struct files *f, const char *remote, const char *local, int flags,
 	f->resumed = offset;
 	f->started = files_now();
 	f->shown = 0;
+	f->cancelled = 0;
 	rc = files_pull(f, in, fd, offset, total, cause);
 	sftp_close(in);
 	if (rc == 0 && fsync(fd) != 0) {
@@ -267,6 +282,7 @@ files_put(struct files *f, const char *local, const char *remote, int flags,
 	f->resumed = 0;
 	f->started = files_now();
 	f->shown = 0;
+	f->cancelled = 0;
 	while ((n = read(fd, buf, sizeof buf)) > 0) {
 		if (sftp_write(out, buf, n) != n) {
 			xasprintf(cause, "%s: %s", part,
@@ -275,7 +291,10 @@ files_put(struct files *f, const char *local, const char *remote, int flags,
 			break;
 		}
 		done += n;
-		files_progress(f, done, sb.st_size, 0);
+		if (files_progress(f, done, sb.st_size, 0, cause) != 0) {
+			rc = -1;
+			break;
+		}
 	}
 	if (n < 0) {
 		xasprintf(cause, "%s: %s", local, strerror(errno));
@@ -299,7 +318,7 @@ files_put(struct files *f, const char *local, const char *remote, int flags,
 	if (rc != 0)
 		sftp_unlink(f->sftp, part);
 	else
-		files_progress(f, done, sb.st_size, 1);
+		files_progress(f, done, sb.st_size, 1, cause);
 	free(part);
 	return (rc);
 }

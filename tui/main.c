@@ -143,7 +143,7 @@ main_verb(const struct target *t, int argc, char **argv)
 }
 
 /* A line on stderr, rewritten in place, while a transfer runs. */
-static void
+static int
 main_progress(void *arg, uint64_t done, uint64_t total, double rate)
 {
 	const char	*name = arg;
@@ -154,6 +154,7 @@ main_progress(void *arg, uint64_t done, uint64_t total, double rate)
 	    (unsigned long long)total, rate / 1e6);
 	if (done >= total)
 		fputc('\n', stderr);
+	return (0);
 }
 
 /* get [-f | -c] REMOTE LOCAL, put [-f] LOCAL REMOTE. */

@@ -168,11 +168,13 @@ int	 console_attach(struct client *, ssh_channel *, const char *, int,
 #define FILES_RESUME	0x2	/* continue LOCAL.part */
 struct files {
 	struct sftp_session_struct *sftp;
-	void		(*progress)(void *, uint64_t, uint64_t, double);
+	/* Nonzero from progress stops the transfer. */
+	int		(*progress)(void *, uint64_t, uint64_t, double);
 	void		*arg;
 	double		 started;
 	double		 shown;
 	uint64_t	 resumed;
+	int		 cancelled;
 };
 int	 files_open(struct client *, struct files *, char **);
 void	 files_close(struct files *);

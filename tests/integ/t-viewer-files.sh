@@ -1,7 +1,8 @@
 #!/bin/sh
 # The viewer's Files screen under tmux: this machine on the left, the
 # agent's on the right; g copies a file or a whole directory across either
-# way, with nothing overwritten without a question, and a cut get resumed.
+# way, with nothing overwritten without a question, and a cut get resumed;
+# Esc stops a transfer.
 . "$(dirname "$0")/lib.sh"
 
 start_agent
@@ -59,6 +60,36 @@ check_eq "and its subdirectories" two "$(cat "$R/tree/sub/b.txt")"
 check_screen "the agent's side shows it" "tree  */"
 keys / nothing Enter
 check_screen "/ says when nothing matches" 'no "nothing" here'
+
+# Esc stops a transfer: a get keeps its .part, a put leaves nothing. The
+# files are sparse, 4 GiB each, too long to finish before the key.
+truncate -s 4G "$R/huge.bin" "$L/huge.bin"
+keys Tab r
+check_screen "the agent's huge file is listed" "huge.bin  *4.0G"
+echo mine >"$L/huge.bin"
+keys / huge Enter g
+check_screen "a get over an existing file asks first" "huge.bin exists: o over"
+keys o Enter
+check_screen "a long get shows how to stop it" "get huge.bin .*Esc stops"
+keys Escape
+check_screen "Esc stops the get" \
+    "get huge.bin: stopped; its .part is kept: copy it again and r resumes"
+check_eq "the file it was to replace is untouched" mine "$(cat "$L/huge.bin")"
+size=$(stat -c %s "$L/huge.bin.part" 2>/dev/null || echo 0)
+check "part of it is kept" eval \
+    "[ '$size' -gt 0 ] && [ '$size' -lt 4294967296 ]"
+rm -f "$L/huge.bin.part"
+truncate -s 4G "$L/huge.bin"
+keys Tab / huge Enter g
+check_screen "a put of an existing name asks first" "huge.bin exists: o over"
+keys o Enter
+check_screen "a long put shows how to stop it" "put huge.bin .*Esc stops"
+keys Escape
+check_screen "Esc stops the put" \
+    "put huge.bin: stopped; nothing is left on the agent"
+check "the agent has no .part" [ ! -e "$R/huge.bin.part" ]
+check_eq "and its file is untouched" 4294967296 "$(stat -c %s "$R/huge.bin")"
+rm -f "$R/huge.bin" "$L/huge.bin"
 
 keys Escape q
 check_screen "q leaves" "disconnected"
