@@ -470,6 +470,125 @@ browse_find(struct browse_ui *u, char **note, int *bad)
 	*bad = 1;
 }
 
+/* Read p again and choose name in it, if it is there. */
+static void
+browse_reload(struct browse_ui *u, struct browse_pane *p, const char *name,
+    char **note, int *bad)
+{
+	char	*cause;
+	int	 i;
+
+	if (browse_list(u, p, &cause) != 0) {
+		free(*note);
+		*note = cause;
+		*bad = 1;
+		return;
+	}
+	for (i = 0; name != NULL && i < p->n; i++) {
+		if (strcmp(p->e[i].name, name) == 0)
+			p->sel = i;
+	}
+}
+
+/* An error of the side p shows: errno here, sftp's status on the agent. */
+static const char *
+browse_error(struct browse_ui *u, struct browse_pane *p)
+{
+	return (p->remote ? files_sftp_error(u->files.sftp) : strerror(errno));
+}
+
+/* m (F7): a new directory in the active pane's directory. */
+static void
+browse_mkdir(struct browse_ui *u, char **note, int *bad)
+{
+	struct browse_pane	*p = &u->pane[u->active];
+	char			 name[256] = "", path[PATH_MAX];
+	int			 rc;
+
+	if (tools_prompt("new directory", name, sizeof name, NULL) != 0 ||
+	    name[0] == '\0')
+		return;
+	if (strchr(name, '/') != NULL || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0) {
+		xasprintf(note, "\"%s\": give a name, without /", name);
+		*bad = 1;
+		return;
+	}
+	for (rc = 0; rc < p->n; rc++) {
+		if (strcmp(p->e[rc].name, name) == 0) {
+			xasprintf(note, "%s: exists", name);
+			*bad = 1;
+			return;
+		}
+	}
+	browse_join(path, p->path, name);
+	rc = p->remote ? sftp_mkdir(u->files.sftp, path, 0755) :
+	    mkdir(path, 0755);
+	if (rc != 0) {
+		xasprintf(note, "%s: %s", path, browse_error(u, p));
+		*bad = 1;
+		return;
+	}
+	xasprintf(note, "%s: made", name);
+	*bad = 0;
+	browse_reload(u, p, name, note, bad);
+}
+
+/*
+ * d (F8): the chosen file, link or empty directory goes, once confirmed.
+ * A link goes itself, not what it points to; a directory with anything
+ * in it stays: that is a job for the console, where it can be seen.
+ */
+static void
+browse_delete(struct browse_ui *u, char **note, int *bad)
+{
+	struct browse_pane	*p = &u->pane[u->active];
+	sftp_attributes		 a;
+	struct stat		 sb;
+	char			 path[PATH_MAX], q[512], answer[8] = "";
+	const char		*name;
+	int			 dir, rc;
+
+	if (p->n == 0 || strcmp((name = p->e[p->sel].name), "..") == 0)
+		return;
+	browse_join(path, p->path, name);
+	if (p->remote && (a = sftp_lstat(u->files.sftp, path)) != NULL) {
+		dir = a->type == SSH_FILEXFER_TYPE_DIRECTORY;
+		sftp_attributes_free(a);
+	} else if (!p->remote && lstat(path, &sb) == 0)
+		dir = S_ISDIR(sb.st_mode);
+	else {
+		xasprintf(note, "%s: %s", path, browse_error(u, p));
+		*bad = 1;
+		return;
+	}
+	snprintf(q, sizeof q, "delete %s%s on %s? y deletes, Esc keeps it",
+	    name, dir ? "/" : "", p->remote ? "the agent" : "this machine");
+	if (tools_prompt(q, answer, sizeof answer, NULL) != 0 ||
+	    answer[0] != 'y') {
+		*note = xstrdup("nothing deleted");
+		*bad = 0;
+		return;
+	}
+	if (p->remote)
+		rc = dir ? sftp_rmdir(u->files.sftp, path) :
+		    sftp_unlink(u->files.sftp, path);
+	else
+		rc = dir ? rmdir(path) : unlink(path);
+	if (rc != 0 && dir)
+		xasprintf(note, "%s: not deleted (%s): only an empty directory "
+		    "is deleted here", path, p->remote && sftp_get_error(
+		    u->files.sftp) == SSH_FX_FAILURE ? "not empty?" :
+		    browse_error(u, p));
+	else if (rc != 0)
+		xasprintf(note, "%s: not deleted: %s", path,
+		    browse_error(u, p));
+	else
+		xasprintf(note, "%s: deleted", name);
+	*bad = rc != 0;
+	browse_reload(u, p, NULL, note, bad);
+}
+
 /* A key for the Files screen; 0 when it leaves the screen. */
 int
 browse_key(struct browse_ui *u, int key, char **note, int *bad)
@@ -516,6 +635,14 @@ browse_key(struct browse_ui *u, int key, char **note, int *bad)
 	case 'g':
 	case KEY_F(5):
 		browse_transfer(u, note, bad);
+		break;
+	case 'm':
+	case KEY_F(7):
+		browse_mkdir(u, note, bad);
+		break;
+	case 'd':
+	case KEY_F(8):
+		browse_delete(u, note, bad);
 		break;
 	}
 	return (1);

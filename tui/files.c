@@ -24,7 +24,7 @@
 #define FILES_CHUNK	32768	/* what one sftp read or write carries */
 #define FILES_INFLIGHT	16	/* reads outstanding at once */
 
-static const char *
+const char *
 files_sftp_error(sftp_session sftp)
 {
 	switch (sftp_get_error(sftp)) {

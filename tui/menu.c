@@ -134,8 +134,9 @@ menu_help(struct menu *m)
 		return ("Enter selects, w selects read-write, u releases, "
 		    "r reloads, Esc back");
 	case ITEM_FILES:
-		return ("Tab other side, Enter opens, Backspace up, c path, "
-		    "/ finds, g copies across, r reloads, Esc back");
+		/* Enter and Backspace, as everywhere: the rest fits 80. */
+		return ("Tab side, g copy, m mkdir, d delete, / find, c path, "
+		    "r reload, Esc back");
 	case ITEM_INFO:
 		return ("arrows scroll, r reloads, Esc back");
 	}

@@ -177,6 +177,7 @@ struct files {
 	int		 cancelled;
 };
 int	 files_open(struct client *, struct files *, char **);
+const char *files_sftp_error(struct sftp_session_struct *);
 void	 files_close(struct files *);
 int	 files_get(struct files *, const char *, const char *, int, char **);
 int	 files_put(struct files *, const char *, const char *, int, char **);

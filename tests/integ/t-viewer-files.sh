@@ -2,7 +2,7 @@
 # The viewer's Files screen under tmux: this machine on the left, the
 # agent's on the right; g copies a file or a whole directory across either
 # way, with nothing overwritten without a question, and a cut get resumed;
-# Esc stops a transfer.
+# Esc stops a transfer; m makes a directory and d deletes.
 . "$(dirname "$0")/lib.sh"
 
 start_agent
@@ -90,6 +90,45 @@ check_screen "Esc stops the put" \
 check "the agent has no .part" [ ! -e "$R/huge.bin.part" ]
 check_eq "and its file is untouched" 4294967296 "$(stat -c %s "$R/huge.bin")"
 rm -f "$R/huge.bin" "$L/huge.bin"
+
+# m makes a directory, d deletes: a file, a link (not what it points to),
+# an empty directory; never a directory with something in it.
+ln -s "$L/tree" "$L/link"
+keys r m "new" Enter
+check_screen "m makes a directory here" "new: made"
+check "it is there" [ -d "$L/new" ]
+keys m "new" Enter
+check_screen "m refuses a name that exists" "new: exists"
+keys m "a/b" Enter
+check_screen "m refuses a path" '"a/b": give a name, without /'
+keys / link Enter d
+check_screen "d asks first, of the link itself" \
+    "delete link on this machine[?] y deletes, Esc keeps it"
+keys Escape
+check_screen "Esc keeps it" "nothing deleted"
+check "the link is still there" [ -L "$L/link" ]
+keys d y Enter
+check_screen "y deletes the link" "link: deleted"
+check "the link is gone" [ ! -L "$L/link" ]
+check_eq "not what it pointed to" one "$(cat "$L/tree/a.txt")"
+keys / new Enter d
+check_screen "a directory is asked for with its /" \
+    "delete new/ on this machine[?]"
+keys y Enter
+check_screen "an empty directory is deleted" "new: deleted"
+check "it is gone" [ ! -e "$L/new" ]
+keys Tab r / tree Enter d y Enter
+check_screen "a directory with files in it is not deleted" \
+    "tree: not deleted (not empty?): only an empty directory is deleted"
+check_eq "and keeps them" two "$(cat "$R/tree/sub/b.txt")"
+keys / keep.txt Enter d
+check_screen "on the agent, d asks too" "delete keep.txt on the agent[?] y"
+keys y Enter
+check_screen "and deletes the file" "keep.txt: deleted"
+check "the agent's file is gone" [ ! -e "$R/keep.txt" ]
+keys m "made" Enter
+check_screen "m makes a directory on the agent" "made: made"
+check "there" [ -d "$R/made" ]
 
 keys Escape q
 check_screen "q leaves" "disconnected"
