@@ -51,7 +51,7 @@ DEBIAN_DEPS =	build-essential pkg-config clang libssh-dev libyaml-dev \
 		mandoc openssl procps iproute2 psmisc ncurses-term \
 		libclang-rt-dev python3 openssh-server valgrind strace \
 		qemu-system-x86 busybox-static e2fsprogs fdisk cpio kmod \
-		systemd netpbm cppcheck
+		systemd netpbm cppcheck btrfs-progs
 
 .SECONDARY:
 

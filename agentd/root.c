@@ -18,6 +18,7 @@
 
 #include <blkid/blkid.h>
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -725,6 +726,7 @@ root_free(struct root *r)
 	free(r->label);
 	free(r->uuid);
 	free(r->path);
+	free(r->subvol);
 	free(r->os_name);
 	free(r->os_version);
 	conf_list_clear(&r->problems);
@@ -1112,26 +1114,34 @@ root_unmount(struct agent *ag, const char *dir, const char *target,
  * Where a device is mounted, other than at except; NULL when nowhere.
  * A device matches by number or by the source in mountinfo, since btrfs
  * shows an anonymous number there. With dev NULL, whether anything at all
- * is mounted at except.
+ * is mounted at except, and if fsroot is not NULL, which directory of its
+ * filesystem is mounted there ("/" but for a bind or a subvolume).
  */
 static char *
-root_mounted_at(const char *dev, dev_t rdev, const char *except)
+root_mounted_at(const char *dev, dev_t rdev, const char *except,
+    char **fsroot)
 {
 	FILE		*f;
 	char		*line = NULL, *where = NULL, *src, mp[PATH_MAX];
+	char		 top[PATH_MAX];
 	size_t		 size = 0;
 	unsigned int	 maj, min;
 
 	if ((f = fopen("/proc/self/mountinfo", "re")) == NULL)
 		return (NULL);
 	while (where == NULL && getline(&line, &size, f) != -1) {
-		if (sscanf(line, "%*d %*d %u:%u %*s %4095s", &maj, &min,
-		    mp) != 3)
+		if (sscanf(line, "%*d %*d %u:%u %4095s %4095s", &maj, &min,
+		    top, mp) != 4)
 			continue;
 		root_unescape(mp);
 		if (dev == NULL) {
-			if (strcmp(mp, except) == 0)
-				where = xstrdup(mp);
+			if (strcmp(mp, except) != 0)
+				continue;
+			where = xstrdup(mp);
+			if (fsroot != NULL) {
+				root_unescape(top);
+				*fsroot = xstrdup(top);
+			}
 			continue;
 		}
 		/* After " - ": the filesystem type, then the source. */
@@ -1166,15 +1176,125 @@ root_statvfs(struct root *r)
 }
 
 /*
+ * A btrfs whose top level holds no system may hold it in a subvolume, as
+ * Fedora ("root") and Ubuntu ("@") install it: the first subvolume at the
+ * top, by name, that has an etc/. A subvolume's top directory is inode
+ * 256 on btrfs. NULL if there is none.
+ */
+static char *
+root_subvol(const struct root *r, int fd)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct stat	 st;
+	char		*best = NULL, etc[NAME_MAX + 8];
+	int		 dfd;
+
+	if (strcmp(r->fstype, "btrfs") != 0 ||
+	    (dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1)
+		return (NULL);
+	if ((d = fdopendir(dfd)) == NULL) {
+		close(dfd);
+		return (NULL);
+	}
+	while ((de = readdir(d)) != NULL) {
+		/* A name that would not survive a mount option list. */
+		if (de->d_name[0] == '.' || strpbrk(de->d_name, ",\\ ") != NULL)
+			continue;
+		snprintf(etc, sizeof etc, "%s/etc", de->d_name);
+		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISDIR(st.st_mode) || st.st_ino != 256 ||
+		    faccessat(fd, etc, F_OK, AT_SYMLINK_NOFOLLOW) != 0)
+			continue;
+		if (best == NULL || strcmp(de->d_name, best) < 0) {
+			free(best);
+			best = xstrdup(de->d_name);
+		}
+	}
+	closedir(d);
+	return (best);
+}
+
+/* Mount r read-only at its path: the top level, or subvol if not NULL. */
+static int
+root_scan_mount_one(struct agent *ag, const char *dir, struct root *r,
+    const char *subvol)
+{
+	unsigned long	 flags;
+	char		*data, *opts = NULL, *cause;
+	int		 rc;
+
+	root_mount_options(ag->conf.roots.mount_options, &flags, &data, NULL);
+	if (subvol != NULL)
+		xasprintf(&opts, "subvol=%s%s%s", subvol,
+		    data != NULL ? "," : "", data != NULL ? data : "");
+	rc = root_mount(ag, dir, r->device, r->path, r->fstype,
+	    flags | MS_RDONLY, opts != NULL ? opts : data, &cause);
+	if (rc != 0) {
+		r->health = ROOT_UNREADABLE;
+		root_problem(r, "%s", cause);
+		free(cause);
+		rmdir(r->path);
+	}
+	free(opts);
+	free(data);
+	return (rc);
+}
+
+/* Whether dir/ID holds a system, that is an etc/. */
+static int
+root_has_etc(const char *path)
+{
+	int	 fd, rc;
+
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return (1);	/* unreadable: listed, with its problem */
+	rc = faccessat(fd, "etc", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	close(fd);
+	return (rc);
+}
+
+/*
+ * The top level of a btrfs with no system has it in a subvolume, perhaps:
+ * mount that in its place. 0 when one is mounted, or when trying failed
+ * (r has the problem); -1 when there is none.
+ */
+static int
+root_scan_subvol(struct agent *ag, const char *dir, struct root *r)
+{
+	char	*sub, *cause;
+	int	 fd, rc;
+
+	if ((fd = open(r->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return (-1);
+	sub = root_subvol(r, fd);
+	close(fd);
+	if (sub == NULL)
+		return (-1);
+	if (root_unmount(ag, dir, r->path, &cause) != 0) {
+		r->health = ROOT_UNREADABLE;
+		root_problem(r, "%s", cause);
+		free(cause);
+		free(sub);
+		return (0);
+	}
+	rc = root_scan_mount_one(ag, dir, r, sub);
+	if (rc == 0)
+		r->subvol = sub;
+	else
+		free(sub);
+	return (0);
+}
+
+/*
  * Mount one device read-only at dir/ID, unless it is there already. 1 if
- * it holds no etc/ and so is no system (it is unmounted again).
+ * it holds no etc/, not even in a btrfs subvolume, and so is no system
+ * (it is unmounted again).
  */
 static int
 root_scan_mount(struct agent *ag, const char *dir, struct root *r)
 {
-	unsigned long	 flags;
-	char		*data, *cause, *where;
-	int		 fd;
+	char	*cause, *where, *top = NULL;
 
 	xasprintf(&r->path, "%s/%s", dir, r->id);
 	if (mkdir(r->path, 0700) != 0 && errno != EEXIST) {
@@ -1183,35 +1303,22 @@ root_scan_mount(struct agent *ag, const char *dir, struct root *r)
 		return (0);
 	}
 	/* Mounted by an earlier scan: use it as it is. */
-	if ((where = root_mounted_at(NULL, 0, r->path)) == NULL) {
-		root_mount_options(ag->conf.roots.mount_options, &flags, &data,
-		    NULL);
-		if (root_mount(ag, dir, r->device, r->path, r->fstype,
-		    flags | MS_RDONLY, data, &cause) != 0) {
-			r->health = ROOT_UNREADABLE;
-			root_problem(r, "%s", cause);
-			free(cause);
-			free(data);
-			free(where);
-			rmdir(r->path);
+	if ((where = root_mounted_at(NULL, 0, r->path, &top)) == NULL) {
+		if (root_scan_mount_one(ag, dir, r, NULL) != 0)
 			return (0);
-		}
-		free(data);
-	}
+	} else if (strcmp(top, "/") != 0)
+		r->subvol = xstrdup(top + 1);
 	free(where);
-	fd = open(r->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd != -1 && faccessat(fd, "etc", F_OK, AT_SYMLINK_NOFOLLOW) != 0) {
-		close(fd);
-		if (root_unmount(ag, dir, r->path, &cause) != 0) {
-			error("%s", cause);
-			free(cause);
-		} else
-			rmdir(r->path);
-		return (1);
-	}
-	if (fd != -1)
-		close(fd);
-	return (0);
+	free(top);
+	if (root_has_etc(r->path) || (r->subvol == NULL &&
+	    root_scan_subvol(ag, dir, r) == 0))
+		return (0);
+	if (root_unmount(ag, dir, r->path, &cause) != 0) {
+		error("%s", cause);
+		free(cause);
+	} else
+		rmdir(r->path);
+	return (1);
 }
 
 /* One libblkid device: a root if its filesystem is one Linux lives on. */
@@ -1254,7 +1361,7 @@ root_scan_dev(struct agent *ag, const char *dir, blkid_dev dev,
 	if (stat(name, &st) != 0 || !S_ISBLK(st.st_mode))
 		goto skip;
 	xasprintf(&ours, "%s/%s", dir, base);
-	where = root_mounted_at(name, st.st_rdev, ours);
+	where = root_mounted_at(name, st.st_rdev, ours, NULL);
 	free(ours);
 	if (where != NULL) {
 		debug("%s: in use at %s", name, where);
@@ -1327,6 +1434,7 @@ root_yaml(struct yw *w, const struct root *r, const char *current)
 	yw_kv(w, "device", r->device);
 	yw_kv(w, "path", r->path);
 	yw_kv(w, "fstype", r->fstype);
+	yw_kv(w, "subvolume", r->subvol);
 	yw_kv(w, "label", r->label);
 	yw_kv(w, "uuid", r->uuid);
 	yw_kvint(w, "size", r->size);

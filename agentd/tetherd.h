@@ -475,6 +475,7 @@ struct root {
 	char		*label;
 	char		*uuid;
 	char		*path;
+	char		*subvol;	/* a btrfs root's subvolume, or NULL */
 	long long	 size;
 	long long	 used;
 	char		*os_name;

@@ -2,7 +2,7 @@
 # Offline roots: directory roots from roots.extra with their health, select
 # (binds and the fstab remap), TETHER_ROOT and the chroot, release, and no
 # mount left behind by release, a killed child or shutdown; then the same
-# on loop devices holding real ext4 images.
+# on loop devices holding real ext4 images, and a btrfs root in a subvolume.
 . "$(dirname "$0")/lib.sh"
 
 loops=
@@ -365,6 +365,66 @@ EOF
 	stop_agent
 else
 	echo "# skip: loop devices are not available here (need root and losetup)"
+fi
+
+# A btrfs whose system is in a subvolume, as Fedora installs it: "root"
+# holds the system, "home" the homes; a hidden ".snap" holds a copy that is
+# never chosen.
+btr=
+if [ "$(id -u)" -eq 0 ] && command -v mkfs.btrfs >/dev/null &&
+    grep -qw btrfs /proc/filesystems && truncate -s 128M "$T/btrfs.img" &&
+    mkfs.btrfs -q -L tether-btrfs "$T/btrfs.img" >/dev/null 2>&1 &&
+    btr=$(losetup -f --show "$T/btrfs.img" 2>/dev/null); then
+	loops="$loops $btr"
+	mkdir -p "$T/btrfs-top"
+	mount "$btr" "$T/btrfs-top"
+	for v in root home .snap; do
+		btrfs -q subvolume create "$T/btrfs-top/$v" >/dev/null
+	done
+	make_root "$T/btrfs-top/root"
+	make_root "$T/btrfs-top/.snap"
+	buuid=$(blkid -o value -s UUID "$btr")
+	printf 'UUID=%s / btrfs subvol=root 0 0\nUUID=%s /home btrfs subvol=home 0 0\n' \
+	    "$buuid" "$buuid" >"$T/btrfs-top/root/etc/fstab"
+	echo in-home >"$T/btrfs-top/home/marker"
+	umount "$T/btrfs-top"
+	bid=$(basename "$btr")
+	printf 'roots:\n  scan: true\n  devices: [%s]\n' "$btr" >"$T/conf4.yaml"
+	start_agent -f "$T/conf4.yaml"
+	agent_ssh roots >"$T/scan.yaml" 2>"$T/err"
+	check_eq "a btrfs root in a subvolume is found" "$bid" "$(y roots.0.id)"
+	check_eq "its subvolume is named" root "$(y roots.0.subvolume)"
+	check_eq "its system is read" "Debian GNU/Linux" "$(y roots.0.os_name)"
+	check_eq "and healthy" ok "$(y roots.0.health)"
+	check "the subvolume is what is mounted, read-only" awk \
+	    -v p="$AGENT_STATE/roots/$bid" \
+	    '$4 == "/root" && $5 == p && $6 ~ /^ro,/ { f = 1 } END { exit !f }' \
+	    /proc/self/mountinfo
+	agent_ssh roots >"$T/scan.yaml" 2>"$T/err"
+	check_eq "a second scan names it again" root "$(y roots.0.subvolume)"
+	agent_ssh roots select "$bid" --rw >"$T/sel.yaml" 2>"$T/err"
+	check_eq "select --rw of the subvolume root" "$bid" \
+	    "$("$YGET" "$T/sel.yaml" selected)"
+	check_eq "the remap mounts the home subvolume" mounted \
+	    "$("$YGET" "$T/sel.yaml" remap.0.status)"
+	out=$(agent_ssh 'cat "$TETHER_ROOT/home/marker"; touch "$TETHER_ROOT/etc/rw" && echo written')
+	check_eq "its /home is the home subvolume, the root writable" \
+	    "in-home
+written" "$out"
+	stop_agent
+	check_no_mounts "shutdown unmounts the subvolume root and its remap"
+	# No system in any visible subvolume: no root, and nothing mounted.
+	mount "$btr" "$T/btrfs-top"
+	btrfs -q subvolume delete "$T/btrfs-top/root" >/dev/null
+	umount "$T/btrfs-top"
+	start_agent -f "$T/conf4.yaml"
+	agent_ssh roots >"$T/scan.yaml" 2>"$T/err"
+	check_eq "a btrfs with no system in a subvolume is no root" "" \
+	    "$(y roots.0.id 2>/dev/null)"
+	check_no_mounts "and is left unmounted"
+	stop_agent
+else
+	echo "# skip: cannot make a btrfs image on a loop device here"
 fi
 
 finish
