@@ -1129,7 +1129,9 @@ root_mounted_at(const char *dev, dev_t rdev, const char *except,
 
 	if ((f = fopen("/proc/self/mountinfo", "re")) == NULL)
 		return (NULL);
-	while (where == NULL && getline(&line, &size, f) != -1) {
+	/* For dev NULL, the last line: the mount on top is the one seen. */
+	while ((where == NULL || dev == NULL) &&
+	    getline(&line, &size, f) != -1) {
 		if (sscanf(line, "%*d %*d %u:%u %4095s %4095s", &maj, &min,
 		    top, mp) != 4)
 			continue;
@@ -1137,9 +1139,11 @@ root_mounted_at(const char *dev, dev_t rdev, const char *except,
 		if (dev == NULL) {
 			if (strcmp(mp, except) != 0)
 				continue;
+			free(where);
 			where = xstrdup(mp);
 			if (fsroot != NULL) {
 				root_unescape(top);
+				free(*fsroot);
 				*fsroot = xstrdup(top);
 			}
 			continue;
@@ -1255,34 +1259,54 @@ root_has_etc(const char *path)
 }
 
 /*
- * The top level of a btrfs with no system has it in a subvolume, perhaps:
- * mount that in its place. 0 when one is mounted, or when trying failed
- * (r has the problem); -1 when there is none.
+ * What of its filesystem is mounted at r's path: r->subvol is set to the
+ * subvolume, as subvol= names it from the top level, unless it is that.
+ */
+static void
+root_scan_fsroot(struct root *r)
+{
+	char	*where, *top = NULL;
+
+	free(r->subvol);
+	r->subvol = NULL;
+	where = root_mounted_at(NULL, 0, r->path, &top);
+	if (where != NULL && top != NULL && strcmp(top, "/") != 0)
+		r->subvol = xstrdup(top + 1);
+	free(where);
+	free(top);
+}
+
+/*
+ * The mounted subvolume of a btrfs has no system, but one right below it
+ * may: mount that in its place, named from the top level since subvol=
+ * is (the subvolume mounted first is the default one, not always the
+ * top). 0 when one is mounted, or when trying failed (r has the problem);
+ * -1 when there is none.
  */
 static int
 root_scan_subvol(struct agent *ag, const char *dir, struct root *r)
 {
-	char	*sub, *cause;
-	int	 fd, rc;
+	char	*name, *sub, *cause;
+	int	 fd;
 
 	if ((fd = open(r->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return (-1);
-	sub = root_subvol(r, fd);
+	name = root_subvol(r, fd);
 	close(fd);
-	if (sub == NULL)
+	if (name == NULL)
 		return (-1);
+	if (r->subvol != NULL)
+		xasprintf(&sub, "%s/%s", r->subvol, name);
+	else
+		sub = xstrdup(name);
+	free(name);
 	if (root_unmount(ag, dir, r->path, &cause) != 0) {
 		r->health = ROOT_UNREADABLE;
 		root_problem(r, "%s", cause);
 		free(cause);
-		free(sub);
-		return (0);
-	}
-	rc = root_scan_mount_one(ag, dir, r, sub);
-	if (rc == 0)
-		r->subvol = sub;
-	else
-		free(sub);
+	} else if (root_scan_mount_one(ag, dir, r, sub) == 0)
+		root_scan_fsroot(r);
+	free(sub);
 	return (0);
 }
 
@@ -1294,7 +1318,7 @@ root_scan_subvol(struct agent *ag, const char *dir, struct root *r)
 static int
 root_scan_mount(struct agent *ag, const char *dir, struct root *r)
 {
-	char	*cause, *where, *top = NULL;
+	char	*cause, *where;
 
 	xasprintf(&r->path, "%s/%s", dir, r->id);
 	if (mkdir(r->path, 0700) != 0 && errno != EEXIST) {
@@ -1303,15 +1327,12 @@ root_scan_mount(struct agent *ag, const char *dir, struct root *r)
 		return (0);
 	}
 	/* Mounted by an earlier scan: use it as it is. */
-	if ((where = root_mounted_at(NULL, 0, r->path, &top)) == NULL) {
-		if (root_scan_mount_one(ag, dir, r, NULL) != 0)
-			return (0);
-	} else if (strcmp(top, "/") != 0)
-		r->subvol = xstrdup(top + 1);
+	if ((where = root_mounted_at(NULL, 0, r->path, NULL)) == NULL &&
+	    root_scan_mount_one(ag, dir, r, NULL) != 0)
+		return (0);
 	free(where);
-	free(top);
-	if (root_has_etc(r->path) || (r->subvol == NULL &&
-	    root_scan_subvol(ag, dir, r) == 0))
+	root_scan_fsroot(r);
+	if (root_has_etc(r->path) || root_scan_subvol(ag, dir, r) == 0)
 		return (0);
 	if (root_unmount(ag, dir, r->path, &cause) != 0) {
 		error("%s", cause);

@@ -229,6 +229,9 @@ snap_conv_init(struct snap_conv *cv, const struct snap_geom *g)
 
 	cv->g = g;
 	cv->bytes = g->bpp == 32 && !g->pseudo;
+	/* A palette frame's fields are not checked, nor used. */
+	if (g->pseudo)
+		return;
 	for (k = 0; k < 3; k++) {
 		snap_chan_init(&cv->chan[k], f[k]);
 		if (f[k]->length != 8 || f[k]->offset % 8 != 0)

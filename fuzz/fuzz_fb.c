@@ -4,9 +4,9 @@
  * A framebuffer layout and its memory: the first 24 bytes are the
  * geometry (what FBIOGET_VSCREENINFO/FSCREENINFO or a fake_fb would give),
  * the rest the memory. snap_geom_check() must refuse any layout that would
- * read outside the memory; an accepted one is copied, converted, hashed
- * (the copy and the memory alike) and, when small, encoded as PNG and
- * decoded back to the same pixels.
+ * read outside the memory; an accepted one is captured and converted, its
+ * hash compared with that of the memory and, when small, encoded as PNG
+ * (byte 22: palette, stripes, filter) and decoded back to the same pixels.
  */
 
 #include <stdlib.h>
@@ -50,18 +50,25 @@ fuzz_fb_geom(const uint8_t *d, size_t memlen, struct snap_geom *g)
 	g->size = memlen;
 }
 
-/* The PNG of the image decodes to the very same pixels. */
+/*
+ * The PNG of the image decodes to the very same pixels, whatever the
+ * filter and however many stripes: bits of how pick them.
+ */
 static void
-fuzz_fb_png(const struct snap_image *img, int palette)
+fuzz_fb_png(const struct snap_image *img, int how)
 {
+	const int	 filters[4] = { PNG_FILTER_NONE, PNG_FILTER_SUB,
+			     PNG_FILTER_UP, PNG_FILTER_PAETH };
 	struct snap_png	 opt = snap_png_default;
 	png_image	 im;
 	uint8_t		*png, *back;
 	size_t		 len;
 	char		*cause;
 
-	if (!palette)
+	if (!(how & 1))
 		opt.palette = 0;
+	opt.threads = (how >> 1 & 3) + 1;
+	opt.filter = filters[how >> 3 & 3];
 	if (snap_encode_png(img, &opt, &png, &len, &cause) != 0)
 		fuzz_fail("png: %s", cause);
 	memset(&im, 0, sizeof im);
@@ -72,6 +79,8 @@ fuzz_fb_png(const struct snap_image *img, int palette)
 	back = xmalloc(PNG_IMAGE_SIZE(im));
 	if (!png_image_finish_read(&im, NULL, back, 0, NULL))
 		fuzz_fail("png does not decode: %s", im.message);
+	if (im.warning_or_error != 0)
+		fuzz_fail("png decodes with a warning: %s", im.message);
 	if (im.width != img->width || im.height != img->height ||
 	    memcmp(back, img->rgb, (size_t)img->width * img->height * 3) != 0)
 		fuzz_fail("png round trip changed the pixels");
@@ -105,7 +114,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (h != snap_hash(&g, snap_visible(&g, mem), g.stride))
 		fuzz_fail("hash of the capture is not that of the memory");
 	if ((size_t)img.width * img.height <= 4096)
-		fuzz_fb_png(&img, data[22] & 1);
+		fuzz_fb_png(&img, data[22]);
 	snap_image_free(&img);
 	free(mem);
 	return (0);

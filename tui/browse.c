@@ -374,13 +374,18 @@ browse_transfer(struct browse_ui *u, char **note, int *bad)
 	u->verb = get ? "get" : "put";
 	u->files.progress = browse_progress;
 	u->files.arg = u;
+	u->files.cancelled = 0;
 	rc = browse_copy(u, get, src, dst, e->dir, 0, &cause);
 	u->progress[0] = '\0';
 	if (rc != 0 && u->files.cancelled) {
-		/* A get keeps its .part to resume; a put leaves nothing. */
-		xasprintf(note, "%s %s: stopped; %s", u->verb, u->current, get ?
+		/*
+		 * A get keeps its .part to resume; a put leaves none. What a
+		 * directory copy finished before stays where it went.
+		 */
+		xasprintf(note, "%s %s: stopped%s; %s", u->verb, u->current,
+		    e->dir ? ", what was copied before it stays" : "", get ?
 		    "its .part is kept: copy it again and r resumes" :
-		    "nothing is left on the agent");
+		    "no .part is left on the agent");
 		*bad = 0;
 		free(cause);
 	} else if (rc != 0) {

@@ -242,7 +242,7 @@ wait_screen() {
 # the prompt would land on the lines the checks read.
 shell_line() {
 	wait_for "screen | grep -v '^ *\$' | tail -n 1 | grep -q '[#\$%>] *\$'" \
-	    100 || echo "# no shell prompt on the screen"
+	    100 || not_ok "a shell prompt before typing: $1"
 	keys "$1" Enter
 }
 

@@ -3,7 +3,7 @@
 # of 37x23 visible pixels, padded lines (stride 100) and panned (xoffset 3,
 # yoffset 5), and the RGB the agent must make of it, scaled as
 # (v * 255 + mask / 2) / mask. "vc DIR": a 4x3 vcsa/vcsu pair. "grey
-# DIR": a 13x5 8 bpp fake of 6 grey levels.
+# DIR": a 13x5 8 bpp fake of 6 grey levels. "big DIR": 640x400 at 32 bpp.
 import os
 import struct
 import sys
@@ -47,6 +47,21 @@ def vc(d):
     open(os.path.join(d, "vcsa.short"), "wb").write(a[:-1])
 
 
+def big(d):
+    # 640x400 at 32 bpp (XRGB), thousands of colours: an RGB PNG, made in
+    # stripes when the agent has more than one CPU.
+    w, h = 640, 400
+    mem = bytearray(w * h * 4)
+    rgb = bytearray(w * h * 3)
+    for y in range(h):
+        for x in range(w):
+            r, g, b = (x * 3 + y) & 255, (x ^ y) & 255, (x * y >> 4) & 255
+            mem[(y * w + x) * 4:(y * w + x) * 4 + 4] = bytes((b, g, r, 0x5a))
+            rgb[(y * w + x) * 3:(y * w + x) * 3 + 3] = bytes((r, g, b))
+    open(os.path.join(d, "big.raw"), "wb").write(mem)
+    open(os.path.join(d, "big.rgb"), "wb").write(rgb)
+
+
 def grey(d):
     # 8 bpp with no bitfields: a grey ramp palette; 6 grey levels.
     mem = bytes((x + y) % 6 * 40 for y in range(5) for x in range(13))
@@ -55,4 +70,4 @@ def grey(d):
         v for v in mem for _ in range(3)))
 
 
-{"fb": fb, "vc": vc, "grey": grey}[sys.argv[1]](sys.argv[2])
+{"fb": fb, "vc": vc, "grey": grey, "big": big}[sys.argv[1]](sys.argv[2])

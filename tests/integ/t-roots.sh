@@ -413,8 +413,19 @@ if [ "$(id -u)" -eq 0 ] && command -v mkfs.btrfs >/dev/null &&
 written" "$out"
 	stop_agent
 	check_no_mounts "shutdown unmounts the subvolume root and its remap"
-	# No system in any visible subvolume: no root, and nothing mounted.
+	# As openSUSE has it: the system is the default subvolume, which a
+	# mount without subvol= gives.
 	mount "$btr" "$T/btrfs-top"
+	btrfs subvolume set-default "$T/btrfs-top/root" >/dev/null
+	umount "$T/btrfs-top"
+	start_agent -f "$T/conf4.yaml"
+	agent_ssh roots >"$T/scan.yaml" 2>"$T/err"
+	check_eq "the default subvolume's system is found, and named" \
+	    "$bid root" "$(y roots.0.id) $(y roots.0.subvolume)"
+	stop_agent
+	# No system in any visible subvolume: no root, and nothing mounted.
+	mount -o subvolid=5 "$btr" "$T/btrfs-top"
+	btrfs subvolume set-default 5 "$T/btrfs-top" >/dev/null
 	btrfs -q subvolume delete "$T/btrfs-top/root" >/dev/null
 	umount "$T/btrfs-top"
 	start_agent -f "$T/conf4.yaml"

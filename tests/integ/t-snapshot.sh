@@ -134,4 +134,36 @@ out=$($PNGCHECK "$T/grey.png" "$T/grey.rgb" 13 5)
 check_eq "the palette PNG has the pixels" "" "$out"
 stop_agent
 
+# A large RGB frame: deflated in stripes, one an IDAT, on every CPU (at
+# most 4); zlib alone must read them as one stream.
+$FIX big "$T"
+cat >"$T/tetherd4.yaml" <<EOF
+snapshot:
+  fake_fb:
+    path: $T/big.raw
+    width: 640
+    height: 400
+    bpp: 32
+    red: {offset: 16, length: 8}
+    green: {offset: 8, length: 8}
+    blue: {offset: 0, length: 8}
+EOF
+start_agent -f "$T/tetherd4.yaml"
+agent_ssh snapshot >"$T/big.png"
+out=$($PNGCHECK "$T/big.png" "$T/big.rgb" 640 400)
+check_eq "a large RGB frame has its exact pixels" "" "$out"
+cpus=$(nproc)
+if [ "$cpus" -gt 1 ]; then
+	[ "$cpus" -gt 4 ] && cpus=4
+	idats=$(python3 -c '
+import struct, sys
+d, i, n = open(sys.argv[1], "rb").read(), 8, 0
+while i < len(d):
+    n += d[i + 4:i + 8] == b"IDAT"
+    i += 12 + struct.unpack(">I", d[i:i + 4])[0]
+print(n)' "$T/big.png")
+	check_eq "in one IDAT a stripe, one stripe a CPU" "$cpus" "$idats"
+fi
+stop_agent
+
 finish

@@ -86,7 +86,7 @@ keys o Enter
 check_screen "a long put shows how to stop it" "put huge.bin .*Esc stops"
 keys Escape
 check_screen "Esc stops the put" \
-    "put huge.bin: stopped; nothing is left on the agent"
+    "put huge.bin: stopped; no .part is left on the agent"
 check "the agent has no .part" [ ! -e "$R/huge.bin.part" ]
 check_eq "and its file is untouched" 4294967296 "$(stat -c %s "$R/huge.bin")"
 rm -f "$R/huge.bin" "$L/huge.bin"
