@@ -608,26 +608,6 @@ snap_png_header(png_structp png, png_infop info, const struct snap_image *img,
 }
 
 /*
- * libpng's error handling for one write struct. The caller's setjmp must
- * be in its own frame, so this only makes the structs.
- */
-static png_structp
-snap_png_new(png_infop *info, struct snap_buf *b, char **cause)
-{
-	png_structp	 png;
-
-	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, cause,
-	    snap_png_error, snap_png_warning);
-	if (png == NULL || (*info = png_create_info_struct(png)) == NULL) {
-		png_destroy_write_struct(&png, NULL);
-		*cause = xstrdup("png: out of memory");
-		return (NULL);
-	}
-	png_set_write_fn(png, b, snap_png_write, snap_png_flush);
-	return (png);
-}
-
-/*
  * Deflate what is in z->next_in into b, growing it as needed. With
  * Z_SYNC_FLUSH or Z_FINISH, the output is complete when this returns.
  */
@@ -749,21 +729,33 @@ snap_stripe_count(const struct snap_image *img, const struct snap_png *opt)
 }
 
 /*
- * libpng writes the chunks around a zlib stream it did not make: an IDAT
- * a stripe, the first with the zlib header (deflate, 32K window, the
- * level, its check bits), the last with the Adler-32 of all the rows,
- * combined from the stripes'.
+ * What libpng writes: rows that it filters and deflates itself (RGB, or
+ * palette indices when npal >= 0), or stripes deflated already.
  */
-static int
-snap_png_idat(const struct snap_image *img, const struct snap_png *opt,
-    const struct snap_stripe *s, int n, struct snap_buf *b, char **cause)
+struct snap_job {
+	const struct snap_image	*img;
+	const struct snap_png	*opt;
+	png_bytep		*rows;
+	uint8_t			(*pal)[3];
+	int			 npal;
+	const struct snap_stripe *s;
+	int			 n;
+};
+
+/*
+ * The chunks around a zlib stream libpng did not make: an IDAT a stripe,
+ * the first with the zlib header (deflate, 32K window, the level, its
+ * check bits), the last with the Adler-32 of all the rows, combined from
+ * the stripes'. png_error() goes back to snap_png_run().
+ */
+static void
+snap_png_idat(png_structp png, png_infop info, const struct snap_job *j)
 {
-	png_structp	 png;
-	png_infop	 info = NULL;
-	uLong		 adler = adler32(0L, Z_NULL, 0);
-	uint8_t		 head[2], tail[4];
-	size_t		 len;
-	int		 i, lv = opt->level;
+	const struct snap_stripe	*s = j->s;
+	uLong				 adler = adler32(0L, Z_NULL, 0);
+	uint8_t				 head[2], tail[4];
+	size_t				 len;
+	int				 i, n = j->n, lv = j->opt->level;
 
 	head[0] = 0x78;
 	head[1] = (lv < 2 ? 0 : lv < 6 ? 1 : lv == 6 ? 2 : 3) << 6;
@@ -772,15 +764,6 @@ snap_png_idat(const struct snap_image *img, const struct snap_png *opt,
 		adler = adler32_combine(adler, s[i].adler, s[i].inlen);
 	for (i = 0; i < 4; i++)
 		tail[i] = adler >> (24 - 8 * i);
-	if ((png = snap_png_new(&info, b, cause)) == NULL)
-		return (-1);
-	if (setjmp(png_jmpbuf(png))) {
-		png_destroy_write_struct(&png, &info);
-		if (*cause == NULL)
-			*cause = xstrdup("png: failed");
-		return (-1);
-	}
-	snap_png_header(png, info, img, NULL, -1);
 	png_write_info(png, info);
 	for (i = 0; i < n; i++) {
 		len = s[i].out.len + (i == 0 ? 2 : 0) + (i == n - 1 ? 4 : 0);
@@ -795,6 +778,53 @@ snap_png_idat(const struct snap_image *img, const struct snap_png *opt,
 		png_write_chunk_end(png);
 	}
 	png_write_chunk(png, (png_const_bytep)"IEND", NULL, 0);
+}
+
+/* libpng's own way: it filters and deflates the rows. */
+static void
+snap_png_rows(png_structp png, png_infop info, const struct snap_job *j)
+{
+	const struct snap_png	*opt = j->opt;
+	int			 rgb = j->npal < 0;
+
+	/* Fewer, larger IDAT chunks: less per-chunk work. */
+	png_set_compression_buffer_size(png, 1 << 17);
+	png_set_compression_level(png, opt->level);
+	png_set_compression_strategy(png, rgb ? opt->strategy :
+	    opt->palette_strategy);
+	png_set_filter(png, PNG_FILTER_TYPE_BASE, rgb ? opt->filter :
+	    opt->palette);
+	png_set_rows(png, info, j->rows);
+	png_write_png(png, info, rgb || snap_png_depth(j->npal) == 8 ?
+	    PNG_TRANSFORM_IDENTITY : PNG_TRANSFORM_PACKING, NULL);
+}
+
+/* One PNG into b, either way, with libpng's errors caught here. */
+static int
+snap_png_run(const struct snap_job *j, struct snap_buf *b, char **cause)
+{
+	png_structp	 png;
+	png_infop	 info = NULL;
+
+	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, cause,
+	    snap_png_error, snap_png_warning);
+	if (png == NULL || (info = png_create_info_struct(png)) == NULL) {
+		png_destroy_write_struct(&png, NULL);
+		*cause = xstrdup("png: out of memory");
+		return (-1);
+	}
+	if (setjmp(png_jmpbuf(png))) {
+		png_destroy_write_struct(&png, &info);
+		if (*cause == NULL)
+			*cause = xstrdup("png: failed");
+		return (-1);
+	}
+	png_set_write_fn(png, b, snap_png_write, snap_png_flush);
+	snap_png_header(png, info, j->img, j->pal, j->npal);
+	if (j->rows == NULL)
+		snap_png_idat(png, info, j);
+	else
+		snap_png_rows(png, info, j);
 	png_destroy_write_struct(&png, &info);
 	return (0);
 }
@@ -810,6 +840,7 @@ snap_png_stripes(const struct snap_image *img, const struct snap_png *opt,
     struct snap_buf *b, char **cause)
 {
 	struct snap_stripe	 s[SNAP_STRIPES_MAX];
+	struct snap_job		 j = { .npal = -1 };
 	pthread_t		 tid[SNAP_STRIPES_MAX];
 	int			 started[SNAP_STRIPES_MAX];
 	uint32_t		 per;
@@ -854,43 +885,15 @@ snap_png_stripes(const struct snap_image *img, const struct snap_png *opt,
 			b->size = need;
 			b->p = xreallocarray(b->p, b->size, 1);
 		}
-		rc = snap_png_idat(img, opt, s, n, b, cause);
+		j.img = img;
+		j.opt = opt;
+		j.s = s;
+		j.n = n;
+		rc = snap_png_run(&j, b, cause);
 	}
 	for (i = 0; i < n; i++)
 		free(s[i].out.p);
 	return (rc);
-}
-
-/* libpng's part: rows of RGB, or of palette indices if npal >= 0. */
-static int
-snap_png_run(const struct snap_image *img, const struct snap_png *opt,
-    png_bytep *rows, uint8_t pal[256][3], int npal, struct snap_buf *b,
-    char **cause)
-{
-	png_structp		 png;
-	png_infop		 info = NULL;
-
-	if ((png = snap_png_new(&info, b, cause)) == NULL)
-		return (-1);
-	if (setjmp(png_jmpbuf(png))) {
-		png_destroy_write_struct(&png, &info);
-		if (*cause == NULL)
-			*cause = xstrdup("png: failed");
-		return (-1);
-	}
-	/* Fewer, larger IDAT chunks: less per-chunk work. */
-	png_set_compression_buffer_size(png, 1 << 17);
-	snap_png_header(png, info, img, pal, npal);
-	png_set_compression_level(png, opt->level);
-	png_set_compression_strategy(png, npal < 0 ? opt->strategy :
-	    opt->palette_strategy);
-	png_set_filter(png, PNG_FILTER_TYPE_BASE, npal < 0 ? opt->filter :
-	    opt->palette);
-	png_set_rows(png, info, rows);
-	png_write_png(png, info, npal < 0 || snap_png_depth(npal) == 8 ?
-	    PNG_TRANSFORM_IDENTITY : PNG_TRANSFORM_PACKING, NULL);
-	png_destroy_write_struct(&png, &info);
-	return (0);
 }
 
 int
@@ -898,7 +901,7 @@ snap_encode_png(const struct snap_image *img, const struct snap_png *opt,
     uint8_t **out, size_t *lenp, char **cause)
 {
 	struct snap_buf	 b;
-	png_bytep	*rows;
+	struct snap_job	 j = { .img = img, .opt = opt };
 	uint8_t		*idx = NULL, pal[256][3];
 	size_t		 line = (size_t)img->width * 3;
 	uint32_t	 y;
@@ -914,12 +917,14 @@ snap_encode_png(const struct snap_image *img, const struct snap_png *opt,
 	b.len = 0;
 	b.p = xmalloc(b.size);
 	if (npal >= 0 || (rc = snap_png_stripes(img, opt, &b, cause)) == 1) {
-		rows = xcalloc(img->height, sizeof *rows);
+		j.rows = xcalloc(img->height, sizeof *j.rows);
 		for (y = 0; y < img->height; y++)
-			rows[y] = (npal < 0 ? img->rgb : idx) +
+			j.rows[y] = (npal < 0 ? img->rgb : idx) +
 			    (size_t)y * line;
-		rc = snap_png_run(img, opt, rows, pal, npal, &b, cause);
-		free(rows);
+		j.pal = pal;
+		j.npal = npal;
+		rc = snap_png_run(&j, &b, cause);
+		free(j.rows);
 	}
 	free(idx);
 	if (rc != 0) {
