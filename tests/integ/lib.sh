@@ -206,7 +206,7 @@ viewer_start() {
 	# session makes the tmux server exit, and a new-session racing that
 	# exit finds no server.
 	tmux -L "$TMUX_SOCK" new-session -d -s viewer-next -x 120 -y 40 \
-	    "TERM=xterm-256color LANG=C.UTF-8 $TETHER $*; echo VIEWER-EXIT=\$?; sleep 600"
+	    "TERM=${VIEWER_TERM:-xterm-256color} LANG=C.UTF-8 $TETHER $*; echo VIEWER-EXIT=\$?; sleep 600"
 	tmux -L "$TMUX_SOCK" kill-session -t =viewer 2>/dev/null
 	tmux -L "$TMUX_SOCK" rename-session -t =viewer-next viewer
 }

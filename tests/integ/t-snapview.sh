@@ -1,7 +1,8 @@
 #!/bin/sh
 # The viewer's snapshot command: -o FILE saves the agent's PNG; on a
-# terminal it shows the frame in upper-half blocks with 256 colours, live
-# view skips unchanged frames, s saves, and a text console shows as text.
+# terminal it shows the frame in upper-half blocks with 256 colours (or
+# direct colour), live view skips unchanged frames, s saves, and a text
+# console shows as text.
 . "$(dirname "$0")/lib.sh"
 
 PNGCHECK="python3 $top/tests/integ/pngcheck.py"
@@ -56,6 +57,24 @@ out=$($PNGCHECK "$T/saved.png" "$T/fb.rgb" 37 23)
 check_eq "the saved frame has the pixels" "" "$out"
 keys q
 check_screen "q leaves with status 0" "VIEWER-EXIT=0"
+
+# A terminal with direct colour: at zoom 1 the whole frame is on screen,
+# and the cells' colours, as tmux keeps them, are its pixels exactly.
+VIEWER_TERM=xterm-direct viewer_start "$CONN snapshot"
+check_screen "direct colour: the view is up" "37x23 zoom 1"
+tmux -L "$TMUX_SOCK" capture-pane -e -p -t viewer >"$T/pane"
+grep -o '[34]8;2;[0-9]*;[0-9]*;[0-9]*' "$T/pane" | cut -d';' -f3- |
+    sort -u >"$T/cells"
+python3 -c '
+import sys
+rgb = open(sys.argv[1], "rb").read()
+for i in range(0, len(rgb), 3):
+    print("%d;%d;%d" % tuple(rgb[i:i + 3]))' "$T/fb.rgb" | sort -u >"$T/pixels"
+echo "#   $(wc -l <"$T/cells") colours in the cells, $(wc -l <"$T/pixels") in the frame"
+check "direct colour: the cells show every colour of the frame, no other" \
+    cmp -s "$T/cells" "$T/pixels"
+keys q
+check_screen "q leaves the direct-colour view" "VIEWER-EXIT=0"
 
 # A text console as its text, in colour.
 viewer_start "$CONN snapshot vc1"
