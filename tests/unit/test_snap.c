@@ -361,7 +361,7 @@ be32(const uint8_t *p)
 static void
 png_inflate_check(const uint8_t *p, size_t len, uint32_t w, uint32_t h)
 {
-	uint8_t		*z = NULL, *raw;
+	uint8_t		*z = NULL, *nz, *raw;
 	size_t		 off = 8, zlen = 0, n;
 	uLongf		 rawlen = (uLongf)h * (1 + (size_t)w * 3) + 1;
 
@@ -369,7 +369,9 @@ png_inflate_check(const uint8_t *p, size_t len, uint32_t w, uint32_t h)
 		n = be32(p + off);
 		assert_true(n <= len - off - 12);
 		if (memcmp(p + off + 4, "IDAT", 4) == 0) {
-			z = realloc(z, zlen + n);
+			nz = realloc(z, zlen + n);
+			assert_non_null(nz);
+			z = nz;
 			memcpy(z + zlen, p + off + 8, n);
 			zlen += n;
 		}
