@@ -110,8 +110,7 @@ browse_list(struct browse_ui *u, struct browse_pane *p, char **cause)
 		p->e[0].size = 0;
 		p->n++;
 	}
-	if (p->sel >= p->n)
-		p->sel = p->n > 0 ? p->n - 1 : 0;
+	ui_list_clamp(&p->sel, p->n);
 	return (0);
 }
 
@@ -182,7 +181,8 @@ browse_draw_pane(struct browse_ui *u, int which, int y, int x, int h, int w)
 	mvprintw(y, x, "%-*.*s", w, w, which ? "agent" : "this machine");
 	attroff(A_BOLD);
 	mvprintw(y + 1, x, "%-*.*s", w, w, p->path);
-	top = p->sel >= h - 3 ? p->sel - (h - 4) : 0;
+	/* A row to spare below the chosen entry when it scrolls. */
+	top = ui_list_top(p->sel, h - 3);
 	for (i = top; i < p->n && i - top < h - 2; i++) {
 		if (i == p->sel && active)
 			attron(A_REVERSE);

@@ -124,8 +124,7 @@ roots_load(struct roots_ui *u, struct client *c)
 		}
 	}
 	yaml_document_delete(&doc);
-	if (u->sel >= u->n)
-		u->sel = u->n > 0 ? u->n - 1 : 0;
+	ui_list_clamp(&u->sel, u->n);
 	return (0);
 }
 
@@ -136,21 +135,14 @@ roots_draw(struct roots_ui *u, int y, int x, int h, int w)
 	char			 size[16];
 	int			 i, top;
 
-	if (u->error != NULL) {
-		attron(COLOR_PAIR(1));
-		mvaddnstr(y, x, u->error, w);
-		attroff(COLOR_PAIR(1));
+	if (ui_list_blank(y, x, w, u->error, u->n,
+	    "The agent found no offline system."))
 		return;
-	}
-	if (u->n == 0) {
-		mvaddnstr(y, x, "The agent found no offline system.", w);
-		return;
-	}
 	attron(A_BOLD);
 	mvprintw(y, x, "  %-10.10s %-28.28s %8s  %-8s %.*s", "ID", "SYSTEM",
 	    "SIZE", "HEALTH", w > 62 ? w - 62 : 0, "DEVICE");
 	attroff(A_BOLD);
-	top = u->sel >= h - 4 ? u->sel - (h - 5) : 0;
+	top = ui_list_top(u->sel, h - 4);
 	for (i = top; i < u->n && i - top < h - 4; i++) {
 		r = &u->roots[i];
 		ui_size(r->size, size, sizeof size);

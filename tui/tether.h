@@ -335,6 +335,9 @@ void	 ui_resume(void);
 void	 ui_end(void);
 int	 ui_active(void);
 int	 ui_list_key(int, int *, int);
+void	 ui_list_clamp(int *, int);
+int	 ui_list_top(int, int);
+int	 ui_list_blank(int, int, int, const char *, int, const char *);
 void	 ui_size(uint64_t, char *, size_t);
 
 #endif /* TETHER_H */

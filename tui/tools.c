@@ -117,8 +117,7 @@ tools_load(struct tools_ui *u, struct client *c)
 		}
 	}
 	yaml_document_delete(&doc);
-	if (u->sel >= u->n)
-		u->sel = u->n > 0 ? u->n - 1 : 0;
+	ui_list_clamp(&u->sel, u->n);
 	return (0);
 }
 
@@ -132,17 +131,10 @@ tools_draw(struct tools_ui *u, int y, int x, int h, int w)
 		pane_draw(&u->out, y, x, h, w);
 		return;
 	}
-	if (u->error != NULL) {
-		attron(COLOR_PAIR(1));
-		mvaddnstr(y, x, u->error, w);
-		attroff(COLOR_PAIR(1));
+	if (ui_list_blank(y, x, w, u->error, u->n,
+	    "The agent's catalog is empty."))
 		return;
-	}
-	if (u->n == 0) {
-		mvaddnstr(y, x, "The agent's catalog is empty.", w);
-		return;
-	}
-	top = u->sel >= h - 2 ? u->sel - (h - 3) : 0;
+	top = ui_list_top(u->sel, h - 2);
 	for (i = top; i < u->n && i - top < h - 2; i++) {
 		t = &u->tools[i];
 		if (!t->available)

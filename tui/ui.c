@@ -92,6 +92,42 @@ ui_list_key(int key, int *sel, int n)
 	return (0);
 }
 
+/* A list read again may be shorter: keep sel on an entry. */
+void
+ui_list_clamp(int *sel, int n)
+{
+	if (*sel >= n)
+		*sel = n > 0 ? n - 1 : 0;
+}
+
+/* The first entry to draw, so that sel is within the rows shown. */
+int
+ui_list_top(int sel, int rows)
+{
+	return (sel >= rows ? sel - (rows - 1) : 0);
+}
+
+/*
+ * In place of a list: why it could not be read, in the error colour, or
+ * what an empty one means. 1 if either was drawn and the list is not.
+ */
+int
+ui_list_blank(int y, int x, int w, const char *error, int n,
+    const char *empty)
+{
+	if (error != NULL) {
+		attron(COLOR_PAIR(1));
+		mvaddnstr(y, x, error, w);
+		attroff(COLOR_PAIR(1));
+		return (1);
+	}
+	if (n == 0) {
+		mvaddnstr(y, x, empty, w);
+		return (1);
+	}
+	return (0);
+}
+
 /* A size for a listing: 512, 2.9M, 252.0G. */
 void
 ui_size(uint64_t n, char *buf, size_t len)
