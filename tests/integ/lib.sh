@@ -34,18 +34,24 @@ if [ -n "${TETHER_SANITIZED:-}" ]; then
 	export ASAN_OPTIONS UBSAN_OPTIONS
 fi
 
-cleanup() {
+# end_agents [tenths], at exit: SIGTERM to every agent started, then
+# SIGKILL to any still there after tenths (50) of a second each.
+end_agents() {
 	for p in $agents; do
 		kill -TERM "$p" 2>/dev/null
 	done
 	for p in $agents; do
 		i=0
-		while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do
+		while kill -0 "$p" 2>/dev/null && [ $i -lt "${1:-50}" ]; do
 			sleep 0.1
 			i=$((i + 1))
 		done
 		kill -KILL "$p" 2>/dev/null
 	done
+}
+
+cleanup() {
+	end_agents
 	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null
 	rm -rf "$T"
 }

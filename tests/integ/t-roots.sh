@@ -16,17 +16,8 @@ mounts_under() {
 # Before the temp dir is removed: end the agents, then make sure nothing
 # is mounted inside it, or rm -rf would walk into a bound /dev or /run.
 roots_cleanup() {
-	# shellcheck disable=SC2154 # agents: set by lib.sh
-	for p in $agents; do
-		kill -TERM "$p" 2>/dev/null
-	done
-	for p in $agents; do
-		i=0
-		while kill -0 "$p" 2>/dev/null && [ $i -lt 100 ]; do
-			sleep 0.1
-			i=$((i + 1))
-		done
-	done
+	# An agent unmounts what it mounted on its way out: give it time.
+	end_agents 100
 	for m in $(mounts_under); do
 		echo "# cleanup: unmounting $m"
 		umount -l "$m"
