@@ -33,7 +33,6 @@ const struct snap_png snap_png_default = { 1, PNG_FILTER_SUB, Z_RLE,
 /* Stripes of an RGB frame deflated side by side; see snap_png_stripes. */
 #define SNAP_STRIPES_MAX	4
 #define SNAP_STRIPE_ROWS	64	/* fewer rows a stripe: not worth it */
-#define SNAP_IDAT_MAX		(1 << 20)
 
 /* One channel of a pixel: where it is and how it scales to 8 bits. */
 struct snap_chan {
@@ -658,11 +657,9 @@ struct snap_stripe {
 	const struct snap_image	*img;
 	const struct snap_png	*opt;
 	uint32_t		 y0;
-	uint32_t		 y1;
-	int			 last;
+	uint32_t		 y1;		/* the last one ends the image */
 	struct snap_buf		 out;
 	uLong			 adler;
-	size_t			 inlen;
 	int			 rc;
 };
 
@@ -696,10 +693,9 @@ snap_stripe_run(void *arg)
 		z.next_in = f;
 		z.avail_in = line + 1;
 		if (snap_deflate(&z, &s->out, y + 1 < s->y1 ? Z_NO_FLUSH :
-		    s->last ? Z_FINISH : Z_SYNC_FLUSH) != 0)
+		    s->y1 == img->height ? Z_FINISH : Z_SYNC_FLUSH) != 0)
 			break;
 	}
-	s->inlen = (line + 1) * (s->y1 - s->y0);
 	if (y == s->y1)
 		s->rc = 0;
 	deflateEnd(&z);
@@ -760,8 +756,10 @@ snap_png_idat(png_structp png, png_infop info, const struct snap_job *j)
 	head[0] = 0x78;
 	head[1] = (lv < 2 ? 0 : lv < 6 ? 1 : lv == 6 ? 2 : 3) << 6;
 	head[1] += 31 - (head[0] * 256 + head[1]) % 31;
+	/* What each stripe deflated: a filter byte and 3 bytes a pixel. */
 	for (i = 0; i < n; i++)
-		adler = adler32_combine(adler, s[i].adler, s[i].inlen);
+		adler = adler32_combine(adler, s[i].adler,
+		    ((size_t)j->img->width * 3 + 1) * (s[i].y1 - s[i].y0));
 	for (i = 0; i < 4; i++)
 		tail[i] = adler >> (24 - 8 * i);
 	png_write_info(png, info);
@@ -859,7 +857,6 @@ snap_png_stripes(const struct snap_image *img, const struct snap_png *opt,
 		s[i].opt = opt;
 		s[i].y0 = i * per;
 		s[i].y1 = i == n - 1 ? img->height : (i + 1) * per;
-		s[i].last = i == n - 1;
 	}
 	/* A thread that cannot start is run here instead. */
 	for (i = 1; i < n; i++)
