@@ -1261,19 +1261,22 @@ root_has_etc(const char *path)
 /*
  * What of its filesystem is mounted at r's path: r->subvol is set to the
  * subvolume, as subvol= names it from the top level, unless it is that.
+ * -1 if nothing is mounted there.
  */
-static void
+static int
 root_scan_fsroot(struct root *r)
 {
 	char	*where, *top = NULL;
 
 	free(r->subvol);
 	r->subvol = NULL;
-	where = root_mounted_at(NULL, 0, r->path, &top);
-	if (where != NULL && top != NULL && strcmp(top, "/") != 0)
+	if ((where = root_mounted_at(NULL, 0, r->path, &top)) == NULL)
+		return (-1);
+	if (strcmp(top, "/") != 0)
 		r->subvol = xstrdup(top + 1);
 	free(where);
 	free(top);
+	return (0);
 }
 
 /*
@@ -1318,7 +1321,7 @@ root_scan_subvol(struct agent *ag, const char *dir, struct root *r)
 static int
 root_scan_mount(struct agent *ag, const char *dir, struct root *r)
 {
-	char	*cause, *where;
+	char	*cause;
 
 	xasprintf(&r->path, "%s/%s", dir, r->id);
 	if (mkdir(r->path, 0700) != 0 && errno != EEXIST) {
@@ -1327,11 +1330,11 @@ root_scan_mount(struct agent *ag, const char *dir, struct root *r)
 		return (0);
 	}
 	/* Mounted by an earlier scan: use it as it is. */
-	if ((where = root_mounted_at(NULL, 0, r->path, NULL)) == NULL &&
-	    root_scan_mount_one(ag, dir, r, NULL) != 0)
-		return (0);
-	free(where);
-	root_scan_fsroot(r);
+	if (root_scan_fsroot(r) != 0) {
+		if (root_scan_mount_one(ag, dir, r, NULL) != 0)
+			return (0);
+		root_scan_fsroot(r);
+	}
 	if (root_has_etc(r->path) || root_scan_subvol(ag, dir, r) == 0)
 		return (0);
 	if (root_unmount(ag, dir, r->path, &cause) != 0) {
