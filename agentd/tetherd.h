@@ -495,6 +495,10 @@ char	*root_current_path(const char *);
 void	 root_cleanup(struct agent *);
 void	 root_health(struct root *);
 const char *root_health_name(int);
+/* rootfile.c */
+int	 root_fstype_linux(const char *);
+int	 root_fstype_virtual(const char *);
+void	 root_unescape(char *);
 int	 root_mount_options(const char *, unsigned long *, char **, int *);
 int	 root_fstab_parse(FILE *, struct root_fstab **, int *, char **);
 void	 root_fstab_free(struct root_fstab *, int);

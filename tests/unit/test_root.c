@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 
 /*
- * Unit tests for agentd/root.c's pure parts: fstab, os-release, passwd and
+ * Unit tests for agentd/rootfile.c, the parsers: fstab, os-release, passwd and
  * shadow, dpkg status and mount options, and the health of trees made in a
  * temporary directory.
  */
