@@ -495,6 +495,11 @@ char	*root_current_path(const char *);
 void	 root_cleanup(struct agent *);
 void	 root_health(struct root *);
 const char *root_health_name(int);
+/* rootpath.c */
+int	 root_openat(int, const char *, int);
+FILE	*root_fopen(int, const char *);
+int	 root_safe_dir(const char *, const char *, char **);
+
 /* rootfile.c */
 int	 root_fstype_linux(const char *);
 int	 root_fstype_virtual(const char *);
