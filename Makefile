@@ -30,7 +30,7 @@ COMMON_SRCS =	common/conf.c common/disc.c common/kdf.c common/log.c common/net.c
 		common/wire.c common/words.c common/xmalloc.c common/yaml.c
 AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/console.c \
 		agentd/disc.c agentd/limits.c agentd/main.c agentd/netinfo.c \
-		agentd/record.c agentd/root.c agentd/rootfile.c agentd/rootpath.c agentd/server.c agentd/session.c \
+		agentd/record.c agentd/root.c agentd/rootfile.c agentd/roothealth.c agentd/rootpath.c agentd/server.c agentd/session.c \
 		agentd/snap.c agentd/state.c agentd/tools.c agentd/verbs.c \
 		agentd/wait.c
 TUI_SRCS =	tui/args.c tui/browse.c tui/cand.c tui/client.c tui/console.c \
@@ -90,9 +90,8 @@ $(BUILD)/tests/test_args: $(BUILD)/tests/unit/test_args.o \
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON)
 
 $(BUILD)/tests/test_root: $(BUILD)/tests/unit/test_root.o \
-    $(BUILD)/agentd/rootfile.o $(BUILD)/agentd/rootpath.o \
-    $(BUILD)/agentd/root.o $(BUILD)/agentd/audit.o \
-    $(COMMON_OBJS)
+    $(BUILD)/agentd/rootfile.o $(BUILD)/agentd/roothealth.o \
+    $(BUILD)/agentd/rootpath.o $(COMMON_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON)
 $(BUILD)/tests/test_snap: $(BUILD)/tests/unit/test_snap.o \
     $(BUILD)/agentd/snap.o $(COMMON_OBJS)

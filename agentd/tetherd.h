@@ -493,8 +493,11 @@ int	 root_verb(struct chan *, int, char **, char **);
 int	 root_enter(struct chan *, int);
 char	*root_current_path(const char *);
 void	 root_cleanup(struct agent *);
+/* roothealth.c */
+void	 root_problem(struct root *, const char *, ...) printflike(2, 3);
 void	 root_health(struct root *);
 const char *root_health_name(int);
+
 /* rootpath.c */
 int	 root_openat(int, const char *, int);
 FILE	*root_fopen(int, const char *);
