@@ -492,7 +492,18 @@ struct root_fstab {
 int	 root_verb(struct chan *, int, char **, char **);
 int	 root_enter(struct chan *, int);
 char	*root_current_path(const char *);
+/* mountlog.c */
+int	 root_write_file(const char *, const char *, const char *, char **);
+int	 root_read_yaml(const char *, const char *, yaml_document_t *);
+void	 root_journal_read(const char *, struct conf_list *);
+int	 root_journal_add(const char *, const char *, char **);
+void	 root_journal_del(const char *, const char *);
+int	 root_lock(const char *, char **);
+int	 root_mount(struct agent *, const char *, const char *, const char *,
+	     const char *, unsigned long, const char *, char **);
+int	 root_unmount(struct agent *, const char *, const char *, char **);
 void	 root_cleanup(struct agent *);
+
 /* roothealth.c */
 void	 root_problem(struct root *, const char *, ...) printflike(2, 3);
 void	 root_health(struct root *);

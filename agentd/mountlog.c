@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: ISC */
+
+/*
+ * The mount journal: every mount a root selection or scan makes is written
+ * to the state directory before it is made, so that the listener can undo
+ * all of them, newest first, at start and at shutdown, even after the
+ * child that made them died. Also the lock that serialises the children.
+ */
+
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tetherd.h"
+
+#define ROOT_JOURNAL_MAX	512	/* mounts the journal may hold */
+#define ROOT_LOCK_TRIES		300	/* tenths of a second */
+#define ROOT_UMOUNT_TRIES	8	/* mounts stacked on one path */
+#define ROOT_FILE_MAX		(4 * 1024 * 1024) /* state files we read */
+
+/* Replace dir/name with text: temp file, fsync, rename. */
+int
+root_write_file(const char *dir, const char *name, const char *text,
+    char **cause)
+{
+	char	*tmp, *path;
+	size_t	 len = strlen(text);
+	int	 fd, rc = -1;
+
+	xasprintf(&path, "%s/%s", dir, name);
+	xasprintf(&tmp, "%s/.%s.XXXXXX", dir, name);
+	if ((fd = mkstemp(tmp)) == -1) {
+		xasprintf(cause, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (write(fd, text, len) != (ssize_t)len || fsync(fd) != 0) {
+		xasprintf(cause, "%s: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	close(fd);
+	if (rename(tmp, path) != 0) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(tmp);
+	free(path);
+	return (rc);
+}
+
+/* Load dir/name as YAML; -1 if absent, unreadable or broken. */
+int
+root_read_yaml(const char *dir, const char *name, yaml_document_t *doc)
+{
+	struct stat	 st;
+	char		*path, *cause, *buf;
+	ssize_t		 n;
+	int		 fd, rc = -1;
+
+	xasprintf(&path, "%s/%s", dir, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	free(path);
+	if (fd == -1)
+		return (-1);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
+	    st.st_size > ROOT_FILE_MAX) {
+		close(fd);
+		return (-1);
+	}
+	buf = xmalloc(st.st_size);
+	n = read(fd, buf, st.st_size);
+	close(fd);
+	if (n != st.st_size)
+		goto out;
+	if (yr_load(buf, n, doc, &cause) != 0) {
+		error("%s/%s: %s", dir, name, cause);
+		free(cause);
+		goto out;
+	}
+	if (yr_root(doc) == NULL) {
+		yaml_document_delete(doc);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(buf);
+	return (rc);
+}
+
+/* The journal: every mount that may exist, in the order made. */
+void
+root_journal_read(const char *dir, struct conf_list *l)
+{
+	yaml_document_t	 doc;
+	yaml_node_t	*seq, *item;
+	yaml_node_item_t *i;
+	const char	*s;
+
+	if (root_read_yaml(dir, "mounts.yaml", &doc) != 0)
+		return;
+	seq = yr_get(&doc, yr_root(&doc), "mounts");
+	if (seq != NULL && seq->type == YAML_SEQUENCE_NODE) {
+		for (i = seq->data.sequence.items.start;
+		    i < seq->data.sequence.items.top; i++) {
+			item = yaml_document_get_node(&doc, *i);
+			if ((s = yr_scalar(item)) != NULL && *s == '/')
+				conf_list_add(l, s);
+		}
+	}
+	yaml_document_delete(&doc);
+}
+
+static int
+root_journal_write(const char *dir, const struct conf_list *l)
+{
+	struct yw	*w;
+	char		*text, *cause;
+	int		 rc;
+
+	w = yw_new();
+	yw_map(w);
+	yw_str(w, "mounts");
+	yw_seq(w);
+	for (rc = 0; rc < l->n; rc++)
+		yw_str(w, l->v[rc]);
+	yw_end(w);
+	yw_end(w);
+	text = yw_finish(w, NULL);
+	if ((rc = root_write_file(dir, "mounts.yaml", text, &cause)) != 0) {
+		error("%s", cause);
+		free(cause);
+	}
+	free(text);
+	return (rc);
+}
+
+/* Record path before it is mounted: a crash after this loses nothing. */
+int
+root_journal_add(const char *dir, const char *path, char **cause)
+{
+	struct conf_list	 l = { NULL, 0 };
+	int			 i, rc = 0;
+
+	root_journal_read(dir, &l);
+	for (i = 0; i < l.n; i++) {
+		if (strcmp(l.v[i], path) == 0)
+			break;
+	}
+	if (i == l.n) {
+		if (l.n >= ROOT_JOURNAL_MAX) {
+			xasprintf(cause, "too many mounts (%d)",
+			    ROOT_JOURNAL_MAX);
+			rc = -1;
+		} else {
+			conf_list_add(&l, path);
+			if ((rc = root_journal_write(dir, &l)) != 0)
+				xasprintf(cause, "cannot write the mount "
+				    "journal in %s", dir);
+		}
+	}
+	conf_list_clear(&l);
+	return (rc);
+}
+
+void
+root_journal_del(const char *dir, const char *path)
+{
+	struct conf_list	 l = { NULL, 0 }, keep = { NULL, 0 };
+	int			 i;
+
+	root_journal_read(dir, &l);
+	for (i = 0; i < l.n; i++) {
+		if (strcmp(l.v[i], path) != 0)
+			conf_list_add(&keep, l.v[i]);
+	}
+	if (keep.n != l.n)
+		root_journal_write(dir, &keep);
+	conf_list_clear(&l);
+	conf_list_clear(&keep);
+}
+
+int
+root_lock(const char *dir, char **cause)
+{
+	char	*path;
+	int	 fd, i;
+
+	xasprintf(&path, "%s/lock", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	free(path);
+	if (fd == -1) {
+		xasprintf(cause, "%s/lock: %s", dir, strerror(errno));
+		return (-1);
+	}
+	for (i = 0; i < ROOT_LOCK_TRIES; i++) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return (fd);
+		if (errno != EWOULDBLOCK)
+			break;
+		poll(NULL, 0, 100);
+	}
+	xasprintf(cause, "roots are busy: another scan or select is running");
+	close(fd);
+	return (-1);
+}
+
+/*
+ * Unmount path and anything stacked on it. Not mounted (EINVAL) or gone
+ * (ENOENT) counts as done; a busy tree is detached.
+ */
+static int
+root_umount(const char *path, char **cause)
+{
+	int	 i;
+
+	for (i = 0; i < ROOT_UMOUNT_TRIES; i++) {
+		if (umount2(path, UMOUNT_NOFOLLOW) == 0)
+			continue;
+		if (errno == EINVAL || errno == ENOENT)
+			return (0);
+		if (errno == EBUSY && umount2(path, MNT_DETACH |
+		    UMOUNT_NOFOLLOW) == 0)
+			continue;
+		xasprintf(cause, "umount %s: %s", path, strerror(errno));
+		return (-1);
+	}
+	xasprintf(cause, "umount %s: still mounted", path);
+	return (-1);
+}
+
+/* Journal, then mount; on failure the journal entry goes again. */
+int
+root_mount(struct agent *ag, const char *dir, const char *src,
+    const char *target, const char *type, unsigned long flags,
+    const char *data, char **cause)
+{
+	if (root_journal_add(dir, target, cause) != 0)
+		return (-1);
+	if (mount(src, target, type, flags, data) != 0) {
+		xasprintf(cause, "mount %s on %s: %s", src, target,
+		    strerror(errno));
+		root_journal_del(dir, target);
+		return (-1);
+	}
+	/* Nothing mounted below it may propagate back to the system. */
+	if (mount(NULL, target, NULL, MS_PRIVATE | ((flags & MS_REC) ?
+	    MS_REC : 0), NULL) != 0)
+		debug("make %s private: %s", target, strerror(errno));
+	info("mounted %s on %s", src, target);
+	audit(ag, "mount", "source", src, "target", target, "type",
+	    type != NULL ? type : "bind", "options", (flags & MS_RDONLY) ?
+	    "ro" : "rw", (char *)NULL);
+	return (0);
+}
+
+int
+root_unmount(struct agent *ag, const char *dir, const char *target,
+    char **cause)
+{
+	if (root_umount(target, cause) != 0)
+		return (-1);
+	root_journal_del(dir, target);
+	info("unmounted %s", target);
+	if (ag != NULL)
+		audit(ag, "umount", "target", target, (char *)NULL);
+	return (0);
+}
+
+/*
+ * Undo every mount in the journal, newest first, whoever made it and
+ * whether or not it still lives: at start (a previous agent died) and at
+ * shutdown. The listener knows nothing else of roots.
+ */
+void
+root_cleanup(struct agent *ag)
+{
+	struct conf_list	 l = { NULL, 0 };
+	char			*dir, *cause, *path;
+	size_t			 len;
+	int			 fd, i, failed = 0;
+
+	xasprintf(&dir, "%s/roots", ag->conf.state_dir);
+	if (access(dir, F_OK) != 0) {
+		free(dir);
+		return;
+	}
+	if ((fd = root_lock(dir, &cause)) == -1) {
+		/* A stuck child must not keep the mounts alive. */
+		error("%s; unmounting anyway", cause);
+		free(cause);
+	}
+	root_journal_read(dir, &l);
+	len = strlen(dir);
+	for (i = l.n - 1; i >= 0; i--) {
+		if (root_unmount(ag, dir, l.v[i], &cause) != 0) {
+			error("%s", cause);
+			free(cause);
+			failed = 1;
+			continue;
+		}
+		/* Only the directories made by scan go. */
+		if (strncmp(l.v[i], dir, len) == 0 && l.v[i][len] == '/' &&
+		    strchr(l.v[i] + len + 1, '/') == NULL)
+			rmdir(l.v[i]);
+	}
+	conf_list_clear(&l);
+	if (!failed) {
+		xasprintf(&path, "%s/mounts.yaml", dir);
+		unlink(path);
+		free(path);
+	}
+	xasprintf(&path, "%s/current.yaml", dir);
+	unlink(path);
+	free(path);
+	if (fd != -1)
+		close(fd);
+	free(dir);
+}
