@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 
 /*
- * Offline systems ("roots"): found on block devices through libblkid and in
- * the roots.extra directories, judged for health, and selected: the kernel
- * filesystems are bound into the chosen one and its fstab mounted under it.
- * Every mount is journalled in the state directory before it is made, so
- * the listener can undo all of them at shutdown even after a child died.
+ * Selecting an offline system ("root"): the kernel filesystems are bound
+ * into the chosen one and its fstab mounted under it, so chrooted tools
+ * see it as it was online; release undoes that. Also the roots verb, and
+ * what a channel's process needs of the selection (TETHER_ROOT, chroot).
  */
 
 #include <sys/file.h>
@@ -32,7 +31,6 @@
 
 #include "tetherd.h"
 
-#define ROOT_MAX		64	/* roots in one scan */
 
 /* The selected root, as current.yaml holds it. */
 struct root_sel {
@@ -54,7 +52,7 @@ static const struct {
 	{ NULL, 0 }
 };
 
-static void
+void
 root_free(struct root *r)
 {
 	free(r->id);
@@ -69,7 +67,7 @@ root_free(struct root *r)
 	conf_list_clear(&r->problems);
 }
 
-static void
+void
 root_free_all(struct root *rs, int n)
 {
 	int	 i;
@@ -152,346 +150,6 @@ root_current_write(const char *dir, const struct root *r, int rw,
 	rc = root_write_file(dir, "current.yaml", text, cause);
 	free(text);
 	return (rc);
-}
-
-/*
- * Where a device is mounted, other than at except; NULL when nowhere.
- * A device matches by number or by the source in mountinfo, since btrfs
- * shows an anonymous number there. With dev NULL, whether anything at all
- * is mounted at except, and if fsroot is not NULL, which directory of its
- * filesystem is mounted there ("/" but for a bind or a subvolume).
- */
-static char *
-root_mounted_at(const char *dev, dev_t rdev, const char *except,
-    char **fsroot)
-{
-	FILE		*f;
-	char		*line = NULL, *where = NULL, *src, mp[PATH_MAX];
-	char		 top[PATH_MAX];
-	size_t		 size = 0;
-	unsigned int	 maj, min;
-
-	if ((f = fopen("/proc/self/mountinfo", "re")) == NULL)
-		return (NULL);
-	/* For dev NULL, the last line: the mount on top is the one seen. */
-	while ((where == NULL || dev == NULL) &&
-	    getline(&line, &size, f) != -1) {
-		if (sscanf(line, "%*d %*d %u:%u %4095s %4095s", &maj, &min,
-		    top, mp) != 4)
-			continue;
-		root_unescape(mp);
-		if (dev == NULL) {
-			if (strcmp(mp, except) != 0)
-				continue;
-			free(where);
-			where = xstrdup(mp);
-			if (fsroot != NULL) {
-				root_unescape(top);
-				free(*fsroot);
-				*fsroot = xstrdup(top);
-			}
-			continue;
-		}
-		/* After " - ": the filesystem type, then the source. */
-		if ((src = strstr(line, " - ")) != NULL &&
-		    (src = strchr(src + 3, ' ')) != NULL) {
-			src++;
-			src[strcspn(src, " ")] = '\0';
-			root_unescape(src);
-		}
-		if (makedev(maj, min) != rdev && (src == NULL ||
-		    strcmp(src, dev) != 0))
-			continue;
-		if (except == NULL || strcmp(mp, except) != 0)
-			where = xstrdup(mp);
-	}
-	free(line);
-	fclose(f);
-	return (where);
-}
-
-/* Scanning ---------------------------------------------------------------- */
-
-static void
-root_statvfs(struct root *r)
-{
-	struct statvfs	 sv;
-
-	if (statvfs(r->path, &sv) != 0)
-		return;
-	r->size = (long long)sv.f_blocks * sv.f_frsize;
-	r->used = (long long)(sv.f_blocks - sv.f_bfree) * sv.f_frsize;
-}
-
-/*
- * A btrfs whose top level holds no system may hold it in a subvolume, as
- * Fedora ("root") and Ubuntu ("@") install it: the first subvolume at the
- * top, by name, that has an etc/. A subvolume's top directory is inode
- * 256 on btrfs. NULL if there is none.
- */
-static char *
-root_subvol(const struct root *r, int fd)
-{
-	DIR		*d;
-	struct dirent	*de;
-	struct stat	 st;
-	char		*best = NULL, etc[NAME_MAX + 8];
-	int		 dfd;
-
-	if (strcmp(r->fstype, "btrfs") != 0 ||
-	    (dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1)
-		return (NULL);
-	if ((d = fdopendir(dfd)) == NULL) {
-		close(dfd);
-		return (NULL);
-	}
-	while ((de = readdir(d)) != NULL) {
-		/* A name that would not survive a mount option list. */
-		if (de->d_name[0] == '.' || strpbrk(de->d_name, ",\\ ") != NULL)
-			continue;
-		snprintf(etc, sizeof etc, "%s/etc", de->d_name);
-		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
-		    !S_ISDIR(st.st_mode) || st.st_ino != 256 ||
-		    faccessat(fd, etc, F_OK, AT_SYMLINK_NOFOLLOW) != 0)
-			continue;
-		if (best == NULL || strcmp(de->d_name, best) < 0) {
-			free(best);
-			best = xstrdup(de->d_name);
-		}
-	}
-	closedir(d);
-	return (best);
-}
-
-/* Mount r read-only at its path: the top level, or subvol if not NULL. */
-static int
-root_scan_mount_one(struct agent *ag, const char *dir, struct root *r,
-    const char *subvol)
-{
-	unsigned long	 flags;
-	char		*data, *opts = NULL, *cause;
-	int		 rc;
-
-	root_mount_options(ag->conf.roots.mount_options, &flags, &data, NULL);
-	if (subvol != NULL)
-		xasprintf(&opts, "subvol=%s%s%s", subvol,
-		    data != NULL ? "," : "", data != NULL ? data : "");
-	rc = root_mount(ag, dir, r->device, r->path, r->fstype,
-	    flags | MS_RDONLY, opts != NULL ? opts : data, &cause);
-	if (rc != 0) {
-		r->health = ROOT_UNREADABLE;
-		root_problem(r, "%s", cause);
-		free(cause);
-		rmdir(r->path);
-	}
-	free(opts);
-	free(data);
-	return (rc);
-}
-
-/* Whether dir/ID holds a system, that is an etc/. */
-static int
-root_has_etc(const char *path)
-{
-	int	 fd, rc;
-
-	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return (1);	/* unreadable: listed, with its problem */
-	rc = faccessat(fd, "etc", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
-	close(fd);
-	return (rc);
-}
-
-/*
- * What of its filesystem is mounted at r's path: r->subvol is set to the
- * subvolume, as subvol= names it from the top level, unless it is that.
- * -1 if nothing is mounted there.
- */
-static int
-root_scan_fsroot(struct root *r)
-{
-	char	*where, *top = NULL;
-
-	free(r->subvol);
-	r->subvol = NULL;
-	if ((where = root_mounted_at(NULL, 0, r->path, &top)) == NULL)
-		return (-1);
-	if (strcmp(top, "/") != 0)
-		r->subvol = xstrdup(top + 1);
-	free(where);
-	free(top);
-	return (0);
-}
-
-/*
- * The mounted subvolume of a btrfs has no system, but one right below it
- * may: mount that in its place, named from the top level since subvol=
- * is (the subvolume mounted first is the default one, not always the
- * top). 0 when one is mounted, or when trying failed (r has the problem);
- * -1 when there is none.
- */
-static int
-root_scan_subvol(struct agent *ag, const char *dir, struct root *r)
-{
-	char	*name, *sub, *cause;
-	int	 fd;
-
-	if ((fd = open(r->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return (-1);
-	name = root_subvol(r, fd);
-	close(fd);
-	if (name == NULL)
-		return (-1);
-	if (r->subvol != NULL)
-		xasprintf(&sub, "%s/%s", r->subvol, name);
-	else
-		sub = xstrdup(name);
-	free(name);
-	if (root_unmount(ag, dir, r->path, &cause) != 0) {
-		r->health = ROOT_UNREADABLE;
-		root_problem(r, "%s", cause);
-		free(cause);
-	} else if (root_scan_mount_one(ag, dir, r, sub) == 0)
-		root_scan_fsroot(r);
-	free(sub);
-	return (0);
-}
-
-/*
- * Mount one device read-only at dir/ID, unless it is there already. 1 if
- * it holds no etc/, not even in a btrfs subvolume, and so is no system
- * (it is unmounted again).
- */
-static int
-root_scan_mount(struct agent *ag, const char *dir, struct root *r)
-{
-	char	*cause;
-
-	xasprintf(&r->path, "%s/%s", dir, r->id);
-	if (mkdir(r->path, 0700) != 0 && errno != EEXIST) {
-		r->health = ROOT_UNREADABLE;
-		root_problem(r, "%s: %s", r->path, strerror(errno));
-		return (0);
-	}
-	/* Mounted by an earlier scan: use it as it is. */
-	if (root_scan_fsroot(r) != 0) {
-		if (root_scan_mount_one(ag, dir, r, NULL) != 0)
-			return (0);
-		root_scan_fsroot(r);
-	}
-	if (root_has_etc(r->path) || root_scan_subvol(ag, dir, r) == 0)
-		return (0);
-	if (root_unmount(ag, dir, r->path, &cause) != 0) {
-		error("%s", cause);
-		free(cause);
-	} else
-		rmdir(r->path);
-	return (1);
-}
-
-/* One libblkid device: a root if its filesystem is one Linux lives on. */
-static int
-root_scan_dev(struct agent *ag, const char *dir, blkid_dev dev,
-    struct root *r)
-{
-	const struct conf_list	*only = &ag->conf.roots.devices;
-	blkid_tag_iterate	 it;
-	const char		*name, *type, *value, *base;
-	struct stat		 st;
-	char			*ours, *where;
-	int			 i;
-
-	name = blkid_dev_devname(dev);
-	for (i = 0; i < only->n; i++) {
-		if (fnmatch(only->v[i], name, FNM_PATHNAME) == 0)
-			break;
-	}
-	if (only->n != 0 && i == only->n)
-		return (-1);
-	memset(r, 0, sizeof *r);
-	it = blkid_tag_iterate_begin(dev);
-	while (blkid_tag_next(it, &type, &value) == 0) {
-		if (strcmp(type, "TYPE") == 0 && r->fstype == NULL)
-			r->fstype = xstrdup(value);
-		else if (strcmp(type, "LABEL") == 0 && r->label == NULL)
-			r->label = xstrdup(value);
-		else if (strcmp(type, "UUID") == 0 && r->uuid == NULL)
-			r->uuid = xstrdup(value);
-	}
-	blkid_tag_iterate_end(it);
-	base = strrchr(name, '/') != NULL ? strrchr(name, '/') + 1 : name;
-	r->id = xstrdup(base);
-	r->device = xstrdup(name);
-	if (r->fstype == NULL || !root_fstype_linux(r->fstype) ||
-	    *base == '\0' || *base == '.')
-		goto skip;
-	/* The running system's own disks are not offline systems. */
-	if (stat(name, &st) != 0 || !S_ISBLK(st.st_mode))
-		goto skip;
-	xasprintf(&ours, "%s/%s", dir, base);
-	where = root_mounted_at(name, st.st_rdev, ours, NULL);
-	free(ours);
-	if (where != NULL) {
-		debug("%s: in use at %s", name, where);
-		free(where);
-		goto skip;
-	}
-	if (root_scan_mount(ag, dir, r) != 0)
-		goto skip;
-	return (0);
-skip:
-	root_free(r);
-	return (-1);
-}
-
-static void
-root_scan_devices(struct agent *ag, const char *dir, struct root *rs, int *n)
-{
-	blkid_cache		 cache;
-	blkid_dev_iterate	 it;
-	blkid_dev		 dev;
-
-	/* /dev/null: no cache file is read or written. */
-	if (blkid_get_cache(&cache, "/dev/null") != 0) {
-		error("blkid: cannot get a cache");
-		return;
-	}
-	blkid_probe_all(cache);
-	it = blkid_dev_iterate_begin(cache);
-	while (*n < ROOT_MAX && blkid_dev_next(it, &dev) == 0) {
-		if ((dev = blkid_verify(cache, dev)) == NULL)
-			continue;
-		if (root_scan_dev(ag, dir, dev, &rs[*n]) == 0)
-			(*n)++;
-	}
-	blkid_dev_iterate_end(it);
-	blkid_put_cache(cache);
-}
-
-/* Every root: block devices (unless roots.scan is off), then directories. */
-static struct root *
-root_scan(struct agent *ag, const char *dir, int *n)
-{
-	const struct conf_list	*extra = &ag->conf.roots.extra;
-	struct root		*rs, *r;
-	int			 i;
-
-	rs = xcalloc(ROOT_MAX, sizeof *rs);
-	*n = 0;
-	if (ag->conf.roots.scan)
-		root_scan_devices(ag, dir, rs, n);
-	for (i = 0; i < extra->n && *n < ROOT_MAX; i++) {
-		r = &rs[(*n)++];
-		xasprintf(&r->id, "extra%d", i + 1);
-		r->path = xstrdup(extra->v[i]);
-	}
-	for (i = 0; i < *n; i++) {
-		if (rs[i].problems.n == 0)
-			root_health(&rs[i]);
-		if (rs[i].health != ROOT_UNREADABLE || rs[i].device == NULL)
-			root_statvfs(&rs[i]);
-	}
-	return (rs);
 }
 
 static void

@@ -489,9 +489,14 @@ struct root_fstab {
 	char		*type;
 	char		*opts;
 };
+void	 root_free(struct root *);
+void	 root_free_all(struct root *, int);
 int	 root_verb(struct chan *, int, char **, char **);
 int	 root_enter(struct chan *, int);
 char	*root_current_path(const char *);
+/* rootscan.c */
+struct root *root_scan(struct agent *, const char *, int *);
+
 /* mountlog.c */
 int	 root_write_file(const char *, const char *, const char *, char **);
 int	 root_read_yaml(const char *, const char *, yaml_document_t *);
