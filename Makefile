@@ -25,7 +25,7 @@ LIBS_TUI =	$(shell pkg-config --libs $(PKG_TUI))
 LIBS_SNAP =	$(shell pkg-config --libs $(PKG_SNAP)) -pthread
 LIBS_TEST =	$(shell pkg-config --libs cmocka)
 
-COMMON_SRCS =	common/conf.c common/disc.c common/kdf.c common/log.c common/net.c \
+COMMON_SRCS =	common/conf.c common/disc.c common/file.c common/kdf.c common/log.c common/net.c \
 		common/ticket.c \
 		common/wire.c common/words.c common/xmalloc.c common/yaml.c
 AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/console.c \
@@ -37,7 +37,7 @@ TUI_SRCS =	tui/args.c tui/browse.c tui/cand.c tui/client.c tui/console.c \
 		tui/disc.c tui/files.c tui/form.c tui/keycache.c tui/main.c \
 		tui/menu.c tui/pane.c tui/probe.c tui/roots.c tui/snapview.c \
 		tui/tools.c tui/ui.c
-UNIT_TESTS =	test_ticket test_kdf test_words test_args test_wire test_conf \
+UNIT_TESTS =	test_ticket test_kdf test_words test_args test_wire test_conf test_file \
 		test_yaml test_root test_disc test_snap
 
 COMMON_OBJS =	$(COMMON_SRCS:%.c=$(BUILD)/%.o)

@@ -27,66 +27,36 @@
 #define ROOT_UMOUNT_TRIES	8	/* mounts stacked on one path */
 #define ROOT_FILE_MAX		(4 * 1024 * 1024) /* state files we read */
 
-/* Replace dir/name with text: temp file, fsync, rename. */
+/* Replace dir/name with text. */
 int
 root_write_file(const char *dir, const char *name, const char *text,
     char **cause)
 {
-	char	*tmp, *path;
-	size_t	 len = strlen(text);
-	int	 fd, rc = -1;
-
-	xasprintf(&path, "%s/%s", dir, name);
-	xasprintf(&tmp, "%s/.%s.XXXXXX", dir, name);
-	if ((fd = mkstemp(tmp)) == -1) {
-		xasprintf(cause, "%s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (write(fd, text, len) != (ssize_t)len || fsync(fd) != 0) {
-		xasprintf(cause, "%s: %s", tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	close(fd);
-	if (rename(tmp, path) != 0) {
-		xasprintf(cause, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	rc = 0;
-out:
-	free(tmp);
-	free(path);
-	return (rc);
+	return (file_write_atomic(dir, name, text, strlen(text), 0600,
+	    cause));
 }
 
 /* Load dir/name as YAML; -1 if absent, unreadable or broken. */
 int
 root_read_yaml(const char *dir, const char *name, yaml_document_t *doc)
 {
-	struct stat	 st;
-	char		*path, *cause, *buf;
-	ssize_t		 n;
-	int		 fd, rc = -1;
+	char	*path, *cause, *buf;
+	size_t	 len;
+	int	 rc = -1;
 
 	xasprintf(&path, "%s/%s", dir, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	free(path);
-	if (fd == -1)
-		return (-1);
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
-	    st.st_size > ROOT_FILE_MAX) {
-		close(fd);
+	if ((buf = file_read_all(path, ROOT_FILE_MAX, &len, &cause)) == NULL) {
+		/* No journal or selection yet is the normal case. */
+		if (errno != ENOENT)
+			error("%s", cause);
+		free(cause);
+		free(path);
 		return (-1);
 	}
-	buf = xmalloc(st.st_size);
-	n = read(fd, buf, st.st_size);
-	close(fd);
-	if (n != st.st_size)
+	if (len == 0)
 		goto out;
-	if (yr_load(buf, n, doc, &cause) != 0) {
-		error("%s/%s: %s", dir, name, cause);
+	if (yr_load(buf, len, doc, &cause) != 0) {
+		error("%s: %s", path, cause);
 		free(cause);
 		goto out;
 	}
@@ -97,6 +67,7 @@ root_read_yaml(const char *dir, const char *name, yaml_document_t *doc)
 	rc = 0;
 out:
 	free(buf);
+	free(path);
 	return (rc);
 }
 

@@ -103,64 +103,16 @@ state_yaml(struct agent *ag, size_t *len)
 	return (yw_finish(w, len));
 }
 
-static int
-state_write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t	 n;
-
-	while (len > 0) {
-		if ((n = write(fd, buf, len)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return (-1);
-		}
-		buf += n;
-		len -= n;
-	}
-	return (0);
-}
-
 int
 state_write(struct agent *ag, char **cause)
 {
-	char	*tmp, *path, *yaml;
+	char	*yaml;
 	size_t	 len;
-	int	 fd, dfd, rc = -1;
+	int	 rc;
 
 	yaml = state_yaml(ag, &len);
-	xasprintf(&path, "%s/connection.yaml", ag->conf.state_dir);
-	xasprintf(&tmp, "%s/.connection.yaml.XXXXXX", ag->conf.state_dir);
-	if ((fd = mkstemp(tmp)) == -1) {
-		xasprintf(cause, "%s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (fchmod(fd, 0600) != 0 || state_write_all(fd, yaml, len) != 0 ||
-	    fsync(fd) != 0) {
-		xasprintf(cause, "%s: %s", tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	/* Some file systems report a failed write only here. */
-	if (close(fd) != 0) {
-		xasprintf(cause, "%s: %s", tmp, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	if (rename(tmp, path) != 0) {
-		xasprintf(cause, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	/* The rename itself must survive a power cut too. */
-	if ((dfd = open(ag->conf.state_dir, O_RDONLY | O_DIRECTORY)) != -1) {
-		fsync(dfd);
-		close(dfd);
-	}
-	rc = 0;
-out:
+	rc = file_write_atomic(ag->conf.state_dir, "connection.yaml", yaml,
+	    len, 0600, cause);
 	freezero(yaml, len);
-	free(path);
-	free(tmp);
 	return (rc);
 }

@@ -46,6 +46,11 @@ int	 xasprintf(char **, const char *, ...) printflike(2, 3);
 int	 xvasprintf(char **, const char *, va_list);
 void	 freezero(void *, size_t);
 
+/* file.c */
+int	 file_write_atomic(const char *, const char *, const void *, size_t,
+	     mode_t, char **);
+char	*file_read_all(const char *, size_t, size_t *, char **);
+
 /* log.c */
 #define LOG_TO_STDERR	0x1
 #define LOG_TO_SYSLOG	0x2
