@@ -140,6 +140,6 @@ audit(struct agent *ag, const char *event, ...)
 		line[n++] = '\n';
 		/* One write per line: O_APPEND keeps lines whole. */
 		if (write(audit_fd, line, n) != (ssize_t)n)
-			debug("audit write: %s", strerror(errno));
+			debug_r("audit write");
 	}
 }

@@ -51,7 +51,7 @@ console_pty(struct chan *c, int cols, int rows, int px, int py)
 	/* RFC 4254 6.2: zero sizes are to be ignored; a terminal needs one. */
 	console_winsize(c, cols > 0 ? cols : 80, rows > 0 ? rows : 24, px, py);
 	if (openpty(&c->master, &c->slave, NULL, NULL, &c->ws) != 0) {
-		error("openpty: %s", strerror(errno));
+		error_r("openpty");
 		return (-1);
 	}
 	fcntl(c->master, F_SETFD, FD_CLOEXEC);
@@ -181,7 +181,7 @@ console_start_pty(struct chan *c, const char *command, char *const *argv)
 	pid_t	 pid;
 
 	if ((pid = fork()) == -1) {
-		error("fork: %s", strerror(errno));
+		error_r("fork");
 		return (-1);
 	}
 	if (pid == 0) {
@@ -197,7 +197,7 @@ console_start_pty(struct chan *c, const char *command, char *const *argv)
 	c->out_fd = c->master;
 	/* A second descriptor, so input and output poll separately. */
 	if ((c->in_fd = fcntl(c->master, F_DUPFD_CLOEXEC, 0)) == -1)
-		fatal("dup");
+		fatal_fr("dup");
 	c->err_eof = 1;
 	return (0);
 }
@@ -243,7 +243,7 @@ fail1:
 	close(in[0]);
 	close(in[1]);
 fail0:
-	error("cannot start a process: %s", strerror(errno));
+	error_r("cannot start a process");
 	return (-1);
 }
 
@@ -276,7 +276,7 @@ int
 console_relay(struct chan *c, int fd)
 {
 	if ((c->out_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1) {
-		error("dup: %s", strerror(errno));
+		error_r("dup");
 		return (-1);
 	}
 	c->in_fd = fd;

@@ -73,8 +73,7 @@ disc_open(struct agent *ag)
 	}
 	for (i = 0; i < ag->nlisteners; i++) {
 		if (disc_open_one(ag, &ag->listeners[i]) != 0)
-			error("discovery: %s: %s", ag->listeners[i].text,
-			    strerror(errno));
+			error_r("discovery: %s", ag->listeners[i].text);
 	}
 }
 
@@ -227,8 +226,7 @@ disc_input(struct agent *ag, int fd)
 	if ((reply = disc_answer(ag, nonce, n, &len)) != NULL) {
 		if (sendto(fd, reply, len, 0, (struct sockaddr *)&from,
 		    msg.msg_namelen) == -1)
-			debug("discovery reply to %s: %s", who,
-			    strerror(errno));
+			debug_r("discovery reply to %s", who);
 		else
 			debug("discovery from %s answered", who);
 		free(reply);

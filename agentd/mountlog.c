@@ -229,7 +229,7 @@ root_mount(struct agent *ag, const char *dir, const char *src,
 	/* Nothing mounted below it may propagate back to the system. */
 	if (mount(NULL, target, NULL, MS_PRIVATE | ((flags & MS_REC) ?
 	    MS_REC : 0), NULL) != 0)
-		debug("make %s private: %s", target, strerror(errno));
+		debug_r("make %s private", target);
 	info("mounted %s on %s", src, target);
 	audit(ag, "mount", "source", src, "target", target, "type",
 	    type != NULL ? type : "bind", "options", (flags & MS_RDONLY) ?

@@ -64,7 +64,7 @@ netinfo_ips(char ***ips)
 
 	*ips = NULL;
 	if (getifaddrs(&ifa) != 0) {
-		error("getifaddrs: %s", strerror(errno));
+		error_r("getifaddrs");
 		return (0);
 	}
 	netinfo_collect(ifa, AF_INET, ips, &n);

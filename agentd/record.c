@@ -99,7 +99,7 @@ record_start(struct agent *ag, const char *session, const char *user,
 	    session, (long)getpid());
 	if (audit_mkdirs(path) != 0 || (fd = open(path, O_WRONLY | O_CREAT |
 	    O_EXCL | O_APPEND | O_CLOEXEC, 0600)) == -1) {
-		error("recording %s: %s", path, strerror(errno));
+		error_r("recording %s", path);
 		free(path);
 		return (NULL);
 	}
@@ -121,7 +121,7 @@ record_start(struct agent *ag, const char *session, const char *user,
 	n = m;
 	n += snprintf(head + n, sizeof head - n, " from %s\"}\n", from);
 	if (write(fd, head, n) != (ssize_t)n)
-		error("recording %s: %s", path, strerror(errno));
+		error_r("recording %s", path);
 	audit(ag, "record", "session", session, "file", path, (char *)NULL);
 	return (r);
 }
@@ -153,7 +153,7 @@ record_output(struct record *r, const char *data, size_t len)
 	r->nheld = total - used;
 	memcpy(r->held, all + used, r->nheld);
 	if (used > 0 && write(r->fd, out, n) != (ssize_t)n)
-		debug("recording: %s", strerror(errno));
+		debug_r("recording");
 	free(all);
 	free(out);
 }

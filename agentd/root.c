@@ -95,7 +95,7 @@ root_dir(struct agent *ag)
 
 	xasprintf(&dir, "%s/roots", ag->conf.state_dir);
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-		error("%s: %s", dir, strerror(errno));
+		error_r("%s", dir);
 	return (dir);
 }
 
@@ -363,8 +363,7 @@ root_release_mounts(struct agent *ag, const char *dir,
 		    NULL);
 		if (mount(NULL, s->path, NULL, MS_REMOUNT | flags | MS_RDONLY,
 		    data) != 0)
-			error("remount %s read-only: %s", s->path,
-			    strerror(errno));
+			error_r("remount %s read-only", s->path);
 		free(data);
 	}
 	return (rc);

@@ -28,7 +28,7 @@ root_problem(struct root *r, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	if (vasprintf(&s, fmt, ap) == -1)
-		fatal("vasprintf");
+		fatal_fr("vasprintf");
 	va_end(ap);
 	conf_list_add(&r->problems, s);
 	free(s);

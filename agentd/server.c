@@ -123,7 +123,7 @@ server_signals(sigset_t *old)
 	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, old);
 	if ((fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
-		fatal("signalfd");
+		fatal_fr("signalfd");
 	signal(SIGPIPE, SIG_IGN);
 	return (fd);
 }
@@ -195,7 +195,7 @@ static void
 server_reply(struct conn *c, const char *msg)
 {
 	if (c->fd != -1 && send(c->fd, msg, strlen(msg), MSG_NOSIGNAL) == -1)
-		debug("reply to pid %ld: %s", (long)c->pid, strerror(errno));
+		debug_r("reply to pid %ld", (long)c->pid);
 }
 
 static void
@@ -416,7 +416,7 @@ server_accept(struct agent *ag, struct listener *l, const sigset_t *old,
 	if (fd == -1) {
 		if (errno != EAGAIN && errno != EINTR &&
 		    errno != ECONNABORTED)
-			error("accept: %s", strerror(errno));
+			error_r("accept");
 		return;
 	}
 	from = net_ntop((struct sockaddr *)&ss);
@@ -448,14 +448,14 @@ server_accept(struct agent *ag, struct listener *l, const sigset_t *old,
 		return;
 	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p) != 0) {
-		error("socketpair: %s", strerror(errno));
+		error_r("socketpair");
 		close(fd);
 		free(from);
 		return;
 	}
 	switch (pid = fork()) {
 	case -1:
-		error("fork: %s", strerror(errno));
+		error_r("fork");
 		close(fd);
 		close(p[0]);
 		close(p[1]);
@@ -677,7 +677,7 @@ server_loop(struct agent *ag)
 	sig_fd = server_signals(&old);
 	/* What a killed connection leaves running comes to us, not init. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
-		error("PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
+		error_r("PR_SET_CHILD_SUBREAPER");
 	/* Mounts a previous agent left behind. */
 	root_cleanup(ag);
 	while (ag->end_reason == NULL) {
@@ -706,7 +706,7 @@ server_loop(struct agent *ag)
 		if (poll(pfd, n, server_timeout(ag)) == -1) {
 			if (errno == EINTR)
 				continue;
-			fatal("poll");
+			fatal_fr("poll");
 		}
 		/* Reports first: a reap below may move the conns. */
 		for (i = nl; i < nc; i++) {

@@ -51,7 +51,7 @@ session_report(struct sess *s, const char *fmt, ...)
 	if (n < 0 || (size_t)n >= sizeof buf)
 		return;
 	if (send(s->report_fd, buf, n, MSG_NOSIGNAL) != n)
-		debug("report to listener: %s", strerror(errno));
+		debug_r("report to listener");
 }
 
 /* A client's user name, fit for a log line: printable, at most 64. */
@@ -731,7 +731,7 @@ session_setup_signals(struct sess *s)
 	sigaddset(&set, SIGINT);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	if ((s->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
-		fatal("signalfd");
+		fatal_fr("signalfd");
 	/* If the listener dies, so does this session and all it started. */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	/*
@@ -739,7 +739,7 @@ session_setup_signals(struct sess *s)
 	 * through exec, from the first byte a client sends on.
 	 */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-		debug("PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
+		debug_r("PR_SET_NO_NEW_PRIVS");
 	if (getppid() == 1)
 		s->ending = 1;
 }
@@ -879,7 +879,7 @@ session_serve(struct agent *ag, int fd, const char *from, int report_fd)
 	 * wait for Nagle and a delayed ACK: 40 ms each otherwise.
 	 */
 	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0)
-		debug("TCP_NODELAY: %s", strerror(errno));
+		debug_r("TCP_NODELAY");
 	b = session_bind(ag);
 	if ((s->session = ssh_new()) == NULL)
 		fatalx("ssh_new failed");

@@ -15,7 +15,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
 
 #include "tetherd.h"
 
@@ -99,7 +98,7 @@ state_yaml(struct agent *ag, size_t *len)
 	}
 	yw_end(w);
 	yw_end(w);
-	OPENSSL_cleanse(text, sizeof text);
+	explicit_bzero(text, sizeof text);
 	return (yw_finish(w, len));
 }
 

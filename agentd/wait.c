@@ -161,7 +161,7 @@ wait_main(int argc, char **argv)
 	if (optind != argc)
 		wait_usage(2);
 	if ((fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) == -1)
-		fatal("wait: inotify");
+		fatal_fr("wait: inotify");
 	/* The agent makes its state directory; give it the start grace. */
 	while (inotify_add_watch(fd, dir, IN_MOVED_TO | IN_CLOSE_WRITE |
 	    IN_CREATE | IN_DELETE | IN_DELETE_SELF) == -1) {

@@ -64,6 +64,22 @@ void	 error(const char *, ...) printflike(1, 2);
 void	 info(const char *, ...) printflike(1, 2);
 void	 debug(const char *, ...) printflike(1, 2);
 void	 log_set_fatal_hook(void (*)(void));
+#define LOG_LVL_FATAL	0
+#define LOG_LVL_ERROR	1
+#define LOG_LVL_INFO	2
+#define LOG_LVL_DEBUG	3
+void	 log_emit(const char *, int, int, const char *, ...) printflike(4, 5);
+dead void log_fatal(const char *, int, const char *, ...) printflike(3, 4);
+/* _f: the calling function first; _r: errno's text last (OpenSSH's log.h). */
+#define error_f(...)	log_emit(__func__, LOG_LVL_ERROR, 0, __VA_ARGS__)
+#define error_r(...)	log_emit(NULL, LOG_LVL_ERROR, 1, __VA_ARGS__)
+#define error_fr(...)	log_emit(__func__, LOG_LVL_ERROR, 1, __VA_ARGS__)
+#define info_r(...)	log_emit(NULL, LOG_LVL_INFO, 1, __VA_ARGS__)
+#define debug_f(...)	log_emit(__func__, LOG_LVL_DEBUG, 0, __VA_ARGS__)
+#define debug_r(...)	log_emit(NULL, LOG_LVL_DEBUG, 1, __VA_ARGS__)
+#define debug_fr(...)	log_emit(__func__, LOG_LVL_DEBUG, 1, __VA_ARGS__)
+#define fatal_f(...)	log_fatal(__func__, 0, __VA_ARGS__)
+#define fatal_fr(...)	log_fatal(__func__, 1, __VA_ARGS__)
 
 /* ticket.c */
 #define TICKET_DIGITS	12

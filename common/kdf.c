@@ -77,7 +77,7 @@ kdf_put(struct kdf_buf *b, const void *p, size_t len)
 		n = xmalloc(b->size);
 		if (b->data != NULL) {
 			memcpy(n, b->data, b->len);
-			OPENSSL_cleanse(b->data, b->len);
+			explicit_bzero(b->data, b->len);
 			free(b->data);
 		}
 		b->data = n;
@@ -160,7 +160,7 @@ kdf_blob(const uint8_t *seed, const uint8_t *pub, struct kdf_buf *out)
 	kdf_put_cstring(&priv, "tether");
 	for (pad = 1; priv.len % 8 != 0; pad++)
 		kdf_put(&priv, &pad, 1);
-	OPENSSL_cleanse(sk, sizeof sk);
+	explicit_bzero(sk, sizeof sk);
 
 	kdf_put(out, "openssh-key-v1", sizeof "openssh-key-v1");
 	kdf_put_cstring(out, "none");
@@ -195,7 +195,7 @@ kdf_key_from_seed(const uint8_t *seed, ssh_key *key, char **cause)
 		kdf_put(&pem, "\n", 1);
 	}
 	kdf_put(&pem, end, sizeof end);	/* with the NUL */
-	OPENSSL_cleanse(line, sizeof line);
+	explicit_bzero(line, sizeof line);
 
 	*key = NULL;
 	rc = ssh_pki_import_privkey_base64((char *)pem.data, NULL, NULL, NULL,
@@ -219,7 +219,7 @@ kdf_hostkey(const struct ticket *t, const struct kdf_params *kp, ssh_key *key,
 	if (kdf_seed(t, kp, seed, cause) != 0)
 		return (-1);
 	rc = kdf_key_from_seed(seed, key, cause);
-	OPENSSL_cleanse(seed, sizeof seed);
+	explicit_bzero(seed, sizeof seed);
 	return (rc);
 }
 

@@ -3,7 +3,9 @@
 /*
  * Logging for both programs: to stderr, to syslog, or both. fatal() adds
  * the errno text, fatalx() does not; both run the fatal hook first so the
- * viewer can give the terminal back before the message is printed.
+ * viewer can give the terminal back before the message is printed. The
+ * _f macros of common.h put the calling function before the message and
+ * the _r ones the errno text after it, as OpenSSH's log.h does.
  */
 
 #include <errno.h>
@@ -16,10 +18,10 @@
 
 #include "common.h"
 
-#define LVL_FATAL	0
-#define LVL_ERROR	1
-#define LVL_INFO	2
-#define LVL_DEBUG	3
+#define LVL_FATAL	LOG_LVL_FATAL
+#define LVL_ERROR	LOG_LVL_ERROR
+#define LVL_INFO	LOG_LVL_INFO
+#define LVL_DEBUG	LOG_LVL_DEBUG
 
 static const char *log_name = "tether";
 static char	   log_prefix[64];
@@ -94,6 +96,34 @@ log_vwrite(int level, const char *fmt, va_list ap)
 	errno = saved;
 }
 
+static void
+log_write(int level, const char *fmt, ...) printflike(2, 3);
+
+static void
+log_write(int level, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	log_vwrite(level, fmt, ap);
+	va_end(ap);
+}
+
+/* One line: "func: msg: reason" with the parts that are there. */
+static void
+log_write_msg(int level, const char *func, const char *msg,
+    const char *reason)
+{
+	if (reason != NULL && func != NULL)
+		log_write(level, "%s: %s: %s", func, msg, reason);
+	else if (reason != NULL)
+		log_write(level, "%s: %s", msg, reason);
+	else if (func != NULL)
+		log_write(level, "%s: %s", func, msg);
+	else
+		log_write(level, "%s", msg);
+}
+
 void
 fatal(const char *fmt, ...)
 {
@@ -155,4 +185,39 @@ debug(const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vwrite(LVL_DEBUG, fmt, ap);
 	va_end(ap);
+}
+
+/*
+ * The macros' way in: func (or NULL) before the message, and with
+ * with_errno the text of errno as it was when we were called after it.
+ */
+void
+log_emit(const char *func, int level, int with_errno, const char *fmt, ...)
+{
+	char	 msg[2048];
+	va_list	 ap;
+	int	 saved = errno;
+
+	if (level > log_verbosity)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	log_write_msg(level, func, msg, with_errno ? strerror(saved) : NULL);
+	errno = saved;
+}
+
+void
+log_fatal(const char *func, int with_errno, const char *fmt, ...)
+{
+	char	 msg[2048];
+	va_list	 ap;
+	int	 saved = errno;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (with_errno)
+		fatalx("%s: %s: %s", func, msg, strerror(saved));
+	fatalx("%s: %s", func, msg);
 }

@@ -30,7 +30,7 @@ ticket_new(struct ticket *t)
 		}
 	}
 	t->digits[n] = '\0';
-	OPENSSL_cleanse(buf, sizeof buf);
+	explicit_bzero(buf, sizeof buf);
 }
 
 int
@@ -102,5 +102,5 @@ ticket_matches(const struct ticket *t, const char *typed)
 void
 ticket_clear(struct ticket *t)
 {
-	OPENSSL_cleanse(t, sizeof *t);
+	explicit_bzero(t, sizeof *t);
 }

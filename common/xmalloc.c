@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
 
 #include "common.h"
 
@@ -21,10 +20,9 @@ xmalloc(size_t size)
 	void	*p;
 
 	if (size == 0)
-		fatalx("xmalloc: zero size");
+		fatal_f("zero size");
 	if ((p = malloc(size)) == NULL)
-		fatalx("xmalloc: allocating %zu bytes: %s", size,
-		    strerror(errno));
+		fatal_fr("allocating %zu bytes", size);
 	return (p);
 }
 
@@ -34,10 +32,9 @@ xcalloc(size_t nmemb, size_t size)
 	void	*p;
 
 	if (nmemb == 0 || size == 0)
-		fatalx("xcalloc: zero size");
+		fatal_f("zero size");
 	if ((p = calloc(nmemb, size)) == NULL)
-		fatalx("xcalloc: allocating %zu * %zu bytes: %s", nmemb, size,
-		    strerror(errno));
+		fatal_fr("allocating %zu * %zu bytes", nmemb, size);
 	return (p);
 }
 
@@ -47,10 +44,9 @@ xreallocarray(void *ptr, size_t nmemb, size_t size)
 	void	*p;
 
 	if (nmemb == 0 || size == 0)
-		fatalx("xreallocarray: zero size");
+		fatal_f("zero size");
 	if ((p = reallocarray(ptr, nmemb, size)) == NULL)
-		fatalx("xreallocarray: allocating %zu * %zu bytes: %s",
-		    nmemb, size, strerror(errno));
+		fatal_fr("allocating %zu * %zu bytes", nmemb, size);
 	return (p);
 }
 
@@ -60,7 +56,7 @@ xstrdup(const char *s)
 	char	*p;
 
 	if ((p = strdup(s)) == NULL)
-		fatalx("xstrdup: %s", strerror(errno));
+		fatal_fr("strdup");
 	return (p);
 }
 
@@ -70,7 +66,7 @@ xstrndup(const char *s, size_t n)
 	char	*p;
 
 	if ((p = strndup(s, n)) == NULL)
-		fatalx("xstrndup: %s", strerror(errno));
+		fatal_fr("strndup");
 	return (p);
 }
 
@@ -81,7 +77,7 @@ xvasprintf(char **ret, const char *fmt, va_list ap)
 
 	i = vasprintf(ret, fmt, ap);
 	if (i < 0 || *ret == NULL)
-		fatalx("xasprintf: %s", strerror(errno));
+		fatal_fr("vasprintf");
 	return (i);
 }
 
@@ -103,6 +99,6 @@ freezero(void *p, size_t len)
 {
 	if (p == NULL)
 		return;
-	OPENSSL_cleanse(p, len);
+	explicit_bzero(p, len);
 	free(p);
 }

@@ -111,7 +111,7 @@ client_derive(const struct ticket *t, const struct kdf_params *kp,
 		rc = kdf_key_from_seed(seed, key, cause);
 		if (rc == 0)
 			keycache_store(t, kp, seed);
-		OPENSSL_cleanse(seed, sizeof seed);
+		explicit_bzero(seed, sizeof seed);
 		if (rc != 0)
 			return (-1);
 	}

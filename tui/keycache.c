@@ -131,7 +131,7 @@ keycache_load(const struct ticket *t, const struct kdf_params *kp,
 out:
 	if (fd != -1)
 		close(fd);
-	OPENSSL_cleanse(&e, sizeof e);
+	explicit_bzero(&e, sizeof e);
 	free(path);
 	free(dir);
 	return (rc);
@@ -188,7 +188,7 @@ keycache_store(const struct ticket *t, const struct kdf_params *kp,
 		if (!ok || rename(tmp, path) != 0)
 			unlink(tmp);
 	}
-	OPENSSL_cleanse(&e, sizeof e);
+	explicit_bzero(&e, sizeof e);
 	keycache_prune(dir);
 	free(tmp);
 	free(path);
