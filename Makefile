@@ -14,23 +14,32 @@ PKG_COMMON =	libssh yaml-0.1 libcrypto blkid
 PKG_SNAP =	libpng zlib
 PKG_TUI =	ncursesw
 
-WARN =		-Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wmissing-prototypes
-CFLAGS ?=
-CFLAGS +=	-std=c11 -D_GNU_SOURCE $(OPT) -g $(WARN) $(SAN) \
-		-DTETHER_VERSION='"$(VERSION)"' -Icommon \
+WARN =		-Wall -Wextra -Wshadow -Wpointer-arith -Wmissing-prototypes
+# A newer compiler's new warning must not break a user's build: warnings
+# are errors only for developers (DEBUG=1) and in CI.
+ifneq ($(DEBUG)$(CI),)
+WARN +=		-Werror
+endif
+# CFLAGS and CPPFLAGS are the user's (make CFLAGS=-O0, or a packager's
+# flags); what the build needs goes in the internal variables around them.
+CFLAGS ?=	$(OPT) -g
+TETHER_CPPFLAGS = -D_GNU_SOURCE -DTETHER_VERSION='"$(VERSION)"' -Icommon \
 		$(shell pkg-config --cflags $(PKG_COMMON) $(PKG_TUI) $(PKG_SNAP))
+TETHER_CFLAGS =	-std=c11 $(WARN) $(SAN)
 LDFLAGS +=	$(SAN)
 LIBS_COMMON =	$(shell pkg-config --libs $(PKG_COMMON)) -lutil
 LIBS_TUI =	$(shell pkg-config --libs $(PKG_TUI))
 LIBS_SNAP =	$(shell pkg-config --libs $(PKG_SNAP)) -pthread
 LIBS_TEST =	$(shell pkg-config --libs cmocka)
 
-COMMON_SRCS =	common/conf.c common/disc.c common/file.c common/kdf.c common/log.c common/net.c \
-		common/ticket.c \
-		common/wire.c common/words.c common/xmalloc.c common/yaml.c
+COMMON_SRCS =	common/conf.c common/disc.c common/file.c common/kdf.c \
+		common/log.c common/net.c common/ticket.c common/wire.c \
+		common/words.c common/xmalloc.c common/yaml.c
 AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/console.c \
 		agentd/disc.c agentd/limits.c agentd/main.c agentd/netinfo.c \
-		agentd/record.c agentd/mountlog.c agentd/root.c agentd/rootfile.c agentd/roothealth.c agentd/rootpath.c agentd/rootscan.c agentd/server.c agentd/session.c \
+		agentd/mountlog.c agentd/record.c agentd/root.c \
+		agentd/rootfile.c agentd/roothealth.c agentd/rootpath.c \
+		agentd/rootscan.c agentd/server.c agentd/session.c \
 		agentd/snap.c agentd/state.c agentd/tools.c agentd/verbs.c \
 		agentd/wait.c
 TUI_SRCS =	tui/args.c tui/browse.c tui/cand.c tui/client.c tui/console.c \
@@ -65,10 +74,15 @@ all: $(BUILD)/tetherd $(BUILD)/tether $(BUILD)/tests/yget $(BUILD)/tests/preauth
 # V=1 shows the whole compiler command lines.
 Q = $(if $(V),,@)
 
-$(BUILD)/%.o: %.c common/common.h agentd/tetherd.h tui/tether.h
+# -MMD -MP: each object depends on the headers it really includes, so a
+# change to tui/tether.h rebuilds the viewer's objects and no others.
+$(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	@$(if $(V),,echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(TETHER_CPPFLAGS) $(CPPFLAGS) $(TETHER_CFLAGS) $(CFLAGS) \
+	    -MMD -MP -c $< -o $@
+
+-include $(wildcard $(BUILD)/*/*.d $(BUILD)/*/*/*.d)
 
 $(BUILD)/tetherd: $(AGENT_OBJS) $(COMMON_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_COMMON) $(LIBS_SNAP)
