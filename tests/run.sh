@@ -24,11 +24,17 @@ count() {
 		fail=$((fail + n))
 		failed="$failed $1"
 		echo "FAIL: $1 (exit $2)"
-		# Every failed check with what it printed after, then how the
-		# script ended: the one line that matters may be far up.
-		grep -A 12 '^not ok ' "$log" | sed 's/^/    /'
-		echo "    -- last lines:"
-		tail -n 15 "$log" | sed 's/^/    /'
+		# Each failed check once, with what it printed after it; when
+		# none failed, the script itself ended early: its last lines.
+		if [ "$4" -gt 0 ]; then
+			awk '/^not ok / { print; n = 12; next }
+			    /^ok / { n = 0; next }
+			    /^# kept for inspection/ { next }
+			    n > 0 { print; n-- }' "$log" | sed 's/^/    /'
+		else
+			tail -n 15 "$log" | sed 's/^/    /'
+		fi
+		grep '^# kept for inspection' "$log" | sed 's/^/    /'
 	elif [ "$2" -eq 77 ]; then
 		echo "SKIP: $1"
 	else

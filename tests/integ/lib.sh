@@ -50,10 +50,17 @@ end_agents() {
 	done
 }
 
+# A test that failed keeps its directory (logs, state, recordings) and
+# says where, once; one that passed leaves nothing behind.
 cleanup() {
+	_rc=$?
 	end_agents
 	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null
-	rm -rf "$T"
+	if [ "$failures" -gt 0 ] || [ "$_rc" -ne 0 ]; then
+		echo "# kept for inspection: $T"
+	else
+		rm -rf "$T"
+	fi
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -65,7 +72,13 @@ not_ok() { echo "not ok - $*"; failures=$((failures + 1)); }
 check() {
 	what=$1
 	shift
-	if "$@"; then ok "$what"; else not_ok "$what"; fi
+	if "$@"; then
+		ok "$what"
+	else
+		_rc=$?
+		not_ok "$what"
+		echo "#   failed (exit $_rc): $*"
+	fi
 }
 
 # check_eq "what" expected actual
@@ -119,6 +132,14 @@ start_agent() {
 	AGENT_STATE=$AGENT_DIR/state
 	AGENT_LOG=$AGENT_DIR/log
 	mkdir -p "$AGENT_DIR"
+	# As OpenSSH's regress runs sshd -t: a test configuration the agent
+	# would refuse is the test's fault, and says so before anything runs.
+	if ! "$TETHERD" -t --state-dir "$AGENT_STATE" --log-dir \
+	    "$AGENT_DIR/logs" "$@" >"$AGENT_DIR/check" 2>&1 </dev/null; then
+		echo "# tetherd -t refuses this test's configuration:"
+		sed 's/^/#   /' "$AGENT_DIR/check"
+		exit 1
+	fi
 	"$TETHERD" -b 127.0.0.1 -p 0 --no-message --state-dir "$AGENT_STATE" \
 	    --log-dir "$AGENT_DIR/logs" \
 	    "$@" >"$AGENT_DIR/out" 2>"$AGENT_LOG" </dev/null &
