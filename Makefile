@@ -32,7 +32,7 @@ LIBS_TUI =	$(shell pkg-config --libs $(PKG_TUI))
 LIBS_SNAP =	$(shell pkg-config --libs $(PKG_SNAP)) -pthread
 LIBS_TEST =	$(shell pkg-config --libs cmocka)
 
-COMMON_SRCS =	common/conf.c common/disc.c common/file.c common/kdf.c \
+COMMON_SRCS =	common/conf.c common/discmsg.c common/file.c common/kdf.c \
 		common/log.c common/net.c common/ticket.c common/wire.c \
 		common/words.c common/xmalloc.c common/yaml.c
 AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/console.c \

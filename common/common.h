@@ -223,7 +223,7 @@ int	 net_parse_ip(const char *, struct sockaddr_storage *, socklen_t *,
 char	*net_ntop(const struct sockaddr *);
 int	 net_sockaddr_port(const struct sockaddr *);
 
-/* disc.c */
+/* discmsg.c */
 #define DISC_NONCE_LEN		32	/* hex digits */
 #define DISC_REQUEST_LEN	512	/* shorter requests are not answered */
 #define DISC_REPLY_MAX		1200

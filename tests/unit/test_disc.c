@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 
 /*
- * Unit tests for common/disc.c: the discovery request (padded, parsed
+ * Unit tests for common/discmsg.c: the discovery request (padded, parsed
  * strictly, short ones refused) and the agent's YAML reply, written and
  * read back, with every way a stranger's reply can be wrong refused.
  */
