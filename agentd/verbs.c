@@ -23,6 +23,8 @@ struct verb {
 	const char	*help;
 	int		 (*exec)(struct chan *, int, char **, char **);
 	int		 flags;
+	/* What the audit line says beyond the verb's name, if anything. */
+	void		 (*audit)(struct chan *, int, char **);
 };
 
 static int	verbs_info(struct chan *, int, char **, char **);
@@ -35,21 +37,22 @@ static int	verbs_snapshot(struct chan *, int, char **, char **);
 static void	verbs_snapshot_audit(struct chan *, int, char **);
 
 static const struct verb verbs[] = {
-	{ "info", "info", "agent and machine facts (YAML)", verbs_info, 0 },
+	{ "info", "info", "agent and machine facts (YAML)", verbs_info, 0,
+	    NULL },
 	{ "tools", "tools", "the tool catalog, with what can run now (YAML)",
-	    verbs_tools, VERB_FORK },
+	    verbs_tools, VERB_FORK, NULL },
 	{ "run", "run TOOL [--confirm=WORD] [ARG...]", "run a catalog tool",
-	    verbs_run, 0 },
+	    verbs_run, 0, NULL },
 	{ "roots", "roots [scan|select ID [--rw]|release]",
 	    "offline systems: list, select (and remap), release (YAML)",
-	    root_verb, VERB_FORK },
+	    root_verb, VERB_FORK, NULL },
 	{ "snapshot", "snapshot [fbN|vcN] [--format png|ppm|txt|ansi] "
 	    "[--hash] [--unless HASH]", "the screen: a framebuffer or a text "
-	    "console", verbs_snapshot, VERB_FORK },
+	    "console", verbs_snapshot, VERB_FORK, verbs_snapshot_audit },
 	{ "end", "end", "end the remote session: every connection closes",
-	    verbs_end, 0 },
-	{ "help", "help", "this list", verbs_help, 0 },
-	{ NULL, NULL, NULL, NULL, 0 }
+	    verbs_end, 0, NULL },
+	{ "help", "help", "this list", verbs_help, 0, NULL },
+	{ NULL, NULL, NULL, NULL, 0, NULL }
 };
 
 static int
@@ -242,8 +245,8 @@ verbs_exec(struct chan *c, const char *command)
 		free(cause);
 		return (verbs_reply(c, out, 2));
 	}
-	if (v->exec == verbs_snapshot)
-		verbs_snapshot_audit(c, argc, argv);
+	if (v->audit != NULL)
+		v->audit(c, argc, argv);
 	if (v->flags & VERB_FORK) {
 		c->verb = v->exec;
 		c->verb_argc = argc;
