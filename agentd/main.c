@@ -35,6 +35,7 @@ usage(int status)
 	    "[--no-message]\n"
 	    "               [--state-dir dir] [--log-dir dir]\n"
 	    "       tetherd wait [--state-dir dir] [--timeout seconds]\n"
+	    "       tetherd diagnose [-d device] root\n"
 	    "\n"
 	    "  -b, --bind ADDR       listen on ADDR (repeatable; default all)\n"
 	    "  -p, --port PORT       listen on PORT (default %d, 0 picks one)\n"
@@ -481,17 +482,29 @@ main_tty(struct agent *ag)
 	log_set_fatal_hook(main_tty_restore);
 }
 
+/* Commands of their own, run instead of the agent. */
+static const struct {
+	const char	*name;
+	int		 (*main)(int, char **);
+} main_commands[] = {
+	{ "wait", wait_main },
+	{ "diagnose", diag_main },
+	{ NULL, NULL }
+};
+
 int
 main(int argc, char **argv)
 {
 	struct agent		 ag;
 	struct conf_errors	 errs = { NULL, 0 };
 	char			*cause, port[8];
-	int			 rc;
+	int			 rc, i;
 
-	if (argc > 1 && strcmp(argv[1], "wait") == 0) {
+	for (i = 0; argc > 1 && main_commands[i].name != NULL; i++) {
+		if (strcmp(argv[1], main_commands[i].name) != 0)
+			continue;
 		log_open("tetherd", 0, LOG_TO_STDERR);
-		return (wait_main(argc - 1, argv + 1));
+		return (main_commands[i].main(argc - 1, argv + 1));
 	}
 	memset(&ag, 0, sizeof ag);
 	ag.state = "waiting";

@@ -412,6 +412,23 @@ root_select_checks(const struct root *r, char **cause)
 	return (0);
 }
 
+/*
+ * Startup Repair runs by itself on the selected root, after the remap so
+ * that /boot and the ESP are there: its report follows the selection's.
+ */
+static char *
+root_select_diagnose(const struct root *r, char *text)
+{
+	char	*report, *both;
+	int	 errors;
+
+	report = diag_report(r->path, r->device, &errors);
+	xasprintf(&both, "%s%s", text, report);
+	free(report);
+	free(text);
+	return (both);
+}
+
 static int
 root_select(struct agent *ag, const char *dir, const char *id, int rw,
     char **out)
@@ -460,7 +477,7 @@ root_select(struct agent *ag, const char *dir, const char *id, int rw,
 	}
 	root_select_remap(ag, dir, r->path, rw, w);
 	yw_end(w);
-	*out = yw_finish(w, NULL);
+	*out = root_select_diagnose(r, yw_finish(w, NULL));
 	audit(ag, "roots", "action", "select", "id", r->id, "path", r->path,
 	    "rw", rw ? "yes" : "no", (char *)NULL);
 	root_sel_free(&s);

@@ -247,6 +247,7 @@ root_fstab_parse(FILE *f, struct root_fstab **entries, int *n, char **cause)
 			free(why);
 			goto fail;
 		}
+		e[*n].line = lineno;
 		(*n)++;
 	}
 	free(line);

@@ -488,6 +488,7 @@ struct root_fstab {
 	char		*file;
 	char		*type;
 	char		*opts;
+	int		 line;		/* in the file, from 1 */
 };
 void	 root_free(struct root *);
 void	 root_free_all(struct root *, int);
@@ -529,6 +530,51 @@ void	 root_fstab_free(struct root_fstab *, int);
 int	 root_os_release(FILE *, char **, char **);
 int	 root_check_colon(FILE *, int, unsigned int, char **);
 int	 root_check_dpkg(FILE *, char **);
+
+/* diagnose.c */
+#define DIAG_ERROR	0	/* the system does not boot */
+#define DIAG_WARNING	1
+#define DIAG_INFO	2
+struct diag_dev {
+	char		*name;
+	char		*type;
+	char		*uuid;
+	char		*label;
+	char		*partuuid;
+};
+struct diag_finding {
+	int		 severity;
+	const char	*check;
+	char		*what;
+	char		*evidence;	/* file:line: text, or $ cmd and output */
+	char		*fix_tool;	/* a catalog tool, or NULL */
+	char		*fix_arg;
+	char		*fix_confirm;
+	int		 order;
+};
+struct diag {
+	char		*root;
+	int		 rootfd;
+	char		*device;	/* the root's own, or NULL */
+	char		*fstype;	/* the root's, if known */
+	char		*disk;		/* the disk holding device, or NULL */
+	struct diag_dev	*devs;		/* the devices a scan sees */
+	int		 ndevs;
+	struct diag_finding *findings;
+	int		 n;
+};
+int	 diag_open(struct diag *, const char *, const char *, char **);
+void	 diag_device_add(struct diag *, const char *, const char *,
+	     const char *, const char *, const char *);
+void	 diag_devices_blkid(struct diag *);
+const struct diag_dev *diag_device_find(const struct diag *, const char *);
+int	 diag_cmd(char *const *, char **);
+void	 diag_run(struct diag *);
+void	 diag_yaml(struct yw *, const struct diag *);
+void	 diag_free(struct diag *);
+const char *diag_severity_name(int);
+char	*diag_report(const char *, const char *, int *);
+int	 diag_main(int, char **);
 
 /* audit.c */
 int	 audit_mkdirs(const char *);
