@@ -47,7 +47,7 @@ TUI_SRCS =	tui/args.c tui/browse.c tui/cand.c tui/client.c tui/console.c \
 		tui/menu.c tui/pane.c tui/probe.c tui/roots.c tui/snapview.c \
 		tui/tools.c tui/ui.c
 UNIT_TESTS =	test_ticket test_kdf test_words test_args test_wire test_conf test_file \
-		test_yaml test_root test_disc test_snap
+		test_yaml test_root test_disc test_snap test_diag
 
 COMMON_OBJS =	$(COMMON_SRCS:%.c=$(BUILD)/%.o)
 AGENT_OBJS =	$(AGENT_SRCS:%.c=$(BUILD)/%.o)
@@ -105,6 +105,10 @@ $(BUILD)/tests/test_args: $(BUILD)/tests/unit/test_args.o \
 
 $(BUILD)/tests/test_root: $(BUILD)/tests/unit/test_root.o \
     $(BUILD)/agentd/rootfile.o $(BUILD)/agentd/roothealth.o \
+    $(BUILD)/agentd/rootpath.o $(COMMON_OBJS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON)
+$(BUILD)/tests/test_diag: $(BUILD)/tests/unit/test_diag.o \
+    $(BUILD)/agentd/diagnose.o $(BUILD)/agentd/rootfile.o \
     $(BUILD)/agentd/rootpath.o $(COMMON_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON)
 $(BUILD)/tests/test_snap: $(BUILD)/tests/unit/test_snap.o \

@@ -900,12 +900,16 @@ static char *
 diag_log_unit(const char *line, const char *mark)
 {
 	const char	*p, *s;
+	size_t		 len;
 
 	if ((p = strstr(line, mark)) == NULL)
 		return (NULL);
 	if (strcmp(mark, "Failed to start ") == 0) {
 		p += strlen(mark);
-		return (xstrndup(p, strcspn(p, "\r\n")));
+		len = strcspn(p, "\r\n");
+		if (len > 0 && p[len - 1] == '.')
+			len--;
+		return (xstrndup(p, len));
 	}
 	for (s = p; s > line && s[-1] != ' '; s--)
 		;

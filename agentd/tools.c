@@ -430,6 +430,9 @@ tool_which(const char *name)
 	const char	*path = getenv("PATH"), *p, *end;
 	char		*full;
 
+	/* The agent's own commands (diagnose) run from its own binary. */
+	if (strcmp(name, "tetherd") == 0)
+		return (realpath("/proc/self/exe", NULL));
 	if (strchr(name, '/') != NULL)
 		return (access(name, X_OK) == 0 ? xstrdup(name) : NULL);
 	if (path == NULL || *path == '\0')
