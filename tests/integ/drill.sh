@@ -14,6 +14,7 @@ BOOT_WAIT=${DRILL_BOOT_WAIT:-180}	# seconds for the ticket to show
 OFF_WAIT=${DRILL_OFF_WAIT:-60}		# seconds for the power-off after end
 # shellcheck disable=SC2016 # a crypt hash, not an expansion
 OLD_HASH='$6$drillsalt0123456$ttqVFZ3B7UddDFGhA9ub/dS/FUOSlYR0xbBPZn/JuQf3vGdpUZw1Pd0tU2gj3PB7I4.fZuPbAFwnAipV1jzwc/'
+BAD_UUID=0bad0bad-dead-beef-0000-000000000000
 OOPS='BUG: unable to handle page fault for address: ffffdead0000beef'
 qemu_pid=
 
@@ -89,8 +90,16 @@ printf 'root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000:Alice,,,:/home/alice:
 printf 'root:x:0:\nalice:x:1000:\nbob:x:1001:\n' >"$tree/etc/group"
 printf 'root:*:19000:0:99999:7:::\nalice:%s:19000:0:99999:7:::\nbob:!:19000:0:99999:7:::\n' \
     "$OLD_HASH" >"$tree/etc/shadow"
-printf 'LABEL=drillroot / ext4 errors=remount-ro 0 1\ntmpfs /tmp tmpfs defaults 0 0\n' \
-    >"$tree/etc/fstab"
+# The fault diagnose must name: /home on a UUID that is on no disk, as a
+# disk swapped or reformatted leaves it; the boot stops waiting for it.
+printf 'LABEL=drillroot / ext4 errors=remount-ro 0 1\ntmpfs /tmp tmpfs defaults 0 0\nUUID=%s /home ext4 defaults 0 2\n' \
+    "$BAD_UUID" >"$tree/etc/fstab"
+mkdir -p "$tree/sbin" "$tree/bin"
+printf '#!/bin/sh\n' >"$tree/bin/bash"
+chmod 755 "$tree/bin/bash"
+ln -s /bin/bash "$tree/sbin/init"
+: >"$tree/boot/vmlinuz-6.1.0-13-amd64"
+: >"$tree/boot/initrd.img-6.1.0-13-amd64"
 printf 'Package: base-files\nStatus: install ok installed\nVersion: 12.4+deb12u5\n\nPackage: passwd\nStatus: install ok installed\nVersion: 1:4.13+dfsg1-1\n' \
     >"$tree/var/lib/dpkg/status"
 printf 'Nov 25 23:59:01 drill kernel: [  812.004211] %s\nNov 25 23:59:01 drill kernel: [  812.004230] Oops: 0002 [#1] PREEMPT SMP NOPTI\nNov 25 23:59:01 drill kernel: [  812.004262] RIP: 0010:drill_planted+0x1d/0x40\n' \
@@ -161,6 +170,23 @@ step "tether roots select vda1 --rw"
 view roots select vda1 --rw >"$T/sel.yaml" 2>"$T/view.err"
 check_eq "roots select exits 0" 0 $?
 check_eq "and selects vda1" vda1 "$("$YGET" "$T/sel.yaml" selected)"
+
+step "the diagnosis that follows the selection"
+d() { "$YGET" "$T/sel.yaml" "diagnosis.$1" 2>/dev/null; }
+sed -n '/^diagnosis:/,$p' "$T/sel.yaml" | sed 's/^/#   /'
+check_eq "diagnose names the fault: /home's UUID is on no disk" \
+    "UUID=$BAD_UUID (/home) is not on any disk: the boot stops waiting for it (nofail would let it go on)" \
+    "$(d findings.0.what)"
+check_eq "with its fstab line" \
+    "etc/fstab:3: UUID=$BAD_UUID /home ext4 defaults" \
+    "$(d findings.0.evidence)"
+check_eq "and the fix: the edit tool on etc/fstab" "run edit etc/fstab" \
+    "$(d findings.0.fix.command)"
+check_grep "and the planted oops as the last boot's crash" "$OOPS" \
+    "$T/sel.yaml"
+view run diagnose </dev/null >"$T/diag.out" 2>&1
+check_eq "run diagnose exits 1 (an error found)" 1 $?
+check_grep "and names the same fault" "UUID=$BAD_UUID /home" "$T/diag.out"
 
 step "tether run crash"
 view run crash </dev/null >"$T/crash.out" 2>&1
