@@ -372,6 +372,20 @@ menu_open(struct menu *m)
 	m->in_pane = 1;
 }
 
+/* Enter on a diagnosis's fix: the Tools screen, that tool's form. */
+static void
+menu_open_fix(struct menu *m)
+{
+	char	*tool = m->roots.open_tool, *arg = m->roots.open_arg;
+
+	m->roots.open_tool = m->roots.open_arg = NULL;
+	m->item = ITEM_TOOLS;
+	if (tools_open(&m->tools, m->c, tool, arg) != 0)
+		menu_note(m, 1, "%s cannot run now", tool);
+	free(tool);
+	free(arg);
+}
+
 /* A key while a screen has the keys; 0 gives them back to the menu. */
 static int
 menu_pane_key(struct menu *m, int key)
@@ -387,6 +401,8 @@ menu_pane_key(struct menu *m, int key)
 		rc = roots_key(&m->roots, m->c, key, &m->note, &m->note_bad);
 		/* What can run, and where, may have changed. */
 		m->tools.loaded = 0;
+		if (m->roots.open_tool != NULL)
+			menu_open_fix(m);
 		return (rc);
 	case ITEM_INFO:
 		if (key == 'r') {

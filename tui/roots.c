@@ -4,9 +4,12 @@
  * The Roots screen: the offline systems the agent found (the roots verb),
  * with their OS, size and health. Enter selects one (read-only), w selects
  * it read-write, u releases the selection; the agent does the mounting.
+ * The diagnosis that follows a select is shown below, worst first; Tab
+ * moves into it, and Enter on a finding with a fix opens that tool.
  */
 
 #include <curses.h>
+#include <yaml.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,9 +40,76 @@ roots_clear(struct roots_ui *u)
 	u->current = NULL;
 }
 
+static void
+roots_findings_clear(struct roots_ui *u)
+{
+	struct finding_entry	*f;
+	int			 i;
+
+	for (i = 0; i < u->nfind; i++) {
+		f = &u->findings[i];
+		free(f->severity);
+		free(f->check);
+		free(f->what);
+		free(f->evidence);
+		free(f->fix_tool);
+		free(f->fix_arg);
+		free(f->fix_command);
+	}
+	free(u->findings);
+	u->findings = NULL;
+	u->nfind = u->fsel = u->in_findings = 0;
+}
+
+/* The findings of a select's answer ("diagnosis:"), in its order. */
+static void
+roots_findings(struct roots_ui *u, const char *text, size_t len)
+{
+	yaml_document_t		 doc;
+	yaml_node_t		*list, *m, *fix, *args;
+	yaml_node_item_t	*it;
+	struct finding_entry	*f;
+	char			*cause;
+
+	roots_findings_clear(u);
+	if (yr_load(text, len, &doc, &cause) != 0) {
+		free(cause);
+		return;
+	}
+	list = yr_path(&doc, "diagnosis.findings");
+	for (it = list != NULL && list->type == YAML_SEQUENCE_NODE ?
+	    list->data.sequence.items.start : NULL; it != NULL &&
+	    it < list->data.sequence.items.top; it++) {
+		m = yaml_document_get_node(&doc, *it);
+		u->findings = xreallocarray(u->findings, u->nfind + 1,
+		    sizeof *u->findings);
+		f = &u->findings[u->nfind++];
+		memset(f, 0, sizeof *f);
+		f->severity = client_ystr(&doc, m, "severity");
+		f->check = client_ystr(&doc, m, "check");
+		f->what = client_ystr(&doc, m, "what");
+		f->evidence = client_ystr(&doc, m, "evidence");
+		if ((fix = yr_get(&doc, m, "fix")) == NULL)
+			continue;
+		f->fix_tool = client_ystr(&doc, fix, "tool");
+		f->fix_command = client_ystr(&doc, fix, "command");
+		args = yr_get(&doc, fix, "args");
+		if (args != NULL && args->type == YAML_SEQUENCE_NODE &&
+		    args->data.sequence.items.top >
+		    args->data.sequence.items.start)
+			f->fix_arg = xstrdup(yr_scalar(yaml_document_get_node(
+			    &doc, *args->data.sequence.items.start)));
+	}
+	yaml_document_delete(&doc);
+}
+
 void
 roots_free(struct roots_ui *u)
 {
+	roots_findings_clear(u);
+	free(u->open_tool);
+	free(u->open_arg);
+	u->open_tool = u->open_arg = NULL;
 	roots_clear(u);
 	free(u->error);
 	u->error = NULL;
@@ -128,6 +198,48 @@ roots_load(struct roots_ui *u, struct client *c)
 	return (0);
 }
 
+/* The diagnosis: one line a finding, then the chosen one's evidence. */
+static void
+roots_draw_findings(struct roots_ui *u, int y, int x, int h, int w)
+{
+	struct finding_entry	*f;
+	const char		*p, *nl;
+	int			 i, top, rows, line;
+
+	attron(A_BOLD);
+	mvprintw(y, x, "%.*s", w, "Why it may not boot (Tab to choose a "
+	    "finding, Enter opens its fix):");
+	attroff(A_BOLD);
+	rows = (h - 2) / 2;
+	top = ui_list_top(u->fsel, rows);
+	for (i = top; i < u->nfind && i - top < rows; i++) {
+		f = &u->findings[i];
+		if (i == u->fsel && u->in_findings && u->focus)
+			attron(A_REVERSE);
+		if (strcmp(f->severity, "info") != 0)
+			attron(COLOR_PAIR(1));
+		mvprintw(y + 1 + i - top, x, "  %-7.7s", f->severity);
+		attroff(COLOR_PAIR(1));
+		printw(" %-11.11s %.*s%s", f->check, w > 32 ? w - 32 : 0,
+		    f->what, f->fix_tool != NULL ? " [fix]" : "");
+		attroff(A_REVERSE);
+	}
+	f = &u->findings[u->fsel];
+	line = y + 2 + (u->nfind - top < rows ? u->nfind - top : rows);
+	if (f->evidence != NULL) {
+		for (p = f->evidence; *p != '\0' && line < y + h; p = nl) {
+			nl = strchrnul(p, '\n');
+			mvprintw(line++, x, "  %s%.*s", p == f->evidence ?
+			    "evidence: " : "          ", (int)(nl - p) >
+			    w - 14 ? w - 14 : (int)(nl - p), p);
+			if (*nl == '\n')
+				nl++;
+		}
+	}
+	if (f->fix_command != NULL && line < y + h)
+		mvprintw(line, x, "  fix:      %.*s", w - 14, f->fix_command);
+}
+
 void
 roots_draw(struct roots_ui *u, int y, int x, int h, int w)
 {
@@ -162,7 +274,10 @@ roots_draw(struct roots_ui *u, int y, int x, int h, int w)
 	if (r->problems != NULL)
 		mvprintw(y + h - 2, x, "%.*s: %.*s", 16, r->id, w - 20,
 		    r->problems);
-	mvprintw(y + h - 1, x, "%.*s", w, u->current != NULL ?
+	if (u->nfind > 0 && h > 16)
+		roots_draw_findings(u, y + u->n + 2, x, h - u->n - 4, w);
+	mvprintw(y + h - 1, x, "%.*s", w, u->in_findings ? "Enter opens the "
+	    "fix's tool, Tab goes back to the roots." : u->current != NULL ?
 	    "* selected. u releases it." : "Enter selects (read-only), w "
 	    "selects read-write.");
 }
@@ -192,12 +307,47 @@ roots_act(struct roots_ui *u, struct client *c, int argc, char **argv,
 	} else if (strcmp(argv[1], "release") == 0)
 		xasprintf(note, "released %s", u->current != NULL ?
 		    u->current : "the selection");
-	else
+	else {
 		xasprintf(note, "selected %s%s: its fstab is mounted under it, "
 		    "with /dev, /proc, /sys and /run", argv[2], argc > 3 ?
 		    " read-write" : "");
+		roots_findings(u, o.out, o.outlen);
+	}
+	if (o.status == 0 && strcmp(argv[1], "release") == 0)
+		roots_findings_clear(u);
 	client_out_free(&o);
 	roots_load(u, c);
+}
+
+/* A key in the findings: Enter on one with a fix asks for its tool. */
+static int
+roots_findings_key(struct roots_ui *u, int key)
+{
+	struct finding_entry	*f;
+
+	if (ui_list_key(key, &u->fsel, u->nfind))
+		return (1);
+	switch (key) {
+	case 27:
+	case KEY_LEFT:
+	case 'q':
+		u->in_findings = 0;
+		return (1);
+	case '\r':
+	case '\n':
+	case KEY_ENTER:
+		break;
+	default:
+		return (1);
+	}
+	f = &u->findings[u->fsel];
+	if (f->fix_tool == NULL)
+		return (1);
+	free(u->open_tool);
+	free(u->open_arg);
+	u->open_tool = xstrdup(f->fix_tool);
+	u->open_arg = f->fix_arg != NULL ? xstrdup(f->fix_arg) : NULL;
+	return (1);
 }
 
 /* A key for the Roots screen; 0 when it leaves the screen. */
@@ -207,6 +357,12 @@ roots_key(struct roots_ui *u, struct client *c, int key, char **note,
 {
 	char	*argv[4];
 
+	if (key == '\t' && u->nfind > 0) {
+		u->in_findings = !u->in_findings;
+		return (1);
+	}
+	if (u->in_findings)
+		return (roots_findings_key(u, key));
 	if (ui_list_key(key, &u->sel, u->n))
 		return (1);
 	switch (key) {

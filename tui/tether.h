@@ -223,6 +223,16 @@ struct root_entry {
 	char		*where;		/* device, or directory */
 	uint64_t	 size;
 };
+/* One finding of the diagnosis that follows a select. */
+struct finding_entry {
+	char		*severity;
+	char		*check;
+	char		*what;
+	char		*evidence;
+	char		*fix_tool;
+	char		*fix_arg;
+	char		*fix_command;
+};
 struct roots_ui {
 	struct root_entry *roots;
 	int		 n;
@@ -232,6 +242,13 @@ struct roots_ui {
 	int		 lost;
 	char		*current;	/* the selected root's id */
 	char		*error;
+
+	struct finding_entry *findings;	/* worst first */
+	int		 nfind;
+	int		 fsel;
+	int		 in_findings;	/* Tab: the keys move in the findings */
+	char		*open_tool;	/* Enter on a fix: the menu opens it */
+	char		*open_arg;
 };
 int	 roots_load(struct roots_ui *, struct client *);
 void	 roots_free(struct roots_ui *);
@@ -277,6 +294,8 @@ void	 tools_draw(struct tools_ui *, int, int, int, int);
 void	 tools_poll(struct tools_ui *, struct client *);
 void	 tools_stop(struct tools_ui *);
 int	 tools_key(struct tools_ui *, struct client *, int);
+int	 tools_open(struct tools_ui *, struct client *, const char *,
+	     const char *);
 int	 tools_prompt(const char *, char *, size_t, const char *);
 
 /* The Files screen's state (browse.c), after struct files. */

@@ -252,8 +252,8 @@ tools_form(struct tool_entry *t, char vals[][TOOLS_VALUE_MAX], char *confirm,
 	char	 prompt[256], *why = NULL;
 	int	 i;
 
+	/* Values filled in beforehand (a diagnosis's fix) are kept. */
 	for (i = 0; i < t->nargs; i++) {
-		vals[i][0] = '\0';
 		for (;;) {
 			snprintf(prompt, sizeof prompt, "%s: %s", t->name,
 			    t->args[i].prompt != NULL ? t->args[i].prompt :
@@ -415,13 +415,16 @@ tools_stop(struct tools_ui *u)
 	pane_flush(&u->out);
 }
 
+static void	tools_launch(struct tools_ui *, struct client *,
+		    struct tool_entry *, char [][TOOLS_VALUE_MAX]);
+
 /* A key for the Tools screen; 0 when it leaves the screen. */
 int
 tools_key(struct tools_ui *u, struct client *c, int key)
 {
 	struct tool_entry	*t;
 	char			 vals[TOOLS_ARGS_MAX][TOOLS_VALUE_MAX];
-	char			 confirm[TOOLS_VALUE_MAX], *line, search[128];
+	char			 search[128];
 
 	if (u->running || u->shown) {
 		if (key == 27 || key == KEY_LEFT || key == 'q') {
@@ -459,8 +462,47 @@ tools_key(struct tools_ui *u, struct client *c, int key)
 	}
 	if (u->n == 0 || !(t = &u->tools[u->sel])->available)
 		return (1);
+	memset(vals, 0, sizeof vals);
+	tools_launch(u, c, t, vals);
+	return (1);
+}
+
+/*
+ * Open the tool named name with its first argument filled in, as Enter on
+ * a diagnosis's fix asks: the technician still reads and confirms it.
+ */
+int
+tools_open(struct tools_ui *u, struct client *c, const char *name,
+    const char *arg)
+{
+	char	 vals[TOOLS_ARGS_MAX][TOOLS_VALUE_MAX];
+	int	 i;
+
+	if (tools_load(u, c) != 0)
+		return (-1);
+	for (i = 0; i < u->n; i++) {
+		if (strcmp(u->tools[i].name, name) == 0)
+			break;
+	}
+	if (i == u->n || !u->tools[i].available)
+		return (-1);
+	u->sel = i;
+	memset(vals, 0, sizeof vals);
+	if (arg != NULL && u->tools[i].nargs > 0)
+		snprintf(vals[0], sizeof vals[0], "%s", arg);
+	tools_launch(u, c, &u->tools[i], vals);
+	return (0);
+}
+
+/* The form, then the tool: on a pty, or into the pane. */
+static void
+tools_launch(struct tools_ui *u, struct client *c, struct tool_entry *t,
+    char vals[][TOOLS_VALUE_MAX])
+{
+	char	 confirm[TOOLS_VALUE_MAX], *line;
+
 	if (tools_form(t, vals, confirm, sizeof confirm) != 0)
-		return (1);
+		return;
 	line = tools_command(t, vals, confirm);
 	snprintf(u->running_name, sizeof u->running_name, "%s", t->name);
 	if (t->pty)
@@ -468,5 +510,4 @@ tools_key(struct tools_ui *u, struct client *c, int key)
 	else
 		tools_start(u, c, line);
 	free(line);
-	return (1);
 }
