@@ -36,10 +36,11 @@ COMMON_SRCS =	common/conf.c common/discmsg.c common/file.c common/kdf.c \
 		common/log.c common/net.c common/ticket.c common/wire.c \
 		common/words.c common/xmalloc.c common/yaml.c
 AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/console.c \
-		agentd/diagnose.c agentd/disc.c agentd/limits.c agentd/main.c \
-		agentd/mountlog.c agentd/netinfo.c agentd/record.c agentd/root.c \
-		agentd/rootfile.c agentd/roothealth.c agentd/rootpath.c \
-		agentd/rootscan.c agentd/server.c agentd/session.c \
+		agentd/diagnose.c agentd/disc.c agentd/drivers.c agentd/limits.c \
+		agentd/main.c agentd/mountlog.c agentd/netinfo.c agentd/record.c \
+		agentd/root.c agentd/rootfile.c agentd/roothealth.c \
+		agentd/rootpath.c agentd/rootscan.c agentd/server.c \
+		agentd/session.c \
 		agentd/snap.c agentd/state.c agentd/tools.c agentd/verbs.c \
 		agentd/wait.c
 TUI_SRCS =	tui/args.c tui/browse.c tui/cand.c tui/client.c tui/console.c \

@@ -36,6 +36,7 @@ usage(int status)
 	    "               [--state-dir dir] [--log-dir dir]\n"
 	    "       tetherd wait [--state-dir dir] [--timeout seconds]\n"
 	    "       tetherd diagnose [-d device] root\n"
+	    "       tetherd drivers [load module | load /path/file.ko]\n"
 	    "\n"
 	    "  -b, --bind ADDR       listen on ADDR (repeatable; default all)\n"
 	    "  -p, --port PORT       listen on PORT (default %d, 0 picks one)\n"
@@ -489,6 +490,7 @@ static const struct {
 } main_commands[] = {
 	{ "wait", wait_main },
 	{ "diagnose", diag_main },
+	{ "drivers", drivers_main },
 	{ NULL, NULL }
 };
 

@@ -576,6 +576,25 @@ const char *diag_severity_name(int);
 char	*diag_report(const char *, const char *, int *);
 int	 diag_main(int, char **);
 
+/* drivers.c */
+struct drivers_alias {
+	char		*pattern;	/* fnmatch(3), from modules.alias */
+	char		*module;
+};
+struct drivers_dev {
+	char		*bus;
+	char		*name;
+	char		*modalias;
+};
+int	 drivers_aliases(const char *, struct drivers_alias **, int *,
+	     char **);
+void	 drivers_aliases_free(struct drivers_alias *, int);
+const char *drivers_match(const struct drivers_alias *, int, const char *);
+int	 drivers_unbound(const char *, struct drivers_dev **, int *);
+void	 drivers_devs_free(struct drivers_dev *, int);
+int	 drivers_signed(const char *);
+int	 drivers_main(int, char **);
+
 /* audit.c */
 int	 audit_mkdirs(const char *);
 void	 audit_open(struct agent *);
