@@ -48,7 +48,7 @@ TUI_SRCS =	tui/args.c tui/browse.c tui/cand.c tui/client.c tui/console.c \
 		tui/menu.c tui/pane.c tui/probe.c tui/roots.c tui/snapview.c \
 		tui/tools.c tui/ui.c
 UNIT_TESTS =	test_ticket test_kdf test_words test_args test_wire test_conf test_file \
-		test_yaml test_root test_disc test_snap test_diag
+		test_yaml test_root test_disc test_snap test_diag test_drivers
 
 COMMON_OBJS =	$(COMMON_SRCS:%.c=$(BUILD)/%.o)
 AGENT_OBJS =	$(AGENT_SRCS:%.c=$(BUILD)/%.o)
@@ -111,6 +111,10 @@ $(BUILD)/tests/test_root: $(BUILD)/tests/unit/test_root.o \
 $(BUILD)/tests/test_diag: $(BUILD)/tests/unit/test_diag.o \
     $(BUILD)/agentd/diagnose.o $(BUILD)/agentd/rootfile.o \
     $(BUILD)/agentd/rootpath.o $(COMMON_OBJS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON)
+$(BUILD)/tests/test_drivers: $(BUILD)/tests/unit/test_drivers.o \
+    $(BUILD)/agentd/drivers.o $(BUILD)/agentd/diagnose.o \
+    $(BUILD)/agentd/rootfile.o $(BUILD)/agentd/rootpath.o $(COMMON_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON)
 $(BUILD)/tests/test_snap: $(BUILD)/tests/unit/test_snap.o \
     $(BUILD)/agentd/snap.o $(COMMON_OBJS)

@@ -148,7 +148,7 @@ drivers_device(const char *dir, const char *bus, const char *name,
 	char	*path, alias[512];
 
 	xasprintf(&path, "%s/%s/driver", dir, name);
-	if (access(path, F_OK) == 0) {
+	if (faccessat(AT_FDCWD, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
 		free(path);
 		return (-1);
 	}
@@ -339,6 +339,15 @@ drivers_check_file(const char *sysfs, const char *path)
 		free(out);
 		return (-1);
 	}
+	/* Said first: a technician can do nothing else about it. */
+	if ((why = drivers_locked(sysfs)) != NULL && !drivers_signed(path)) {
+		fprintf(stderr, "drivers: %s is not signed, and %s: it loads "
+		    "only modules signed with a key it trusts. Use the "
+		    "distribution's own module, or turn Secure Boot off in the "
+		    "firmware\n", path, why);
+		free(out);
+		return (-1);
+	}
 	uname(&u);
 	p += strlen("vermagic:");
 	p += strspn(p, " \t");
@@ -351,13 +360,6 @@ drivers_check_file(const char *sysfs, const char *path)
 		return (-1);
 	}
 	free(out);
-	if ((why = drivers_locked(sysfs)) != NULL && !drivers_signed(path)) {
-		fprintf(stderr, "drivers: %s is not signed, and %s: it loads "
-		    "only modules signed with a key it trusts. Use the "
-		    "distribution's own module, or turn Secure Boot off in the "
-		    "firmware\n", path, why);
-		return (-1);
-	}
 	return (0);
 }
 

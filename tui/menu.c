@@ -394,6 +394,8 @@ menu_pane_key(struct menu *m, int key)
 
 	switch (m->item) {
 	case ITEM_TOOLS:
+		/* A tool may add roots (drivers-load): scan again. */
+		m->roots.loaded = 0;
 		return (tools_key(&m->tools, m->c, key));
 	case ITEM_FILES:
 		return (browse_key(&m->files, key, &m->note, &m->note_bad));

@@ -25,7 +25,7 @@ MODULES=${RESCUE_MODULES:-"virtio_pci virtio_blk virtio_net virtio_scsi
     e1000 e1000e r8169 igb"}
 # Programs beyond the catalog's that repair work wants, when present.
 EXTRA="e2fsck fsck.ext2 fsck.ext3 fsck.ext4 fsck.vfat xfs_repair chpasswd
-    blkid lsblk wipefs sfdisk findmnt journalctl"
+    blkid lsblk wipefs sfdisk findmnt journalctl dumpe2fs"
 TERMS="linux vt100 vt102 vt220 xterm xterm-256color screen screen-256color
     tmux tmux-256color"
 
@@ -93,7 +93,9 @@ modules() {
 		mkdir -p "$dst/$(dirname "$ko")"
 		cp "$mdir/$ko" "$dst/$ko"
 	done <"$dst/load.order"
-	cp "$mdir/modules.dep" "$mdir/modules.builtin" "$dst/" 2>/dev/null || :
+	# The indexes too (modules.alias for "drivers", the .bin ones for
+	# kmod's modprobe).
+	cp "$mdir"/modules.* "$dst/" 2>/dev/null || :
 }
 
 # copy_bin SRC [DEST]: a program and every library ldd names, each at the

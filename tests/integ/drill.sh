@@ -1,9 +1,10 @@
 #!/bin/sh
 # The recovery drill (make drill): a broken Debian disk made without root
 # privileges, the rescue image booted on it under qemu (software
-# emulation), and a repair from this host through the viewer: roots,
-# select, the crash log, a new password for alice, end; then the disk is
-# read back. Every wait is bounded and qemu is killed on any way out.
+# emulation), and a repair from this host through the viewer: roots, a
+# driver loaded for a disk the boot left without one, select and its
+# diagnosis, the crash log, a new password for alice, end; then the disk
+# is read back. Every wait is bounded and qemu is killed on any way out.
 # The guest sees only qemu's user network, which forwards one port on
 # 127.0.0.1 to its tetherd: nothing reaches or leaves the host otherwise.
 . "$(dirname "$0")/lib.sh"
@@ -122,6 +123,13 @@ printf 'ticket:\n  lifetime: 2h\n' >"$T/cfgtree/tetherd.yaml"
 mkfs.ext4 -q -F -L tethercfg -d "$T/cfgtree" "$T/cfg.img" 4M \
     >>"$T/mkfs.err" 2>&1
 check_eq "and a configuration disk" 0 $?
+# A third disk on a virtio-scsi controller whose module the boot leaves
+# out (tether.noload=virtio_scsi): its root shows only after Load Drivers.
+mkdir -p "$T/scsitree/etc"
+printf 'NAME="SCSI Linux"\nVERSION_ID="1"\n' >"$T/scsitree/etc/os-release"
+mkfs.ext4 -q -F -L scsiroot -d "$T/scsitree" "$T/scsi.img" 4M \
+    >>"$T/mkfs.err" 2>&1
+check_eq "and a disk for the virtio-scsi controller" 0 $?
 must "cannot make the disk images"
 
 # 2. Boot. -nodefaults: no NIC, disk or serial but those given here.
@@ -129,9 +137,12 @@ step "boot the rescue image under qemu"
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$QEMU" -nodefaults -m 512 -smp 1 -no-reboot -display none -vga std \
     -kernel "$IMG/vmlinuz" -initrd "$IMG/initramfs.cpio.gz" \
-    -append "console=tty0 console=ttyS0 vga=0x318 panic=-1 tether.nomessage tether.config=LABEL=tethercfg:/tetherd.yaml" \
+    -append "console=tty0 console=ttyS0 vga=0x318 panic=-1 tether.nomessage tether.noload=virtio_scsi tether.config=LABEL=tethercfg:/tetherd.yaml" \
     -drive "file=$T/disk.img,format=raw,if=virtio" \
     -drive "file=$T/cfg.img,format=raw,if=virtio,readonly=on" \
+    -device virtio-scsi-pci,id=scsi0 \
+    -drive "file=$T/scsi.img,format=raw,if=none,id=sd0" \
+    -device scsi-hd,drive=sd0,bus=scsi0.0 \
     -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$PORT-:7022" \
     -device virtio-net-pci,netdev=n0 \
     -serial "file:$T/serial.log" >"$T/qemu.err" 2>&1 &
@@ -165,6 +176,23 @@ check_eq "it is Debian" "Debian GNU/Linux" "$(y roots.0.os_name)"
 check_eq "its health is ok" ok "$(y roots.0.health)"
 check_eq "the configuration disk is no root" "" "$(y roots.1.id)"
 must "the root was not found"
+
+step "tether run drivers, then drivers-load virtio_scsi"
+check_no_grep "the disk on virtio-scsi is no root yet" "id: sda" \
+    "$T/roots.yaml"
+view run drivers </dev/null >"$T/drivers.yaml" 2>&1
+check_eq "run drivers exits 0" 0 $?
+sed 's/^/#   /' "$T/drivers.yaml"
+check_grep "it lists the controller with the module that binds it" \
+    "module: virtio_scsi" "$T/drivers.yaml"
+view run drivers-load virtio_scsi </dev/null >"$T/load.yaml" 2>&1
+check_eq "run drivers-load virtio_scsi exits 0" 0 $?
+sed 's/^/#   /' "$T/load.yaml"
+check_grep "and names the disk that appeared" "device: /dev/sda" \
+    "$T/load.yaml"
+view roots >"$T/roots2.yaml" 2>"$T/view.err"
+check_grep "the next roots scan has its root" "id: sda" "$T/roots2.yaml"
+check_grep "with its system" "os_name: SCSI Linux" "$T/roots2.yaml"
 
 step "tether roots select vda1 --rw"
 view roots select vda1 --rw >"$T/sel.yaml" 2>"$T/view.err"
