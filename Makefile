@@ -36,19 +36,20 @@ COMMON_SRCS =	common/conf.c common/discmsg.c common/file.c common/kdf.c \
 		common/log.c common/net.c common/ticket.c common/wire.c \
 		common/words.c common/xmalloc.c common/yaml.c
 AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/console.c \
-		agentd/diagnose.c agentd/disc.c agentd/drivers.c agentd/limits.c \
-		agentd/main.c agentd/mountlog.c agentd/netinfo.c agentd/record.c \
+		agentd/diagnose.c agentd/disc.c agentd/drivers.c \
+		agentd/keyboard.c agentd/limits.c agentd/main.c \
+		agentd/mountlog.c agentd/netinfo.c agentd/record.c \
 		agentd/root.c agentd/rootfile.c agentd/roothealth.c \
 		agentd/rootpath.c agentd/rootscan.c agentd/server.c \
-		agentd/session.c \
-		agentd/snap.c agentd/state.c agentd/tools.c agentd/verbs.c \
+		agentd/session.c agentd/snap.c agentd/state.c \
+		agentd/tools.c agentd/verbs.c \
 		agentd/wait.c
 TUI_SRCS =	tui/args.c tui/browse.c tui/cand.c tui/client.c tui/console.c \
 		tui/disc.c tui/files.c tui/form.c tui/keycache.c tui/main.c \
 		tui/menu.c tui/pane.c tui/probe.c tui/roots.c tui/snapview.c \
 		tui/tools.c tui/ui.c
 UNIT_TESTS =	test_ticket test_kdf test_words test_args test_wire test_conf test_file \
-		test_yaml test_root test_disc test_snap test_diag test_drivers
+		test_yaml test_root test_disc test_snap test_diag test_drivers test_keyboard
 
 COMMON_OBJS =	$(COMMON_SRCS:%.c=$(BUILD)/%.o)
 AGENT_OBJS =	$(AGENT_SRCS:%.c=$(BUILD)/%.o)
@@ -115,6 +116,9 @@ $(BUILD)/tests/test_diag: $(BUILD)/tests/unit/test_diag.o \
 $(BUILD)/tests/test_drivers: $(BUILD)/tests/unit/test_drivers.o \
     $(BUILD)/agentd/drivers.o $(BUILD)/agentd/diagnose.o \
     $(BUILD)/agentd/rootfile.o $(BUILD)/agentd/rootpath.o $(COMMON_OBJS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON)
+$(BUILD)/tests/test_keyboard: $(BUILD)/tests/unit/test_keyboard.o \
+    $(BUILD)/agentd/keyboard.o $(COMMON_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON)
 $(BUILD)/tests/test_snap: $(BUILD)/tests/unit/test_snap.o \
     $(BUILD)/agentd/snap.o $(COMMON_OBJS)

@@ -196,6 +196,8 @@ static const struct conf_key config_keys[] = {
 	    config_approve_modes, NULL),
 	K("welcome", conf_string, struct config, welcome, 0,
 	    CONFIG_WELCOME_MAX, NULL, NULL),
+	K("keyboard", conf_string, struct config, keyboard, 0, 16, NULL,
+	    NULL),
 	K("network", conf_sub, struct config, network, 0, 0,
 	    config_network_keys, NULL),
 	K("discovery", conf_sub, struct config, discovery, 0, 0,
@@ -240,6 +242,7 @@ config_defaults(struct config *c)
 	c->ticket.kdf_cost = KDF_COST;
 	c->consent = 1;
 	c->welcome = xstrdup("");
+	c->keyboard = xstrdup("");
 	c->network.mode = CONFIG_NET_DHCP;
 	c->network.dhcp_client = xstrdup("/sbin/udhcpc");
 	c->discovery.enabled = 1;
@@ -442,6 +445,11 @@ config_validate(struct conf_ctx *ctx, struct config *c, yaml_node_t *root)
 		node = yr_get(&ctx->file->doc, root, "ticket");
 		conf_error(ctx, node != NULL ? node : root, "ticket: disabled "
 		    "with no authorized_keys: nobody could log in");
+	}
+	if (c->keyboard[0] != '\0' && !keyboard_name_ok(c->keyboard)) {
+		node = yr_get(&ctx->file->doc, root, "keyboard");
+		conf_error(ctx, node != NULL ? node : root, "keyboard: bad "
+		    "layout name \"%s\" (as us, uk, de or fr)", c->keyboard);
 	}
 	if (c->snapshot.fake_fb.path[0] != '\0') {
 		const struct conf_fake_fb *fb = &c->snapshot.fake_fb;

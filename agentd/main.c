@@ -37,6 +37,7 @@ usage(int status)
 	    "       tetherd wait [--state-dir dir] [--timeout seconds]\n"
 	    "       tetherd diagnose [-d device] root\n"
 	    "       tetherd drivers [load module | load /path/file.ko]\n"
+	    "       tetherd keyboard [layout]\n"
 	    "\n"
 	    "  -b, --bind ADDR       listen on ADDR (repeatable; default all)\n"
 	    "  -p, --port PORT       listen on PORT (default %d, 0 picks one)\n"
@@ -483,6 +484,28 @@ main_tty(struct agent *ag)
 	log_set_fatal_hook(main_tty_restore);
 }
 
+/*
+ * The local console's layout, before the consent question is typed; a
+ * layout that cannot be set is reported and the agent goes on.
+ */
+static void
+main_keyboard(struct agent *ag)
+{
+	char	*layout, *cause;
+
+	layout = keyboard_boot_layout("/proc/cmdline", ag->conf.keyboard);
+	if (layout == NULL)
+		return;
+	if (keyboard_set(layout, &cause) != 0) {
+		error("keyboard: %s", cause);
+		free(cause);
+	} else {
+		info("keyboard: console layout %s", layout);
+		audit(ag, "keyboard", "layout", layout, (char *)NULL);
+	}
+	free(layout);
+}
+
 /* Commands of their own, run instead of the agent. */
 static const struct {
 	const char	*name;
@@ -491,6 +514,7 @@ static const struct {
 	{ "wait", wait_main },
 	{ "diagnose", diag_main },
 	{ "drivers", drivers_main },
+	{ "keyboard", keyboard_main },
 	{ NULL, NULL }
 };
 
@@ -536,6 +560,7 @@ main(int argc, char **argv)
 	if (ag.conf.approve == CONFIG_APPROVE_EACH && !isatty(STDIN_FILENO))
 		fatalx("approve: each needs a terminal to ask on");
 	audit_open(&ag);
+	main_keyboard(&ag);
 	/* An unattended agent has nobody in front of it to ask. */
 	if (ag.conf.ticket.enabled && ag.conf.consent) {
 		main_consent();

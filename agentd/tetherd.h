@@ -119,6 +119,7 @@ struct config {
 	int		 consent;
 	int		 approve;
 	char		*welcome;
+	char		*keyboard;	/* console layout, or "" */
 	struct conf_network network;
 	struct conf_discovery discovery;
 	struct conf_forwarding forwarding;
@@ -594,6 +595,12 @@ int	 drivers_unbound(const char *, struct drivers_dev **, int *);
 void	 drivers_devs_free(struct drivers_dev *, int);
 int	 drivers_signed(const char *);
 int	 drivers_main(int, char **);
+
+/* keyboard.c */
+int	 keyboard_name_ok(const char *);
+int	 keyboard_set(const char *, char **);
+char	*keyboard_boot_layout(const char *, const char *);
+int	 keyboard_main(int, char **);
 
 /* audit.c */
 int	 audit_mkdirs(const char *);

@@ -176,6 +176,9 @@ verbs_run(struct chan *c, int argc, char **argv, char **out)
 	free(args);
 	/* TETHER_ROOT comes with every process (root_enter). */
 	verbs_setenv(c, "TETHER_TOOL", t->name);
+	/* The agent's own keymaps go with it to its keyboard command. */
+	if ((s = getenv("TETHER_KEYMAPS")) != NULL && *s == '/')
+		verbs_setenv(c, "TETHER_KEYMAPS", s);
 	rc = console_start(c, NULL, run);
 	words_free(-1, run);
 	if (rc != 0) {

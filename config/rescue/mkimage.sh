@@ -29,6 +29,12 @@ EXTRA="e2fsck fsck.ext2 fsck.ext3 fsck.ext4 fsck.vfat xfs_repair chpasswd
 TERMS="linux vt100 vt102 vt220 xterm xterm-256color screen screen-256color
     tmux tmux-256color"
 
+# Console keymaps built in, for tether.keymap= and the keyboard tool:
+# layout and the console-data names to look for, first found wins.
+KEYMAPS="us:us uk:uk,gb de:de-latin1-nodeadkeys,de-latin1,de fr:fr-latin9,fr-latin1,fr
+    es:es it:it dk:dk-latin1,dk no:no-latin1,no se:se-latin1,sv-latin1
+    fi:fi-latin1,fi"
+
 die() { echo "mkimage: $*" >&2; exit 1; }
 
 # The kernel: the installed one if it is linux-image-amd64's, or else that
@@ -193,6 +199,30 @@ programs() {
 	done
 }
 
+# busybox loadkmap's binary maps, made by kbd's loadkeys -b from the
+# maps of console-data (make deps installs both).
+keymaps() {
+	kdir=$stage/usr/share/tether/keymaps
+	mkdir -p "$kdir"
+	if ! command -v loadkeys >/dev/null || [ ! -d /usr/share/keymaps ]; then
+		echo "mkimage: no keymaps (apt-get install kbd console-data):" \
+		    "the console keeps the kernel's US layout" >&2
+		return
+	fi
+	for km in $KEYMAPS; do
+		src=
+		for n in $(echo "${km#*:}" | tr , ' '); do
+			src=$(find /usr/share/keymaps -name "$n.kmap.gz" | head -n 1)
+			[ -n "$src" ] && break
+		done
+		if [ -z "$src" ] || ! loadkeys -q -b "$src" \
+		    >"$kdir/${km%%:*}.bmap" 2>>"$out/keymaps.err"; then
+			rm -f "$kdir/${km%%:*}.bmap"
+			echo "mkimage: no keymap for ${km%%:*}" >&2
+		fi
+	done
+}
+
 configs() {
 	cp "$top/config/tetherd.yaml" "$top/config/tools.yaml" "$stage/etc/tether/"
 	install -m 0755 "$top/config/rescue/init" "$stage/init"
@@ -219,6 +249,7 @@ layout
 busybox_applets
 modules
 programs
+keymaps
 configs
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
     gzip -9 >"$out/initramfs.cpio.gz.tmp"
