@@ -34,6 +34,7 @@
 #define DIAG_CMD_TIMEOUT	120		/* seconds */
 #define DIAG_LOG_TAIL		(4 * 1024 * 1024) /* bytes of a log read */
 #define DIAG_LOG_UNITS		10		/* failed units reported */
+#define DIAG_EVIDENCE_MAX	2048		/* bytes of evidence kept */
 
 static void	diag_check_fstab(struct diag *);
 static void	diag_check_boot(struct diag *);
@@ -76,7 +77,12 @@ diag_add(struct diag *d, int severity, const char *check, const char *evidence,
 	va_start(ap, fmt);
 	xvasprintf(&f->what, fmt, ap);
 	va_end(ap);
-	f->evidence = evidence != NULL ? xstrdup(evidence) : NULL;
+	/* A hostile disk's line can be of any length: keep a screenful. */
+	if (evidence != NULL && strlen(evidence) > DIAG_EVIDENCE_MAX)
+		xasprintf(&f->evidence, "%.*s...", DIAG_EVIDENCE_MAX,
+		    evidence);
+	else
+		f->evidence = evidence != NULL ? xstrdup(evidence) : NULL;
 	return (f);
 }
 
@@ -177,13 +183,13 @@ diag_device_find(const struct diag *d, const char *spec)
 	size_t		 i, len;
 	int		 j;
 
-	for (i = 0; i < nitems(tags); i++) {
-		len = strlen(tags[i].prefix);
-		if (strncmp(spec, tags[i].prefix, len) == 0)
+	/* The last prefix, "", matches any spec: a device by its name. */
+	for (i = 0; i < nitems(tags) - 1; i++) {
+		if (strncmp(spec, tags[i].prefix, strlen(tags[i].prefix)) == 0)
 			break;
 	}
 	/* UUID="x" as blkid prints it is allowed in fstab too. */
-	v = xstrdup(spec + len);
+	v = xstrdup(spec + strlen(tags[i].prefix));
 	if (*v == '"' && (len = strlen(v)) >= 2 && v[len - 1] == '"') {
 		memmove(v, v + 1, len - 2);
 		v[len - 2] = '\0';
@@ -281,6 +287,7 @@ diag_cmd(char *const *argv, char **out)
 			dup2(fd, STDIN_FILENO);
 		dup2(p[1], STDOUT_FILENO);
 		dup2(p[1], STDERR_FILENO);
+		closefrom(STDERR_FILENO + 1);
 		setenv("LC_ALL", "C", 1);
 		execvp(argv[0], argv);
 		_exit(127);

@@ -196,6 +196,38 @@ test_fstab_uuid(void **state)
 	diag_free(&d);
 }
 
+/* A hostile disk's endless line is cut in the evidence. */
+static void
+test_fstab_long(void **state)
+{
+	const struct diag_finding *f;
+	struct diag	 d;
+	char		*line;
+
+	(void)state;
+	line = xmalloc(6000);
+	memset(line, 'o', 5000);
+	memcpy(line + 5000, "\n", 2);
+	memcpy(line, "LABEL=x /srv ext4 ", 18);
+	put("etc/fstab", "UUID=" UUID_ROOT " / ext4 defaults 0 1\n", 0644);
+	{
+		char	 path[512];
+		FILE	*fp;
+
+		snprintf(path, sizeof path, "%s/etc/fstab", root);
+		assert_non_null(fp = fopen(path, "a"));
+		fputs(line, fp);
+		fclose(fp);
+	}
+	diagnose(&d, NULL, "vfat");
+	f = expect(&d, 1, "fstab", DIAG_ERROR, "LABEL=x (/srv) is not on any "
+	    "disk");
+	assert_int_equal(strlen(f->evidence), 2048 + 3);
+	assert_string_equal(f->evidence + 2048, "...");
+	diag_free(&d);
+	free(line);
+}
+
 static void
 test_fstab_nofail(void **state)
 {
@@ -621,6 +653,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_healthy, setup),
 		cmocka_unit_test_setup(test_fstab_uuid, setup),
+		cmocka_unit_test_setup(test_fstab_long, setup),
 		cmocka_unit_test_setup(test_fstab_nofail, setup),
 		cmocka_unit_test_setup(test_fstab_type, setup),
 		cmocka_unit_test_setup(test_fstab_no_slash, setup),
