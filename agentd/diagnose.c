@@ -645,9 +645,47 @@ diag_boot_esp(struct diag *d)
 	root_fstab_free(e, n);
 }
 
+/*
+ * GRUB's EFI modules, or an EFI directory, say the system boots by UEFI:
+ * then it needs an EFI system partition in its fstab.
+ */
+static void
+diag_boot_uefi(struct diag *d)
+{
+	static const char *signs[] = {
+		"boot/grub/x86_64-efi", "boot/grub/arm64-efi",
+		"boot/efi/EFI", NULL
+	};
+	struct root_fstab	*e;
+	struct stat		 st;
+	char			*ev;
+	int			 n, i;
+
+	for (i = 0; signs[i] != NULL; i++) {
+		if (diag_stat(d, signs[i], &st) == 0 && S_ISDIR(st.st_mode))
+			break;
+	}
+	if (signs[i] == NULL || diag_fstab(d, &e, &n, 0) != 0)
+		return;
+	xasprintf(&ev, "%s/ exists; etc/fstab has no /boot/efi", signs[i]);
+	for (i = 0; i < n; i++) {
+		if (strcmp(e[i].file, "/boot/efi") == 0 ||
+		    strcmp(e[i].file, "/efi") == 0)
+			break;
+	}
+	if (i == n)
+		diag_fix(diag_add(d, DIAG_WARNING, "boot", ev, "the system "
+		    "boots by UEFI but its fstab lists no EFI system "
+		    "partition: kernel updates will not reach the boot "
+		    "loader"), "edit", "etc/fstab", NULL);
+	free(ev);
+	root_fstab_free(e, n);
+}
+
 static void
 diag_check_boot(struct diag *d)
 {
+	diag_boot_uefi(d);
 	if (diag_boot_kernels(d) == 0)
 		diag_add(d, DIAG_ERROR, "boot", "boot/: no vmlinuz-*",
 		    "no kernel in /boot");
@@ -725,6 +763,44 @@ diag_fs_ext(struct diag *d, const char *dev)
 	free(out);
 }
 
+/*
+ * What a checker found, without its progress lines ("Phase 3...",
+ * "        - agno = 0") and the warnings an image file gets, as evidence.
+ */
+static char *
+diag_fs_evidence(char *const *argv, const char *out)
+{
+	static const char *noise[] = {
+		"Phase ", "Cannot get host filesystem geometry",
+		"Repair may fail if", "the image and the host", "Opening ",
+		"Checking filesystem on", "UUID: ", "[", NULL
+	};
+	const char	*p, *nl;
+	char		*kept, *ev;
+	size_t		 len = 0;
+	int		 i, lines = 0;
+
+	kept = xmalloc(strlen(out) + 1);
+	for (p = out; *p != '\0' && lines < 12; p = *nl != '\0' ? nl + 1 : nl) {
+		nl = strchrnul(p, '\n');
+		if (p[strspn(p, " \t")] == '-' || nl == p)
+			continue;
+		for (i = 0; noise[i] != NULL; i++) {
+			if (strncmp(p, noise[i], strlen(noise[i])) == 0)
+				break;
+		}
+		if (noise[i] != NULL)
+			continue;
+		memcpy(kept + len, p, nl - p + (*nl != '\0'));
+		len += nl - p + (*nl != '\0');
+		lines++;
+	}
+	kept[len] = '\0';
+	ev = diag_cmd_evidence(argv, kept, 12);
+	free(kept);
+	return (ev);
+}
+
 /* xfs_repair -n and btrfs check --readonly: non-zero is trouble. */
 static void
 diag_fs_tool(struct diag *d, const char *dev, char **argv)
@@ -737,7 +813,7 @@ diag_fs_tool(struct diag *d, const char *dev, char **argv)
 		diag_add(d, DIAG_INFO, "filesystems", NULL, "%s not checked: "
 		    "%s is not in the rescue system", dev, argv[0]);
 	else if (rc != 0) {
-		ev = diag_cmd_evidence(argv, out, 12);
+		ev = diag_fs_evidence(argv, out);
 		diag_fix(diag_add(d, DIAG_ERROR, "filesystems", ev, "%s: %s "
 		    "finds damage", dev, argv[0]), "fsck-repair", dev, dev);
 		free(ev);

@@ -112,19 +112,26 @@ setup(void **state)
 
 /* Diagnose the fixture with the two devices a scan would have seen. */
 static void
-diagnose(struct diag *d, const char *device, const char *esp_type)
+diagnose_fs(struct diag *d, const char *device, const char *fstype,
+    const char *esp_type)
 {
 	char	*cause = NULL;
 
 	assert_int_equal(diag_open(d, root, NULL, &cause), 0);
 	if (device != NULL) {
 		d->device = xstrdup(device);
-		d->fstype = xstrdup("ext4");
+		d->fstype = xstrdup(fstype);
 	}
 	diag_device_add(d, "/dev/test1", "ext4", UUID_ROOT, "root", NULL);
 	diag_device_add(d, "/dev/test2", esp_type, UUID_ESP, NULL,
 	    "0badf00d-01");
 	diag_run(d);
+}
+
+static void
+diagnose(struct diag *d, const char *device, const char *esp_type)
+{
+	diagnose_fs(d, device, "ext4", esp_type);
 }
 
 static void
@@ -453,6 +460,93 @@ test_fs_inodes(void **state)
 	diag_free(&d);
 }
 
+/* A system with GRUB's EFI modules and no ESP in its fstab. */
+static void
+test_boot_uefi_no_esp(void **state)
+{
+	const struct diag_finding *f;
+	struct diag	 d;
+
+	(void)state;
+	put("boot/grub/x86_64-efi/normal.mod", "mod\n", 0644);
+	put("etc/fstab", "UUID=" UUID_ROOT " / ext4 defaults 0 1\n", 0644);
+	diagnose(&d, NULL, "vfat");
+	f = expect(&d, 1, "boot", DIAG_WARNING, "boots by UEFI but its fstab "
+	    "lists no EFI system partition");
+	assert_string_equal(f->evidence, "boot/grub/x86_64-efi/ exists; "
+	    "etc/fstab has no /boot/efi");
+	diag_free(&d);
+}
+
+/* Images of 300 MiB (xfs's least) and 120 MiB, sparse. */
+static void
+fs_image(const char *name, const char *make, const char *after)
+{
+	char	 cmd[1024];
+
+	snprintf(cmd, sizeof cmd, "set -e; cd %s; rm -rf fill %s; mkdir fill; "
+	    "echo x >fill/a; %s >/dev/null 2>&1; %s", tmp, name, make, after);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void
+test_fs_xfs(void **state)
+{
+	const struct diag_finding *f;
+	struct diag	 d;
+	char		 img[300];
+
+	(void)state;
+	if (system("command -v mkfs.xfs xfs_db xfs_repair >/dev/null") != 0)
+		skip();
+	fs_image("x.img", "truncate -s 300M x.img; mkfs.xfs -q x.img", "true");
+	snprintf(img, sizeof img, "%s/x.img", tmp);
+	diagnose_fs(&d, img, "xfs", "vfat");
+	dump(&d);
+	assert_int_equal(d.n, 0);
+	diag_free(&d);
+	fs_image("x.img", "truncate -s 300M x.img; mkfs.xfs -q x.img",
+	    "xfs_db -x -c 'sb 0' -c 'write -d icount 12345' x.img "
+	    ">/dev/null 2>&1");
+	diagnose_fs(&d, img, "xfs", "vfat");
+	f = expect(&d, 1, "filesystems", DIAG_ERROR, "xfs_repair finds "
+	    "damage");
+	assert_non_null(strstr(f->evidence, "$ xfs_repair -n -f "));
+	assert_non_null(strstr(f->evidence, "sb_icount 12345, counted"));
+	assert_null(strstr(f->evidence, "Phase "));
+	assert_string_equal(f->fix_tool, "fsck-repair");
+	diag_free(&d);
+	unlink(img);
+}
+
+static void
+test_fs_btrfs(void **state)
+{
+	const struct diag_finding *f;
+	struct diag	 d;
+	char		 img[300];
+
+	(void)state;
+	if (system("command -v mkfs.btrfs btrfs >/dev/null") != 0)
+		skip();
+	fs_image("b.img", "truncate -s 120M b.img; mkfs.btrfs -q --rootdir "
+	    "fill b.img", "true");
+	snprintf(img, sizeof img, "%s/b.img", tmp);
+	diagnose_fs(&d, img, "btrfs", "vfat");
+	dump(&d);
+	assert_int_equal(d.n, 0);
+	diag_free(&d);
+	/* One byte of the superblock changed: its checksum fails. */
+	fs_image("b.img", "truncate -s 120M b.img; mkfs.btrfs -q --rootdir "
+	    "fill b.img", "printf '\\377' | dd of=b.img bs=1 "
+	    "seek=65736 conv=notrunc status=none");
+	diagnose_fs(&d, img, "btrfs", "vfat");
+	f = expect(&d, 1, "filesystems", DIAG_ERROR, "btrfs finds damage");
+	assert_non_null(strstr(f->evidence, "superblock checksum mismatch"));
+	diag_free(&d);
+	unlink(img);
+}
+
 static void
 test_accounts_parse(void **state)
 {
@@ -668,6 +762,9 @@ main(void)
 		cmocka_unit_test_setup(test_fs_dirty, setup),
 		cmocka_unit_test_setup(test_fs_full, setup),
 		cmocka_unit_test_setup(test_fs_inodes, setup),
+		cmocka_unit_test_setup(test_boot_uefi_no_esp, setup),
+		cmocka_unit_test_setup(test_fs_xfs, setup),
+		cmocka_unit_test_setup(test_fs_btrfs, setup),
 		cmocka_unit_test_setup(test_accounts_parse, setup),
 		cmocka_unit_test_setup(test_accounts_shell, setup),
 		cmocka_unit_test_setup(test_accounts_uid0, setup),
