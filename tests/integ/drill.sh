@@ -137,7 +137,7 @@ step "boot the rescue image under qemu"
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$QEMU" -nodefaults -m 512 -smp 1 -no-reboot -display none -vga std \
     -kernel "$IMG/vmlinuz" -initrd "$IMG/initramfs.cpio.gz" \
-    -append "console=tty0 console=ttyS0 vga=0x318 panic=-1 tether.nomessage tether.noload=virtio_scsi tether.config=LABEL=tethercfg:/tetherd.yaml" \
+    -append "console=tty0 console=ttyS0 vga=0x318 panic=-1 tether.nomessage tether.noload=virtio_scsi tether.keymap=us tether.config=LABEL=tethercfg:/tetherd.yaml" \
     -drive "file=$T/disk.img,format=raw,if=virtio" \
     -drive "file=$T/cfg.img,format=raw,if=virtio,readonly=on" \
     -device virtio-scsi-pci,id=scsi0 \
@@ -165,6 +165,8 @@ check_grep "and uses it (tether.config=): the ticket lasts 2h" "(in 2h)" \
     "$T/serial.log"
 check_grep "NetStart got a DHCP lease" "eth0: 10.0.2.15/24 from DHCP" \
     "$T/serial.log"
+check_grep "tether.keymap=us set the console's layout with loadkmap" \
+    "tetherd: keyboard: console layout us" "$T/serial.log"
 
 # 4. The repair, from the host, with the viewer's command forms.
 step "tether roots"
@@ -215,6 +217,16 @@ check_grep "and the planted oops as the last boot's crash" \
 view run diagnose </dev/null >"$T/diag.out" 2>&1
 check_eq "run diagnose exits 1 (an error found)" 1 $?
 check_grep "and names the same fault" "UUID=$BAD_UUID /home" "$T/diag.out"
+
+step "tether run keyboard"
+view run keyboard us </dev/null >"$T/kb.out" 2>&1
+check_eq "run keyboard us exits 0" 0 $?
+check_grep "and says the layout is us" "the local console's layout is now us" \
+    "$T/kb.out"
+view run keyboard zz </dev/null >"$T/kb2.out" 2>&1
+check_eq "run keyboard of a layout the image lacks exits 1" 1 $?
+check_grep "and names those it has" 'no keymap "zz" (this system has: .*us' \
+    "$T/kb2.out"
 
 step "tether run crash"
 view run crash </dev/null >"$T/crash.out" 2>&1
