@@ -62,7 +62,7 @@ DEBIAN_DEPS =	build-essential pkg-config clang libssh-dev libyaml-dev \
 		mandoc openssl procps iproute2 psmisc ncurses-term \
 		libclang-rt-dev python3 openssh-server valgrind strace \
 		qemu-system-x86 busybox-static e2fsprogs fdisk cpio kmod \
-		systemd netpbm cppcheck btrfs-progs xfsprogs
+		systemd netpbm cppcheck btrfs-progs xfsprogs dosfstools
 
 .SECONDARY:
 

@@ -42,6 +42,7 @@ static void	diag_check_filesystems(struct diag *);
 static void	diag_check_accounts(struct diag *);
 static void	diag_check_lastboot(struct diag *);
 static void	diag_check_init(struct diag *);
+static char	*diag_fs_evidence(char *const *, const char *);
 
 static const struct diag_check {
 	const char	*name;
@@ -616,6 +617,31 @@ diag_boot_loader(struct diag *d)
 	}
 }
 
+/*
+ * Whether the ESP would mount: fsck.fat -n reads its boot sector, FATs
+ * and directories and changes nothing.
+ */
+static void
+diag_boot_esp_sound(struct diag *d, const char *dev)
+{
+	char	*argv[] = { "fsck.fat", "-n", (char *)dev, NULL };
+	char	*out, *ev;
+	int	 rc;
+
+	rc = diag_cmd(argv, &out);
+	if (rc == 127)
+		diag_add(d, DIAG_INFO, "boot", NULL, "the EFI system partition "
+		    "%s not checked: fsck.fat is not in the rescue system", dev);
+	else if (rc != 0) {
+		ev = diag_fs_evidence(argv, out);
+		diag_fix(diag_add(d, DIAG_ERROR, "boot", ev, "the EFI system "
+		    "partition %s is damaged: the firmware may not read it",
+		    dev), "fsck-repair", dev, dev);
+		free(ev);
+	}
+	free(out);
+}
+
 /* A system that boots by UEFI lists its ESP at /boot/efi (or /efi). */
 static void
 diag_boot_esp(struct diag *d)
@@ -640,6 +666,8 @@ diag_boot_esp(struct diag *d)
 			    "partition %s holds %s, not a FAT filesystem: "
 			    "the firmware cannot read it", v->name,
 			    v->type != NULL ? v->type : "nothing known");
+		else
+			diag_boot_esp_sound(d, v->name);
 		free(ev);
 	}
 	root_fstab_free(e, n);

@@ -29,6 +29,7 @@
 
 static char	 tmp[] = "/tmp/test_diag.XXXXXX";
 static char	 root[256];
+static char	 esp[256];	/* the ESP: a FAT image */
 
 static void
 put(const char *rel, const char *text, int mode)
@@ -86,8 +87,10 @@ setup(void **state)
 	char	 cmd[600];
 
 	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf %s/root", tmp);
+	snprintf(cmd, sizeof cmd, "rm -rf %s/root %s/esp.img; mkfs.vfat -C "
+	    "%s/esp.img 4096 >/dev/null", tmp, tmp, tmp);
 	assert_int_equal(system(cmd), 0);
+	snprintf(esp, sizeof esp, "%s/esp.img", tmp);
 	snprintf(root, sizeof root, "%s/root", tmp);
 	mkdir(root, 0755);
 	put("etc/fstab", FSTAB_OK, 0644);
@@ -123,8 +126,7 @@ diagnose_fs(struct diag *d, const char *device, const char *fstype,
 		d->fstype = xstrdup(fstype);
 	}
 	diag_device_add(d, "/dev/test1", "ext4", UUID_ROOT, "root", NULL);
-	diag_device_add(d, "/dev/test2", esp_type, UUID_ESP, NULL,
-	    "0badf00d-01");
+	diag_device_add(d, esp, esp_type, UUID_ESP, NULL, "0badf00d-01");
 	diag_run(d);
 }
 
@@ -351,11 +353,32 @@ test_boot_loader_entry(void **state)
 	diag_free(&d);
 }
 
+/* A FAT that fsck.fat -n does not accept: its sector size changed. */
+static void
+test_boot_esp_damaged(void **state)
+{
+	const struct diag_finding *f;
+	struct diag	 d;
+	char		 cmd[600];
+
+	(void)state;
+	snprintf(cmd, sizeof cmd, "printf XX | dd of=%s bs=1 seek=11 "
+	    "conv=notrunc status=none", esp);
+	assert_int_equal(system(cmd), 0);
+	diagnose(&d, NULL, "vfat");
+	f = expect(&d, 1, "boot", DIAG_ERROR, "is damaged");
+	assert_non_null(strstr(f->evidence, "$ fsck.fat -n "));
+	assert_non_null(strstr(f->evidence, "Logical sector size"));
+	assert_string_equal(f->fix_tool, "fsck-repair");
+	assert_string_equal(f->fix_arg, esp);
+	diag_free(&d);
+}
+
 static void
 test_boot_esp(void **state)
 {
 	struct diag	 d;
-	int		 i, esp = 0;
+	int		 i, nesp = 0;
 
 	(void)state;
 	diagnose(&d, NULL, "ntfs");
@@ -363,9 +386,9 @@ test_boot_esp(void **state)
 	/* The fstab's type and the ESP's both say it. */
 	assert_int_equal(d.n, 2);
 	for (i = 0; i < d.n; i++)
-		esp += strcmp(d.findings[i].check, "boot") == 0 &&
+		nesp += strcmp(d.findings[i].check, "boot") == 0 &&
 		    strstr(d.findings[i].what, "not a FAT filesystem") != NULL;
-	assert_int_equal(esp, 1);
+	assert_int_equal(nesp, 1);
 	diag_free(&d);
 }
 
@@ -757,6 +780,7 @@ main(void)
 		cmocka_unit_test_setup(test_boot_grub_uuid, setup),
 		cmocka_unit_test_setup(test_boot_loader_entry, setup),
 		cmocka_unit_test_setup(test_boot_esp, setup),
+		cmocka_unit_test_setup(test_boot_esp_damaged, setup),
 		cmocka_unit_test_setup(test_fs_clean_image, setup),
 		cmocka_unit_test_setup(test_fs_errors, setup),
 		cmocka_unit_test_setup(test_fs_dirty, setup),
