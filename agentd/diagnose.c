@@ -448,10 +448,9 @@ diag_check_fstab(struct diag *d)
 {
 	struct root_fstab	*e;
 	const struct diag_dev	*v;
-	char			*ev;
-	int			 n, i, slash = 0, noauto;
 	unsigned long		 flags;
-	char			*data;
+	char			*ev, *data;
+	int			 n, i, slash = 0, noauto;
 
 	if (diag_fstab(d, &e, &n, 1) != 0)
 		return;
@@ -562,8 +561,8 @@ diag_boot_uuids(struct diag *d, const char *rel, FILE *f)
 				continue;
 			xasprintf(&ev, "%s:%d: %s", rel, lineno, line +
 			    strspn(line, " \t"));
-			fi = diag_add(d, DIAG_ERROR, "boot", ev, "%s names root "
-			    "%s, which is on no disk", rel, spec);
+			fi = diag_add(d, DIAG_ERROR, "boot", ev, "%s names "
+			    "root %s, which is on no disk", rel, spec);
 			if (d->disk != NULL)
 				diag_fix(fi, "grub", d->disk, d->disk);
 			free(ev);
@@ -630,8 +629,9 @@ diag_boot_esp_sound(struct diag *d, const char *dev)
 
 	rc = diag_cmd(argv, &out);
 	if (rc == 127)
-		diag_add(d, DIAG_INFO, "boot", NULL, "the EFI system partition "
-		    "%s not checked: fsck.fat is not in the rescue system", dev);
+		diag_add(d, DIAG_INFO, "boot", NULL, "the EFI system "
+		    "partition %s not checked: fsck.fat is not in the rescue "
+		    "system", dev);
 	else if (rc != 0) {
 		ev = diag_fs_evidence(argv, out);
 		diag_fix(diag_add(d, DIAG_ERROR, "boot", ev, "the EFI system "
@@ -743,15 +743,12 @@ static void
 diag_fs_full(struct diag *d, const char *dev, long long blocks,
     long long bfree, long long inodes, long long ifree, const char *ev)
 {
-	struct diag_finding	*f = NULL;
-
 	if (blocks > 0 && bfree >= 0 && bfree * 100 < blocks)
-		f = diag_add(d, DIAG_ERROR, "filesystems", ev, "%s is full: "
-		    "%lld of %lld blocks free", dev, bfree, blocks);
+		diag_add(d, DIAG_ERROR, "filesystems", ev, "%s is full: %lld "
+		    "of %lld blocks free", dev, bfree, blocks);
 	if (inodes > 0 && ifree >= 0 && ifree * 100 < inodes)
-		f = diag_add(d, DIAG_ERROR, "filesystems", ev, "%s has no "
-		    "inodes left: %lld of %lld free", dev, ifree, inodes);
-	(void)f;
+		diag_add(d, DIAG_ERROR, "filesystems", ev, "%s has no inodes "
+		    "left: %lld of %lld free", dev, ifree, inodes);
 }
 
 static void

@@ -51,7 +51,7 @@ test_aliases(void **state)
 	int			 n;
 
 	(void)state;
-	put("mod/modules.alias", "# Aliases extracted from modules themselves.\n"
+	put("mod/modules.alias", "# Aliases extracted from modules.\n"
 	    "alias virtio:d00000008v* virtio_scsi\n"
 	    "alias pci:v*d*sv*sd*bc01sc06i01* ahci\n"
 	    "alias usb:v*p*d*dc*dsc*dp*ic08isc06ip50in* usb-storage\n"
@@ -80,18 +80,20 @@ test_unbound(void **state)
 	int			 n;
 
 	(void)state;
-	put("sys/bus/virtio/devices/virtio0/modalias", "virtio:d00000001v00001AF4\n");
+	put("sys/bus/virtio/devices/virtio0/modalias",
+	    "virtio:d00000001v00001AF4\n");
 	put("sys/bus/virtio/devices/virtio2/modalias", VIRTIO_SCSI "\n");
 	put("sys/bus/pci/devices/0000:00:1f.2/modalias", AHCI "\n");
-	put("sys/bus/pci/devices/0000:00:00.0/modalias", "pci:v00008086d000029C0\n");
+	put("sys/bus/pci/devices/0000:00:00.0/modalias",
+	    "pci:v00008086d000029C0\n");
 	put("sys/bus/usb/devices/usb1/idVendor", "1d6b\n");
 	/* Bound: a driver link, as sysfs has it. */
 	snprintf(path, sizeof path, "%s/sys/bus/virtio/devices/virtio0/driver",
 	    tmp);
 	assert_int_equal(symlink("../../../bus/virtio/drivers/virtio_net",
 	    path), 0);
-	snprintf(path, sizeof path, "%s/sys/bus/pci/devices/0000:00:00.0/driver",
-	    tmp);
+	snprintf(path, sizeof path,
+	    "%s/sys/bus/pci/devices/0000:00:00.0/driver", tmp);
 	assert_int_equal(symlink("../../bus/pci/drivers/lpc_ich", path), 0);
 	snprintf(sys, sizeof sys, "%s/sys", tmp);
 	assert_int_equal(drivers_unbound(sys, &d, &n), 0);
@@ -111,7 +113,8 @@ test_signed(void **state)
 	char	 path[600];
 
 	(void)state;
-	put("signed.ko", "\177ELF...module...sig...~Module signature appended~\n");
+	put("signed.ko",
+	    "\177ELF...module...sig...~Module signature appended~\n");
 	put("unsigned.ko", "\177ELF...module...");
 	put("short.ko", "~Module");
 	snprintf(path, sizeof path, "%s/signed.ko", tmp);
