@@ -36,7 +36,8 @@ COMMON_SRCS =	common/conf.c common/discmsg.c common/file.c common/kdf.c \
 		common/log.c common/net.c common/ticket.c common/wire.c \
 		common/words.c common/xmalloc.c common/yaml.c
 AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/console.c \
-		agentd/diagnose.c agentd/disc.c agentd/drivers.c \
+		agentd/diagboot.c agentd/diagnose.c agentd/diagsys.c \
+		agentd/disc.c agentd/drivers.c \
 		agentd/keyboard.c agentd/limits.c agentd/main.c \
 		agentd/mountlog.c agentd/netinfo.c agentd/record.c \
 		agentd/root.c agentd/rootfile.c agentd/roothealth.c \
@@ -55,6 +56,8 @@ COMMON_OBJS =	$(COMMON_SRCS:%.c=$(BUILD)/%.o)
 AGENT_OBJS =	$(AGENT_SRCS:%.c=$(BUILD)/%.o)
 TUI_OBJS =	$(TUI_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS =	$(UNIT_TESTS:%=$(BUILD)/tests/%)
+DIAG_OBJS =	$(BUILD)/agentd/diagboot.o $(BUILD)/agentd/diagnose.o \
+		$(BUILD)/agentd/diagsys.o
 
 DEBIAN_DEPS =	build-essential pkg-config clang libssh-dev libyaml-dev \
 		libncurses-dev libssl-dev libpng-dev zlib1g-dev libblkid-dev \
@@ -109,12 +112,12 @@ $(BUILD)/tests/test_root: $(BUILD)/tests/unit/test_root.o \
     $(BUILD)/agentd/rootfile.o $(BUILD)/agentd/roothealth.o \
     $(BUILD)/agentd/rootpath.o $(COMMON_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON)
-$(BUILD)/tests/test_diag: $(BUILD)/tests/unit/test_diag.o \
-    $(BUILD)/agentd/diagnose.o $(BUILD)/agentd/rootfile.o \
+$(BUILD)/tests/test_diag: $(BUILD)/tests/unit/test_diag.o $(DIAG_OBJS) \
+    $(BUILD)/agentd/rootfile.o \
     $(BUILD)/agentd/rootpath.o $(COMMON_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON)
 $(BUILD)/tests/test_drivers: $(BUILD)/tests/unit/test_drivers.o \
-    $(BUILD)/agentd/drivers.o $(BUILD)/agentd/diagnose.o \
+    $(BUILD)/agentd/drivers.o $(DIAG_OBJS) \
     $(BUILD)/agentd/rootfile.o $(BUILD)/agentd/rootpath.o $(COMMON_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON)
 $(BUILD)/tests/test_keyboard: $(BUILD)/tests/unit/test_keyboard.o \

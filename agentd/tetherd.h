@@ -576,6 +576,28 @@ void	 diag_free(struct diag *);
 const char *diag_severity_name(int);
 char	*diag_report(const char *, const char *, int *);
 int	 diag_main(int, char **);
+struct stat;
+struct diag_finding *diag_add(struct diag *, int, const char *, const char *,
+	     const char *, ...) printflike(5, 6);
+void	 diag_fix(struct diag_finding *, const char *, const char *,
+	     const char *);
+int	 diag_stat(const struct diag *, const char *, struct stat *);
+FILE	*diag_fopen(const struct diag *, const char *);
+int	 diag_fstab(struct diag *, struct root_fstab **, int *, int);
+int	 diag_has_opt(const char *, const char *);
+char	*diag_fstab_evidence(const struct root_fstab *);
+char	*diag_cmd_evidence(char *const *, const char *, int);
+
+/* diagboot.c */
+void	 diag_check_fstab(struct diag *);
+void	 diag_check_boot(struct diag *);
+void	 diag_check_init(struct diag *);
+
+/* diagsys.c */
+void	 diag_check_filesystems(struct diag *);
+void	 diag_check_accounts(struct diag *);
+void	 diag_check_lastboot(struct diag *);
+char	*diag_fs_evidence(char *const *, const char *);
 
 /* drivers.c */
 struct drivers_alias {
