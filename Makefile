@@ -38,11 +38,11 @@ COMMON_SRCS =	common/conf.c common/discmsg.c common/file.c common/kdf.c \
 AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/console.c \
 		agentd/diagboot.c agentd/diagnose.c agentd/diagsys.c \
 		agentd/disc.c agentd/drivers.c \
-		agentd/keyboard.c agentd/limits.c agentd/main.c \
+		agentd/keyboard.c agentd/layer.c agentd/limits.c agentd/main.c \
 		agentd/mountlog.c agentd/netinfo.c agentd/record.c \
 		agentd/root.c agentd/rootfile.c agentd/roothealth.c \
-		agentd/rootpath.c agentd/rootscan.c agentd/server.c \
-		agentd/session.c agentd/snap.c agentd/state.c \
+		agentd/rootlayer.c agentd/rootpath.c agentd/rootscan.c \
+		agentd/server.c agentd/session.c agentd/snap.c agentd/state.c \
 		agentd/tools.c agentd/verbs.c \
 		agentd/wait.c
 TUI_SRCS =	tui/args.c tui/browse.c tui/cand.c tui/client.c tui/console.c \
@@ -50,7 +50,8 @@ TUI_SRCS =	tui/args.c tui/browse.c tui/cand.c tui/client.c tui/console.c \
 		tui/menu.c tui/pane.c tui/probe.c tui/roots.c tui/snapview.c \
 		tui/tools.c tui/ui.c
 UNIT_TESTS =	test_ticket test_kdf test_words test_args test_wire test_conf test_file \
-		test_yaml test_root test_disc test_snap test_diag test_drivers test_keyboard
+		test_yaml test_root test_layer test_disc test_snap test_diag \
+		test_drivers test_keyboard
 
 COMMON_OBJS =	$(COMMON_SRCS:%.c=$(BUILD)/%.o)
 AGENT_OBJS =	$(AGENT_SRCS:%.c=$(BUILD)/%.o)
@@ -65,7 +66,8 @@ DEBIAN_DEPS =	build-essential pkg-config clang libssh-dev libyaml-dev \
 		mandoc openssl procps iproute2 psmisc ncurses-term \
 		libclang-rt-dev python3 openssh-server valgrind strace \
 		qemu-system-x86 busybox-static e2fsprogs fdisk cpio kmod \
-		systemd netpbm cppcheck btrfs-progs xfsprogs dosfstools
+		systemd netpbm cppcheck btrfs-progs xfsprogs dosfstools \
+		cryptsetup-bin lvm2 mdadm
 
 .SECONDARY:
 
@@ -122,6 +124,9 @@ $(BUILD)/tests/test_drivers: $(BUILD)/tests/unit/test_drivers.o \
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON)
 $(BUILD)/tests/test_keyboard: $(BUILD)/tests/unit/test_keyboard.o \
     $(BUILD)/agentd/keyboard.o $(COMMON_OBJS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON)
+$(BUILD)/tests/test_layer: $(BUILD)/tests/unit/test_layer.o \
+    $(BUILD)/agentd/layer.o $(COMMON_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON)
 $(BUILD)/tests/test_snap: $(BUILD)/tests/unit/test_snap.o \
     $(BUILD)/agentd/snap.o $(COMMON_OBJS)

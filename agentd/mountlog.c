@@ -288,6 +288,9 @@ root_cleanup(struct agent *ag)
 			rmdir(l.v[i]);
 	}
 	conf_list_clear(&l);
+	/* Then the arrays, volume groups and containers, newest first. */
+	if (!failed)
+		layer_cleanup(ag, dir);
 	if (!failed) {
 		xasprintf(&path, "%s/mounts.yaml", dir);
 		unlink(path);

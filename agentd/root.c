@@ -64,6 +64,8 @@ root_free(struct root *r)
 	free(r->subvol);
 	free(r->os_name);
 	free(r->os_version);
+	free(r->on);
+	free(r->state);
 	conf_list_clear(&r->problems);
 }
 
@@ -169,6 +171,9 @@ root_yaml(struct yw *w, const struct root *r, const char *current)
 	yw_kv(w, "os_version", r->os_version);
 	yw_kv(w, "health", root_health_name(r->health));
 	yw_kvlist(w, "problems", r->problems.v, r->problems.n);
+	yw_kv(w, "on", r->on);
+	if (r->state != NULL)
+		yw_kv(w, "state", r->state);
 	yw_str(w, "selected");
 	yw_bool(w, current != NULL && strcmp(current, r->id) == 0);
 	yw_end(w);
@@ -377,6 +382,8 @@ root_remount_rw(struct agent *ag, const struct root *r, char **cause)
 
 	if (r->device == NULL)
 		return (0);
+	if (layer_writable(ag, r, cause) != 0)
+		return (-1);
 	root_mount_options(ag->conf.roots.mount_options, &flags, &data, NULL);
 	if (mount(NULL, r->path, NULL, MS_REMOUNT | (flags & ~MS_RDONLY),
 	    data) != 0) {
@@ -395,6 +402,23 @@ root_select_checks(const struct root *r, char **cause)
 {
 	char	*real;
 
+	if (r->state != NULL && strcmp(r->fstype, "BitLocker") == 0) {
+		xasprintf(cause, "%s is a Windows BitLocker volume: Windows is "
+		    "not a root to select%s", r->id, r->path != NULL ?
+		    "; its files are read-only at its path" :
+		    "; unlock it to read its files");
+		return (-1);
+	}
+	if (r->state != NULL && r->health == ROOT_LOCKED) {
+		xasprintf(cause, "%s is a locked LUKS container: unlock it "
+		    "first (roots unlock %s)", r->id, r->id);
+		return (-1);
+	}
+	if (r->state != NULL) {
+		xasprintf(cause, "%s is an unlocked LUKS container: select "
+		    "a root on it", r->id);
+		return (-1);
+	}
 	if (r->health == ROOT_UNREADABLE) {
 		xasprintf(cause, "root %s is unreadable: %s", r->id,
 		    r->problems.n > 0 ? r->problems.v[0] : "?");
@@ -561,21 +585,96 @@ root_list(struct agent *ag, const char *dir, char **out)
 	return (0);
 }
 
-/* The roots verb: roots [scan | select ID [--rw] | release]. */
+/*
+ * roots unlock ID: the key comes on stdin; the answer names the roots
+ * found inside, so the technician can select one at once.
+ */
+static int
+root_unlock(struct agent *ag, const char *dir, const char *id, int keyfile,
+    char **out)
+{
+	struct root	*rs;
+	struct yw	*w;
+	char		*cause, *mark;
+	size_t		 len;
+	int		 n, i;
+
+	if (layer_unlock(ag, dir, id, keyfile, &cause) != 0) {
+		xasprintf(out, "roots: unlock %s: %s\n", id, cause);
+		free(cause);
+		return (1);
+	}
+	rs = root_scan(ag, dir, &n);
+	xasprintf(&mark, " %s (unlocked)", id);
+	len = strlen(mark);
+	w = yw_new();
+	yw_map(w);
+	yw_kv(w, "unlocked", id);
+	yw_str(w, "roots");
+	yw_seq(w);
+	for (i = 0; i < n; i++) {
+		if (rs[i].on != NULL && strlen(rs[i].on) >= len &&
+		    strstr(rs[i].on, mark) != NULL)
+			yw_str(w, rs[i].id);
+	}
+	yw_end(w);
+	yw_end(w);
+	*out = yw_finish(w, NULL);
+	free(mark);
+	root_free_all(rs, n);
+	return (0);
+}
+
+static int
+root_lock_box(struct agent *ag, const char *dir, const char *id, char **out)
+{
+	char	*cause;
+
+	if (layer_lock(ag, dir, id, &cause) != 0) {
+		xasprintf(out, "roots: lock %s: %s\n", id, cause);
+		free(cause);
+		return (1);
+	}
+	xasprintf(out, "locked: %s\n", id);
+	return (0);
+}
+
+#define ROOT_USAGE "usage: roots [scan | select ID [--rw] | release | " \
+	"unlock ID [--key-file] | lock ID]\n"
+
+/* The roots verb: the words are checked here, before any lock is taken. */
+static int
+root_verb_run(struct agent *ag, const char *dir, int argc, char **argv,
+    char **out)
+{
+	if (argc == 1 || (argc == 2 && strcmp(argv[1], "scan") == 0))
+		return (root_list(ag, dir, out));
+	if ((argc == 3 || (argc == 4 && strcmp(argv[3], "--rw") == 0)) &&
+	    strcmp(argv[1], "select") == 0)
+		return (root_select(ag, dir, argv[2], argc == 4, out));
+	if (argc == 2 && strcmp(argv[1], "release") == 0)
+		return (root_release(ag, dir, out));
+	if ((argc == 3 || (argc == 4 && strcmp(argv[3], "--key-file") == 0)) &&
+	    strcmp(argv[1], "unlock") == 0)
+		return (root_unlock(ag, dir, argv[2], argc == 4, out));
+	if (argc == 3 && strcmp(argv[1], "lock") == 0)
+		return (root_lock_box(ag, dir, argv[2], out));
+	*out = xstrdup(ROOT_USAGE);
+	return (2);
+}
+
+/* The roots verb: scan, select, release, unlock, lock. */
 int
 root_verb(struct chan *c, int argc, char **argv, char **out)
 {
 	struct agent	*ag = c->sess->ag;
 	char		*dir, *cause;
-	int		 fd, rc, list, select, release;
+	int		 fd, rc;
 
-	list = argc == 1 || (argc == 2 && strcmp(argv[1], "scan") == 0);
-	select = (argc == 3 || (argc == 4 && strcmp(argv[3], "--rw") == 0)) &&
-	    strcmp(argv[1], "select") == 0;
-	release = argc == 2 && strcmp(argv[1], "release") == 0;
-	if (!list && !select && !release) {
-		*out = xstrdup("usage: roots [scan | select ID [--rw] | "
-		    "release]\n");
+	if (argc > 4 || (argc > 1 && strcmp(argv[1], "scan") != 0 &&
+	    strcmp(argv[1], "select") != 0 && strcmp(argv[1], "release") != 0 &&
+	    strcmp(argv[1], "unlock") != 0 && strcmp(argv[1], "lock") != 0)) {
+		*out = xstrdup(ROOT_USAGE);
 		return (2);
 	}
 	dir = root_dir(ag);
@@ -585,12 +684,7 @@ root_verb(struct chan *c, int argc, char **argv, char **out)
 		free(dir);
 		return (1);
 	}
-	if (list)
-		rc = root_list(ag, dir, out);
-	else if (select)
-		rc = root_select(ag, dir, argv[2], argc == 4, out);
-	else
-		rc = root_release(ag, dir, out);
+	rc = root_verb_run(ag, dir, argc, argv, out);
 	close(fd);
 	free(dir);
 	return (rc);

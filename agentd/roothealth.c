@@ -157,6 +157,10 @@ root_health_name(int health)
 		return ("ok");
 	case ROOT_LIMITED:
 		return ("limited");
+	case ROOT_LOCKED:
+		return ("locked");
+	case ROOT_UNLOCKED:
+		return ("unlocked");
 	}
 	return ("unreadable");
 }

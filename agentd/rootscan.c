@@ -265,19 +265,13 @@ static int
 root_scan_dev(struct agent *ag, const char *dir, blkid_dev dev,
     struct root *r)
 {
-	const struct conf_list	*only = &ag->conf.roots.devices;
 	blkid_tag_iterate	 it;
 	const char		*name, *type, *value, *base;
 	struct stat		 st;
 	char			*ours, *where;
-	int			 i;
 
 	name = blkid_dev_devname(dev);
-	for (i = 0; i < only->n; i++) {
-		if (fnmatch(only->v[i], name, FNM_PATHNAME) == 0)
-			break;
-	}
-	if (only->n != 0 && i == only->n)
+	if (!layer_wanted(ag, name))
 		return (-1);
 	memset(r, 0, sizeof *r);
 	it = blkid_tag_iterate_begin(dev);
@@ -293,8 +287,11 @@ root_scan_dev(struct agent *ag, const char *dir, blkid_dev dev,
 	base = strrchr(name, '/') != NULL ? strrchr(name, '/') + 1 : name;
 	r->id = xstrdup(base);
 	r->device = xstrdup(name);
-	if (r->fstype == NULL || !root_fstype_linux(r->fstype) ||
-	    *base == '\0' || *base == '.')
+	if (*base == '\0' || *base == '.')
+		goto skip;
+	if (layer_container(dir, r) == 0)
+		return (0);
+	if (r->fstype == NULL || !root_fstype_linux(r->fstype))
 		goto skip;
 	/* The running system's own disks are not offline systems. */
 	if (stat(name, &st) != 0 || !S_ISBLK(st.st_mode))
@@ -313,6 +310,20 @@ root_scan_dev(struct agent *ag, const char *dir, blkid_dev dev,
 skip:
 	root_free(r);
 	return (-1);
+}
+
+/* Whether roots.devices allows a device: every device if it is empty. */
+int
+root_scan_wanted(const struct agent *ag, const char *name)
+{
+	const struct conf_list	*only = &ag->conf.roots.devices;
+	int			 i;
+
+	for (i = 0; i < only->n; i++) {
+		if (fnmatch(only->v[i], name, FNM_PATHNAME) == 0)
+			return (1);
+	}
+	return (only->n == 0);
 }
 
 static void
@@ -349,16 +360,22 @@ root_scan(struct agent *ag, const char *dir, int *n)
 
 	rs = xcalloc(ROOT_MAX, sizeof *rs);
 	*n = 0;
-	if (ag->conf.roots.scan)
+	if (ag->conf.roots.scan) {
+		/* Arrays and volume groups first: roots live on them. */
+		layer_scan(ag, dir);
 		root_scan_devices(ag, dir, rs, n);
+	}
 	for (i = 0; i < extra->n && *n < ROOT_MAX; i++) {
 		r = &rs[(*n)++];
 		xasprintf(&r->id, "extra%d", i + 1);
 		r->path = xstrdup(extra->v[i]);
 	}
 	for (i = 0; i < *n; i++) {
+		if (rs[i].state != NULL)
+			continue;	/* a container: no system itself */
 		if (rs[i].problems.n == 0)
 			root_health(&rs[i]);
+		layer_describe(&rs[i]);
 		if (rs[i].health != ROOT_UNREADABLE || rs[i].device == NULL)
 			root_statvfs(&rs[i]);
 	}

@@ -469,6 +469,8 @@ char	**tool_prepare(const struct catalog *, int, char **, const char *,
 #define ROOT_OK		0
 #define ROOT_LIMITED	1
 #define ROOT_UNREADABLE	2
+#define ROOT_LOCKED	3	/* a LUKS or BitLocker container */
+#define ROOT_UNLOCKED	4
 struct root {
 	char		*id;
 	char		*device;	/* NULL: a roots.extra directory */
@@ -483,6 +485,8 @@ struct root {
 	char		*os_version;
 	int		 health;
 	struct conf_list problems;
+	char		*on;		/* the layers below, as text */
+	char		*state;		/* a container: locked, unlocked */
 };
 struct root_fstab {
 	char		*spec;
@@ -498,6 +502,55 @@ int	 root_enter(struct chan *, int);
 char	*root_current_path(const char *);
 /* rootscan.c */
 struct root *root_scan(struct agent *, const char *, int *);
+int	 root_scan_wanted(const struct agent *, const char *);
+
+/* layer.c: storage layers, the pure half */
+#define LAYER_LVM	1
+#define LAYER_LUKS	2
+#define LAYER_BITLK	3
+#define LAYER_MD	4
+#define LAYER_NAME_MAX	256
+#define LAYER_TRIES	3	/* wrong passphrases ... */
+#define LAYER_TRY_WINDOW 60	/* ... within so many seconds ... */
+#define LAYER_TRY_LOCK	60	/* ... lock a container this long */
+#define LAYER_KEY_MAX	8192	/* a passphrase or key file, bytes */
+struct layer_link {
+	int		 kind;
+	char		 name[LAYER_NAME_MAX];	/* vg/lv, sda3, md127 */
+	char		 level[16];		/* md: raid1 */
+	int		 working;		/* md: disks in use ... */
+	int		 total;			/* ... of so many */
+};
+struct layer_tries {
+	time_t		 fail[LAYER_TRIES];
+	int		 n;
+	time_t		 until;
+};
+int	 layer_vg_name_ok(const char *);
+int	 layer_pvs_parse(const char *, struct conf_list *, char **);
+int	 layer_lvs_active(const char *, const char *);
+int	 layer_luks_tpm(const char *);
+int	 layer_dm_lvname(const char *, char *, size_t);
+char	*layer_chain_text(const struct layer_link *, int);
+char	*layer_md_problem(const struct layer_link *);
+int	 layer_tries_left(const struct layer_tries *, time_t);
+int	 layer_tries_fail(struct layer_tries *, time_t);
+void	 layer_tries_ok(struct layer_tries *);
+size_t	 layer_key_len(const char *, size_t, int);
+const char *layer_crypt_status(int);
+
+/* rootlayer.c: storage layers on the devices */
+#define LAYER_TPM_SAY	"this volume is bound to the machine's TPM; use its " \
+			"recovery passphrase"
+void	 layer_scan(struct agent *, const char *);
+int	 layer_wanted(const struct agent *, const char *);
+int	 layer_container(const char *, struct root *);
+void	 layer_describe(struct root *);
+int	 layer_unlock(struct agent *, const char *, const char *, int,
+	     char **);
+int	 layer_lock(struct agent *, const char *, const char *, char **);
+int	 layer_writable(struct agent *, const struct root *, char **);
+void	 layer_cleanup(struct agent *, const char *);
 
 /* mountlog.c */
 int	 root_write_file(const char *, const char *, const char *, char **);
