@@ -288,6 +288,17 @@ int
 client_run(struct client *c, const char *command, struct client_out *o,
     char **cause)
 {
+	return (client_run_input(c, command, NULL, 0, o, cause));
+}
+
+/*
+ * As client_run, with in (a passphrase, say) as the command's standard
+ * input, then end of file. The caller wipes in.
+ */
+int
+client_run_input(struct client *c, const char *command, const void *in,
+    size_t inlen, struct client_out *o, char **cause)
+{
 	ssh_channel	 ch;
 	char		 buf[16384];
 	size_t		 size[2] = { 1, 1 };
@@ -299,7 +310,9 @@ client_run(struct client *c, const char *command, struct client_out *o,
 	o->status = -1;
 	if ((ch = ssh_channel_new(c->session)) == NULL ||
 	    ssh_channel_open_session(ch) != SSH_OK ||
-	    ssh_channel_request_exec(ch, command) != SSH_OK) {
+	    ssh_channel_request_exec(ch, command) != SSH_OK ||
+	    (in != NULL && (ssh_channel_write(ch, in, inlen) != (int)inlen ||
+	    ssh_channel_send_eof(ch) != SSH_OK))) {
 		xasprintf(cause, "%s: %s", c->host, ssh_get_error(c->session));
 		if (ch != NULL)
 			ssh_channel_free(ch);

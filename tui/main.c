@@ -7,9 +7,11 @@
  */
 
 #include <curses.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "tether.h"
@@ -235,7 +237,98 @@ main_known_hosts(const struct target *t, int argc, char **argv)
 	return (0);
 }
 
-/* roots [scan | select ID [--rw] | release], checked before connecting. */
+#define MAIN_KEY_MAX	8192	/* the agent's limit for a key */
+
+/*
+ * The key for roots unlock: a line typed with echo off at a terminal, or
+ * standard input as it comes (the agent drops one final newline unless
+ * --key-file). Its length, or -1.
+ */
+static ssize_t
+main_key_read(const char *id, char *key)
+{
+	struct termios	 t, quiet;
+	size_t		 len = 0;
+	ssize_t		 n;
+	int		 tty = isatty(STDIN_FILENO);
+
+	if (tty) {
+		fprintf(stderr, "Passphrase for %s: ", id);
+		fflush(stderr);
+		tcgetattr(STDIN_FILENO, &t);
+		quiet = t;
+		quiet.c_lflag &= ~ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	while (len <= MAIN_KEY_MAX) {
+		n = read(STDIN_FILENO, key + len, MAIN_KEY_MAX + 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += n;
+		if (tty && key[len - 1] == '\n')
+			break;
+	}
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &t);
+		fputc('\n', stderr);
+	}
+	if (len > MAIN_KEY_MAX) {
+		fprintf(stderr, "tether: the key is over %d bytes\n",
+		    MAIN_KEY_MAX);
+		return (-1);
+	}
+	return ((ssize_t)len);
+}
+
+/* roots unlock ID [--key-file]: the key goes as the verb's stdin. */
+static int
+main_unlock(const struct target *t, int argc, char **argv)
+{
+	struct client		 c;
+	struct client_out	 o;
+	char			*key, *line, *cause;
+	ssize_t			 len;
+	int			 rc;
+
+	key = xmalloc(MAIN_KEY_MAX + 1);
+	if ((len = main_key_read(argv[2], key)) < 0) {
+		freezero(key, MAIN_KEY_MAX + 1);
+		return (TETHER_EXIT_USAGE);
+	}
+	if (main_connect(&c, t) != 0) {
+		freezero(key, MAIN_KEY_MAX + 1);
+		return (TETHER_EXIT_CONNECT);
+	}
+	line = client_quote(argc, argv);
+	rc = client_run_input(&c, line, key, len, &o, &cause);
+	freezero(key, MAIN_KEY_MAX + 1);
+	free(line);
+	client_close(&c);
+	if (rc != 0) {
+		fprintf(stderr, "tether: %s\n", cause);
+		free(cause);
+		return (TETHER_EXIT_CONNECT);
+	}
+	fwrite(o.out, 1, o.outlen, stdout);
+	fwrite(o.err, 1, o.errlen, stderr);
+	rc = o.status < 0 ? TETHER_EXIT_CONNECT : o.status;
+	client_out_free(&o);
+	return (rc);
+}
+
+static int
+main_root_id(const char *id)
+{
+	return (*id != '\0' && strspn(id, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == strlen(id));
+}
+
+/*
+ * roots [scan | select ID [--rw] | release | unlock ID [--key-file] |
+ * lock ID], checked before connecting.
+ */
 static int
 main_roots(const struct target *t, int argc, char **argv)
 {
@@ -243,12 +336,15 @@ main_roots(const struct target *t, int argc, char **argv)
 	    strcmp(argv[1], "release") == 0)))
 		return (main_verb(t, argc, argv));
 	if ((argc == 3 || (argc == 4 && strcmp(argv[3], "--rw") == 0)) &&
-	    strcmp(argv[1], "select") == 0 && *argv[2] != '\0' &&
-	    strspn(argv[2], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "0123456789._-") == strlen(argv[2]))
+	    strcmp(argv[1], "select") == 0 && main_root_id(argv[2]))
 		return (main_verb(t, argc, argv));
+	if (argc == 3 && strcmp(argv[1], "lock") == 0 && main_root_id(argv[2]))
+		return (main_verb(t, argc, argv));
+	if ((argc == 3 || (argc == 4 && strcmp(argv[3], "--key-file") == 0)) &&
+	    strcmp(argv[1], "unlock") == 0 && main_root_id(argv[2]))
+		return (main_unlock(t, argc, argv));
 	fprintf(stderr, "tether: usage: roots [scan | select ID [--rw] | "
-	    "release]\n");
+	    "release | unlock ID [--key-file] | lock ID]\n");
 	return (TETHER_EXIT_USAGE);
 }
 

@@ -2,10 +2,11 @@
 
 /*
  * The Roots screen: the offline systems the agent found (the roots verb),
- * with their OS, size and health. Enter selects one (read-only), w selects
- * it read-write, u releases the selection; the agent does the mounting.
- * The diagnosis that follows a select is shown below, worst first; Tab
- * moves into it, and Enter on a finding with a fix opens that tool.
+ * with their OS, size, health and what they sit on. Enter selects one
+ * (read-only), w selects it read-write, u releases the selection; Enter
+ * on a locked container asks for its passphrase, l locks it again. The
+ * diagnosis that follows a select is shown below, worst first; Tab moves
+ * into it, and Enter on a finding with a fix opens that tool.
  */
 
 #include <curses.h>
@@ -24,6 +25,8 @@ roots_entry_free(struct root_entry *r)
 	free(r->health);
 	free(r->problems);
 	free(r->where);
+	free(r->on);
+	free(r->state);
 }
 
 static void
@@ -161,6 +164,8 @@ roots_entry(yaml_document_t *doc, yaml_node_t *m, struct root_entry *r)
 	path = yr_scalar(yr_get(doc, m, "path"));
 	r->where = xstrdup(device != NULL && strcmp(device, "null") != 0 ?
 	    device : path != NULL ? path : "");
+	r->on = client_ystr(doc, m, "on");
+	r->state = client_ystr(doc, m, "state");
 }
 
 /* Ask the agent for its offline systems; on failure u->error says why. */
@@ -271,15 +276,23 @@ roots_draw(struct roots_ui *u, int y, int x, int h, int w)
 		attroff(A_REVERSE);
 	}
 	r = &u->roots[u->sel];
+	if (r->on != NULL && r->state == NULL && u->nfind == 0)
+		mvprintw(y + h - 3, x, "%.*s: root on %.*s", 16, r->id, w - 30,
+		    r->on);
 	if (r->problems != NULL)
 		mvprintw(y + h - 2, x, "%.*s: %.*s", 16, r->id, w - 20,
 		    r->problems);
 	if (u->nfind > 0 && h > 16)
 		roots_draw_findings(u, y + u->n + 2, x, h - u->n - 4, w);
-	mvprintw(y + h - 1, x, "%.*s", w, u->in_findings ? "Enter opens the "
-	    "fix's tool, Tab goes back to the roots." : u->current != NULL ?
-	    "* selected. u releases it." : "Enter selects (read-only), w "
-	    "selects read-write.");
+	if (r->state != NULL && !u->in_findings)
+		mvprintw(y + h - 1, x, "%.*s", w, strcmp(r->state, "locked") ==
+		    0 ? "Enter unlocks it (asks for the passphrase)." :
+		    "Unlocked: select a root on it. l locks it again.");
+	else
+		mvprintw(y + h - 1, x, "%.*s", w, u->in_findings ? "Enter "
+		    "opens the fix's tool, Tab goes back to the roots." :
+		    u->current != NULL ? "* selected. u releases it." :
+		    "Enter selects (read-only), w selects read-write.");
 }
 
 /* Run "roots ARGS..." and say how it went on the note line. */
@@ -307,6 +320,8 @@ roots_act(struct roots_ui *u, struct client *c, int argc, char **argv,
 	} else if (strcmp(argv[1], "release") == 0)
 		xasprintf(note, "released %s", u->current != NULL ?
 		    u->current : "the selection");
+	else if (strcmp(argv[1], "lock") == 0)
+		xasprintf(note, "locked %s", argv[2]);
 	else {
 		xasprintf(note, "selected %s%s: its fstab is mounted under it, "
 		    "with /dev, /proc, /sys and /run", argv[2], argc > 3 ?
@@ -350,6 +365,61 @@ roots_findings_key(struct roots_ui *u, int key)
 	return (1);
 }
 
+/*
+ * The passphrase of a locked container, read with nothing shown, sent as
+ * the unlock's standard input and wiped. The agent's answer names the
+ * roots found inside.
+ */
+static void
+roots_unlock(struct roots_ui *u, struct client *c, const char *id,
+    char **note, int *bad)
+{
+	struct client_out	 o;
+	char			 key[1024], *line, *cause, *nl;
+	size_t			 n = 0;
+	int			 ch;
+
+	curs_set(1);
+	move(LINES - 1, 0);
+	clrtoeol();
+	mvprintw(LINES - 1, 1, "Passphrase for %s (not shown; Esc "
+	    "cancels): ", id);
+	refresh();
+	while ((ch = getch()) != '\r' && ch != '\n' && ch != KEY_ENTER) {
+		if (ch == 27 || ch == 3) {
+			curs_set(0);
+			explicit_bzero(key, sizeof key);
+			return;
+		}
+		if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && n > 0)
+			n--;
+		else if (ch >= 32 && ch < 256 && ch != 127 &&
+		    n + 2 < sizeof key)
+			key[n++] = (char)ch;
+	}
+	curs_set(0);
+	key[n++] = '\n';
+	xasprintf(&line, "roots unlock %s", id);
+	if (client_run_input(c, line, key, n, &o, &cause) != 0) {
+		*note = cause;
+		*bad = 1;
+		u->lost = !ssh_is_connected(c->session);
+	} else {
+		if (o.status != 0) {
+			if ((nl = strchr(o.err, '\n')) != NULL)
+				*nl = '\0';
+			*note = xstrdup(o.errlen > 0 ? o.err : "roots: failed");
+			*bad = 1;
+		} else
+			xasprintf(note, "unlocked %s: its roots are listed",
+			    id);
+		client_out_free(&o);
+		roots_load(u, c);
+	}
+	explicit_bzero(key, sizeof key);
+	free(line);
+}
+
 /* A key for the Roots screen; 0 when it leaves the screen. */
 int
 roots_key(struct roots_ui *u, struct client *c, int key, char **note,
@@ -378,6 +448,14 @@ roots_key(struct roots_ui *u, struct client *c, int key, char **note,
 		argv[1] = "release";
 		roots_act(u, c, 2, argv, note, bad);
 		return (1);
+	case 'l':
+		if (u->n == 0 || u->roots[u->sel].state == NULL)
+			return (1);
+		argv[0] = "roots";
+		argv[1] = "lock";
+		argv[2] = u->roots[u->sel].id;
+		roots_act(u, c, 3, argv, note, bad);
+		return (1);
 	case '\r':
 	case '\n':
 	case KEY_ENTER:
@@ -388,6 +466,11 @@ roots_key(struct roots_ui *u, struct client *c, int key, char **note,
 	}
 	if (u->n == 0)
 		return (1);
+	if (u->roots[u->sel].state != NULL &&
+	    strcmp(u->roots[u->sel].state, "locked") == 0) {
+		roots_unlock(u, c, u->roots[u->sel].id, note, bad);
+		return (1);
+	}
 	argv[0] = "roots";
 	argv[1] = "select";
 	argv[2] = u->roots[u->sel].id;

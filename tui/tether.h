@@ -144,6 +144,8 @@ struct client_out {
 };
 int	 client_run(struct client *, const char *, struct client_out *,
 	     char **);
+int	 client_run_input(struct client *, const char *, const void *, size_t,
+	     struct client_out *, char **);
 void	 client_out_free(struct client_out *);
 int	 client_exec(struct client *, const char *, char **, size_t *, int *,
 	     char **);
@@ -221,6 +223,8 @@ struct root_entry {
 	char		*health;
 	char		*problems;
 	char		*where;		/* device, or directory */
+	char		*on;		/* the layers below: vg0/root on ... */
+	char		*state;		/* a container: locked, unlocked */
 	uint64_t	 size;
 };
 /* One finding of the diagnosis that follows a select. */
