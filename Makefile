@@ -73,7 +73,7 @@ DEBIAN_DEPS =	build-essential pkg-config clang libssh-dev libyaml-dev \
 
 .PHONY: all deps check check-unit check-integ check-asan check-valgrind demo \
 	install uninstall clean lint lint-man fuzz fuzz-quick fuzz-regress bench \
-	bench-quick bench-snap rescue-image drill
+	bench-quick bench-snap rescue-image drill drill-storage
 
 all: $(BUILD)/tetherd $(BUILD)/tether $(BUILD)/tests/yget $(BUILD)/tests/preauth \
     $(BUILD)/tests/oversize
@@ -198,6 +198,12 @@ rescue-image: all
 
 drill: rescue-image
 	BUILD=$(BUILD) timeout 900 sh tests/integ/drill.sh
+
+# Roots behind LUKS, LVM and md RAID (tests/integ/drill-storage.sh): a
+# first boot builds the disks inside the guest, a second one is driven
+# from the viewer. About 5 minutes of software emulation: not in check.
+drill-storage: rescue-image
+	BUILD=$(BUILD) timeout 1500 sh tests/integ/drill-storage.sh
 
 # cppcheck's warning and portability checks over every C file, then the
 # manual pages.

@@ -1064,6 +1064,11 @@ layer_unlock(struct agent *ag, const char *dir, const char *id, int keyfile,
 	ssize_t			 len;
 	int			 left, rc = -1;
 
+	if (!ag->conf.roots.scan) {
+		xasprintf(cause, "block devices are not scanned "
+		    "(roots.scan: false)");
+		return (-1);
+	}
 	if (layer_box_find(ag, id, &b) != 0) {
 		xasprintf(cause, "no LUKS or BitLocker container %s", id);
 		return (-1);
@@ -1284,6 +1289,8 @@ layer_gone(const char *kind, const char *name)
 
 	if (strcmp(kind, "md") == 0)
 		xasprintf(&path, "/sys/block/%s/md", name);
+	else if (strcmp(kind, "lvm") == 0)
+		xasprintf(&path, "/dev/%s", name);	/* while any LV is */
 	else
 		xasprintf(&path, "/dev/mapper/%s", name);
 	gone = access(path, F_OK) != 0;
@@ -1305,11 +1312,15 @@ layer_cleanup(struct agent *ag, const char *dir)
 
 	layer_journal_read(dir, &l);
 	for (i = l.n - 1; i >= 0; i--) {
+		memset(&o, 0, sizeof o);
 		name = strchr(l.v[i], ' ') + 1;
 		name[-1] = '\0';
 		if (strcmp(l.v[i], "lvm") == 0) {
-			if (layer_vgchange(ag, name, 0) == 0)
+			if (layer_gone("lvm", name) ||
+			    layer_vgchange(ag, name, 0) == 0) {
 				layer_journal_del(dir, "lvm", name);
+				info("closed lvm %s", name);
+			}
 			continue;
 		}
 		if (strcmp(l.v[i], "crypt") == 0) {
@@ -1327,6 +1338,7 @@ layer_cleanup(struct agent *ag, const char *dir)
 		if (layer_gone(l.v[i], name) || layer_run(argv, NULL, 0,
 		    &o) == 0) {
 			layer_journal_del(dir, l.v[i], name);
+			info("closed %s %s", l.v[i], name);
 			audit(ag, "layer", "action", "close", "name", name,
 			    (char *)NULL);
 		} else

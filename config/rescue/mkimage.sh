@@ -25,7 +25,7 @@ MODULES=${RESCUE_MODULES:-"virtio_pci virtio_blk virtio_net virtio_scsi
     ext4 crc32c_generic crc32c_intel xfs btrfs vfat nls_cp437 nls_ascii
     nls_utf8 ahci sd_mod nvme xhci_pci ehci_pci usb_storage uas
     e1000 e1000e r8169 igb
-    dm_mod dm_crypt xts algif_skcipher md_mod raid1"}
+    dm_mod dm_crypt ecb xts algif_skcipher md_mod raid1"}
 # Programs beyond the catalog's that repair work wants, when present.
 EXTRA="e2fsck fsck.ext2 fsck.ext3 fsck.ext4 fsck.vfat xfs_repair chpasswd
     blkid lsblk wipefs sfdisk findmnt journalctl dumpe2fs cryptsetup lvm
