@@ -281,20 +281,28 @@ layer_journal_del(const char *dir, const char *kind, const char *name)
 
 /* sysfs ---------------------------------------------------------------- */
 
-/* The kernel's name of a device node: /dev/mapper/vg0-root is dm-2. */
+/*
+ * The kernel's name of a device node: /dev/mapper/vg0-root is dm-2. By
+ * its number, since with no udev device-mapper makes real nodes there,
+ * not links.
+ */
 static int
 layer_kname(const char *dev, char *buf, size_t len)
 {
-	char	*real, *base;
+	struct stat	 st;
+	char		 path[64], link[PATH_MAX], *base;
+	ssize_t		 n;
 
-	if ((real = realpath(dev, NULL)) == NULL)
+	if (stat(dev, &st) != 0 || !S_ISBLK(st.st_mode))
 		return (-1);
-	base = strrchr(real, '/') != NULL ? strrchr(real, '/') + 1 : real;
-	if ((size_t)snprintf(buf, len, "%s", base) >= len || *buf == '\0') {
-		free(real);
+	snprintf(path, sizeof path, "/sys/dev/block/%u:%u",
+	    major(st.st_rdev), minor(st.st_rdev));
+	if ((n = readlink(path, link, sizeof link - 1)) <= 0)
 		return (-1);
-	}
-	free(real);
+	link[n] = '\0';
+	base = strrchr(link, '/') != NULL ? strrchr(link, '/') + 1 : link;
+	if ((size_t)snprintf(buf, len, "%s", base) >= len || *buf == '\0')
+		return (-1);
 	return (0);
 }
 
@@ -700,6 +708,22 @@ layer_size(const char *dev)
 	return (strtoll(buf, NULL, 10) * 512);
 }
 
+/* The mapping someone else opened on a container, as /dev/NAME, or NULL. */
+static char *
+layer_box_held(const char *dev)
+{
+	struct conf_list	 h = { NULL, 0 };
+	char			 k[NAME_MAX + 1], *s = NULL;
+
+	if (layer_kname(dev, k, sizeof k) != 0)
+		return (NULL);
+	layer_sys_list(k, "holders", &h);
+	if (h.n > 0)
+		xasprintf(&s, "/dev/%s", h.v[0]);
+	conf_list_clear(&h);
+	return (s);
+}
+
 /*
  * A LUKS or BitLocker device is listed, locked or unlocked, but is no
  * root itself: what it holds is scanned once it is unlocked. -1 if r's
@@ -709,7 +733,7 @@ int
 layer_container(const char *dir, struct root *r)
 {
 	struct layer_box	 b;
-	char			*path;
+	char			*path, *held;
 
 	if (r->fstype == NULL || (strcmp(r->fstype, "crypto_LUKS") != 0 &&
 	    strcmp(r->fstype, "BitLocker") != 0))
@@ -724,6 +748,12 @@ layer_container(const char *dir, struct root *r)
 		r->health = ROOT_UNLOCKED;
 		r->state = xstrdup("unlocked");
 		xasprintf(&r->on, "/dev/mapper/%s", b.map);
+	} else if ((held = layer_box_held(r->device)) != NULL) {
+		/* Opened by the running system, under a name of its own. */
+		r->health = ROOT_UNLOCKED;
+		r->state = xstrdup("unlocked");
+		r->on = held;
+		root_problem(r, "in use by the running system");
 	} else {
 		r->health = ROOT_LOCKED;
 		r->state = xstrdup("locked");
