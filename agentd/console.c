@@ -202,6 +202,16 @@ console_start_pty(struct chan *c, const char *command, char *const *argv)
 	return (0);
 }
 
+/* Close both ends of a pipe, unless one is now a standard descriptor. */
+static void
+console_close_above(const int *p)
+{
+	if (p[0] > STDERR_FILENO)
+		close(p[0]);
+	if (p[1] > STDERR_FILENO)
+		close(p[1]);
+}
+
 static int
 console_start_pipes(struct chan *c, const char *command, char *const *argv)
 {
@@ -223,6 +233,11 @@ console_start_pipes(struct chan *c, const char *command, char *const *argv)
 		    dup2(out[1], STDOUT_FILENO) == -1 ||
 		    dup2(err[1], STDERR_FILENO) == -1)
 			_exit(127);
+		/* A verb runs here without exec: the other ends must go, or
+		   its stdin never sees the client's EOF. */
+		console_close_above(in);
+		console_close_above(out);
+		console_close_above(err);
 		console_exec(c, command, argv);
 	}
 	close(in[0]);

@@ -43,9 +43,9 @@ static const struct verb verbs[] = {
 	    verbs_tools, VERB_FORK, NULL },
 	{ "run", "run TOOL [--confirm=WORD] [ARG...]", "run a catalog tool",
 	    verbs_run, 0, NULL },
-	{ "roots", "roots [scan|select ID [--rw]|release]",
-	    "offline systems: list, select (and remap), release (YAML)",
-	    root_verb, VERB_FORK, NULL },
+	{ "roots", "roots [scan|select ID [--rw]|release|unlock ID|lock ID]",
+	    "offline systems: list, select (and remap), release, unlock "
+	    "(key on stdin), lock (YAML)", root_verb, VERB_FORK, NULL },
 	{ "snapshot", "snapshot [fbN|vcN] [--format png|ppm|txt|ansi] "
 	    "[--hash] [--unless HASH]", "the screen: a framebuffer or a text "
 	    "console", verbs_snapshot, VERB_FORK, verbs_snapshot_audit },

@@ -53,4 +53,46 @@ head -c 9000 /dev/zero | view roots unlock x --key-file >"$T/out" 2>"$T/err"
 check_eq "a key over 8192 bytes is refused before connecting" 2 $?
 check_grep "and says why" "the key is over 8192 bytes" "$T/err"
 stop_agent
+
+# A LUKS2 container on a loop device: cryptsetup formats a file without
+# device-mapper. Listed locked; an unlock reads the key to its end (the
+# client's EOF reaches the verb) and reports cryptsetup's own error here,
+# where there is no device-mapper to open it with.
+loop=
+if [ "$(id -u)" -eq 0 ] && command -v cryptsetup >/dev/null &&
+    truncate -s 20M "$T/luks.img" &&
+    printf 'host-Pass-4417' | cryptsetup luksFormat --batch-mode \
+    --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
+    --label tetherluks --key-file=- "$T/luks.img" >/dev/null 2>&1 &&
+    loop=$(losetup -f --show "$T/luks.img" 2>/dev/null); then
+	lid=$(basename "$loop")
+	printf 'roots:\n  scan: true\n  devices: [%s]\n' "$loop" \
+	    >"$T/luks.yaml"
+	start_agent -f "$T/luks.yaml"
+	agent_ssh roots >"$T/roots.yaml" 2>"$T/err"
+	y() { "$YGET" "$T/roots.yaml" "roots.0.$1" 2>/dev/null; }
+	check_eq "the container is listed" "$lid" "$(y id)"
+	check_eq "locked" locked "$(y state)"
+	check_eq "with health locked" locked "$(y health)"
+	check_eq "its label" tetherluks "$(y label)"
+	check_eq "its size" 20971520 "$(y size)"
+	check_eq "as encrypted" "encrypted (LUKS)" "$(y os_name)"
+	agent_ssh roots select "$lid" >/dev/null 2>"$T/err"
+	check_eq "a locked container cannot be selected" 1 $?
+	check_grep "and says to unlock it" \
+	    "is a locked LUKS container: unlock it first (roots unlock $lid)" \
+	    "$T/err"
+	printf 'host-Pass-4417\n' | timeout 60 sshpass -p "$TICKET" ssh \
+	    $SSHOPTS -p "$PORT" tether@127.0.0.1 roots unlock "$lid" \
+	    >"$T/out" 2>"$T/err"
+	check_eq "unlock reads the key to its end and answers" 1 $?
+	check_grep "with cryptsetup's error (no device-mapper here)" \
+	    "roots: unlock $lid: cryptsetup open $lid: " "$T/err"
+	check "the passphrase is in no file of the agent's" \
+	    sh -c '! grep -rq host-Pass-4417 "$1"' sh "$AGENT_DIR"
+	stop_agent
+	losetup -d "$loop"
+else
+	echo "# skip: no root, cryptsetup or loop device for a LUKS container"
+fi
 finish
