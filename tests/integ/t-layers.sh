@@ -66,6 +66,13 @@ if [ "$(id -u)" -eq 0 ] && command -v cryptsetup >/dev/null &&
     --label tetherluks --key-file=- "$T/luks.img" >/dev/null 2>&1 &&
     loop=$(losetup -f --show "$T/luks.img" 2>/dev/null); then
 	lid=$(basename "$loop")
+	# A TPM2 token as systemd-cryptenroll leaves one (no TPM needed to
+	# write it; the plugin's own checks are skipped).
+	printf '{"type":"systemd-tpm2","keyslots":["0"],"tpm2-pcrs":[7]}' \
+	    >"$T/token.json"
+	tpm_ok=0
+	cryptsetup token import --disable-external-tokens --json-file \
+	    "$T/token.json" "$loop" >/dev/null 2>&1 && tpm_ok=1
 	printf 'roots:\n  scan: true\n  devices: [%s]\n' "$loop" \
 	    >"$T/luks.yaml"
 	start_agent -f "$T/luks.yaml"
@@ -77,6 +84,13 @@ if [ "$(id -u)" -eq 0 ] && command -v cryptsetup >/dev/null &&
 	check_eq "its label" tetherluks "$(y label)"
 	check_eq "its size" 20971520 "$(y size)"
 	check_eq "as encrypted" "encrypted (LUKS)" "$(y os_name)"
+	if [ $tpm_ok -eq 1 ]; then
+		check_eq "a TPM-bound volume says to use its recovery passphrase" \
+		    "this volume is bound to the machine's TPM; use its recovery passphrase" \
+		    "$(y problems.0)"
+	else
+		echo "# skip: cryptsetup cannot import a token here"
+	fi
 	agent_ssh roots select "$lid" >/dev/null 2>"$T/err"
 	check_eq "a locked container cannot be selected" 1 $?
 	check_grep "and says to unlock it" \
