@@ -322,7 +322,7 @@ check "the passphrase is not shown as it is typed" \
     "$TMUX_SOCK" "$PASS"
 keys Enter
 check_screen "the right one unlocks" "unlocked vda: its roots are listed" 900
-check_screen "the root inside is listed" "vgcrypt-root .*Debian GNU/Linux" 300
+check_screen "the root inside is listed" "vgcrypt-ro .*Debian GNU/Linux .*ok .*/dev/mapper/vgcrypt-root" 300
 keys Up Up Up Up Up Up Up Up
 sleep 0.3
 i=0
