@@ -540,17 +540,37 @@ size_t	 layer_key_len(const char *, size_t, int);
 const char *layer_crypt_status(int);
 
 /* rootlayer.c: storage layers on the devices */
+#define LAYER_DEPTH	8	/* layers below one root */
+struct layer_out {		/* what a program printed */
+	char		*out;
+	size_t		 outlen;
+	char		*err;
+	size_t		 errlen;
+};
+int	 layer_run(char *const *, const void *, size_t, struct layer_out *);
+void	 layer_out_free(struct layer_out *);
+const char *layer_out_why(struct layer_out *);
+int	 layer_journal_add(const char *, const char *, const char *);
+void	 layer_journal_del(const char *, const char *, const char *);
+int	 layer_kname(const char *, char *, size_t);
+int	 layer_sys(const char *, const char *, char *, size_t);
+void	 layer_sys_list(const char *, const char *, struct conf_list *);
+void	 layer_find(const struct agent *, const char *, struct conf_list *,
+	     struct conf_list *);
+int	 layer_vgchange(struct agent *, const char *, int);
+int	 layer_link_dm(const char *, const char *, struct layer_link *);
 #define LAYER_TPM_SAY	"this volume is bound to the machine's TPM; use its " \
 			"recovery passphrase"
 void	 layer_scan(struct agent *, const char *);
 int	 layer_wanted(const struct agent *, const char *);
-int	 layer_container(const char *, struct root *);
 void	 layer_describe(struct root *);
+int	 layer_writable(struct agent *, const struct root *, char **);
+void	 layer_cleanup(struct agent *, const char *);
+/* rootcrypt.c */
+int	 layer_container(const char *, struct root *);
 int	 layer_unlock(struct agent *, const char *, const char *, int,
 	     char **);
 int	 layer_lock(struct agent *, const char *, const char *, char **);
-int	 layer_writable(struct agent *, const struct root *, char **);
-void	 layer_cleanup(struct agent *, const char *);
 
 /* mountlog.c */
 int	 root_write_file(const char *, const char *, const char *, char **);

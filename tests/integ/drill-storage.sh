@@ -386,6 +386,18 @@ check_eq "tether roots unlock reads the passphrase from stdin" 0 $?
 check_eq "and names the root inside" vgcrypt-root \
     "$("$YGET" "$T/unlock.yaml" roots.0)"
 
+# 8b. A root on the array, selected read-write: the array, assembled
+# read-only, is switched to read-write first.
+step "select the RAID1 root read-write"
+view roots select md127 --rw >/dev/null 2>"$T/selrw.err"
+check_eq "roots select md127 --rw exits 0" 0 $?
+gssh cat /sys/block/md127/md/array_state >"$T/array_state" 2>&1
+check "the array is read-write now" \
+    sh -c '! grep -q "readonly" "$1" && grep -q "clean\|active" "$1"' sh \
+    "$T/array_state"
+view roots release >/dev/null 2>&1
+check_eq "and released" 0 $?
+
 # 9. A console session, so a recording exists; then no file of the
 # agent's holds the passphrase: the log dir, the recordings, the state.
 step "the passphrase is in no file of the agent's"
