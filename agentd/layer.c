@@ -170,7 +170,7 @@ layer_dm_lvname(const char *dm, char *out, size_t len)
 	int		 split = 0;
 
 	for (p = dm; *p != '\0'; p++) {
-		if (n + 2 > len)
+		if (n + 2 > len || *p == '/')
 			return (-1);
 		if (*p == '-' && p[1] == '-') {
 			out[n++] = '-';

@@ -104,6 +104,8 @@ test_dm_lvname(void **state)
 	assert_int_equal(layer_dm_lvname("a-b-c", buf, sizeof buf), -1);
 	assert_int_equal(layer_dm_lvname("-a", buf, sizeof buf), -1);
 	assert_int_equal(layer_dm_lvname("a-", buf, sizeof buf), -1);
+	/* A slash of its own would make a second level (found by fuzzing). */
+	assert_int_equal(layer_dm_lvname("a/b-c", buf, sizeof buf), -1);
 	assert_int_equal(layer_dm_lvname("vg0-root", small, sizeof small),
 	    -1);
 }
