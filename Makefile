@@ -67,7 +67,8 @@ DEBIAN_DEPS =	build-essential pkg-config clang libssh-dev libyaml-dev \
 		libclang-rt-dev python3 openssh-server valgrind strace \
 		qemu-system-x86 busybox-static e2fsprogs fdisk cpio kmod \
 		systemd netpbm cppcheck btrfs-progs xfsprogs dosfstools \
-		cryptsetup-bin lvm2 mdadm
+		cryptsetup-bin lvm2 mdadm \
+		putty-tools
 
 .SECONDARY:
 

@@ -313,50 +313,67 @@ console_writable(socket_t fd, int revents, void *arg)
 	return (0);
 }
 
+/* Append client data for the process to the channel's queue. */
+static void
+console_queue(struct chan *c, const void *data, size_t len)
+{
+	c->inbuf = xreallocarray(c->inbuf, 1, c->inlen + len);
+	memcpy(c->inbuf + c->inlen, data, len);
+	c->inlen += len;
+}
+
 /*
- * Keep client data for the process, at most CONSOLE_INBUF_MAX. What does
- * not fit stays in libssh's channel buffer, where it also holds the window
- * shut, so a fast client cannot fill our memory past a slow process.
+ * Keep client data for the process while less than CONSOLE_INBUF_MAX is
+ * queued. What does not fit stays in libssh's channel buffer, and libssh
+ * stops opening the window once it holds half a window there, so a fast
+ * client cannot fill our memory past a slow process.
  */
 uint32_t
 console_take(struct chan *c, const void *data, uint32_t len)
 {
 	size_t	 room = CONSOLE_INBUF_MAX - c->inlen;
 
+	if (c->inlen >= CONSOLE_INBUF_MAX)
+		return (0);
 	if (len > room)
 		len = room;
-	if (len == 0)
-		return (0);
-	c->inbuf = xreallocarray(c->inbuf, 1, c->inlen + len);
-	memcpy(c->inbuf + c->inlen, data, len);
-	c->inlen += len;
+	console_queue(c, data, len);
 	return (len);
 }
 
 /*
  * libssh offers held data again only when another packet arrives, which a
- * client waiting on a shut window never sends: pull it out ourselves.
+ * client waiting on a shut window never sends: pull it out ourselves, but
+ * only once the process has taken all we queued, and then all of it at
+ * once. Every read through libssh tops the window up again whatever it
+ * still holds, so a pull of part of it would let the client add a window's
+ * worth each time (a slow reader grew this process by 6 MB a second).
  */
 static void
 console_pull(struct chan *c)
 {
 	char	 buf[32768];
-	size_t	 room;
-	int	 n;
+	int	 held, n;
 
-	if (!c->backlog || c->pulling)
+	if (!c->backlog || c->pulling || c->inlen > 0)
 		return;
 	c->pulling = 1;
-	while ((room = CONSOLE_INBUF_MAX - c->inlen) > 0) {
+	held = ssh_channel_poll(c->channel, 0);
+	if (held <= 0) {
+		/* 0, SSH_EOF or SSH_ERROR: libssh holds nothing. */
+		c->backlog = 0;
+		held = 0;
+	}
+	while (held > 0) {
 		n = ssh_channel_read_nonblocking(c->channel, buf,
-		    room < sizeof buf ? room : sizeof buf, 0);
+		    (size_t)held < sizeof buf ? (uint32_t)held : sizeof buf, 0);
 		if (n <= 0) {
-			/* 0, SSH_EOF or SSH_ERROR: libssh holds nothing. */
 			if (n != SSH_AGAIN)
 				c->backlog = 0;
 			break;
 		}
-		console_take(c, buf, n);
+		console_queue(c, buf, n);
+		held -= n;
 	}
 	c->pulling = 0;
 }
@@ -478,7 +495,13 @@ console_poll(struct chan *c, int fd, int eof, int *polled)
 
 	if (fd == -1)
 		return;
-	want = !eof && ssh_channel_window_size(c->channel) > 0;
+	/*
+	 * The client's window bounds what it has yet to read, but a client
+	 * may open a large one and then stop reading: while libssh cannot
+	 * write what it has, read nothing more for it.
+	 */
+	want = !eof && ssh_channel_window_size(c->channel) > 0 &&
+	    (ssh_get_poll_flags(c->sess->session) & SSH_WRITE_PENDING) == 0;
 	if (want && !*polled)
 		ssh_event_add_fd(c->sess->event, fd, POLLIN, console_readable,
 		    c);
@@ -489,8 +512,9 @@ console_poll(struct chan *c, int fd, int eof, int *polled)
 
 /*
  * Called after every poll round: decide which output descriptors to poll.
- * One with no channel window left is taken out until the window opens, so
- * a slow client slows the process instead of filling memory.
+ * One with no channel window left, or whose connection has output waiting
+ * for the socket, is taken out until that clears, so a slow client slows
+ * the process instead of filling memory.
  */
 void
 console_output(struct chan *c)

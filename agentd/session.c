@@ -392,8 +392,10 @@ session_data(ssh_session session, ssh_channel channel, void *data,
 	(void)channel;
 	if (is_stderr || !c->started || c->in_fd == -1)
 		return (len);	/* nobody to give it to: drop it */
-	if (c->pulling)
+	if (c->pulling) {
+		c->backlog = 1;
 		return (0);	/* console_pull reads it, in order */
+	}
 	c->sess->last = time(NULL);
 	took = console_take(c, data, len);
 	if (took < len)

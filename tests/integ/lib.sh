@@ -296,3 +296,48 @@ finish() {
 	[ "$failures" -eq 0 ]
 	exit $?
 }
+
+# start_sshd: a private OpenSSH sshd on 127.0.0.1 with key authentication
+# for root and the system's sftp-server, for comparisons in the same run.
+# Sets SSHD_PID SSHD_PORT SSHD_KEY (the user's private key); keys in
+# $T/sshd. Fails when no free port takes it.
+start_sshd() {
+	_d=$T/sshd
+	mkdir -p "$_d" /run/sshd
+	ssh-keygen -q -t ed25519 -N '' -C tether-test -f "$_d/host" || return 1
+	ssh-keygen -q -t ed25519 -N '' -C tether-test -f "$_d/user" || return 1
+	cp "$_d/user.pub" "$_d/authorized_keys"
+	cat >"$_d/sshd_config" <<EOF_SSHD
+ListenAddress 127.0.0.1
+HostKey $_d/host
+PidFile none
+AuthorizedKeysFile $_d/authorized_keys
+StrictModes no
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+UseDNS no
+Subsystem sftp /usr/lib/openssh/sftp-server
+LogLevel ERROR
+EOF_SSHD
+	/usr/sbin/sshd -t -f "$_d/sshd_config" || return 1
+	for _try in 1 2 3; do
+		SSHD_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+		/usr/sbin/sshd -D -e -f "$_d/sshd_config" -p "$SSHD_PORT" \
+		    2>"$_d/log" &
+		SSHD_PID=$!
+		agents="$agents $SSHD_PID"
+		SSHD_KEY=$_d/user
+		wait_for "ssh-keyscan -p $SSHD_PORT 127.0.0.1 2>/dev/null |
+		    grep -q ed25519" 50 && return 0
+		kill "$SSHD_PID" 2>/dev/null
+	done
+	return 1
+}
+
+# host_fp port: the SHA256 fingerprint of the ed25519 host key there.
+host_fp() {
+	ssh-keyscan -t ed25519 -p "$1" 127.0.0.1 2>/dev/null |
+	    ssh-keygen -lf - | awk '{ print $2 }'
+}

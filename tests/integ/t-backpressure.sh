@@ -1,0 +1,40 @@
+#!/bin/sh
+# Backpressure: a client that sends faster than the agent-side program reads
+# must not make the connection's process grow. A slow reader fed from
+# /dev/zero for 20 seconds keeps that process within 16 MiB of its size
+# at the start.
+. "$(dirname "$0")/lib.sh"
+
+SECS=${TETHER_SLOW_SECS:-20}
+start_agent
+
+# rss pid: the resident set of a process in KiB.
+rss() {
+	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null
+}
+
+agent_ssh "python3 -u $top/tests/integ/slowread.py $SECS" </dev/zero \
+    >"$T/slow.out" 2>"$T/slow.err" &
+ssh_pid=$!
+# The connection's process is the listener's child that serves it.
+check "the connection's process is there" \
+    wait_for "[ -n \"\$(pgrep -P $AGENT_PID)\" ]" 100
+conn=$(pgrep -P "$AGENT_PID" | head -n 1)
+wait_for "pgrep -f slowread.py >/dev/null" 100
+start=$(rss "$conn")
+peak=$start
+i=0
+while [ $i -lt $((SECS * 4)) ] && kill -0 "$ssh_pid" 2>/dev/null; do
+	now=$(rss "$conn")
+	[ -n "$now" ] && [ "$now" -gt "$peak" ] && peak=$now
+	sleep 0.25
+	i=$((i + 1))
+done
+kill "$ssh_pid" 2>/dev/null
+wait "$ssh_pid" 2>/dev/null
+echo "# connection RSS: start ${start} KiB, peak ${peak} KiB, read $(cat "$T/slow.out") bytes"
+check "the slow reader got data" [ "$(cat "$T/slow.out")" -gt 1000000 ]
+check "the connection's RSS stays within 16 MiB of its start" \
+    [ $((peak - start)) -le 16384 ]
+stop_agent
+finish
