@@ -37,7 +37,7 @@ COMMON_SRCS =	common/conf.c common/discmsg.c common/file.c common/kdf.c \
 		common/words.c common/xmalloc.c common/yaml.c
 AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/console.c \
 		agentd/diagboot.c agentd/diagnose.c agentd/diagsys.c \
-		agentd/disc.c agentd/drivers.c \
+		agentd/disc.c agentd/drivers.c agentd/forward.c \
 		agentd/keyboard.c agentd/layer.c agentd/limits.c agentd/main.c \
 		agentd/mountlog.c agentd/netinfo.c agentd/record.c \
 		agentd/root.c agentd/rootcrypt.c agentd/rootfile.c \

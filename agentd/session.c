@@ -14,8 +14,6 @@
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 
-#include <netdb.h>
-
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -205,7 +203,7 @@ session_service(ssh_session session, const char *service, void *arg)
 
 static void	session_tool_done(struct chan *, const char *);
 
-static struct chan *
+struct chan *
 session_chan_new(struct sess *s)
 {
 	int	 i;
@@ -221,7 +219,7 @@ session_chan_new(struct sess *s)
 	return (s->chans[i]);
 }
 
-static void
+void
 session_chan_free(struct sess *s, struct chan *c)
 {
 	int	 i;
@@ -429,7 +427,7 @@ session_close(ssh_session session, ssh_channel channel, void *arg)
  * Data, EOF and close for every channel; the requests that start a
  * process only for a session channel, not for a forwarded connection.
  */
-static void
+void
 session_chan_callbacks(struct chan *c, int requests)
 {
 	c->cb.userdata = c;
@@ -472,113 +470,6 @@ session_open(ssh_session session, void *arg)
 	}
 	session_chan_callbacks(c, 1);
 	return (c->channel);
-}
-
-/* A TCP connection to host:port within 5 seconds, or -1 with *cause. */
-static int
-session_connect(const char *host, int port, const char **cause)
-{
-	struct addrinfo	 hints, *res, *ai;
-	struct pollfd	 pfd;
-	char		 serv[16];
-	int		 fd = -1, rc, err;
-	socklen_t	 len = sizeof err;
-
-	memset(&hints, 0, sizeof hints);
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	snprintf(serv, sizeof serv, "%d", port);
-	if ((rc = getaddrinfo(host, serv, &hints, &res)) != 0) {
-		*cause = gai_strerror(rc);
-		return (-1);
-	}
-	*cause = "no address";
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
-		    SOCK_CLOEXEC, ai->ai_protocol);
-		if (fd == -1) {
-			*cause = strerror(errno);
-			continue;
-		}
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0 &&
-		    errno != EINPROGRESS) {
-			*cause = strerror(errno);
-			close(fd);
-			fd = -1;
-			continue;
-		}
-		pfd.fd = fd;
-		pfd.events = POLLOUT;
-		err = ETIMEDOUT;
-		if (poll(&pfd, 1, 5000) == 1)
-			getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-		if (err == 0)
-			break;
-		*cause = strerror(err);
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	return (fd);
-}
-
-/*
- * A direct-tcpip channel (ssh -L), when forwarding.tcp allows it: the
- * agent connects, then relays. Everything else that reaches here (remote
- * and agent forwarding, X11, other channel types) gets the default reply,
- * a refusal.
- */
-static int
-session_message(ssh_session session, ssh_message msg, void *arg)
-{
-	struct sess	*s = arg;
-	struct chan	*c;
-	const char	*host, *cause;
-	char		 to[300], port[16];
-	int		 fd;
-
-	(void)session;
-	if (ssh_message_type(msg) != SSH_REQUEST_CHANNEL_OPEN ||
-	    ssh_message_subtype(msg) != SSH_CHANNEL_DIRECT_TCPIP ||
-	    !s->authenticated || s->ending) {
-		debug("request %d/%d refused", ssh_message_type(msg),
-		    ssh_message_subtype(msg));
-		return (1);
-	}
-	host = ssh_message_channel_request_open_destination(msg);
-	snprintf(port, sizeof port, "%d",
-	    ssh_message_channel_request_open_destination_port(msg));
-	snprintf(to, sizeof to, "%.255s:%s", host != NULL ? host : "", port);
-	if (!s->ag->conf.forwarding.tcp) {
-		info("forwarding to %s refused: forwarding.tcp is false", to);
-		audit(s->ag, "forward", "session", s->id, "to", to, "result",
-		    "refused", (char *)NULL);
-		return (1);
-	}
-	if (host == NULL || (fd = session_connect(host, atoi(port),
-	    &cause)) == -1) {
-		info("forwarding to %s failed: %s", to, host == NULL ?
-		    "no host" : cause);
-		audit(s->ag, "forward", "session", s->id, "to", to, "result",
-		    host == NULL ? "no host" : cause, (char *)NULL);
-		return (1);
-	}
-	if ((c = session_chan_new(s)) == NULL) {
-		close(fd);
-		return (1);
-	}
-	c->master = c->slave = c->in_fd = c->out_fd = c->err_fd = -1;
-	if ((c->channel = ssh_message_channel_request_open_reply_accept(msg)) ==
-	    NULL || console_relay(c, fd) != 0) {
-		close(fd);
-		session_chan_free(s, c);
-		return (0);
-	}
-	session_chan_callbacks(c, 0);
-	info("forwarding to %s", to);
-	audit(s->ag, "forward", "session", s->id, "to", to, "result", "ok",
-	    (char *)NULL);
-	return (0);
 }
 
 /* The welcome text opens a console, as a motd would, with CRLF lines. */
@@ -791,7 +682,7 @@ session_callbacks(struct sess *s)
 	s->cb.channel_open_request_session_function = session_open;
 	ssh_callbacks_init(&s->cb);
 	ssh_set_server_callbacks(s->session, &s->cb);
-	ssh_set_message_callback(s->session, session_message, s);
+	ssh_set_message_callback(s->session, forward_message, s);
 	/* The ticket as password exists only where there is a ticket. */
 	ssh_set_auth_methods(s->session, SSH_AUTH_METHOD_PUBLICKEY |
 	    (s->ag->unattended ? 0 : SSH_AUTH_METHOD_PASSWORD));

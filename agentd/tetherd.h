@@ -344,6 +344,12 @@ int	 server_loop(struct agent *);
 /* session.c */
 dead void session_serve(struct agent *, int, const char *, int);
 void	 session_report(struct sess *, const char *, ...) printflike(2, 3);
+struct chan *session_chan_new(struct sess *);
+void	 session_chan_free(struct sess *, struct chan *);
+void	 session_chan_callbacks(struct chan *, int);
+
+/* forward.c */
+int	 forward_message(ssh_session, ssh_message, void *);
 
 /* console.c */
 int	 console_pty(struct chan *, int, int, int, int);
