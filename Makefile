@@ -39,7 +39,7 @@ AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/console.c \
 		agentd/diagboot.c agentd/diagnose.c agentd/diagsys.c \
 		agentd/disc.c agentd/drivers.c agentd/forward.c \
 		agentd/keyboard.c agentd/layer.c agentd/limits.c agentd/main.c \
-		agentd/mountlog.c agentd/netinfo.c agentd/record.c \
+		agentd/mountlog.c agentd/netinfo.c agentd/procscan.c agentd/record.c \
 		agentd/root.c agentd/rootcrypt.c agentd/rootfile.c \
 		agentd/roothealth.c agentd/rootlayer.c agentd/rootpath.c \
 		agentd/rootscan.c agentd/server.c agentd/session.c agentd/snap.c \

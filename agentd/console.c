@@ -10,7 +10,6 @@
 #include <sys/ioctl.h>
 #include <sys/wait.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -547,95 +546,6 @@ console_reap(struct sess *s)
 	}
 }
 
-/* The parent and the session of a process, from /proc; -1 if gone. */
-static int
-console_stat(long pid, long *ppid, long *sid)
-{
-	char	 path[64], buf[512], *p;
-	ssize_t	 len;
-	int	 fd;
-
-	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return (-1);
-	len = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (len <= 0)
-		return (-1);
-	buf[len] = '\0';
-	/* After "(comm)", which may hold anything: state ppid pgrp session. */
-	if ((p = strrchr(buf, ')')) == NULL ||
-	    sscanf(p + 1, " %*c %ld %*d %ld", ppid, sid) != 2)
-		return (-1);
-	return (0);
-}
-
-/*
- * Signal every process whose session (by_parent 0) or parent (1) is id;
- * return how many there were.
- */
-static int
-console_signal_where(int by_parent, pid_t id, int sig)
-{
-	DIR		*d;
-	struct dirent	*de;
-	char		*end;
-	long		 pid, ppid, sid;
-	int		 n = 0;
-
-	if ((d = opendir("/proc")) == NULL)
-		return (by_parent ? 0 : kill(-id, sig) == 0);
-	while ((de = readdir(d)) != NULL) {
-		pid = strtol(de->d_name, &end, 10);
-		if (*end != '\0' || pid <= 0 ||
-		    console_stat(pid, &ppid, &sid) != 0)
-			continue;
-		if ((by_parent ? ppid : sid) == id && kill(pid, sig) == 0)
-			n++;
-	}
-	closedir(d);
-	return (n);
-}
-
-static int
-console_signal_session(pid_t sid, int sig)
-{
-	return (console_signal_where(0, sid, sig));
-}
-
-/*
- * In the listener, a subreaper: a session process killed outright leaves
- * its commands to us. Each child that is not a known session process is
- * such an orphan; its whole session goes. Returns how many sessions.
- */
-int
-console_orphans(const pid_t *known, int nknown)
-{
-	DIR		*d;
-	struct dirent	*de;
-	char		*end;
-	long		 pid, ppid, sid;
-	int		 i, n = 0;
-
-	if ((d = opendir("/proc")) == NULL)
-		return (0);
-	while ((de = readdir(d)) != NULL) {
-		pid = strtol(de->d_name, &end, 10);
-		if (*end != '\0' || pid <= 0 ||
-		    console_stat(pid, &ppid, &sid) != 0 || ppid != getpid())
-			continue;
-		for (i = 0; i < nknown && known[i] != pid; i++)
-			;
-		if (i < nknown)
-			continue;
-		console_signal_session(sid, SIGKILL);
-		kill(pid, SIGKILL);
-		n++;
-	}
-	closedir(d);
-	return (n);
-}
-
 /*
  * End the channel's process and everything in its session: SIGHUP as a
  * closing terminal would, SIGTERM, then SIGKILL for what is left.
@@ -658,24 +568,24 @@ console_kill(struct chan *c)
 		c->exited = CONSOLE_KILLED;
 		return;
 	}
-	if (c->exited && console_signal_session(c->pid, 0) == 0) {
+	if (c->exited && procscan_signal_session(c->pid, 0) == 0) {
 		c->exited = CONSOLE_KILLED;
 		return;
 	}
-	console_signal_session(c->pid, SIGHUP);
-	console_signal_session(c->pid, SIGTERM);
-	console_signal_session(c->pid, SIGCONT);
+	procscan_signal_session(c->pid, SIGHUP);
+	procscan_signal_session(c->pid, SIGTERM);
+	procscan_signal_session(c->pid, SIGCONT);
 	for (waited = 0; waited < CONSOLE_KILL_WAIT_MS; waited += 20) {
 		if (!c->exited && waitpid(c->pid, &status, WNOHANG) ==
 		    c->pid) {
 			c->exited = 1;
 			c->status = status;
 		}
-		if (c->exited && console_signal_session(c->pid, 0) == 0)
+		if (c->exited && procscan_signal_session(c->pid, 0) == 0)
 			break;
 		poll(NULL, 0, 20);
 	}
-	console_signal_session(c->pid, SIGKILL);
+	procscan_signal_session(c->pid, SIGKILL);
 	if (!c->exited && waitpid(c->pid, &status, 0) == c->pid)
 		c->status = status;
 	c->exited = CONSOLE_KILLED;
@@ -704,12 +614,12 @@ console_deadline(struct chan *c)
 		if (ssh_channel_write_stderr(c->channel, msg, n) == SSH_ERROR)
 			c->sess->ending = 1;
 		info("tool %s over its time limit", c->tool);
-		console_signal_session(c->pid, SIGTERM);
-		console_signal_session(c->pid, SIGCONT);
+		procscan_signal_session(c->pid, SIGTERM);
+		procscan_signal_session(c->pid, SIGCONT);
 		c->deadline.tv_sec = now.tv_sec + 5;
 		c->timed_out = 1;
 	} else if (c->timed_out == 1) {
-		console_signal_session(c->pid, SIGKILL);
+		procscan_signal_session(c->pid, SIGKILL);
 		c->timed_out = 2;
 	}
 }

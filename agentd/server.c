@@ -393,7 +393,7 @@ server_sweep(struct agent *ag)
 
 	for (i = 0; i < ag->nconns; i++)
 		known[i] = ag->conns[i].pid;
-	if ((n = console_orphans(known, ag->nconns)) == 0)
+	if ((n = procscan_orphans(known, ag->nconns)) == 0)
 		return;
 	info("ended %d process group(s) left by a killed connection", n);
 	snprintf(count, sizeof count, "%d", n);

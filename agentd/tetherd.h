@@ -363,8 +363,11 @@ void	 console_reap(struct sess *);
 void	 console_kill(struct chan *);
 void	 console_deadline(struct chan *);
 int	 console_relay(struct chan *, int);
-int	 console_orphans(const pid_t *, int);
 void	 console_close(struct chan *);
+
+/* procscan.c */
+int	 procscan_signal_session(pid_t, int);
+int	 procscan_orphans(const pid_t *, int);
 
 /* verbs.c */
 /*
