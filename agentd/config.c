@@ -87,6 +87,16 @@ static const struct conf_key config_per_source_keys[] = {
 	    NULL, NULL),
 	K("max_startups", conf_int, struct conf_per_source, max_startups, 1,
 	    TETHERD_MAX_CHILDREN, NULL, NULL),
+	K("noauth", conf_int, struct conf_per_source, noauth, 1, 1000,
+	    NULL, NULL),
+	{ NULL, NULL, 0, 0, 0, NULL, NULL }
+};
+
+static const struct conf_key config_guesses_keys[] = {
+	K("burst", conf_int, struct conf_guesses, burst, 1, 100000, NULL,
+	    NULL),
+	K("refill", conf_duration, struct conf_guesses, refill, 1, DAY, NULL,
+	    NULL),
 	{ NULL, NULL, 0, 0, 0, NULL, NULL }
 };
 
@@ -99,8 +109,8 @@ static const struct conf_key config_limits_keys[] = {
 	    1000, NULL, NULL),
 	K("per_source", conf_sub, struct conf_limits, per_source, 0, 0,
 	    config_per_source_keys, NULL),
-	K("rotate_after", conf_int, struct conf_limits, rotate_after, 1,
-	    1000000, NULL, NULL),
+	K("guesses", conf_sub, struct conf_limits, guesses, 0, 0,
+	    config_guesses_keys, NULL),
 	K("max_sessions", conf_int, struct conf_limits, max_sessions, 1, 64,
 	    NULL, NULL),
 	K("idle_timeout", conf_duration, struct conf_limits, idle_timeout, 0,
@@ -255,7 +265,9 @@ config_defaults(struct config *c)
 	c->limits.per_source.window = 600;
 	c->limits.per_source.penalty = 600;
 	c->limits.per_source.max_startups = 5;
-	c->limits.rotate_after = 50;
+	c->limits.per_source.noauth = 5;
+	c->limits.guesses.burst = 20;
+	c->limits.guesses.refill = 1;
 	c->limits.max_sessions = 4;
 	c->limits.idle_timeout = 1800;
 	c->state_dir = xstrdup(TETHERD_STATE_DIR);

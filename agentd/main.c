@@ -333,7 +333,6 @@ main_ticket(struct agent *ag)
 	ag->fingerprint = kdf_fingerprint(ag->hostkey);
 	ag->created = time(NULL);
 	ag->expires = ag->created + ag->conf.ticket.lifetime;
-	ag->failures = 0;
 }
 
 /* No ticket: the persistent host key, and a banner with no salt. */
@@ -371,9 +370,10 @@ main_rotate(struct agent *ag, const char *reason)
 	info("new ticket (%s), host key %s", reason, ag->fingerprint);
 	audit(ag, "rotate", "reason", reason, "fingerprint", ag->fingerprint,
 	    (char *)NULL);
-	printf("\r\n%s\r\n", strcmp(reason, "expired") == 0 ?
-	    "The ticket expired; here is a new one." :
-	    "Too many failed logins; here is a new ticket.");
+	if (strcmp(reason, "expired") == 0)
+		printf("\r\nThe ticket expired; here is a new one.\r\n");
+	else
+		printf("\r\nHere is a new ticket.\r\n");
 	main_status(ag);
 }
 

@@ -168,7 +168,7 @@ server_startups_from(struct agent *ag, const char *from)
 
 	for (i = 0; i < ag->nconns; i++) {
 		if (!ag->conns[i].authed && ag->conns[i].from != NULL &&
-		    strcmp(ag->conns[i].from, from) == 0)
+		    limit_same_source(ag->conns[i].from, from))
 			n++;
 	}
 	return (n);
@@ -306,41 +306,75 @@ server_admit(struct agent *ag, struct conn *c, const char *user)
 	server_admit_now(ag, c);
 }
 
-/* A failed login: per-source penalty, and the ticket's total. */
+/*
+ * A source's lockout starts: its unauthenticated connections already open
+ * go at once, or each would still have its own tries.
+ */
 static void
-server_fail(struct agent *ag, struct conn *c)
+server_lock_out(struct agent *ag, struct conn *c, int penalty)
 {
 	char	 secs[16];
-	int	 penalty;
+	int	 i, n = 0;
 
-	penalty = limit_fail(&ag->conf.limits.per_source, c->from, time(NULL));
-	if (penalty > 0) {
-		snprintf(secs, sizeof secs, "%d", penalty);
-		info("lockout: %s refused for %d seconds", c->from, penalty);
-		audit(ag, "lockout", "from", c->from, "seconds", secs, (char *)NULL);
+	snprintf(secs, sizeof secs, "%d", penalty);
+	info("lockout: %s refused for %d seconds", c->from, penalty);
+	audit(ag, "lockout", "from", c->from, "seconds", secs, (char *)NULL);
+	for (i = 0; i < ag->nconns; i++) {
+		if (&ag->conns[i] == c || ag->conns[i].authed ||
+		    !limit_same_source(ag->conns[i].from, c->from))
+			continue;
+		kill(ag->conns[i].pid, SIGKILL);
+		n++;
 	}
-	if (!ag->unattended && ++ag->failures >= ag->conf.limits.rotate_after)
-		main_rotate(ag, "failures");
+	if (n > 0)
+		info("lockout: closed %d unauthenticated connection(s) from %s",
+		    n, c->from);
+}
+
+/* The global budget of wrong guesses, as a monotonic clock sees it. */
+static int
+server_guess(struct agent *ag)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (limit_guess(&ag->conf.limits.guesses, ts.tv_sec +
+	    ts.tv_nsec / 1e9));
 }
 
 /*
- * A message from a child: "fail" after each failed login, "auth USER" once
- * credentials check out (it then waits for "ok" or "no REASON"), "end" when
- * the technician ends the whole session. The child is not trusted for more.
+ * A failed login: the source's count, then the global budget. The child
+ * waits for the word: "go" on, or "end" when its source is now locked out
+ * or the budget is spent. A wrong guess then costs the connection; the
+ * ticket stays, so the technician's right one still gets in.
  */
 static void
-server_report(struct agent *ag, struct conn *c)
+server_fail(struct agent *ag, struct conn *c)
 {
-	char	 buf[256];
-	ssize_t	 n;
+	int	 penalty, go = 1;
 
-	n = recv(c->fd, buf, sizeof buf - 1, 0);
-	if (n <= 0) {
-		close(c->fd);
-		c->fd = -1;
-		return;
+	c->tried = 1;
+	penalty = limit_fail(&ag->conf.limits.per_source, c->from, time(NULL));
+	if (penalty > 0) {
+		server_lock_out(ag, c, penalty);
+		go = 0;
+	} else if (limit_refused(c->from, time(NULL)) > 0)
+		go = 0;
+	if (go && !server_guess(ag)) {
+		info("guess budget spent: closing the connection from %s",
+		    c->from);
+		audit(ag, "refused", "from", c->from, "reason",
+		    "limits.guesses", (char *)NULL);
+		go = 0;
 	}
-	buf[n] = '\0';
+	if (send(c->fd, go ? "go" : "end", go ? 2 : 3, MSG_NOSIGNAL) == -1)
+		debug("answer to %s: %s", c->from, strerror(errno));
+}
+
+/* One message from a child, as server_report describes. */
+static void
+server_report_one(struct agent *ag, struct conn *c, const char *buf)
+{
 	if (strcmp(buf, "fail") == 0)
 		server_fail(ag, c);
 	else if (strncmp(buf, "auth ", 5) == 0 && !c->authed && !c->asking)
@@ -351,7 +385,48 @@ server_report(struct agent *ag, struct conn *c)
 	}
 }
 
+/*
+ * Messages from a child: "fail" after each failed login (it then waits for
+ * "go" or "end"), "auth USER" once credentials check out (it then waits for
+ * "ok" or "no REASON"), "end" when the technician ends the whole session.
+ * The child is not trusted for more. Every queued message is read, so a
+ * burst of failures is counted in full.
+ */
+static void
+server_report(struct agent *ag, struct conn *c)
+{
+	char	 buf[256];
+	ssize_t	 n;
+
+	while (c->fd != -1) {
+		n = recv(c->fd, buf, sizeof buf - 1, MSG_DONTWAIT);
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			break;
+		if (n <= 0) {
+			close(c->fd);
+			c->fd = -1;
+			break;
+		}
+		buf[n] = '\0';
+		server_report_one(ag, c, buf);
+	}
+}
+
 static void	server_sweep(struct agent *);
+
+/* A connection that ended without trying to log in (OpenSSH's noauth). */
+static void
+server_noauth(struct agent *ag, struct conn *c)
+{
+	int	 penalty;
+
+	if (c->authed || c->tried)
+		return;
+	penalty = limit_noauth(&ag->conf.limits.per_source, c->from,
+	    time(NULL));
+	if (penalty > 0)
+		server_lock_out(ag, c, penalty);
+}
 
 static void
 server_reap(struct agent *ag)
@@ -371,6 +446,9 @@ server_reap(struct agent *ag)
 			printf("gone\r\n");
 			fflush(stdout);
 		}
+		/* What it said before it went still counts. */
+		server_report(ag, c);
+		server_noauth(ag, c);
 		server_conn_remove(ag, c);
 	}
 	if (killed)

@@ -65,10 +65,32 @@ session_safe(const char *user)
 	return (buf);
 }
 
+/*
+ * Wait for the listener's answer to a report, up to wait seconds; an
+ * empty string when there is none.
+ */
+static void
+session_answer(struct sess *s, char *buf, size_t len, int wait)
+{
+	struct pollfd	 pfd = { s->report_fd, POLLIN, 0 };
+	ssize_t		 n;
+
+	if (poll(&pfd, 1, wait * 1000) != 1 ||
+	    (n = recv(s->report_fd, buf, len - 1, 0)) <= 0)
+		n = 0;
+	buf[n] = '\0';
+}
+
+/*
+ * Every failed attempt counts, as in OpenSSH: a wrong password, a public
+ * key that is refused (signed or only offered), keyboard-interactive, and
+ * "none" after the first. The listener counts it too, and says whether
+ * this connection may go on.
+ */
 static void
 session_auth_fail(struct sess *s, const char *method, const char *user)
 {
-	char	 tries[16];
+	char	 tries[16], verdict[16];
 
 	s->auth_tries++;
 	info("auth-fail method=%s user=%s from=%s tries=%d", method,
@@ -77,6 +99,11 @@ session_auth_fail(struct sess *s, const char *method, const char *user)
 	audit(s->ag, "auth-fail", "method", method, "user", user, "from",
 	    s->from, "tries", tries, (char *)NULL);
 	session_report(s, "fail");
+	session_answer(s, verdict, sizeof verdict, 5);
+	if (strcmp(verdict, "go") != 0) {
+		info("the listener ends this connection from %s", s->from);
+		s->ending = 1;
+	}
 	if (s->auth_tries >= s->ag->conf.limits.max_auth_tries) {
 		info("too many authentication failures from %s", s->from);
 		s->ending = 1;
@@ -91,10 +118,8 @@ session_auth_fail(struct sess *s, const char *method, const char *user)
 static int
 session_auth_ok(struct sess *s, const char *method, const char *user)
 {
-	struct pollfd	 pfd = { s->report_fd, POLLIN, 0 };
 	char		 reply[256], *banner;
 	ssh_string	 str;
-	ssize_t		 n;
 
 	alarm(0);
 	session_report(s, "auth %s", session_safe(user));
@@ -106,10 +131,7 @@ session_auth_ok(struct sess *s, const char *method, const char *user)
 		/* Out now: we are about to block until the user answers. */
 		ssh_blocking_flush(s->session, 1000);
 	}
-	if (poll(&pfd, 1, SESSION_ADMIT_WAIT * 1000) != 1 ||
-	    (n = recv(s->report_fd, reply, sizeof reply - 1, 0)) <= 0)
-		n = 0;
-	reply[n] = '\0';
+	session_answer(s, reply, sizeof reply, SESSION_ADMIT_WAIT);
 	/* Anything but "ok" or "no REASON" is no answer. */
 	if (strcmp(reply, "ok") != 0 && strncmp(reply, "no ", 3) != 0)
 		snprintf(reply, sizeof reply, "no the agent did not answer");
@@ -174,7 +196,10 @@ session_pubkey(ssh_session session, const char *user,
 	if (state == SSH_PUBLICKEY_STATE_NONE) {
 		debug("publickey probe from %s: %s", s->from, ticket ?
 		    "ticket key" : listed ? "authorized key" : "unknown key");
-		return (ticket || listed ? SSH_AUTH_SUCCESS : SSH_AUTH_DENIED);
+		if (ticket || listed)
+			return (SSH_AUTH_SUCCESS);
+		session_auth_fail(s, "publickey", user);
+		return (SSH_AUTH_DENIED);
 	}
 	if (state == SSH_PUBLICKEY_STATE_VALID && (ticket || listed))
 		return (session_auth_ok(s, ticket ? "publickey" :
@@ -184,13 +209,39 @@ session_pubkey(ssh_session session, const char *user,
 	return (SSH_AUTH_DENIED);
 }
 
+/* The first "none" asks which methods there are; any other is a try. */
 static int
 session_none(ssh_session session, const char *user, void *arg)
 {
+	struct sess	*s = arg;
+
 	(void)session;
-	(void)user;
-	(void)arg;
+	if (s->authenticated || s->ending)
+		return (SSH_AUTH_DENIED);
+	if (s->none_asked++ > 0)
+		session_auth_fail(s, "none", user);
 	return (SSH_AUTH_DENIED);
+}
+
+/*
+ * Requests no callback took: keyboard-interactive and other methods we do
+ * not offer count as failed attempts; channel opens go to forwarding.
+ */
+static int
+session_message(ssh_session session, ssh_message msg, void *arg)
+{
+	struct sess	*s = arg;
+	const char	*user;
+
+	if (ssh_message_type(msg) != SSH_REQUEST_AUTH)
+		return (forward_message(session, msg, arg));
+	if (!s->authenticated && !s->ending) {
+		user = ssh_message_auth_user(msg);
+		session_auth_fail(s, ssh_message_subtype(msg) ==
+		    SSH_AUTH_METHOD_INTERACTIVE ? "keyboard-interactive" :
+		    "other", user != NULL ? user : "");
+	}
+	return (1);
 }
 
 static int
@@ -682,7 +733,7 @@ session_callbacks(struct sess *s)
 	s->cb.channel_open_request_session_function = session_open;
 	ssh_callbacks_init(&s->cb);
 	ssh_set_server_callbacks(s->session, &s->cb);
-	ssh_set_message_callback(s->session, forward_message, s);
+	ssh_set_message_callback(s->session, session_message, s);
 	/* The ticket as password exists only where there is a ticket. */
 	ssh_set_auth_methods(s->session, SSH_AUTH_METHOD_PUBLICKEY |
 	    (s->ag->unattended ? 0 : SSH_AUTH_METHOD_PASSWORD));

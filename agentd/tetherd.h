@@ -61,13 +61,18 @@ struct conf_per_source {
 	int		 window;
 	int		 penalty;
 	int		 max_startups;	/* unauthenticated at once */
+	int		 noauth;	/* this many unauthenticated: a failure */
+};
+struct conf_guesses {
+	int		 burst;		/* wrong guesses at once */
+	int		 refill;	/* seconds for one more */
 };
 struct conf_limits {
 	int		 max_auth_tries;
 	int		 login_grace_time;
 	struct conf_startups max_startups;
 	struct conf_per_source per_source;
-	int		 rotate_after;
+	struct conf_guesses guesses;
 	int		 max_sessions;
 	int		 idle_timeout;
 };
@@ -189,6 +194,7 @@ struct conn {
 	char		*user;
 	time_t		 since;
 	int		 authed;
+	int		 tried;		/* a login failed */
 	int		 asking;	/* waiting for the local user */
 	int		 asked;		/* the question is on the screen */
 	time_t		 ask_since;
@@ -236,7 +242,6 @@ struct agent {
 	const char	*state;
 	const char	*end_reason;	/* set: end everything now */
 	int		 tty;		/* the status screen takes keys */
-	int		 failures;	/* failed logins with this ticket */
 	int		 expired;	/* on_expiry end: no new connections */
 	struct conn	 conns[TETHERD_MAX_CHILDREN];
 	int		 nconns;
@@ -319,6 +324,7 @@ struct sess {
 	char		 id[17];
 	int		 authenticated;
 	int		 auth_tries;
+	int		 none_asked;	/* "none" requests so far */
 	time_t		 last;		/* last data either way */
 	int		 report_fd;
 	int		 sig_fd;
@@ -329,8 +335,12 @@ struct sess {
 
 
 /* limits.c */
+void	 limit_key(const char *, char *, size_t);
+int	 limit_same_source(const char *, const char *);
 int	 limit_refused(const char *, time_t);
 int	 limit_fail(const struct conf_per_source *, const char *, time_t);
+int	 limit_noauth(const struct conf_per_source *, const char *, time_t);
+int	 limit_guess(const struct conf_guesses *, double);
 int	 limit_drop_startup(const struct conf_startups *, int);
 
 /* main.c */

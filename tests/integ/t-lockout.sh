@@ -8,7 +8,6 @@
 cat >"$T/conf.yaml" <<EOC
 limits:
   per_source: {failures: 5, window: 10m, penalty: 1m}
-  rotate_after: 100000
 audit: {file: $T/audit.log}
 EOC
 start_agent -f "$T/conf.yaml"
@@ -64,7 +63,6 @@ check "the agent is still running" kill -0 "$AGENT_PID"
 cat >"$T/short.yaml" <<EOC
 limits:
   per_source: {failures: 3, window: 10m, penalty: 1s}
-  rotate_after: 100000
 audit: {file: $T/audit-short.log}
 EOC
 start_agent -f "$T/short.yaml"
