@@ -68,7 +68,7 @@ DEBIAN_DEPS =	build-essential pkg-config clang libssh-dev libyaml-dev \
 		qemu-system-x86 busybox-static e2fsprogs fdisk cpio kmod \
 		systemd netpbm cppcheck btrfs-progs xfsprogs dosfstools \
 		cryptsetup-bin lvm2 mdadm \
-		putty-tools python3-paramiko
+		putty-tools python3-paramiko python3-asyncssh ssh-audit
 
 .SECONDARY:
 

@@ -30,6 +30,20 @@
 
 #define SESSION_ADMIT_WAIT	40	/* seconds; the local user has 30 */
 
+/*
+ * Only what no audit faults: curve25519 key exchange (no NIST curves, and
+ * no group exchange, whose small-group requests a client could make us
+ * wait on), AEAD or CTR ciphers, and MACs that are computed over the
+ * ciphertext. OpenSSH, PuTTY, paramiko and asyncssh all have these.
+ */
+#define SESSION_KEX \
+	"curve25519-sha256,curve25519-sha256@libssh.org"
+#define SESSION_CIPHERS \
+	"chacha20-poly1305@openssh.com,aes256-gcm@openssh.com," \
+	"aes128-gcm@openssh.com,aes256-ctr,aes192-ctr,aes128-ctr"
+#define SESSION_MACS \
+	"hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com"
+
 /* Environment names a client may set, as sshd's AcceptEnv would list. */
 static const char *session_env_ok[] = {
 	"LANG", "LC_*", "TZ", "COLORTERM", "TETHER_CHROOT", NULL
@@ -717,7 +731,17 @@ session_bind(struct agent *ag)
 	    ssh_bind_options_set(b, SSH_BIND_OPTIONS_IMPORT_KEY, key) != 0 ||
 	    ssh_bind_options_set(b, SSH_BIND_OPTIONS_BANNER, ag->banner) != 0 ||
 	    ssh_bind_options_set(b, SSH_BIND_OPTIONS_HOSTKEY_ALGORITHMS,
-	    "ssh-ed25519") != 0)
+	    "ssh-ed25519") != 0 ||
+	    ssh_bind_options_set(b, SSH_BIND_OPTIONS_KEY_EXCHANGE,
+	    SESSION_KEX) != 0 ||
+	    ssh_bind_options_set(b, SSH_BIND_OPTIONS_CIPHERS_C_S,
+	    SESSION_CIPHERS) != 0 ||
+	    ssh_bind_options_set(b, SSH_BIND_OPTIONS_CIPHERS_S_C,
+	    SESSION_CIPHERS) != 0 ||
+	    ssh_bind_options_set(b, SSH_BIND_OPTIONS_HMAC_C_S,
+	    SESSION_MACS) != 0 ||
+	    ssh_bind_options_set(b, SSH_BIND_OPTIONS_HMAC_S_C,
+	    SESSION_MACS) != 0)
 		fatalx("ssh_bind options: %s", ssh_get_error(b));
 	return (b);
 }
