@@ -474,6 +474,9 @@ console_pump(struct chan *c, int is_err)
 	 */
 	if (n < 0 && errno == EAGAIN && !(c->pty && c->exited))
 		return;
+	/* A forwarded connection that failed after its channel opened. */
+	if (n < 0 && c->forward)
+		info("forwarded connection: %s", strerror(errno));
 	*eof = 1;
 }
 

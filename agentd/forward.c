@@ -8,6 +8,8 @@
  */
 
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <netdb.h>
 
@@ -22,15 +24,56 @@
 
 #include "tetherd.h"
 
-/* A TCP connection to host:port within 5 seconds, or -1 with *cause. */
+#define FORWARD_WAIT_MS		200
+#define FORWARD_SYN_RETRIES	3
+
+/* One address: connected or under way, or -1 with *cause. */
+static int
+forward_try(const struct addrinfo *ai, const char **cause)
+{
+	struct pollfd	 pfd;
+	int		 fd, err = 0, syn = FORWARD_SYN_RETRIES;
+	socklen_t	 len = sizeof err;
+
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, ai->ai_protocol);
+	if (fd == -1) {
+		*cause = strerror(errno);
+		return (-1);
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_SYNCNT, &syn, sizeof syn);
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		return (fd);
+	if (errno != EINPROGRESS) {
+		*cause = strerror(errno);
+		close(fd);
+		return (-1);
+	}
+	pfd.fd = fd;
+	pfd.events = POLLOUT;
+	if (poll(&pfd, 1, FORWARD_WAIT_MS) != 1)
+		return (fd);	/* under way: the relay sees how it ends */
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0)
+		return (fd);
+	*cause = strerror(err);
+	close(fd);
+	return (-1);
+}
+
+/*
+ * Start a TCP connection to host:port. What the first FORWARD_WAIT_MS
+ * settle (loopback, a refusal from the LAN) is answered as it is; one
+ * still under way after that is taken as open, and the relay finishes it,
+ * so that a target that does not answer cannot hold up every other
+ * channel of the connection while the kernel retries (TCP_SYNCNT bounds
+ * that to about 15 seconds). Returns -1 with *cause when it failed.
+ */
 static int
 forward_connect(const char *host, int port, const char **cause)
 {
 	struct addrinfo	 hints, *res, *ai;
-	struct pollfd	 pfd;
 	char		 serv[16];
-	int		 fd = -1, rc, err;
-	socklen_t	 len = sizeof err;
+	int		 fd = -1, rc;
 
 	memset(&hints, 0, sizeof hints);
 	hints.ai_socktype = SOCK_STREAM;
@@ -42,29 +85,8 @@ forward_connect(const char *host, int port, const char **cause)
 	}
 	*cause = "no address";
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
-		    SOCK_CLOEXEC, ai->ai_protocol);
-		if (fd == -1) {
-			*cause = strerror(errno);
-			continue;
-		}
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0 &&
-		    errno != EINPROGRESS) {
-			*cause = strerror(errno);
-			close(fd);
-			fd = -1;
-			continue;
-		}
-		pfd.fd = fd;
-		pfd.events = POLLOUT;
-		err = ETIMEDOUT;
-		if (poll(&pfd, 1, 5000) == 1)
-			getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-		if (err == 0)
+		if ((fd = forward_try(ai, cause)) != -1)
 			break;
-		*cause = strerror(err);
-		close(fd);
-		fd = -1;
 	}
 	freeaddrinfo(res);
 	return (fd);

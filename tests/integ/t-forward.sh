@@ -50,6 +50,25 @@ fwd "127.0.0.1:$EPORT" <"$T/blob" >"$T/blob.back" 2>>"$T/w.err"
 check "3 MB go there and back intact" cmp -s "$T/blob" "$T/blob.back"
 echo x | fwd "127.0.0.1:$CLOSED" >/dev/null 2>"$T/closed.err"
 check "a closed port fails the channel" [ $? -ne 0 ]
+# A port that does not answer: its accept queue is full, so the kernel
+# drops further SYNs. Opening a forward to it must not hold up the other
+# channels of the same connection (it did for 5 s).
+python3 - "$T/dead.port" <<'EOF_DEAD' &
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(0)
+fill = socket.create_connection(s.getsockname())
+open(sys.argv[1], "w").write("%d\n" % s.getsockname()[1])
+time.sleep(40)
+EOF_DEAD
+dead_pid=$!
+wait_for "[ -s '$T/dead.port' ]" 50
+took=$(/usr/bin/python3 "$top/tests/integ/clients.py" stall "$PORT" \
+    "$TICKET" "$(cat "$T/dead.port")" 2>"$T/stall.err")
+echo "# an echo beside a forward to a port that does not answer: ${took:-?} s"
+check "it took under 1 s" awk -v t="${took:-99}" 'BEGIN { exit !(t < 1) }'
+kill "$dead_pid" 2>/dev/null
 # shellcheck disable=SC2086
 sshpass -p "$TICKET" ssh $SSHOPTS -p "$PORT" -o ExitOnForwardFailure=yes \
     -R "0:127.0.0.1:$EPORT" tether@127.0.0.1 true 2>/dev/null
