@@ -4,8 +4,9 @@
 # tickets, the viewer in a third namespace. A has a second link to the
 # viewer and a third address the viewer has no route to. The viewer lists
 # only A, both its reachable addresses and the unreachable one marked;
-# the agents ignore short requests, cap replies at 10/s, stay silent when
-# discovery is off, and answer only on the interfaces they are given.
+# the agents ignore short requests and unicast ones, cap replies at 10/s
+# for each sender, stay silent when discovery is off, and answer only on
+# the interfaces they are given.
 . "$(dirname "$0")/lib.sh"
 
 V=tether-v$$ A=tether-a$$ B=tether-b$$
@@ -102,29 +103,46 @@ probe() {
 probe 10.77.0.255 7022 512 1 1 >"$T/bcast"
 check_grep "a broadcast on the bridge draws both agents" "^replies=2$" \
     "$T/bcast"
-probe 10.77.0.12 7022 511 1 1 >"$T/short"
+probe 10.77.0.255 7022 511 1 1 >"$T/short"
 check_grep "a 511-byte request draws no reply" "^replies=0$" "$T/short"
-probe 10.77.0.12 7022 512 1 1 >"$T/full"
-check_grep "a 512-byte one does" "^replies=1$" "$T/full"
+probe 10.77.0.255 7022 512 1 1 >"$T/full"
+check_grep "a 512-byte one draws both" "^replies=2$" "$T/full"
 size=$(sed -n 's/^size=//p' "$T/full")
 check "the reply is no longer than the request" [ "${size:-9999}" -le 512 ]
 check_grep "the reply echoes the nonce" \
     "^nonce: 0123456789abcdef0123456789abcdef$" "$T/full"
 check_grep "the reply has the key" "^key: ssh-ed25519 AAAA" "$T/full"
+probe 10.77.0.12 7022 512 1 1 >"$T/unicast"
+check_grep "a request to the agent's own address draws none" \
+    "^replies=0$" "$T/unicast"
 
-sleep 1.1	# a full bucket again
-probe 10.77.0.12 7022 512 40 1 >"$T/burst"
+sleep 1.1	# full buckets again
+probe 10.77.0.255 7022 512 40 1 >"$T/burst"
 n=$(sed -n 's/^replies=//p' "$T/burst")
-check "40 requests at once draw 10 to 12 replies (got $n)" \
-    [ "${n:-0}" -ge 10 ] && [ "${n:-0}" -le 12 ]
+check "40 requests at once draw 10 to 12 replies from each agent (got $n)" \
+    test "${n:-0}" -ge 20 -a "${n:-0}" -le 24
 
-probe 10.77.0.12 7023 512 1 1 >"$T/off"
+# One sender's flood (from 10.78.0.1, over A's second link) leaves
+# another sender's request its answers: each source has its own bucket.
+sleep 1.1
+( i=0; while [ $i -lt 30 ]; do
+	probe 10.78.0.255 7022 512 20 0 >/dev/null; i=$((i + 1))
+done ) &
+flood=$!
+sleep 0.5
+probe 10.77.0.255 7022 512 10 1 >"$T/beside"
+wait "$flood"
+n=$(sed -n 's/^replies=//p' "$T/beside")
+check "10 requests beside a flood from another sender draw 20 replies (got $n)" \
+    test "${n:-0}" -eq 20
+
+probe 10.77.0.255 7023 512 1 1 >"$T/off"
 check_grep "discovery: {enabled: false} gives no reply" "^replies=0$" \
     "$T/off"
-probe 10.77.0.11 7024 512 1 1 >"$T/wrongif"
+probe 10.77.0.255 7024 512 1 1 >"$T/wrongif"
 check_grep "interfaces: [a1] ignores a request on a0" "^replies=0$" \
     "$T/wrongif"
-probe 10.78.0.11 7024 512 1 1 >"$T/rightif"
+probe 10.78.0.255 7024 512 1 1 >"$T/rightif"
 check_grep "and answers one on a1" "^replies=1$" "$T/rightif"
 
 # The viewer, in its namespace under tmux.
