@@ -212,6 +212,10 @@ disc_matches(const struct ticket *t, const struct disc_info *di,
 	const char	*b64 = di->key + sizeof "ssh-ed25519 " - 1;
 	int		 same;
 
+	/* An agent's default cost at most: a hostile reply asking for more
+	   would cost seconds and up to a GiB for each salt. */
+	if (di->kdf.cost > KDF_COST)
+		return (0);
 	if (ssh_pki_import_pubkey_base64(b64, SSH_KEYTYPE_ED25519, &got) !=
 	    SSH_OK)
 		return (0);
@@ -269,9 +273,10 @@ disc_judge(struct disc_state *ds, const struct ticket *t,
 		if (j < i && strcmp(ds->r[i].di.key, ds->r[j].di.key) == 0)
 			ok[i] = ok[j];
 		else {
-			/* scrypt is a tenth of a second: redraw between. */
-			if (tick != NULL)
-				tick(arg);
+			/* scrypt is a tenth of a second: redraw between, and
+			   stop when the user gives up (Esc). */
+			if (tick != NULL && tick(arg) != 0)
+				break;
 			ok[i] = disc_matches(t, &ds->r[i].di, &salts);
 		}
 		if (!ok[i])
