@@ -268,6 +268,14 @@ root_cleanup(struct agent *ag)
 		free(dir);
 		return;
 	}
+	/* A journal someone else could write would make root unmount at
+	   their word. */
+	if (state_safe_path(dir, &cause) != 0) {
+		error("mount journal %s not replayed: %s", dir, cause);
+		free(cause);
+		free(dir);
+		return;
+	}
 	if ((fd = root_lock(dir, &cause)) == -1) {
 		/* A stuck child must not keep the mounts alive. */
 		error("%s; unmounting anyway", cause);

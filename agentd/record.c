@@ -85,7 +85,7 @@ record_start(struct agent *ag, const char *session, const char *user,
     const char *from, int cols, int rows, const char *term)
 {
 	struct record	*r;
-	char		 stamp[32], head[1024], *path;
+	char		 stamp[32], head[1024], *path, *cause;
 	size_t		 n = 0, m;
 	struct tm	 tm;
 	time_t		 now = time(NULL);
@@ -97,8 +97,14 @@ record_start(struct agent *ag, const char *session, const char *user,
 	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
 	xasprintf(&path, "%s/%s-%s-%ld.cast", ag->conf.recording.dir, stamp,
 	    session, (long)getpid());
-	if (audit_mkdirs(path) != 0 || (fd = open(path, O_WRONLY | O_CREAT |
-	    O_EXCL | O_APPEND | O_CLOEXEC, 0600)) == -1) {
+	if (audit_safe_dir(path, &cause) != 0) {
+		error("recording %s: %s", path, cause);
+		free(cause);
+		free(path);
+		return (NULL);
+	}
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND |
+	    O_CLOEXEC | O_NOFOLLOW, 0600)) == -1) {
 		error_r("recording %s", path);
 		free(path);
 		return (NULL);

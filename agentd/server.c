@@ -486,7 +486,7 @@ server_accept(struct agent *ag, struct listener *l, const sigset_t *old,
 	socklen_t		 len = sizeof ss;
 	struct conn		*c;
 	char			*from;
-	char			 port[8];
+	char			 port[8], child[16];
 	int			 fd, p[2], i, left;
 	pid_t			 pid;
 
@@ -564,7 +564,10 @@ server_accept(struct agent *ag, struct listener *l, const sigset_t *old,
 	    net_sockaddr_port((struct sockaddr *)&ss), (long)pid);
 	snprintf(port, sizeof port, "%d",
 	    net_sockaddr_port((struct sockaddr *)&ss));
-	audit(ag, "connect", "from", from, "port", port, (char *)NULL);
+	snprintf(child, sizeof child, "%ld", (long)pid);
+	/* The child's pid is on its own lines: this joins them. */
+	audit(ag, "connect", "from", from, "port", port, "child", child,
+	    (char *)NULL);
 }
 
 /* End every child: SIGTERM, then SIGKILL for any that does not go. */

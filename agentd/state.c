@@ -18,12 +18,63 @@
 
 #include "tetherd.h"
 
+/*
+ * As OpenSSH's safe_path: dir and every directory above it must be owned
+ * by root (or by the user the agent runs as) and writable by no one else,
+ * or that one could swap what root writes there for a symbolic link: the
+ * mount journal would make root unmount any path, a log would append to
+ * any file. A root-owned directory with the sticky bit (/tmp) is allowed:
+ * others cannot rename or remove what root made in it.
+ */
+int
+state_safe_path(const char *dir, char **cause)
+{
+	struct stat	 sb;
+	char		*buf, *slash;
+	int		 rc = 0;
+
+	if (dir[0] != '/') {
+		xasprintf(cause, "%s: not an absolute path", dir);
+		return (-1);
+	}
+	buf = xstrdup(dir);
+	for (;;) {
+		if (stat(buf, &sb) != 0) {
+			xasprintf(cause, "%s: %s", buf, strerror(errno));
+			rc = -1;
+			break;
+		}
+		if (sb.st_uid != 0 && sb.st_uid != geteuid()) {
+			xasprintf(cause, "%s: owned by uid %u, not root",
+			    buf, (unsigned)sb.st_uid);
+			rc = -1;
+			break;
+		}
+		if ((sb.st_mode & 022) != 0 && !(S_ISDIR(sb.st_mode) &&
+		    (sb.st_mode & S_ISVTX) && sb.st_uid == 0)) {
+			xasprintf(cause, "%s: writable by group or others "
+			    "(mode %04o)", buf, (unsigned)(sb.st_mode & 07777));
+			rc = -1;
+			break;
+		}
+		if ((slash = strrchr(buf, '/')) == NULL || slash == buf) {
+			if (strcmp(buf, "/") == 0)
+				break;
+			buf[1] = '\0';
+			continue;
+		}
+		*slash = '\0';
+	}
+	free(buf);
+	return (rc);
+}
+
 /* Make the directory if needed and prove a file can be made in it. */
 int
 state_check_dir(const char *dir, char **cause)
 {
 	struct stat	 sb;
-	char		*probe;
+	char		*probe, *why;
 	int		 fd;
 
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
@@ -45,6 +96,11 @@ state_check_dir(const char *dir, char **cause)
 		xasprintf(cause, "state directory %s: writable by group or "
 		    "others (mode %04o); chmod 700 it", dir,
 		    (unsigned)(sb.st_mode & 07777));
+		return (-1);
+	}
+	if (state_safe_path(dir, &why) != 0) {
+		xasprintf(cause, "state directory %s: unsafe: %s", dir, why);
+		free(why);
 		return (-1);
 	}
 	xasprintf(&probe, "%s/.tetherd.XXXXXX", dir);

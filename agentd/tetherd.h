@@ -718,6 +718,7 @@ int	 keyboard_main(int, char **);
 
 /* audit.c */
 int	 audit_mkdirs(const char *);
+int	 audit_safe_dir(const char *, char **);
 void	 audit_open(struct agent *);
 void	 audit(struct agent *, const char *, ...)
 	     __attribute__((sentinel));
@@ -742,6 +743,7 @@ int	 wait_main(int, char **);
 /* state.c */
 int	 state_write(struct agent *, char **);
 int	 state_check_dir(const char *, char **);
+int	 state_safe_path(const char *, char **);
 
 /* disc.c */
 void	 disc_open(struct agent *);

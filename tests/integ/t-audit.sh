@@ -55,6 +55,18 @@ check_eq "a user name with a space and a quote logs in" quoted "$out"
 "$BUILD/tests/preauth" -l "$(printf 'evil\nevent=forged x=\033')" \
     -p "$TICKET" 127.0.0.1 "$PORT" channel >"$T/evil.out" 2>&1
 check_eq "a user name with a newline logs in" 1 $?
+# A 2,100-byte user name, and one a shell would run.
+long=$(head -c 2100 /dev/zero | tr '\0' a)
+"$BUILD/tests/preauth" -l "$long" -p "$TICKET" 127.0.0.1 "$PORT" channel \
+    >/dev/null 2>&1
+cat >"$T/ssh_config2" <<'EOF'
+Host tether-shell
+	HostName 127.0.0.1
+	User "x;y|z`w$(id)"
+EOF
+# shellcheck disable=SC2086
+sshpass -p "$TICKET" ssh -F "$T/ssh_config2" $SSHOPTS -p "$PORT" \
+    tether-shell true >/dev/null 2>&1
 
 # 6. A pty console in a 120x40 terminal: type a command, then exit.
 tmux -L "$TMUX_SOCK" new-session -d -s pty -x 120 -y 40 \
@@ -88,7 +100,7 @@ stop_agent
 check "the audit file exists" [ -s "$AUDIT" ]
 check_eq "the audit file is mode 0600" 600 "$(stat -c %a "$AUDIT")"
 total=0
-for want in start:1 connect:8 auth-fail:1 auth-ok:7 exec:2 verb:1 sftp:1 \
+for want in start:1 connect:10 auth-fail:1 auth-ok:9 exec:3 verb:1 sftp:1 \
     record:2 end:1; do
 	e=${want%:*}
 	n=${want#*:}
@@ -103,24 +115,33 @@ check_grep "start names the agent's pid and port" \
     "^time=[^ ]* pid=$AGENT_PID event=start version=[^ ]* port=$PORT " \
     "$AUDIT"
 check_grep "connect names the source" \
-    "event=connect from=127.0.0.1 port=[0-9][0-9]*\$" "$AUDIT"
+    "event=connect from=127.0.0.1 port=[0-9][0-9]* child=[0-9][0-9]*\$" "$AUDIT"
 check_grep "auth-fail names the method and the user" \
-    "event=auth-fail method=password user=tether from=127.0.0.1 tries=1\$" \
+    "event=auth-fail from=127.0.0.1 method=password user=tether tries=1\$" \
     "$AUDIT"
 check_grep "exec has the command text" \
     "event=exec session=[0-9a-f]\{16\} command=\"echo hi\"\$" "$AUDIT"
 check_grep "the info verb is named" \
-    "event=verb name=info session=[0-9a-f]\{16\}\$" "$AUDIT"
+    "event=verb session=[0-9a-f]\{16\} name=info\$" "$AUDIT"
 check_grep "sftp is audited" "event=sftp session=[0-9a-f]\{16\}\$" "$AUDIT"
 check_grep "record names the file" \
     "event=record session=[0-9a-f]\{16\} file=$cast\$" "$AUDIT"
 check_grep "end says by signal" "event=end by=signal signal=TERM\$" "$AUDIT"
 check_grep "the odd user name is one quoted, escaped value" \
-    'event=auth-ok method=password user="a \\"b" from=127.0.0.1 session=' \
+    'event=auth-ok from=127.0.0.1 session=[0-9a-f]\{16\} method=password user="a \\"b"' \
     "$AUDIT"
 check_grep "a newline and an escape in a value are escaped" \
-    'event=auth-ok method=password user="evil\\x0aevent=forged x=\\x1b" from=' \
+    'event=auth-ok from=127.0.0.1 session=[0-9a-f]\{16\} method=password user="evil\\x0aevent=forged x=\\x1b"' \
     "$AUDIT"
+check_grep "a 2,100-byte user name keeps from and session first, capped" \
+    "event=auth-ok from=127.0.0.1 session=[0-9a-f]\{16\} method=password user=\"a\{512\}\.\.\.\"\$" \
+    "$AUDIT"
+check_grep "shell characters are quoted" \
+    'event=auth-ok from=127.0.0.1 session=[0-9a-f]\{16\} method=password user="x;y|z`w\$(id)"$' \
+    "$AUDIT"
+shpid=$(sed -n 's/^time=[^ ]* pid=\([0-9]*\) event=auth-ok .*user="x;y.*/\1/p' "$AUDIT")
+check_grep "the connect line names the connection's pid, as its auth line" \
+    "event=connect from=127.0.0.1 port=[0-9]* child=${shpid:-none}\$" "$AUDIT"
 check_no_grep "no forged audit line" "^event=forged" "$AUDIT"
 check_no_grep "no forged log line" "^event=forged" "$AGENT_LOG"
 check_grep "the odd user's command is quoted too" \

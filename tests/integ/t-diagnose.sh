@@ -54,7 +54,7 @@ check_eq "run diagnose exits 1: the system has an error" 1 $?
 check_eq "run diagnose reports the same finding" \
     "etc/fstab:2: UUID=$bad_uuid /home ext4 defaults" \
     "$("$YGET" "$T/run.yaml" diagnosis.findings.0.evidence 2>/dev/null)"
-check_grep "the catalog's audit has the diagnose tool" "tool name=diagnose" \
+check_grep "the catalog's audit has the diagnose tool" "event=tool session=[0-9a-f]* name=diagnose" \
     "$AGENT_DIR/logs/audit.log"
 agent_ssh roots release >/dev/null
 

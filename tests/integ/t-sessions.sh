@@ -129,7 +129,7 @@ check_eq "connection.yaml says ended" ended \
     "$("$YGET" "$AGENT_STATE/connection.yaml" state)"
 check_grep "the local screen says so" "Session ended by technician" \
     "$AGENT_DIR/out"
-check_grep "the end is audited" "event=end by=technician from=127.0.0.1" \
+check_grep "the end is audited" "event=end from=127.0.0.1 by=technician" \
     "$T/audit.log"
 wait "$other"
 check "the other session was closed" [ $? -ne 0 ]

@@ -181,13 +181,13 @@ stop_agent
 
 # The audit trail: the start with its arguments, the end with its status.
 check_grep "audit: a tool's start and arguments" \
-    'event=tool name=hello args=world session=[0-9a-f]\{16\}$' "$AUDIT"
+    'event=tool session=[0-9a-f]\{16\} name=hello args=world$' "$AUDIT"
 check_grep "audit: a tool's exit status" \
-    'event=tool-exit name=fails session=[0-9a-f]\{16\} exit=3$' "$AUDIT"
+    'event=tool-exit session=[0-9a-f]\{16\} name=fails exit=3$' "$AUDIT"
 check_grep "audit: a time limit" \
-    'event=tool-exit name=slow session=[0-9a-f]\{16\} exit=timeout$' "$AUDIT"
+    'event=tool-exit session=[0-9a-f]\{16\} name=slow exit=timeout$' "$AUDIT"
 check_no_grep "audit: a refused run starts no tool" \
-    'event=tool name=mark args=[^ ]*two' "$AUDIT"
+    'event=tool session=[0-9a-f]* name=mark args=[^ ]*two' "$AUDIT"
 check_eq "audit: every started tool ended" \
     "$(grep -c ' event=tool ' "$AUDIT")" \
     "$(grep -c ' event=tool-exit ' "$AUDIT")"

@@ -101,7 +101,7 @@ check_screen "Esc stops it" "-- stopped"
 check "and the agent ends the tool" \
     wait_for "! kill -0 $pid 2>/dev/null" 100
 check "the audit says the technician closed it" wait_for \
-    "grep -q 'event=tool-exit name=sleepy session=[0-9a-f]* exit=closed' '$T/audit.log'" 50
+    "grep -q 'event=tool-exit session=[0-9a-f]* name=sleepy exit=closed' '$T/audit.log'" 50
 keys Escape Escape
 
 # Snapshot shows the agent's screen, full size, and q comes back.
