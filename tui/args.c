@@ -254,3 +254,28 @@ args_free(struct args *a)
 	free(a->discover);
 	a->discover = NULL;
 }
+
+/*
+ * After parsing, wipe the ticket from the command line in place, so that
+ * /proc/PID/cmdline and ps no longer show it (TETHER_TICKET never did).
+ */
+void
+args_hide_ticket(int argc, char **argv)
+{
+	const char	*name;
+	int		 i, dashes;
+
+	for (i = 1; i < argc; i++) {
+		if (argv[i][0] != '-')
+			continue;
+		dashes = argv[i][1] == '-' ? 2 : 1;
+		name = argv[i] + dashes;
+		if (dashes == 2 ? strncmp(name, "ticket", 6) != 0 :
+		    strncasecmp(name, "ticket", 6) != 0)
+			continue;
+		if (name[6] == '=')
+			explicit_bzero(argv[i] + dashes + 7, strlen(name + 7));
+		else if (name[6] == '\0' && dashes == 2 && i + 1 < argc)
+			explicit_bzero(argv[i + 1], strlen(argv[i + 1]));
+	}
+}

@@ -491,6 +491,7 @@ main(int argc, char **argv)
 		free(cause);
 		usage(TETHER_EXIT_USAGE);
 	}
+	args_hide_ticket(argc, argv);
 	if (a.help)
 		usage(0);
 	/* Not in argv, where other users of the machine can read it. */

@@ -103,6 +103,7 @@ typedef int (*cand_tick_fn)(void *);
 
 /* args.c */
 int	 args_parse(int, char **, struct args *, char **);
+void	 args_hide_ticket(int, char **);
 enum dart args_dart(const struct args *, struct target *, struct prefill *,
 	     char **);
 void	 args_free(struct args *);
