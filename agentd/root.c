@@ -247,7 +247,8 @@ root_remap_one(struct agent *ag, const char *dir, const char *path,
     const struct root_fstab *e, int rw, char **device)
 {
 	unsigned long	 base, flags;
-	char		*data, *target, *type, *cause, *status, *ignore;
+	char		*data, *target, *type, *cause, *status, *ignore, *bad;
+	struct stat	 sb;
 	int		 noauto;
 
 	*device = NULL;
@@ -255,6 +256,12 @@ root_remap_one(struct agent *ag, const char *dir, const char *path,
 	if (noauto) {
 		free(data);
 		return (xstrdup("skipped: noauto or bind"));
+	}
+	if (!root_data_ok(data, &bad)) {
+		xasprintf(&status, "refused: option %s", bad);
+		free(bad);
+		free(data);
+		return (status);
 	}
 	if ((*device = blkid_evaluate_spec(e->spec, NULL)) == NULL) {
 		free(data);
@@ -266,13 +273,26 @@ root_remap_one(struct agent *ag, const char *dir, const char *path,
 		free(data);
 		return (status);
 	}
+	/* The source must be a disk, of a type the remap mounts. */
+	type = strcmp(e->type, "auto") == 0 ?
+	    blkid_get_tag_value(NULL, "TYPE", *device) : xstrdup(e->type);
+	if (stat(*device, &sb) != 0 || !S_ISBLK(sb.st_mode) || type == NULL ||
+	    !root_fstab_type_ok(type)) {
+		if (type == NULL || !root_fstab_type_ok(type))
+			xasprintf(&status, "refused: filesystem type %s",
+			    type != NULL ? type : "unknown");
+		else
+			xasprintf(&status, "refused: %s is not a block device",
+			    *device);
+		free(type);
+		free(data);
+		return (status);
+	}
 	root_mount_options(ag->conf.roots.mount_options, &base, &ignore, NULL);
 	free(ignore);
 	base |= MS_RDONLY;
 	if (rw)
 		base &= ~MS_RDONLY;
-	type = strcmp(e->type, "auto") == 0 ?
-	    blkid_get_tag_value(NULL, "TYPE", *device) : xstrdup(e->type);
 	xasprintf(&target, "%s%s", path, e->file);
 	if (root_mount(ag, dir, *device, target, type, base |
 	    (flags & MS_RDONLY), data, &cause) != 0) {

@@ -21,11 +21,70 @@
 
 #define ROOT_FSTAB_MAX		256	/* entries read from one fstab */
 
+static int	root_in(const char *, const char **);
+
 /* Filesystems a Linux system can live on; others are not mounted. */
 static const char *root_fstypes[] = {
 	"ext2", "ext3", "ext4", "xfs", "btrfs", "f2fs", "jfs", "reiserfs",
 	"nilfs2", NULL
 };
+
+/*
+ * What the remap mounts from a root's fstab: the types above, and vfat
+ * for an EFI system partition. An fstab is the offline system's word, so
+ * overlay, bind-like or pseudo filesystems, which could bring the rescue
+ * system's own files (or kernel interfaces) into the root, are refused.
+ */
+static const char *root_fstab_types[] = {
+	"ext2", "ext3", "ext4", "xfs", "btrfs", "f2fs", "jfs", "reiserfs",
+	"nilfs2", "vfat", NULL
+};
+
+/* Filesystem options (mount(2) data) the remap passes on; no others. */
+static const char *root_data_opts[] = {
+	"errors=*", "data=*", "barrier", "barrier=*", "nobarrier", "discard",
+	"nodiscard", "commit=*", "journal_checksum", "user_xattr",
+	"nouser_xattr", "acl", "noacl", "subvol=*", "subvolid=*",
+	"compress", "compress=*", "compress-force=*", "space_cache",
+	"space_cache=*", "nospace_cache", "ssd", "nossd", "autodefrag",
+	"noautodefrag", "inode64", "inode32", "logbufs=*", "logbsize=*",
+	"allocsize=*", "largeio", "nolargeio", "uid=*", "gid=*", "umask=*",
+	"fmask=*", "dmask=*", "shortname=*", "utf8", "utf8=*", "iocharset=*",
+	"codepage=*", "flush", "quiet", "lazytime", "nolazytime", "usrquota",
+	"grpquota", "prjquota", "quota", "noquota", "uquota", "gquota",
+	"pquota", "delalloc", "nodelalloc", "stripe=*", "stripe_width=*",
+	"init_itable=*", "noinit_itable", "auto_da_alloc", "noauto_da_alloc",
+	"i_version", "dax", "dax=*", "nouuid", NULL
+};
+
+/* Whether the remap may mount this fstab type. */
+int
+root_fstab_type_ok(const char *fstype)
+{
+	return (root_in(fstype, root_fstab_types));
+}
+
+/*
+ * Whether every word of a mount(2) data string is allowed; the first one
+ * that is not goes to *bad (a copy).
+ */
+int
+root_data_ok(const char *data, char **bad)
+{
+	char	*copy, *p, *word;
+	int	 ok = 1;
+
+	*bad = NULL;
+	copy = xstrdup(data);
+	for (p = copy; ok && (word = strsep(&p, ",")) != NULL;) {
+		if (*word != '\0' && !root_in(word, root_data_opts)) {
+			*bad = xstrdup(word);
+			ok = 0;
+		}
+	}
+	free(copy);
+	return (ok);
+}
 
 /* fstab types never mounted by the remap: virtual, network or swap. */
 static const char *root_fstab_skip[] = {

@@ -616,6 +616,8 @@ int	 root_safe_dir(const char *, const char *, char **);
 /* rootfile.c */
 int	 root_fstype_linux(const char *);
 int	 root_fstype_virtual(const char *);
+int	 root_fstab_type_ok(const char *);
+int	 root_data_ok(const char *, char **);
 void	 root_unescape(char *);
 int	 root_mount_options(const char *, unsigned long *, char **, int *);
 int	 root_fstab_parse(FILE *, struct root_fstab **, int *, char **);
