@@ -134,12 +134,55 @@ root_subvol(const struct root *r, int fd)
 	return (best);
 }
 
+/*
+ * A read-only mount of ext3, ext4 or xfs still replays a dirty journal,
+ * writing to a disk that may be failing: the option that stops it.
+ */
+static const char *
+root_scan_noreplay(const char *fstype)
+{
+	if (strcmp(fstype, "ext3") == 0 || strcmp(fstype, "ext4") == 0)
+		return ("noload");
+	if (strcmp(fstype, "xfs") == 0)
+		return ("norecovery");
+	return (NULL);
+}
+
+/*
+ * Whether an ext3 or ext4 superblock says its journal needs recovery
+ * (EXT3_FEATURE_INCOMPAT_RECOVER), read from the device, not the mount.
+ */
+static int
+root_scan_needs_recovery(const struct root *r)
+{
+	uint8_t		 sb[1024];
+	uint32_t	 incompat;
+	int		 fd;
+
+	if (r->device == NULL || r->fstype == NULL ||
+	    root_scan_noreplay(r->fstype) == NULL ||
+	    strcmp(r->fstype, "xfs") == 0)
+		return (0);
+	if ((fd = open(r->device, O_RDONLY | O_CLOEXEC)) == -1)
+		return (0);
+	if (pread(fd, sb, sizeof sb, 1024) != (ssize_t)sizeof sb ||
+	    sb[0x38] != 0x53 || sb[0x39] != 0xef) {
+		close(fd);
+		return (0);
+	}
+	close(fd);
+	incompat = sb[0x60] | sb[0x61] << 8 | sb[0x62] << 16 |
+	    (uint32_t)sb[0x63] << 24;
+	return ((incompat & 0x4) != 0);
+}
+
 /* Mount r read-only at its path: the top level, or subvol if not NULL. */
 static int
 root_scan_mount_one(struct agent *ag, const char *dir, struct root *r,
     const char *subvol)
 {
 	unsigned long	 flags;
+	const char	*noreplay;
 	char		*data, *opts = NULL, *cause;
 	int		 rc;
 
@@ -147,6 +190,9 @@ root_scan_mount_one(struct agent *ag, const char *dir, struct root *r,
 	if (subvol != NULL)
 		xasprintf(&opts, "subvol=%s%s%s", subvol,
 		    data != NULL ? "," : "", data != NULL ? data : "");
+	else if ((noreplay = root_scan_noreplay(r->fstype)) != NULL)
+		xasprintf(&opts, "%s%s%s", noreplay, data != NULL &&
+		    *data != '\0' ? "," : "", data != NULL ? data : "");
 	rc = root_mount(ag, dir, r->device, r->path, r->fstype,
 	    flags | MS_RDONLY, opts != NULL ? opts : data, &cause);
 	if (rc != 0) {
@@ -375,6 +421,12 @@ root_scan(struct agent *ag, const char *dir, int *n)
 			continue;	/* a container: no system itself */
 		if (rs[i].problems.n == 0)
 			root_health(&rs[i]);
+		if (rs[i].health != ROOT_UNREADABLE &&
+		    root_scan_needs_recovery(&rs[i])) {
+			root_problem(&rs[i], "the journal needs recovery (not "
+			    "replayed here)");
+			rs[i].health = ROOT_LIMITED;
+		}
 		layer_describe(&rs[i]);
 		if (rs[i].health != ROOT_UNREADABLE || rs[i].device == NULL)
 			root_statvfs(&rs[i]);
