@@ -44,6 +44,9 @@
 #define SESSION_MACS \
 	"hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com"
 
+/* What a request without a user name is logged as. */
+static const char session_nouser[64] = "?";
+
 /* Environment names a client may set, as sshd's AcceptEnv would list. */
 static const char *session_env_ok[] = {
 	"LANG", "LC_*", "TZ", "COLORTERM", "TETHER_CHROOT", NULL
@@ -250,10 +253,11 @@ session_message(ssh_session session, ssh_message msg, void *arg)
 	if (ssh_message_type(msg) != SSH_REQUEST_AUTH)
 		return (forward_message(session, msg, arg));
 	if (!s->authenticated && !s->ending) {
-		user = ssh_message_auth_user(msg);
+		if ((user = ssh_message_auth_user(msg)) == NULL)
+			user = session_nouser;
 		session_auth_fail(s, ssh_message_subtype(msg) ==
 		    SSH_AUTH_METHOD_INTERACTIVE ? "keyboard-interactive" :
-		    "other", user != NULL ? user : "");
+		    "other", user);
 	}
 	return (1);
 }

@@ -101,11 +101,11 @@ ssh -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
     -o IdentitiesOnly=yes -i "$T/stranger" -p "$PORT" tether@127.0.0.1 true \
     >/dev/null 2>&1
 check_eq "one \"none\" failure (the first is free)" 1 \
-    "$(grep -c 'event=auth-fail method=none' "$T/probe.log")"
+    "$(grep -c 'event=auth-fail from=127.0.0.1 method=none' "$T/probe.log")"
 check_eq "one keyboard-interactive failure" 1 \
-    "$(grep -c 'event=auth-fail method=keyboard-interactive' "$T/probe.log")"
+    "$(grep -c 'event=auth-fail from=127.0.0.1 method=keyboard-interactive' "$T/probe.log")"
 check_eq "one publickey failure for the offered key" 1 \
-    "$(grep -c 'event=auth-fail method=publickey' "$T/probe.log")"
+    "$(grep -c 'event=auth-fail from=127.0.0.1 method=publickey' "$T/probe.log")"
 stop_agent
 
 # Connections that never try to log in: 3 of them count as one failure
