@@ -167,6 +167,7 @@ struct tool {
 	int		 nargs;
 	int		 needs_root;
 	struct conf_list needs_files;
+	struct conf_list in_root;	/* paths that must stay inside it */
 	struct conf_list needs;
 	int		 pty;
 	int		 timeout;

@@ -9,13 +9,18 @@
  */
 
 #include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <linux/openat2.h>
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tetherd.h"
 
@@ -48,6 +53,7 @@ static const struct conf_key tool_keys[] = {
 	T("args", tool_args_type, struct tool, args, 0, TOOL_ARGS_MAX, NULL),
 	T("needs_root", conf_bool, struct tool, needs_root, 0, 1, NULL),
 	T("needs_files", conf_list, struct tool, needs_files, 0, 32, NULL),
+	T("in_root", conf_list, struct tool, in_root, 0, 32, NULL),
 	T("needs", conf_list, struct tool, needs, 0, 32, NULL),
 	T("pty", conf_bool, struct tool, pty, 0, 1, NULL),
 	T("timeout", conf_duration, struct tool, timeout, 1, 7 * 86400, NULL),
@@ -235,6 +241,22 @@ tool_validate(struct conf_ctx *ctx, yaml_node_t *node, struct tool *t)
 		} else if (tool_embedded(w))
 			conf_error(ctx, at, "%s: placeholder inside the word "
 			    "\"%s\" (a placeholder is a whole argument)",
+			    t->name, w);
+	}
+	for (i = 0; i < t->in_root.n; i++) {
+		const char *w = t->in_root.v[i];
+
+		at = tool_node(ctx, node, "in_root", i);
+		if (!t->needs_root)
+			conf_error(ctx, at, "%s: in_root needs needs_root: true",
+			    t->name);
+		else if (tool_placeholder(w, name, sizeof name) &&
+		    tool_find_arg(t, name) == NULL)
+			conf_error(ctx, at, "%s: unknown placeholder {%s} in "
+			    "in_root", t->name, name);
+		else if (w[0] == '/')
+			conf_error(ctx, at, "%s: in_root path \"%s\" is "
+			    "absolute (paths are relative to the root)",
 			    t->name, w);
 	}
 	at = tool_node(ctx, node, "confirm", -1);
@@ -587,6 +609,62 @@ tool_expand(const struct tool *t, const char *word, char **vals,
 }
 
 /*
+ * Whether rel, a path in the root, stays inside it when the kernel follows
+ * its symbolic links: an offline system's absolute link (etc/motd to
+ * /etc/shadow) would otherwise hand the tool a file of the rescue system.
+ * A path that does not exist is fine.
+ */
+static int
+tool_in_root(const char *root, const char *rel, char **err)
+{
+	struct open_how	 how;
+	int		 rootfd, fd, saved;
+
+	if ((rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		xasprintf(err, "%s: %s", root, strerror(errno));
+		return (-1);
+	}
+	memset(&how, 0, sizeof how);
+	how.flags = O_PATH | O_CLOEXEC;
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+	fd = syscall(SYS_openat2, rootfd, rel, &how, sizeof how);
+	saved = errno;
+	close(rootfd);
+	if (fd != -1) {
+		close(fd);
+		return (0);
+	}
+	if (saved == ENOENT || saved == ENOTDIR)
+		return (0);
+	if (saved == EXDEV || saved == ELOOP)
+		xasprintf(err, "%s leaves the root (a symbolic link in the "
+		    "offline system points outside it)", rel);
+	else
+		xasprintf(err, "%s: %s", rel, strerror(saved));
+	return (-1);
+}
+
+/* Every in_root path of the tool, placeholders replaced, checked. */
+static int
+tool_check_in_root(const struct tool *t, char **vals, const char *root,
+    char **err)
+{
+	const char	*rel;
+	char		*why;
+	int		 i;
+
+	for (i = 0; i < t->in_root.n; i++) {
+		rel = tool_expand(t, t->in_root.v[i], vals, root);
+		if (rel == NULL || tool_in_root(root, rel, &why) == 0)
+			continue;
+		xasprintf(err, "%s cannot run: %s", t->name, why);
+		free(why);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
  * Check a run request, "run TOOL [--confirm=WORD] [--] ARG...", and build
  * the argv to execute. Nothing runs unless every argument matches its
  * pattern and a destructive tool has been confirmed with its word. On
@@ -644,6 +722,8 @@ tool_prepare(const struct catalog *cat, int argc, char **argv,
 		free(why);
 		return (NULL);
 	}
+	if (root != NULL && tool_check_in_root(t, vals, root, err) != 0)
+		return (NULL);
 	if (t->destructive) {
 		want = t->confirm != NULL ? tool_expand(t, t->confirm, vals,
 		    root) : t->name;
