@@ -68,13 +68,16 @@ DEBIAN_DEPS =	build-essential pkg-config clang libssh-dev libyaml-dev \
 		qemu-system-x86 busybox-static e2fsprogs fdisk cpio kmod \
 		systemd netpbm cppcheck btrfs-progs xfsprogs dosfstools \
 		cryptsetup-bin lvm2 mdadm \
-		putty-tools python3-paramiko python3-asyncssh ssh-audit
+		putty-tools python3-paramiko python3-asyncssh ssh-audit \
+		xorriso mtools grub-common grub-pc-bin grub-efi-amd64-bin \
+		grub-efi-amd64-signed shim-signed ovmf
 
 .SECONDARY:
 
 .PHONY: all deps check check-unit check-integ check-asan check-valgrind demo \
 	install uninstall clean lint lint-man fuzz fuzz-quick fuzz-regress bench \
-	bench-quick bench-snap rescue-image drill drill-storage
+	bench-quick bench-snap rescue-image drill drill-storage \
+	rescue-iso boot-test boot-test-all
 
 all: $(BUILD)/tetherd $(BUILD)/tether $(BUILD)/tests/yget $(BUILD)/tests/preauth \
     $(BUILD)/tests/oversize
@@ -205,6 +208,21 @@ drill: rescue-image
 # from the viewer. About 5 minutes of software emulation: not in check.
 drill-storage: rescue-image
 	BUILD=$(BUILD) timeout 1500 sh tests/integ/drill-storage.sh
+
+# One hybrid ISO, BUILD/rescue/tether-rescue.iso, that boots from a CD or
+# a USB stick under BIOS and under UEFI with Secure Boot on (Debian's
+# signed shim, GRUB and kernel).
+rescue-iso: rescue-image
+	sh config/rescue/mkiso.sh $(BUILD) $(VERSION)
+
+# Boot the media under qemu and check the ticket on the serial console:
+# boot-test runs the routes CI runs every time, boot-test-all every route
+# (tests/integ/boot.sh).
+boot-test: rescue-iso
+	BUILD=$(BUILD) timeout 1200 sh tests/integ/boot.sh
+
+boot-test-all: rescue-iso
+	BUILD=$(BUILD) timeout 2400 sh tests/integ/boot.sh all
 
 # cppcheck's warning and portability checks over every C file, then the
 # manual pages.
