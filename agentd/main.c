@@ -317,22 +317,41 @@ static struct termios	main_saved_tty;
 
 static void	main_status(struct agent *);
 
-/* A ticket, its salt, its host key, and the banner that announces it. */
+/* A ticket and its salt: all the status screen needs. */
 static void
-main_ticket(struct agent *ag)
+main_ticket_new(struct agent *ag)
+{
+	ticket_new(&ag->ticket);
+	kdf_params_new(&ag->kdf, ag->conf.ticket.kdf_cost);
+	free(ag->fingerprint);
+	ag->fingerprint = NULL;
+	ag->created = time(NULL);
+	ag->expires = ag->created + ag->conf.ticket.lifetime;
+}
+
+/*
+ * The host key the ticket derives, and the banner that announces its
+ * salt. scrypt takes a while on a slow machine, so this runs with the
+ * ticket already on screen; connections wait in the listen queue.
+ */
+static void
+main_hostkey(struct agent *ag)
 {
 	char	*cause;
 
-	ticket_new(&ag->ticket);
-	kdf_params_new(&ag->kdf, ag->conf.ticket.kdf_cost);
 	if (kdf_hostkey(&ag->ticket, &ag->kdf, &ag->hostkey, &cause) != 0)
 		fatalx("cannot derive the host key: %s", cause);
 	free(ag->banner);
 	ag->banner = wire_banner(&ag->kdf);
 	free(ag->fingerprint);
 	ag->fingerprint = kdf_fingerprint(ag->hostkey);
-	ag->created = time(NULL);
-	ag->expires = ag->created + ag->conf.ticket.lifetime;
+}
+
+static void
+main_ticket(struct agent *ag)
+{
+	main_ticket_new(ag);
+	main_hostkey(ag);
 }
 
 /* No ticket: the persistent host key, and a banner with no salt. */
@@ -384,6 +403,12 @@ main_ips(struct agent *ag)
 	struct listener	*l;
 	int		 i, any = 0;
 
+	for (i = 0; i < ag->nips; i++)
+		free(ag->ips[i]);
+	free(ag->ips);
+	ag->ips = NULL;
+	ag->nips = 0;
+
 	for (i = 0; i < ag->nlisteners; i++) {
 		if (netinfo_is_any((struct sockaddr *)&ag->listeners[i].ss))
 			any = 1;
@@ -397,6 +422,36 @@ main_ips(struct agent *ag)
 		l = &ag->listeners[i];
 		ag->ips[ag->nips++] = net_ntop((struct sockaddr *)&l->ss);
 	}
+}
+
+/*
+ * The machine's addresses changed (a lease came, or went): the status
+ * screen, connection.yaml and discovery's answers follow.
+ */
+void
+main_addresses(struct agent *ag)
+{
+	char	**old = ag->ips, *cause;
+	int	  nold = ag->nips, i, same;
+
+	ag->ips = NULL;
+	ag->nips = 0;
+	main_ips(ag);
+	same = nold == ag->nips;
+	for (i = 0; same && i < nold; i++)
+		same = strcmp(old[i], ag->ips[i]) == 0;
+	for (i = 0; i < nold; i++)
+		free(old[i]);
+	free(old);
+	if (same)
+		return;
+	if (state_write(ag, &cause) != 0) {
+		error("%s", cause);
+		free(cause);
+	}
+	info("addresses now: %d", ag->nips);
+	printf("\r\nThe addresses changed.\r\n");
+	main_status(ag);
 }
 
 static void
@@ -420,9 +475,16 @@ main_status(struct agent *ag)
 		    ag->ips[i]);
 	}
 	if (ag->nips == 0)
-		printf("  IP address:   (none: the network is not up)\n");
+		printf("  IP address:   no address yet (DHCP may still be "
+		    "asking); to set one, boot with\n"
+		    "                ip=ADDRESS::GATEWAY:NETMASK::INTERFACE:off "
+		    "on the kernel command line\n");
 	printf("  Port:         %d\n", ag->bound_port);
-	printf("  Host key:     %s\n", ag->fingerprint);
+	if (ag->fingerprint != NULL)
+		printf("  Host key:     %s\n", ag->fingerprint);
+	else
+		printf("  Host key:     being made; connections wait until "
+		    "it is ready\n");
 	if (!ag->unattended) {
 		localtime_r(&ag->expires, &tm);
 		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S %Z", &tm);
@@ -445,6 +507,8 @@ main_free(struct agent *ag)
 	for (i = 0; i < ag->nips; i++)
 		free(ag->ips[i]);
 	free(ag->ips);
+	if (ag->addr_fd != -1)
+		close(ag->addr_fd);
 	for (i = 0; i < ag->nlisteners; i++)
 		free(ag->listeners[i].text);
 	ticket_clear(&ag->ticket);
@@ -534,6 +598,7 @@ main(int argc, char **argv)
 	}
 	memset(&ag, 0, sizeof ag);
 	ag.state = "waiting";
+	ag.addr_fd = -1;
 	if (gethostname(ag.host, sizeof ag.host - 1) != 0)
 		snprintf(ag.host, sizeof ag.host, "localhost");
 	log_open("tetherd", 0, LOG_TO_STDERR);
@@ -567,15 +632,26 @@ main(int argc, char **argv)
 		audit(&ag, "consent", "answer", "yes", (char *)NULL);
 	}
 	server_listen(&ag);
-	if (ag.conf.ticket.enabled)
-		main_ticket(&ag);
-	else
-		main_unattended(&ag);
+	netinfo_watch(&ag);
 	main_ips(&ag);
 	main_tty(&ag);
+	if (ag.conf.ticket.enabled) {
+		/* The ticket first, the host key with it on screen. */
+		main_ticket_new(&ag);
+		ag.state = "starting";
+		if (state_write(&ag, &cause) != 0)
+			fatalx("%s", cause);
+		main_status(&ag);
+		main_hostkey(&ag);
+		ag.state = "waiting";
+		printf("  Host key:     %s (ready)\n\n", ag.fingerprint);
+		fflush(stdout);
+	} else {
+		main_unattended(&ag);
+		main_status(&ag);
+	}
 	if (state_write(&ag, &cause) != 0)
 		fatalx("%s", cause);
-	main_status(&ag);
 	info("listening on port %d, host key %s", ag.bound_port,
 	    ag.fingerprint);
 	snprintf(port, sizeof port, "%d", ag.bound_port);

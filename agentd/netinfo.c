@@ -2,10 +2,13 @@
 
 /*
  * The machine's addresses, for the status screen and connection.yaml: every
- * address of every up interface but loopback, IPv4 first.
+ * address of every up interface but loopback, IPv4 first; and a watch on
+ * them, so that a lease that comes late is shown.
  */
 
 #include <sys/socket.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
 
@@ -13,6 +16,7 @@
 #include <ifaddrs.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tetherd.h"
 
@@ -71,4 +75,45 @@ netinfo_ips(char ***ips)
 	netinfo_collect(ifa, AF_INET6, ips, &n);
 	freeifaddrs(ifa);
 	return (n);
+}
+
+/*
+ * Address changes, from the kernel (rtnetlink): a lease that arrives after
+ * the ticket is on screen. Without the socket the addresses shown stay
+ * those of the start.
+ */
+void
+netinfo_watch(struct agent *ag)
+{
+	struct sockaddr_nl	 sa;
+	int			 fd;
+
+	ag->addr_fd = -1;
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    NETLINK_ROUTE);
+	if (fd == -1) {
+		error("netlink socket: %s", strerror(errno));
+		return;
+	}
+	memset(&sa, 0, sizeof sa);
+	sa.nl_family = AF_NETLINK;
+	sa.nl_groups = RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+		error("netlink bind: %s", strerror(errno));
+		close(fd);
+		return;
+	}
+	ag->addr_fd = fd;
+}
+
+/* Read every pending message; the list is read again whole, not parsed. */
+void
+netinfo_changed(struct agent *ag)
+{
+	char	 buf[8192];
+	int	 n = 0;
+
+	while (n++ < 64 && recv(ag->addr_fd, buf, sizeof buf, 0) > 0)
+		;
+	main_addresses(ag);
 }

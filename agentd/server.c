@@ -546,6 +546,8 @@ server_accept(struct agent *ag, struct listener *l, const sigset_t *old,
 		for (i = 0; i < ag->nlisteners; i++)
 			close(ag->listeners[i].fd);
 		disc_close(ag);
+		if (ag->addr_fd != -1)
+			close(ag->addr_fd);
 		for (i = 0; i < ag->nconns; i++) {
 			if (ag->conns[i].fd != -1)
 				close(ag->conns[i].fd);
@@ -750,7 +752,7 @@ server_key(struct agent *ag)
 int
 server_loop(struct agent *ag)
 {
-	struct pollfd	 pfd[2 * TETHERD_MAX_LISTEN + 2 + TETHERD_MAX_CHILDREN];
+	struct pollfd	 pfd[2 * TETHERD_MAX_LISTEN + 3 + TETHERD_MAX_CHILDREN];
 	struct conn	*who[TETHERD_MAX_CHILDREN];
 	sigset_t	 old;
 	int		 sig_fd, i, n, nl, nc;
@@ -766,6 +768,8 @@ server_loop(struct agent *ag)
 		pfd[n].fd = sig_fd;
 		pfd[n++].events = POLLIN;
 		pfd[n].fd = ag->tty ? STDIN_FILENO : -1;
+		pfd[n++].events = POLLIN;
+		pfd[n].fd = ag->addr_fd;
 		pfd[n++].events = POLLIN;
 		for (i = 0; i < ag->nlisteners; i++) {
 			pfd[n].fd = ag->listeners[i].fd;
@@ -798,10 +802,12 @@ server_loop(struct agent *ag)
 			break;
 		if (pfd[1].revents != 0)
 			server_key(ag);
+		if (pfd[2].revents != 0)
+			netinfo_changed(ag);
 		server_timers(ag);
-		for (i = 2; i < nl && ag->end_reason == NULL; i++) {
+		for (i = 3; i < nl && ag->end_reason == NULL; i++) {
 			if (pfd[i].revents & POLLIN)
-				server_accept(ag, &ag->listeners[i - 2], &old,
+				server_accept(ag, &ag->listeners[i - 3], &old,
 				    sig_fd);
 		}
 		for (i = nc; i < n; i++) {

@@ -239,6 +239,7 @@ struct agent {
 	int		 bound_port;
 	char		**ips;
 	int		 nips;
+	int		 addr_fd;	/* address changes (netlink), or -1 */
 	char		 host[256];
 	const char	*state;
 	const char	*end_reason;	/* set: end everything now */
@@ -347,6 +348,7 @@ int	 limit_drop_startup(const struct conf_startups *, int);
 /* main.c */
 int	 main_configure(struct agent *, struct conf_errors *);
 void	 main_rotate(struct agent *, const char *);
+void	 main_addresses(struct agent *);
 
 /* server.c */
 void	 server_listen(struct agent *);
@@ -756,5 +758,7 @@ void	 disc_input(struct agent *, int);
 /* netinfo.c */
 int	 netinfo_ips(char ***);
 int	 netinfo_is_any(const struct sockaddr *);
+void	 netinfo_watch(struct agent *);
+void	 netinfo_changed(struct agent *);
 
 #endif /* TETHERD_H */

@@ -19,12 +19,13 @@ YGET=$BUILD/tests/yget
 # for real ones; the filesystems a Linux root lives on, and vfat for a
 # tether.config stick; device-mapper, dm-crypt with XTS and the kernel
 # crypto API that cryptsetup uses, and md RAID1, for roots on LVM, LUKS
-# and software RAID. The framebuffer console needs none: vesafb and
+# and software RAID; efivarfs, to read and repair boot entries and to see
+# Secure Boot's state. The framebuffer console needs none: vesafb and
 # fbcon are built into Debian's kernel.
 MODULES=${RESCUE_MODULES:-"virtio_pci virtio_blk virtio_net virtio_scsi
     ext4 crc32c_generic crc32c_intel xfs btrfs vfat nls_cp437 nls_ascii
     nls_utf8 ahci sd_mod nvme xhci_pci ehci_pci usb_storage uas
-    e1000 e1000e r8169 igb
+    e1000 e1000e r8169 igb efivarfs
     dm_mod dm_crypt ecb xts algif_skcipher md_mod raid1"}
 # Programs beyond the catalog's that repair work wants, when present.
 EXTRA="e2fsck fsck.ext2 fsck.ext3 fsck.ext4 fsck.vfat xfs_repair chpasswd
@@ -103,8 +104,9 @@ modules() {
 		mkdir -p "$dst/$(dirname "$ko")"
 		cp "$mdir/$ko" "$dst/$ko"
 	done <"$dst/load.order"
-	# The indexes too (modules.alias for "drivers", the .bin ones for
-	# kmod's modprobe).
+	# The indexes too (modules.alias for "drivers" and for /init, which
+	# loads the modules of the devices present; the .bin ones for kmod's
+	# modprobe).
 	cp "$mdir"/modules.* "$dst/" 2>/dev/null || :
 }
 

@@ -6,8 +6,8 @@ the consent question, and leave when qemu ends or the time is up.
 usage: bootprobe.py LOG TIMEOUT [--menu KEYS] [--answer] -- QEMU ARGS...
 
 KEYS is a comma list sent once GRUB's menu shows: down, up, enter, e,
-ctrl-k, ctrl-x, or text:WORDS (typed as is). --answer types "y" at the
-consent question. qemu's own output goes to LOG.qemu. qemu is killed when
+ctrl-k, ctrl-x, text:WORDS (typed as is) or wait:WORDS (go on once WORDS
+have shown). --answer types "y" at the consent question. qemu's own output goes to LOG.qemu. qemu is killed when
 TIMEOUT seconds have passed or this script is signalled."""
 
 import os
@@ -42,12 +42,14 @@ def main():
             i += 1
         else:
             sys.exit("bootprobe: unknown option " + opts[i])
-    keys = []
+    keys = [("wait", MENU_MARK)] if menu else []
     for k in menu:
         if k.startswith("text:"):
-            keys.append(k[5:].encode())
+            keys.append(("key", k[5:].encode()))
+        elif k.startswith("wait:"):
+            keys.append(("wait", k[5:].encode()))
         elif k in KEYS:
-            keys.append(KEYS[k])
+            keys.append(("key", KEYS[k]))
         else:
             sys.exit("bootprobe: unknown key " + k)
 
@@ -87,18 +89,22 @@ def main():
     while time.monotonic() < end and proc.poll() is None:
         try:
             b = conn.recv(4096)
+            if not b:
+                break
         except socket.timeout:
-            continue
-        if not b:
-            break
+            b = b""
         out.write(b)
         seen = (seen + b)[-4096:]
-        if keys and MENU_MARK in seen:
-            for k in keys:
-                conn.sendall(k)
+        while keys:
+            what, k = keys[0]
+            if what == "wait":
+                if k not in seen:
+                    break
+                seen = b""
+            else:
                 time.sleep(0.3)
-            keys = []
-            seen = b""
+                conn.sendall(k)
+            keys.pop(0)
         if answer and CONSENT_MARK in seen:
             time.sleep(0.2)
             conn.sendall(b"y\r")

@@ -148,10 +148,11 @@ start_agent() {
 	agent_ready "$AGENT_LOG"
 }
 
-# agent_ready log: wait for $AGENT_STATE/connection.yaml, or show the log
-# and give up; then set TICKET and PORT from it.
+# agent_ready log: wait for $AGENT_STATE/connection.yaml of an agent past
+# "starting", or show the log and give up; then set TICKET and PORT from it.
 agent_ready() {
-	if ! wait_for "[ -s '$AGENT_STATE/connection.yaml' ]" 100; then
+	# "starting": the ticket is shown, the host key not made yet.
+	if ! wait_for "[ -s '$AGENT_STATE/connection.yaml' ] && ! grep -q '^state: starting' '$AGENT_STATE/connection.yaml'" 100; then
 		echo "# agent did not start:"
 		sed 's/^/#   /' "$1"
 		exit 1
