@@ -232,7 +232,7 @@ route_iso_static() {
 	addr='10.0.2.50::10.0.2.2:255.255.255.0::eth0:off'
 	# shellcheck disable=SC2046
 	boot iso-static --answer --menu \
-	    "down,down,enter,wait:press Ctrl-x to boot,enter,wait:any key,enter,wait:to edit the commands,up,up,down,down,e,ctrl-k,text:set addr=\"$addr\",ctrl-x" \
+	    "down,down,enter,wait:press Ctrl-x to boot,enter,wait:to edit the commands,up,up,down,down,e,down,ctrl-k,text:set addr=\"$addr\",ctrl-x" \
 	    -- $QEMU $(base_args) -cdrom "$ISO" $(net 10.0.2.50)
 	check_grep "iso-static: the entry explains how to set ip=" \
 	    "A static address is set on the kernel command line with ip=" "$LOG"
