@@ -77,7 +77,7 @@ DEBIAN_DEPS =	build-essential pkg-config clang libssh-dev libyaml-dev \
 .PHONY: all deps check check-unit check-integ check-asan check-valgrind demo \
 	install uninstall clean lint lint-man fuzz fuzz-quick fuzz-regress bench \
 	bench-quick bench-snap rescue-image drill drill-storage \
-	rescue-iso boot-test boot-test-all
+	rescue-iso rescue-netboot boot-test boot-test-all
 
 all: $(BUILD)/tetherd $(BUILD)/tether $(BUILD)/tests/yget $(BUILD)/tests/preauth \
     $(BUILD)/tests/oversize
@@ -215,13 +215,18 @@ drill-storage: rescue-image
 rescue-iso: rescue-image
 	sh config/rescue/mkiso.sh $(BUILD) $(VERSION)
 
+# The network boot tree, BUILD/rescue/netboot/, for a TFTP server: an
+# iPXE script for BIOS, Debian's signed shim and network GRUB for UEFI.
+rescue-netboot: rescue-image
+	sh config/rescue/mknetboot.sh $(BUILD) $(VERSION)
+
 # Boot the media under qemu and check the ticket on the serial console:
 # boot-test runs the routes CI runs every time, boot-test-all every route
 # (tests/integ/boot.sh).
 boot-test: rescue-iso
 	BUILD=$(BUILD) timeout 1200 sh tests/integ/boot.sh
 
-boot-test-all: rescue-iso
+boot-test-all: rescue-iso rescue-netboot
 	BUILD=$(BUILD) timeout 2400 sh tests/integ/boot.sh all
 
 # cppcheck's warning and portability checks over every C file, then the

@@ -25,7 +25,7 @@ ok() { echo "ok - $*"; passes=$((passes + 1)); }
 case ${1:-ci} in
 ci) routes="iso-cd-bios iso-cd-secureboot" ;;
 all) routes="iso-cd-bios iso-cd-secureboot iso-disk-bios iso-disk-uefi
-    iso-nonet iso-static" ;;
+    iso-nonet iso-static netboot-bios netboot-uefi" ;;
 *) routes=$* ;;
 esac
 
@@ -137,8 +137,9 @@ sb_culprit() {
 base_args() {
 	echo "-nodefaults -m 512 -smp 1 -no-reboot -display none -vga std"
 }
+# net [GUEST-ADDRESS [NETDEV-OPTIONS [DEVICE-OPTIONS]]]
 net() {
-	echo "-netdev user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$PORT-${1:-}:7022 -device virtio-net-pci,netdev=n0"
+	echo "-netdev user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$PORT-${1:-}:7022${2:-} -device virtio-net-pci,netdev=n0${3:-}"
 }
 
 route_iso_cd_bios() {
@@ -244,6 +245,50 @@ route_iso_static() {
 	unboot
 }
 
+# PXE under SeaBIOS: qemu's network ROM is iPXE, which runs boot.ipxe
+# from qemu's TFTP server.
+route_netboot_bios() {
+	PORT=$(freeport)
+	# shellcheck disable=SC2046
+	boot netboot-bios --answer -- $QEMU $(base_args) -boot n \
+	    $(net "" ",tftp=$IMG/netboot,bootfile=boot.ipxe")
+	check_ticket netboot-bios
+	# initrd= is on boot.ipxe's kernel line alone.
+	check_login netboot-bios 'initrd=initramfs.cpio.gz console=tty0'
+	unboot
+}
+
+# PXE under OVMF with Secure Boot on: the firmware's own network driver
+# (qemu's iPXE ROM is not signed), shim as the boot file, which loads the
+# network GRUB from the same server, which reads grub/grub.cfg there.
+route_netboot_uefi() {
+	cp "$OVMF/OVMF_VARS_4M.ms.fd" "$T/vars.fd"
+	PORT=$(freeport)
+	# shellcheck disable=SC2046
+	boot netboot-uefi --answer -- $QEMU $(base_args) -boot n \
+	    -machine q35,smm=on \
+	    -global driver=cfi.pflash01,property=secure,value=on \
+	    -drive if=pflash,format=raw,unit=0,readonly=on,file="$OVMF/OVMF_CODE_4M.secboot.fd" \
+	    -drive if=pflash,format=raw,unit=1,file="$T/vars.fd" \
+	    $(net "" ",tftp=$IMG/netboot,bootfile=bootx64.efi" ",romfile=")
+	check_menu netboot-uefi
+	if [ -n "$TICKET" ]; then
+		ok "netboot-uefi: the ticket is on the serial console"
+	else
+		not_ok "netboot-uefi: the ticket is on the serial console"
+		echo "# the chain stopped at: $(sb_culprit)"
+		show_log
+	fi
+	out=$(guest 'cat /sys/kernel/security/lockdown' 2>&1)
+	if echo "$out" | grep -q '\[integrity\]\|\[confidentiality\]'; then
+		ok "netboot-uefi: Secure Boot on: the kernel is locked down"
+	else
+		not_ok "netboot-uefi: Secure Boot on: the kernel is locked down"
+		echo "$out" | sed 's/^/#   /'
+	fi
+	unboot
+}
+
 # min/median/max of column $2 of the times file for route $1.
 spread() {
 	awk -v r="$1" -v c="$2" '$1 == r && $c != "x" { print $c }' "$T/times" |
@@ -253,6 +298,10 @@ spread() {
 
 t0=$(date +%s)
 check "the ISO is built (make rescue-iso)" test -s "$ISO"
+case $routes in *netboot*)
+	check "the netboot tree is built (make rescue-netboot)" \
+	    test -s "$IMG/netboot/boot.ipxe" ;;
+esac
 for p in "$QEMU" sshpass python3; do
 	check "$p is installed (make deps)" sh -c 'command -v "$1" >/dev/null' \
 	    sh "$p"
