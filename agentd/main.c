@@ -596,6 +596,10 @@ main(int argc, char **argv)
 		log_open("tetherd", 0, LOG_TO_STDERR);
 		return (main_commands[i].main(argc - 1, argv + 1));
 	}
+	if (argc > 1 && strcmp(argv[1], "rescue-next-boot") == 0) {
+		log_open("tetherd", 0, LOG_TO_STDERR);
+		return (rescue_main(argc - 1, argv + 1));
+	}
 	memset(&ag, 0, sizeof ag);
 	ag.state = "waiting";
 	ag.addr_fd = -1;

@@ -745,6 +745,9 @@ void	 record_end(struct record *);
 /* wait.c */
 int	 wait_main(int, char **);
 
+/* rescue.c */
+int	 rescue_main(int, char **);
+
 /* state.c */
 int	 state_write(struct agent *, char **);
 int	 state_check_dir(const char *, char **);

@@ -25,7 +25,7 @@ ok() { echo "ok - $*"; passes=$((passes + 1)); }
 case ${1:-ci} in
 ci) routes="iso-cd-bios iso-cd-secureboot" ;;
 all) routes="iso-cd-bios iso-cd-secureboot iso-disk-bios iso-disk-uefi
-    iso-nonet iso-static netboot-bios netboot-uefi" ;;
+    iso-nonet iso-static netboot-bios netboot-uefi recovery" ;;
 *) routes=$* ;;
 esac
 
@@ -287,6 +287,84 @@ route_netboot_uefi() {
 		echo "$out" | sed 's/^/#   /'
 	fi
 	unboot
+}
+
+# The recovery entry on the machine's own disk, as a package installs it:
+# the rescue system in /boot/tether, grub.cfg made of GRUB's own header
+# (/etc/grub.d/00_header), a system's entry first and the entry of
+# 42_tether-rescue; tetherd rescue-next-boot sets it for the next boot
+# in the disk's grubenv. The ESP (mkfs.vfat, mcopy) holds Debian's signed
+# shim and GRUB, as grub-install puts them; the root is made by
+# mkfs.ext4 -d: no loop device, no mount. It boots under OVMF with Secure
+# Boot on, into the recovery entry, and that only once.
+route_recovery() {
+	d=$T/recovery
+	tree=$d/root
+	rm -rf "$d"
+	mkdir -p "$tree/boot/tether" "$tree/boot/grub" "$tree/etc/default"
+	cp "$IMG/vmlinuz" "$IMG/initramfs.cpio.gz" "$tree/boot/tether/"
+	# The serial console is for this test to read the screen.
+	printf 'TETHER_RESCUE_NOMESSAGE=yes\nTETHER_RESCUE_CMDLINE="console=ttyS0,115200"\n' \
+	    >"$tree/etc/default/tether-rescue"
+	uuid=$(python3 -c 'import uuid; print(uuid.uuid4())')
+	{
+		pkgdatadir=/usr/share/grub GRUB_TERMINAL=console GRUB_DEFAULT=0 \
+		    GRUB_TIMEOUT=2 sh /etc/grub.d/00_header
+		printf "menuentry 'Debian GNU/Linux' --id debian {\n\techo 'the system of this disk (none here)'\n\tsleep 600\n}\n"
+		TETHER_RESCUE_DIR=$tree/boot/tether \
+		    TETHER_RESCUE_DEFAULTS=$tree/etc/default/tether-rescue \
+		    sh "$top/config/rescue/42_tether-rescue"
+	} >"$tree/boot/grub/grub.cfg" 2>"$d/mkconfig.err"
+	check_grep "recovery: 42_tether-rescue adds the entry" \
+	    "menuentry 'tether remote recovery' --id tether-recovery" \
+	    "$tree/boot/grub/grub.cfg"
+	check_grep "recovery: with the words of /etc/default/tether-rescue" \
+	    "quiet tether.nomessage console=ttyS0,115200" "$tree/boot/grub/grub.cfg"
+	"$TETHERD" rescue-next-boot --boot-directory "$tree/boot" \
+	    >"$d/next.out" 2>"$d/next.err"
+	check_eq "recovery: tetherd rescue-next-boot exits 0" 0 $?
+	check_eq "recovery: and sets next_entry in grubenv" \
+	    "next_entry=tether-recovery" \
+	    "$(grub-editenv "$tree/boot/grub/grubenv" list 2>/dev/null)"
+	mkfs.ext4 -q -F -U "$uuid" -L tetherroot -d "$tree" "$d/root.img" 96M \
+	    >"$d/mkfs.err" 2>&1
+	check_eq "recovery: mkfs.ext4 -d makes the root" 0 $?
+	mkfs.vfat -C -n ESP "$d/esp.img" 16384 >/dev/null 2>&1
+	printf 'search --no-floppy --fs-uuid --set=root %s\nset prefix=($root)/boot/grub\nconfigfile $prefix/grub.cfg\n' \
+	    "$uuid" >"$d/esp-grub.cfg"
+	mmd -i "$d/esp.img" ::/EFI ::/EFI/BOOT ::/EFI/debian &&
+	    mcopy -i "$d/esp.img" /usr/lib/shim/shimx64.efi.signed ::/EFI/BOOT/BOOTX64.EFI &&
+	    mcopy -i "$d/esp.img" /usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed ::/EFI/BOOT/grubx64.efi &&
+	    mcopy -i "$d/esp.img" "$d/esp-grub.cfg" ::/EFI/debian/grub.cfg
+	check_eq "recovery: mkfs.vfat and mcopy make the ESP" 0 $?
+	esz=$(($(wc -c <"$d/esp.img") / 512))
+	rsz=$(($(wc -c <"$d/root.img") / 512))
+	truncate -s $(((2048 + esz + rsz + 2048) * 512)) "$d/disk.img"
+	printf 'label: gpt\nstart=2048, size=%d, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B\nstart=%d, size=%d, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4\n' \
+	    "$esz" $((2048 + esz)) "$rsz" | sfdisk -q "$d/disk.img" >"$d/sfdisk.err" 2>&1
+	dd if="$d/esp.img" of="$d/disk.img" bs=512 seek=2048 conv=notrunc status=none
+	dd if="$d/root.img" of="$d/disk.img" bs=512 seek=$((2048 + esz)) conv=notrunc status=none
+	cp "$OVMF/OVMF_VARS_4M.ms.fd" "$T/vars.fd"
+	PORT=$(freeport)
+	# shellcheck disable=SC2046
+	boot recovery -- $QEMU $(base_args) -machine q35,smm=on \
+	    -global driver=cfi.pflash01,property=secure,value=on \
+	    -drive if=pflash,format=raw,unit=0,readonly=on,file="$OVMF/OVMF_CODE_4M.secboot.fd" \
+	    -drive if=pflash,format=raw,unit=1,file="$T/vars.fd" \
+	    -drive file="$d/disk.img",format=raw,if=virtio $(net)
+	check_grep "recovery: GRUB starts the recovery entry" \
+	    "loading tether remote recovery" "$LOG"
+	check_ticket recovery
+	check_no_grep "recovery: no consent question (tether.nomessage)" \
+	    "Allow remote connection" "$LOG"
+	check_login recovery 'tether.nomessage'
+	unboot
+	# The next boot is the system's again: GRUB cleared next_entry.
+	dd if="$d/disk.img" of="$d/root.after" bs=512 skip=$((2048 + esz)) \
+	    count="$rsz" status=none
+	debugfs -R 'cat /boot/grub/grubenv' "$d/root.after" >"$d/grubenv.after" 2>/dev/null
+	check "recovery: the boot cleared next_entry (once only)" \
+	    grep -q '^next_entry=$' "$d/grubenv.after"
 }
 
 # min/median/max of column $2 of the times file for route $1.
