@@ -69,8 +69,8 @@ DEBIAN_DEPS =	build-essential pkg-config clang libssh-dev libyaml-dev \
 		systemd netpbm cppcheck btrfs-progs xfsprogs dosfstools \
 		cryptsetup-bin lvm2 mdadm \
 		putty-tools python3-paramiko python3-asyncssh ssh-audit \
-		xorriso mtools grub-common grub-pc-bin grub-efi-amd64-bin \
-		grub-efi-amd64-signed shim-signed ovmf
+		xorriso mtools grub-common grub2-common grub-pc-bin \
+		grub-efi-amd64-bin grub-efi-amd64-signed shim-signed ovmf
 
 .SECONDARY:
 
