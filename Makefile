@@ -39,10 +39,11 @@ AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/console.c \
 		agentd/diagboot.c agentd/diagnose.c agentd/diagsys.c \
 		agentd/disc.c agentd/drivers.c agentd/forward.c \
 		agentd/keyboard.c agentd/layer.c agentd/limits.c agentd/main.c \
-		agentd/mountlog.c agentd/netinfo.c agentd/procscan.c agentd/record.c \
-		agentd/root.c agentd/rootcrypt.c agentd/rootfile.c \
-		agentd/roothealth.c agentd/rootlayer.c agentd/rootpath.c \
-		agentd/rescue.c agentd/rootscan.c agentd/server.c agentd/session.c agentd/snap.c \
+		agentd/mountlog.c agentd/netinfo.c agentd/procscan.c \
+		agentd/record.c agentd/rescue.c agentd/root.c agentd/rootcrypt.c \
+		agentd/rootfile.c agentd/roothealth.c agentd/rootlayer.c \
+		agentd/rootpath.c agentd/rootscan.c agentd/server.c \
+		agentd/session.c agentd/snap.c \
 		agentd/state.c agentd/tools.c agentd/verbs.c \
 		agentd/wait.c
 TUI_SRCS =	tui/args.c tui/browse.c tui/cand.c tui/client.c tui/console.c \
