@@ -217,9 +217,11 @@ void	 conf_list_clear(struct conf_list *);
 void	 conf_list_copy(struct conf_list *, const struct conf_list *);
 
 /* net.c */
+struct in6_addr;
 int	 net_parse_port(const char *, int *, char **);
 int	 net_parse_ip(const char *, struct sockaddr_storage *, socklen_t *,
 	     char **);
+int	 net_split_scoped(const char *, struct in6_addr *, char *, size_t);
 char	*net_ntop(const struct sockaddr *);
 int	 net_sockaddr_port(const struct sockaddr *);
 

@@ -7,6 +7,8 @@
  * with a short YAML mapping that says where it is and which key it holds.
  */
 
+#include <netinet/in.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,15 +148,34 @@ disc_copy(const char *v, char *dst, size_t size, const char *key,
 	return (0);
 }
 
+/*
+ * An address an agent lists: a literal, or a link-local one with the
+ * agent's interface name, which this machine need not have (and so is not
+ * looked up here: the viewer puts its own interface in its place).
+ */
+static int
+disc_ip_ok(const char *v)
+{
+	struct sockaddr_storage	 ss;
+	struct in6_addr		 a;
+	socklen_t		 sl;
+	char			*why, ifname[64];
+
+	if (strchr(v, '%') != NULL)
+		return (net_split_scoped(v, &a, ifname, sizeof ifname) == 0);
+	if (net_parse_ip(v, &ss, &sl, &why) != 0) {
+		free(why);
+		return (0);
+	}
+	return (1);
+}
+
 static int
 disc_parse_ips(yaml_document_t *doc, struct disc_info *di, char **cause)
 {
 	yaml_node_t		*seq, *item;
 	yaml_node_item_t	*it;
-	struct sockaddr_storage	 ss;
-	socklen_t		 sl;
 	const char		*v;
-	char			*why;
 
 	seq = yr_get(doc, yr_root(doc), "ips");
 	if (seq == NULL || seq->type != YAML_SEQUENCE_NODE) {
@@ -165,10 +186,7 @@ disc_parse_ips(yaml_document_t *doc, struct disc_info *di, char **cause)
 	    it < seq->data.sequence.items.top; it++) {
 		item = yaml_document_get_node(doc, *it);
 		if ((v = yr_scalar(item)) == NULL ||
-		    strlen(v) >= sizeof di->ips[0] ||
-		    net_parse_ip(v, &ss, &sl, &why) != 0) {
-			if (v != NULL && strlen(v) < sizeof di->ips[0])
-				free(why);
+		    strlen(v) >= sizeof di->ips[0] || !disc_ip_ok(v)) {
 			*cause = xstrdup("bad address in ips");
 			return (-1);
 		}

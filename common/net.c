@@ -6,6 +6,7 @@
  */
 
 #include <sys/socket.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
@@ -46,6 +47,40 @@ net_parse_scoped(const char *s, struct sockaddr_in6 *sin6)
 		return (-1);
 	memcpy(sin6, ai->ai_addr, sizeof *sin6);
 	freeaddrinfo(ai);
+	return (0);
+}
+
+/*
+ * "fe80::1%eth0" as another machine writes it: a link-local address and the
+ * name of an interface there, which need not exist here. The name follows
+ * the kernel's rule for interface names (no '/', ':' or white space).
+ */
+int
+net_split_scoped(const char *s, struct in6_addr *addr, char *ifname,
+    size_t size)
+{
+	char		 buf[INET6_ADDRSTRLEN];
+	const char	*pct, *name;
+	size_t		 n;
+
+	if ((pct = strchr(s, '%')) == NULL || (size_t)(pct - s) >= sizeof buf)
+		return (-1);
+	memcpy(buf, s, pct - s);
+	buf[pct - s] = '\0';
+	if (inet_pton(AF_INET6, buf, addr) != 1 ||
+	    !IN6_IS_ADDR_LINKLOCAL(addr))
+		return (-1);
+	name = pct + 1;
+	n = strlen(name);
+	if (n == 0 || n >= IF_NAMESIZE || n >= size ||
+	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return (-1);
+	for (; *name != '\0'; name++) {
+		if (*name == '/' || *name == ':' || *name == '%' ||
+		    (unsigned char)*name <= ' ' || (unsigned char)*name >= 0x7f)
+			return (-1);
+	}
+	memcpy(ifname, pct + 1, n + 1);
 	return (0);
 }
 

@@ -174,10 +174,17 @@ cand_discover(struct cand *c)
 	    &res, cand_tick, c);
 	cand_idle(c);
 	free(busy);
-	xasprintf(&msg, "discovery: %d repl%s, %d holding the ticket%s%s",
-	    res.replies, res.replies == 1 ? "y" : "ies", res.matched,
-	    res.errors != NULL ? "; " : "", res.errors != NULL ? res.errors :
-	    "");
+	/* An agent answers once per interface and address family. */
+	if (res.replies == 0)
+		xasprintf(&msg, "discovery: no agent answered%s%s",
+		    res.errors != NULL ? "; " : "", res.errors != NULL ?
+		    res.errors : "");
+	else
+		xasprintf(&msg, "discovery: %d agent%s in %d repl%s, %d "
+		    "holding the ticket%s%s", res.agents, res.agents == 1 ?
+		    "" : "s", res.replies, res.replies == 1 ? "y" : "ies",
+		    res.matched, res.errors != NULL ? "; " : "",
+		    res.errors != NULL ? res.errors : "");
 	free(res.errors);
 	cand_status(c, 0, msg);
 }

@@ -2,9 +2,10 @@
 
 /*
  * LAN discovery, viewer side: ask on the chosen interfaces (IPv4 broadcast
- * and ff02::1), collect answers for DISC_WAIT_MS, derive the key once per
- * distinct salt and keep the agents whose key is the ticket's. Answers
- * come from anyone on the LAN: each is checked, and costs are capped.
+ * and ff02::1), collect answers over either for DISC_WAIT_MS, derive the
+ * key once per distinct salt and keep the agents whose key is the ticket's.
+ * Answers come from anyone on the LAN: each is checked, and costs are
+ * capped.
  */
 
 #include <sys/socket.h>
@@ -27,7 +28,10 @@
 
 struct disc_reply {
 	struct disc_info	 di;
+	struct sockaddr_storage	 src;
+	unsigned int		 ifindex;	/* ours, that it came in on */
 	char			 from[TETHER_IP_MAX];
+	int			 ok;		/* holds the ticket */
 };
 
 struct disc_state {
@@ -38,7 +42,24 @@ struct disc_state {
 	int			 n;
 };
 
-/* Every up, non-loopback interface with an IPv4 broadcast address. */
+/* Can this address of an interface carry a question to the LAN? */
+static int
+disc_askable(const struct ifaddrs *i)
+{
+	if (i->ifa_addr == NULL || !(i->ifa_flags & IFF_UP) ||
+	    (i->ifa_flags & IFF_LOOPBACK))
+		return (0);
+	if (i->ifa_addr->sa_family == AF_INET)
+		return ((i->ifa_flags & IFF_BROADCAST) &&
+		    i->ifa_broadaddr != NULL);
+	return (i->ifa_addr->sa_family == AF_INET6 &&
+	    (i->ifa_flags & IFF_MULTICAST));
+}
+
+/*
+ * Every up, non-loopback interface with an IPv4 broadcast address or, for
+ * ff02::1, IPv6 and multicast.
+ */
 int
 disc_default_ifaces(char ***names)
 {
@@ -49,9 +70,7 @@ disc_default_ifaces(char ***names)
 	if (getifaddrs(&ifa) != 0)
 		return (0);
 	for (i = ifa; i != NULL; i = i->ifa_next) {
-		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET ||
-		    !(i->ifa_flags & IFF_UP) || (i->ifa_flags & IFF_LOOPBACK) ||
-		    !(i->ifa_flags & IFF_BROADCAST) || i->ifa_broadaddr == NULL)
+		if (!disc_askable(i))
 			continue;
 		for (j = 0; j < n && strcmp((*names)[j], i->ifa_name) != 0;
 		    j++)
@@ -147,34 +166,109 @@ disc_sockets(struct disc_state *ds)
 	ds->s4 = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (ds->s4 != -1)
 		setsockopt(ds->s4, SOL_SOCKET, SO_BROADCAST, &on, sizeof on);
+	/* Which interface an answer came in on names a link-local's link. */
+	if (ds->s4 != -1)
+		setsockopt(ds->s4, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
 	ds->s6 = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
 	    0);
-	if (ds->s6 != -1)
+	if (ds->s6 != -1) {
 		setsockopt(ds->s6, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+		setsockopt(ds->s6, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on,
+		    sizeof on);
+	}
+}
+
+/* The index of our interface a datagram came in on, 0 if not known. */
+static unsigned int
+disc_arrival(struct msghdr *msg, const struct sockaddr_storage *ss)
+{
+	struct cmsghdr		*cm;
+	struct in_pktinfo	 pi;
+	struct in6_pktinfo	 pi6;
+
+	for (cm = CMSG_FIRSTHDR(msg); cm != NULL; cm = CMSG_NXTHDR(msg, cm)) {
+		if (cm->cmsg_level == IPPROTO_IP &&
+		    cm->cmsg_type == IP_PKTINFO &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof pi)) {
+			memcpy(&pi, CMSG_DATA(cm), sizeof pi);
+			return (pi.ipi_ifindex);
+		}
+		if (cm->cmsg_level == IPPROTO_IPV6 &&
+		    cm->cmsg_type == IPV6_PKTINFO &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof pi6)) {
+			memcpy(&pi6, CMSG_DATA(cm), sizeof pi6);
+			return (pi6.ipi6_ifindex);
+		}
+	}
+	if (ss->ss_family == AF_INET6)
+		return (((const struct sockaddr_in6 *)ss)->sin6_scope_id);
+	return (0);
+}
+
+/* An address, with our interface's name after a link-local one. */
+static int
+disc_scoped_text(const struct in6_addr *a, unsigned int ifindex, char *buf,
+    size_t size)
+{
+	char	 addr[INET6_ADDRSTRLEN], ifname[IF_NAMESIZE];
+	int	 n;
+
+	if (inet_ntop(AF_INET6, a, addr, sizeof addr) == NULL ||
+	    if_indextoname(ifindex, ifname) == NULL)
+		return (-1);
+	n = snprintf(buf, size, "%s%%%s", addr, ifname);
+	return (n < 0 || (size_t)n >= size ? -1 : 0);
 }
 
 /* The sender's address; a link-local one gets our interface's name. */
 static void
-disc_from(const struct sockaddr_storage *ss, char *buf, size_t size)
+disc_from(const struct disc_reply *r, char *buf, size_t size)
 {
-	const struct sockaddr_in6	*sin6 = (const void *)ss;
-	char				*s, ifname[IF_NAMESIZE];
+	const struct sockaddr_in6	*sin6 = (const void *)&r->src;
+	char				*s;
 
-	s = net_ntop((const struct sockaddr *)ss);
-	if (ss->ss_family == AF_INET6 &&
+	if (r->src.ss_family == AF_INET6 &&
 	    IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr) &&
-	    if_indextoname(sin6->sin6_scope_id, ifname) != NULL)
-		snprintf(buf, size, "%s%%%s", s, ifname);
-	else
-		snprintf(buf, size, "%s", s);
+	    disc_scoped_text(&sin6->sin6_addr, r->ifindex, buf, size) == 0)
+		return;
+	s = net_ntop((const struct sockaddr *)&r->src);
+	snprintf(buf, size, "%s", s);
 	free(s);
+}
+
+/* One datagram, with where it came from and on which interface. */
+static ssize_t
+disc_recv(int fd, uint8_t *buf, size_t size, struct sockaddr_storage *ss,
+    unsigned int *ifindex)
+{
+	struct iovec	 iov;
+	struct msghdr	 msg;
+	union {
+		struct cmsghdr	 hdr;
+		char		 b[CMSG_SPACE(sizeof (struct in6_pktinfo))];
+	}		 ctl;
+	ssize_t		 n;
+
+	iov.iov_base = buf;
+	iov.iov_len = size;
+	memset(&msg, 0, sizeof msg);
+	memset(ss, 0, sizeof *ss);
+	msg.msg_name = ss;
+	msg.msg_namelen = sizeof *ss;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = &ctl;
+	msg.msg_controllen = sizeof ctl;
+	if ((n = recvmsg(fd, &msg, 0)) >= 0)
+		*ifindex = disc_arrival(&msg, ss);
+	return (n);
 }
 
 static void
 disc_receive(struct disc_state *ds, int fd, struct disc_result *res)
 {
 	struct sockaddr_storage	 ss;
-	socklen_t		 len;
+	unsigned int		 ifindex;
 	uint8_t			 buf[DISC_DATAGRAM_MAX];
 	struct disc_reply	*r;
 	char			*cause;
@@ -182,9 +276,7 @@ disc_receive(struct disc_state *ds, int fd, struct disc_result *res)
 	int			 got = 0;
 
 	for (;;) {
-		len = sizeof ss;
-		n = recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *)&ss,
-		    &len);
+		n = disc_recv(fd, buf, sizeof buf, &ss, &ifindex);
 		if (n < 0 || ++got > DISC_MAX_REPLIES)
 			return;
 		if (ds->n == DISC_MAX_REPLIES)
@@ -196,7 +288,9 @@ disc_receive(struct disc_state *ds, int fd, struct disc_result *res)
 		}
 		if (strcmp(r->di.nonce, ds->nonce) != 0)
 			continue;
-		disc_from(&ss, r->from, sizeof r->from);
+		r->src = ss;
+		r->ifindex = ifindex;
+		disc_from(r, r->from, sizeof r->from);
 		ds->n++;
 		res->replies++;
 	}
@@ -236,17 +330,104 @@ disc_matches(const struct ticket *t, const struct disc_info *di,
 	return (same);
 }
 
+/* Two answers from one agent: the same key at the same port. */
+static int
+disc_same_agent(const struct disc_reply *a, const struct disc_reply *b)
+{
+	return (a->di.port == b->di.port && strcmp(a->di.key, b->di.key) == 0);
+}
+
+/*
+ * The agent's name for the interface an answer left from: an answer from
+ * a link-local address is listed in its ips as that address%name.
+ */
+static int
+disc_facing(const struct disc_reply *r, char *name, size_t size)
+{
+	const struct sockaddr_in6	*sin6 = (const void *)&r->src;
+	struct in6_addr			 a;
+	int				 i;
+
+	if (r->src.ss_family != AF_INET6 ||
+	    !IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr))
+		return (-1);
+	for (i = 0; i < r->di.nips; i++) {
+		if (net_split_scoped(r->di.ips[i], &a, name, size) == 0 &&
+		    memcmp(&a, &sin6->sin6_addr, sizeof a) == 0)
+			return (0);
+	}
+	return (-1);
+}
+
+/*
+ * Our interface on the link of the agent's interface agentif, learnt from
+ * the agent's answers over IPv6; 0 if none says. With known set, whether
+ * some answer says which of the agent's interfaces faces our interface
+ * known.
+ */
+static unsigned int
+disc_link(const struct disc_state *ds, const struct disc_reply *r,
+    const char *agentif, unsigned int known, int *facing)
+{
+	const struct disc_reply	*q;
+	char			 name[IF_NAMESIZE];
+	int			 i;
+
+	*facing = 0;
+	for (i = 0; i < ds->n; i++) {
+		q = &ds->r[i];
+		if (!q->ok || !disc_same_agent(q, r) ||
+		    disc_facing(q, name, sizeof name) != 0)
+			continue;
+		if (strcmp(name, agentif) == 0)
+			return (q->ifindex);
+		if (q->ifindex == known)
+			*facing = 1;
+	}
+	return (0);
+}
+
+/*
+ * fe80::1%eth0 in a reply names the agent's interface, which means nothing
+ * here. Put in its place ours on the same link: known from the agent's
+ * IPv6 answers when there are some, else the one this reply came in on.
+ * An address of an agent's interface that is not on any link an IPv6
+ * answer came over is left out.
+ */
+static int
+disc_local(const struct disc_state *ds, const struct disc_reply *r,
+    const char *ip, char *buf, size_t size)
+{
+	struct in6_addr	 a;
+	char		 agentif[IF_NAMESIZE];
+	unsigned int	 idx;
+	int		 facing;
+
+	if (net_split_scoped(ip, &a, agentif, sizeof agentif) != 0)
+		return (-1);
+	idx = disc_link(ds, r, agentif, r->ifindex, &facing);
+	if (idx == 0) {
+		if (facing || r->ifindex == 0)
+			return (-1);
+		idx = r->ifindex;
+	}
+	return (disc_scoped_text(&a, idx, buf, size));
+}
+
 /* Add an agent's addresses: those it lists, then where it answered from. */
 static void
-disc_add(struct cand_list *cl, const struct disc_reply *r)
+disc_add(const struct disc_state *ds, struct cand_list *cl,
+    const struct disc_reply *r)
 {
 	const char	*host = r->di.host;
+	char		 ip[TETHER_IP_MAX];
 	int		 i;
 
 	for (i = 0; i < r->di.nips; i++) {
-		/* fe80::1%eth0 names the agent's interface, not ours. */
 		if (strchr(r->di.ips[i], '%') == NULL)
 			probe_add(cl, host, r->di.ips[i], r->di.port);
+		else if (disc_local(ds, r, r->di.ips[i], ip, sizeof ip) == 0)
+			probe_add(cl, host, ip, r->di.port);
 	}
 	probe_add(cl, host, r->from, r->di.port);
 }
@@ -257,34 +438,44 @@ disc_same_salt(const struct disc_reply *a, const struct disc_reply *b)
 	return (memcmp(&a->di.kdf, &b->di.kdf, sizeof a->di.kdf) == 0);
 }
 
+/*
+ * Judge every answer, then add the addresses of those that hold the
+ * ticket: the link-local ones need all verdicts first. An agent answers
+ * once per interface and address family; it is counted once.
+ */
 static void
 disc_judge(struct disc_state *ds, const struct ticket *t,
     struct cand_list *cl, struct disc_result *res, cand_tick_fn tick,
     void *arg)
 {
-	int	*ok, i, j, salts = 0;
+	int	 i, j, salts = 0;
 
-	ok = xcalloc(ds->n + 1, sizeof *ok);
 	for (i = 0; i < ds->n; i++) {
 		/* Several answers with one salt: one verdict for all. */
 		for (j = 0; j < i && !disc_same_salt(&ds->r[i], &ds->r[j]);
 		    j++)
 			;
 		if (j < i && strcmp(ds->r[i].di.key, ds->r[j].di.key) == 0)
-			ok[i] = ok[j];
+			ds->r[i].ok = ds->r[j].ok;
 		else {
 			/* scrypt is a tenth of a second: redraw between, and
 			   stop when the user gives up (Esc). */
 			if (tick != NULL && tick(arg) != 0)
 				break;
-			ok[i] = disc_matches(t, &ds->r[i].di, &salts);
+			ds->r[i].ok = disc_matches(t, &ds->r[i].di, &salts);
 		}
-		if (!ok[i])
-			continue;
-		res->matched++;
-		disc_add(cl, &ds->r[i]);
 	}
-	free(ok);
+	for (i = 0; i < ds->n; i++) {
+		for (j = 0; j < i && !disc_same_agent(&ds->r[i], &ds->r[j]);
+		    j++)
+			;
+		if (j == i) {
+			res->agents++;
+			res->matched += ds->r[i].ok;
+		}
+		if (ds->r[i].ok)
+			disc_add(ds, cl, &ds->r[i]);
+	}
 }
 
 void

@@ -326,6 +326,7 @@ int	 form_run(struct prefill *, struct target *, char **, int);
 #define DISC_MAX_SALTS	8	/* scrypt runs one discovery may cost */
 struct disc_result {
 	int		 replies;	/* well-formed, with our nonce */
+	int		 agents;	/* distinct agents among them */
 	int		 matched;	/* agents holding the ticket */
 	int		 sent;		/* interfaces asked */
 	char		*errors;	/* interfaces that could not be asked */

@@ -73,7 +73,7 @@ viewer_start "--discover-on nosuch0"
 check_screen "the form is up again" "remote rescue viewer"
 keys "$(echo "$A_TICKET" | tr -d -)" Enter
 check_screen "a missing interface is named" \
-    "discovery: 0 replies, 0 holding the ticket; nosuch0: no such interface"
+    "discovery: no agent answered; nosuch0: no such interface"
 check_screen "the list says how to go on" "no candidates: a adds an address"
 keys Escape Escape
 check_screen "Esc, Esc quits" "VIEWER-EXIT=0"

@@ -80,7 +80,8 @@ sample(struct disc_info *di)
 	snprintf(di->host, sizeof di->host, "rescue-7");
 	di->port = 7022;
 	snprintf(di->ips[0], sizeof di->ips[0], "10.0.0.5");
-	snprintf(di->ips[1], sizeof di->ips[1], "fe80::1%%eth0");
+	/* The agent's interface: a name this machine has no interface by. */
+	snprintf(di->ips[1], sizeof di->ips[1], "fe80::1%%agent-if9");
 	snprintf(di->ips[2], sizeof di->ips[2], "2001:db8::5");
 	di->nips = 3;
 	memset(di->kdf.salt, 0xa5, sizeof di->kdf.salt);
@@ -167,8 +168,17 @@ test_reply_refused(void **state)
 	assert_reply_refused("port: 7022", "port: 0", "bad port");
 	assert_reply_refused("port: 7022", "port: [1]", "no port");
 	assert_reply_refused("ips: [", "ips: [example.com, ", "bad address");
-	assert_reply_refused("ips: [10.0.0.5, 'fe80::1%eth0', '2001:db8::5']",
+	assert_reply_refused("ips: [10.0.0.5, 'fe80::1%agent-if9', '2001:db8::5']",
 	    "ips: 10.0.0.5", "no ips");
+	assert_reply_refused("'fe80::1%agent-if9'", "'2001:db8::1%agent-if9'",
+	    "bad address");
+	assert_reply_refused("'fe80::1%agent-if9'", "'fe80::1%'", "bad address");
+	assert_reply_refused("'fe80::1%agent-if9'", "'fe80::1%a/b'",
+	    "bad address");
+	assert_reply_refused("'fe80::1%agent-if9'", "'fe80::1%a:b'",
+	    "bad address");
+	assert_reply_refused("'fe80::1%agent-if9'",
+	    "'fe80::1%sixteen-chars-xx'", "bad address");
 	assert_reply_refused("salt: ", "salt: x", "bad salt");
 	assert_reply_refused("scrypt:15:8:1", "scrypt:13:8:1",
 	    "unsupported kdf");
