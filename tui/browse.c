@@ -25,6 +25,8 @@
 
 #define BROWSE_DEPTH	32	/* directory levels a copy goes down */
 
+static void	browse_close(struct browse_ui *);
+
 static int
 browse_cmp(const void *a, const void *b)
 {
@@ -135,7 +137,7 @@ browse_join(char *out, const char *dir, const char *name)
 		out[0] = '\0';
 }
 
-int
+static int
 browse_open(struct browse_ui *u, struct client *c, char **cause)
 {
 	char	*home, cwd[PATH_MAX];
@@ -160,7 +162,7 @@ browse_open(struct browse_ui *u, struct client *c, char **cause)
 	return (0);
 }
 
-void
+static void
 browse_close(struct browse_ui *u)
 {
 	browse_clear(&u->pane[0]);
@@ -196,7 +198,7 @@ browse_draw_pane(struct browse_ui *u, int which, int y, int x, int h, int w)
 	}
 }
 
-void
+static void
 browse_draw(struct browse_ui *u, int y, int x, int h, int w)
 {
 	int	 half = (w - 1) / 2;
@@ -595,7 +597,7 @@ browse_delete(struct browse_ui *u, char **note, int *bad)
 }
 
 /* A key for the Files screen; 0 when it leaves the screen. */
-int
+static int
 browse_key(struct browse_ui *u, int key, char **note, int *bad)
 {
 	struct browse_pane	*p = &u->pane[u->active];
@@ -652,3 +654,73 @@ browse_key(struct browse_ui *u, int key, char **note, int *bad)
 	}
 	return (1);
 }
+
+static void *
+browse_init(void)
+{
+	return (xcalloc(1, sizeof (struct browse_ui)));
+}
+
+static void
+browse_screen_free(void *data)
+{
+	browse_close(data);
+	free(data);
+}
+
+/* The sftp session opens on Enter, not on a mere look at the menu. */
+static int
+browse_screen_open(struct session *s, void *data)
+{
+	struct browse_ui	*u = data;
+	char			*cause;
+
+	if (u->loaded)
+		return (SCREEN_KEYS);
+	if (browse_open(u, s->c, &cause) != 0) {
+		session_note(s, 1, "%s", cause);
+		free(cause);
+		s->lost = !ssh_is_connected(s->c->session);
+		return (SCREEN_MENU);
+	}
+	return (SCREEN_KEYS);
+}
+
+static void
+browse_screen_draw(struct session *s, void *data, int y, int x, int h, int w)
+{
+	struct browse_ui	*u = data;
+
+	u->focus = s->focus;
+	browse_draw(u, y, x, h, w);
+}
+
+static int
+browse_screen_key(struct session *s, void *data, int key)
+{
+	struct browse_ui	*u = data;
+
+	if (!u->loaded)
+		return (SCREEN_MENU);
+	return (browse_key(u, key, &s->note, &s->note_bad) ? SCREEN_KEYS :
+	    SCREEN_MENU);
+}
+
+static const char *
+browse_help(void *data)
+{
+	(void)data;
+	/* Enter and Backspace, as everywhere: the rest fits 80. */
+	return ("Tab side, g copy, m mkdir, d delete, / find, c path, "
+	    "r reload, Esc back");
+}
+
+const struct screen screen_files = {
+	.name = "Files",
+	.help = browse_help,
+	.init = browse_init,
+	.draw = browse_screen_draw,
+	.key = browse_screen_key,
+	.free = browse_screen_free,
+	.open = browse_screen_open,
+};

@@ -8,6 +8,7 @@
 
 #include <sys/ioctl.h>
 
+#include <curses.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -243,3 +244,109 @@ console_run(struct client *c, const char *command, int *status, char **cause)
 	}
 	return (rc);
 }
+
+/* The session's Console screen: one shell, kept while the menu is up. */
+struct console_screen {
+	ssh_channel	 ch;
+	int		 chrooted;	/* the shell is in the offline root */
+};
+
+static void *
+console_init(void)
+{
+	return (xcalloc(1, sizeof (struct console_screen)));
+}
+
+static void
+console_free(void *data)
+{
+	struct console_screen	*cs = data;
+
+	if (cs->ch != NULL) {
+		ssh_channel_close(cs->ch);
+		ssh_channel_free(cs->ch);
+	}
+	free(cs);
+}
+
+static void
+console_draw(struct session *s, void *data, int y, int x, int h, int w)
+{
+	struct console_screen	*cs = data;
+
+	(void)s;
+	(void)h;
+	if (cs->ch != NULL) {
+		mvaddnstr(y, x, cs->chrooted ? "The shell in the offline "
+		    "system is running. Enter goes back to it." : "The shell "
+		    "is running. Enter goes back to it; Ctrl-] leaves it "
+		    "again.", w);
+		return;
+	}
+	mvaddnstr(y, x, "Enter opens a shell on the agent. Ctrl-] comes back "
+	    "here.", w);
+	mvaddnstr(y + 1, x, "c opens it chrooted into the selected offline "
+	    "system (Roots).", w);
+}
+
+static int
+console_attach_screen(struct session *s, struct console_screen *cs,
+    int flags)
+{
+	char	*cause = NULL;
+	int	 rc, status;
+
+	if (cs->ch == NULL)
+		cs->chrooted = (flags & CONSOLE_CHROOT) != 0;
+	ui_suspend();
+	if (cs->ch == NULL)
+		printf("tether: connected to %s port %d, key matches ticket "
+		    "(%d ms). Ctrl-] goes back to the menu.\r\n", s->t->ip,
+		    s->t->port, s->c->ms);
+	fflush(stdout);
+	rc = console_attach(s->c, &cs->ch, NULL, flags, &status, &cause);
+	ui_resume();
+	if (rc == CONSOLE_LOST) {
+		session_note(s, 1, "%s", cause);
+		free(cause);
+		s->lost = 1;
+	} else if (rc == CONSOLE_EXITED)
+		session_note(s, 0, "the shell ended (exit status %d)", status);
+	else
+		session_note(s, 0, "the shell is still running: Console goes "
+		    "back to it");
+	return (SCREEN_MENU);
+}
+
+static int
+console_open_screen(struct session *s, void *data)
+{
+	return (console_attach_screen(s, data, 0));
+}
+
+/* In the menu: c opens the shell in the selected offline system. */
+static int
+console_key(struct session *s, void *data, int key)
+{
+	if (key == 'c')
+		return (console_attach_screen(s, data, CONSOLE_CHROOT));
+	return (SCREEN_MENU);
+}
+
+static const char *
+console_busy(void *data)
+{
+	struct console_screen	*cs = data;
+
+	return (cs->ch != NULL ? "a shell is running" : NULL);
+}
+
+const struct screen screen_console = {
+	.name = "Console",
+	.init = console_init,
+	.draw = console_draw,
+	.key = console_key,
+	.free = console_free,
+	.open = console_open_screen,
+	.busy = console_busy,
+};

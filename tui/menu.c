@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 
 /*
- * The session screen: a status bar, a menu on the left (Console, Tools,
- * Roots, Snapshot, Files, Info, End session) and the chosen screen on the
- * right. The console's
- * shell lives on while the menu is up, for the next visit. A lost
- * connection puts up a banner; r connects again with the same ticket.
+ * The session screen: a status bar, a menu on the left and the chosen
+ * screen on the right. Each screen is a struct screen in its own file; this
+ * file walks the table, gives keys to the screen that has them, notices a
+ * lost connection (a banner; r connects again with the same ticket) and
+ * ends the agent's session when asked.
  */
 
 #include <curses.h>
@@ -19,85 +19,73 @@
 
 #define MENU_WIDTH	16
 
-enum menu_item {
-	ITEM_CONSOLE, ITEM_TOOLS, ITEM_ROOTS, ITEM_SNAPSHOT, ITEM_FILES,
-	ITEM_INFO, ITEM_END, ITEM_COUNT
+static const struct screen *menu_screens[] = {
+	&screen_console,
+	&screen_tools,
+	&screen_roots,
+	&screen_snapshot,
+	&screen_files,
+	&screen_info,
+	&screen_end,
 };
-
-static const char *menu_names[ITEM_COUNT] = {
-	"Console", "Tools", "Roots", "Snapshot", "Files", "Info",
-	"End session"
-};
+#define MENU_COUNT	((int)(sizeof menu_screens / sizeof menu_screens[0]))
 
 struct menu {
-	struct client		*c;
+	struct session		 s;
 	ssh_event		 event;		/* to notice a lost connection */
-	const struct target	*t;
-	ssh_channel		 console;
-	int			 chrooted;	/* the console's shell is */
 	int			 item;
-	int			 in_pane;	/* keys go to the screen */
-	int			 lost;
-	int			 recording;
-	char			 host[256];	/* the agent's, from info */
-	char			*note;		/* the bottom line */
-	int			 note_bad;
-	struct pane		 info;
-	int			 info_loaded;
-	struct tools_ui		 tools;
-	struct roots_ui		 roots;
-	struct browse_ui	 files;
+	void			*data[MENU_COUNT];
 };
 
-static void
-menu_note(struct menu *m, int bad, const char *fmt, ...)
-	printflike(3, 4);
-
-static void
-menu_note(struct menu *m, int bad, const char *fmt, ...)
+void
+session_note(struct session *s, int bad, const char *fmt, ...)
 {
 	va_list	 ap;
 
-	free(m->note);
+	free(s->note);
 	va_start(ap, fmt);
-	if (vasprintf(&m->note, fmt, ap) == -1)
+	if (vasprintf(&s->note, fmt, ap) == -1)
 		fatal("vasprintf");
 	va_end(ap);
-	m->note_bad = bad;
+	s->note_bad = bad;
 }
 
-/* The agent's facts, also for the status bar's REC. */
-static void
-menu_load_info(struct menu *m)
+/* What a screen shows depends on another's doing: load it again. */
+void
+session_stale(struct session *s, const struct screen *scr)
 {
-	struct client_out	 o;
-	yaml_document_t		 doc;
-	char			*cause;
-	const char		*rec;
+	int	 i;
 
-	pane_free(&m->info);
-	m->info_loaded = 1;
-	if (client_run(m->c, "info", &o, &cause) != 0) {
-		pane_addstr(&m->info, cause);
-		pane_flush(&m->info);
-		free(cause);
-		m->lost = !ssh_is_connected(m->c->session);
-		return;
+	for (i = 0; i < MENU_COUNT; i++) {
+		if (menu_screens[i] == scr)
+			s->loaded[i] = 0;
 	}
-	pane_add(&m->info, o.out, o.outlen);
-	pane_add(&m->info, o.err, o.errlen);
-	pane_flush(&m->info);
-	m->info.follow = 0;
-	m->info.top = 0;
-	if (yr_load(o.out, o.outlen, &doc, &cause) == 0) {
-		rec = yr_scalar(yr_path(&doc, "recording"));
-		m->recording = rec != NULL && strcmp(rec, "true") == 0;
-		if ((rec = yr_scalar(yr_path(&doc, "host"))) != NULL)
-			snprintf(m->host, sizeof m->host, "%s", rec);
-		yaml_document_delete(&doc);
-	} else
-		free(cause);
-	client_out_free(&o);
+}
+
+static int	menu_find(const struct screen *);
+
+/*
+ * Enter on a diagnosis's fix (Roots): the Tools screen, with the keys and
+ * that tool's form. The session is the first member of struct menu.
+ */
+void
+session_open_tool(struct session *s, const char *tool, const char *arg)
+{
+	struct menu	*m = (struct menu *)s;
+	int		 i = menu_find(&screen_tools);
+
+	m->item = i;
+	m->s.loaded[i] = 1;
+	if (tools_open(s, m->data[i], tool, arg) != 0)
+		session_note(s, 1, "%s cannot run now", tool);
+}
+
+static void
+menu_load(struct menu *m, int i)
+{
+	if (menu_screens[i]->load != NULL)
+		menu_screens[i]->load(&m->s, m->data[i]);
+	m->s.loaded[i] = 1;
 }
 
 static void
@@ -109,8 +97,8 @@ menu_draw_bar(struct menu *m)
 	move(0, 0);
 	clrtoeol();
 	mvprintw(0, 0, " tether  %s  %s:%d  key %s ticket  %d ms%s",
-	    m->host[0] != '\0' ? m->host : "?", m->t->ip, m->t->port,
-	    MB_CUR_MAX > 1 ? "\u2714" : "ok", m->c->ms, m->recording ?
+	    m->s.host[0] != '\0' ? m->s.host : "?", m->s.t->ip, m->s.t->port,
+	    MB_CUR_MAX > 1 ? "\u2714" : "ok", m->s.c->ms, m->s.recording ?
 	    "  REC" : "");
 	for (x = getcurx(stdscr); x < COLS; x++)
 		addch(' ');
@@ -120,27 +108,23 @@ menu_draw_bar(struct menu *m)
 static const char *
 menu_help(struct menu *m)
 {
-	if (m->lost)
+	const struct screen	*scr = menu_screens[m->item];
+
+	if (m->s.lost)
 		return ("r connects again, q goes back to the form");
-	if (!m->in_pane)
+	if (!m->s.focus || scr->help == NULL)
 		return ("Up/Down choose, Enter opens, q disconnects");
-	switch (m->item) {
-	case ITEM_TOOLS:
-		if (m->tools.running || m->tools.shown)
-			return ("arrows/PgUp/PgDn scroll, / searches, n next, "
-			    "Esc back");
-		return ("Up/Down choose, Enter runs, r reloads, Esc back");
-	case ITEM_ROOTS:
-		return ("Enter selects, w selects read-write, u releases, "
-		    "r reloads, Esc back");
-	case ITEM_FILES:
-		/* Enter and Backspace, as everywhere: the rest fits 80. */
-		return ("Tab side, g copy, m mkdir, d delete, / find, c path, "
-		    "r reload, Esc back");
-	case ITEM_INFO:
-		return ("arrows scroll, r reloads, Esc back");
-	}
-	return ("Esc back");
+	return (scr->help(m->data[m->item]));
+}
+
+static void
+menu_draw_lost(struct menu *m)
+{
+	attron(A_BOLD | COLOR_PAIR(1));
+	mvprintw(2, MENU_WIDTH + 1, "Connection to %s lost.", m->s.t->ip);
+	attroff(A_BOLD | COLOR_PAIR(1));
+	mvprintw(4, MENU_WIDTH + 1, "r connects again with the same ticket; "
+	    "q goes back to the form.");
 }
 
 static void
@@ -151,73 +135,26 @@ menu_draw(struct menu *m)
 	erase();
 	curs_set(0);
 	menu_draw_bar(m);
-	for (i = 0; i < ITEM_COUNT; i++) {
+	for (i = 0; i < MENU_COUNT; i++) {
 		if (i == m->item)
-			attron(m->in_pane ? A_BOLD : A_REVERSE);
-		mvprintw(2 + i, 1, " %-*s", MENU_WIDTH - 3, menu_names[i]);
+			attron(m->s.focus ? A_BOLD : A_REVERSE);
+		mvprintw(2 + i, 1, " %-*s", MENU_WIDTH - 3,
+		    menu_screens[i]->name);
 		attroff(A_BOLD | A_REVERSE);
 	}
 	for (i = 1; i <= h; i++)
 		mvaddstr(i, MENU_WIDTH - 1, MB_CUR_MAX > 1 ? "\u2502" : "|");
-	if (m->lost) {
-		attron(A_BOLD | COLOR_PAIR(1));
-		mvprintw(2, MENU_WIDTH + 1, "Connection to %s lost.",
-		    m->t->ip);
-		attroff(A_BOLD | COLOR_PAIR(1));
-		mvprintw(4, MENU_WIDTH + 1, "r connects again with the same "
-		    "ticket; q goes back to the form.");
-	} else if (w > 0 && h > 1) {
-		switch (m->item) {
-		case ITEM_CONSOLE:
-			if (m->console != NULL)
-				mvaddnstr(2, MENU_WIDTH + 1, m->chrooted ?
-				    "The shell in the offline system is "
-				    "running. Enter goes back to it." :
-				    "The shell is running. Enter goes back "
-				    "to it; Ctrl-] leaves it again.", w);
-			else {
-				mvaddnstr(2, MENU_WIDTH + 1, "Enter opens a "
-				    "shell on the agent. Ctrl-] comes back "
-				    "here.", w);
-				mvaddnstr(3, MENU_WIDTH + 1, "c opens it "
-				    "chrooted into the selected offline "
-				    "system (Roots).", w);
-			}
-			break;
-		case ITEM_ROOTS:
-			m->roots.focus = m->in_pane;
-			roots_draw(&m->roots, 2, MENU_WIDTH + 1, h - 1, w);
-			break;
-		case ITEM_SNAPSHOT:
-			mvaddnstr(2, MENU_WIDTH + 1, "Enter shows the agent's "
-			    "screen (its framebuffer, or its text console).",
-			    w);
-			mvaddnstr(3, MENU_WIDTH + 1, "There: s saves, r "
-			    "refreshes, l live view, +/- zoom, q comes back.",
-			    w);
-			break;
-		case ITEM_FILES:
-			m->files.focus = m->in_pane;
-			browse_draw(&m->files, 2, MENU_WIDTH + 1, h - 1, w);
-			break;
-		case ITEM_TOOLS:
-			m->tools.focus = m->in_pane;
-			tools_draw(&m->tools, 2, MENU_WIDTH + 1, h - 1, w);
-			break;
-		case ITEM_INFO:
-			pane_draw(&m->info, 2, MENU_WIDTH + 1, h - 1, w);
-			break;
-		case ITEM_END:
-			mvaddnstr(2, MENU_WIDTH + 1, "Enter ends the remote "
-			    "session: every connection closes and the agent "
-			    "stops.", w);
-			break;
-		}
-	}
-	if (m->note != NULL) {
-		attron(COLOR_PAIR(m->note_bad ? 1 : 2));
-		mvaddnstr(LINES - 2, 1, m->note, COLS - 2);
-		attroff(COLOR_PAIR(m->note_bad ? 1 : 2));
+	if (m->s.lost)
+		menu_draw_lost(m);
+	else if (w > 0 && h > 1 && !m->s.loaded[m->item])
+		mvaddnstr(2, MENU_WIDTH + 1, "loading...", w);
+	else if (w > 0 && h > 1)
+		menu_screens[m->item]->draw(&m->s, m->data[m->item], 2,
+		    MENU_WIDTH + 1, h - 1, w);
+	if (m->s.note != NULL) {
+		attron(COLOR_PAIR(m->s.note_bad ? 1 : 2));
+		mvaddnstr(LINES - 2, 1, m->s.note, COLS - 2);
+		attroff(COLOR_PAIR(m->s.note_bad ? 1 : 2));
 	}
 	mvaddnstr(LINES - 1, 1, menu_help(m), COLS - 2);
 	refresh();
@@ -231,15 +168,52 @@ static void
 menu_watch(struct menu *m, int on)
 {
 	if (m->event != NULL) {
-		ssh_event_remove_session(m->event, m->c->session);
+		ssh_event_remove_session(m->event, m->s.c->session);
 		ssh_event_free(m->event);
 		m->event = NULL;
 	}
 	if (!on)
 		return;
 	if ((m->event = ssh_event_new()) == NULL ||
-	    ssh_event_add_session(m->event, m->c->session) != SSH_OK)
+	    ssh_event_add_session(m->event, m->s.c->session) != SSH_OK)
 		fatalx("ssh_event_new failed");
+}
+
+/* Every screen's state, fresh; nothing loaded yet. */
+static void
+menu_screens_init(struct menu *m)
+{
+	int	 i;
+
+	for (i = 0; i < MENU_COUNT; i++) {
+		m->data[i] = menu_screens[i]->init != NULL ?
+		    menu_screens[i]->init() : NULL;
+		m->s.loaded[i] = 0;
+	}
+}
+
+static void
+menu_screens_free(struct menu *m)
+{
+	int	 i;
+
+	for (i = 0; i < MENU_COUNT; i++) {
+		if (menu_screens[i]->free != NULL)
+			menu_screens[i]->free(m->data[i]);
+		m->data[i] = NULL;
+	}
+}
+
+static int
+menu_find(const struct screen *scr)
+{
+	int	 i;
+
+	for (i = 0; i < MENU_COUNT; i++) {
+		if (menu_screens[i] == scr)
+			return (i);
+	}
+	fatalx("screen %s not in the menu", scr->name);
 }
 
 static void
@@ -257,166 +231,106 @@ menu_reconnect(struct menu *m)
 {
 	char	*cause;
 
-	tools_stop(&m->tools);
-	m->tools.shown = 0;
-	if (m->console != NULL) {
-		ssh_channel_free(m->console);
-		m->console = NULL;
-	}
-	browse_close(&m->files);
+	menu_screens_free(m);
+	menu_screens_init(m);
 	menu_watch(m, 0);
-	client_close(m->c);
-	menu_note(m, 0, "connecting to %s port %d...", m->t->ip, m->t->port);
+	client_close(m->s.c);
+	session_note(&m->s, 0, "connecting to %s port %d...", m->s.t->ip,
+	    m->s.t->port);
 	menu_draw(m);
-	if (client_connect(m->c, m->t, menu_note_screen, &cause) != CLIENT_OK) {
-		menu_note(m, 1, "%s", cause);
+	if (client_connect(m->s.c, m->s.t, menu_note_screen, &cause) !=
+	    CLIENT_OK) {
+		session_note(&m->s, 1, "%s", cause);
 		free(cause);
 		return;
 	}
-	m->lost = 0;
-	m->tools.lost = 0;
-	m->roots.lost = 0;
-	m->roots.loaded = 0;
+	m->s.lost = 0;
 	menu_watch(m, 1);
-	menu_note(m, 0, "connected again (%d ms)", m->c->ms);
-	menu_load_info(m);
-	m->tools.loaded = 0;
+	session_note(&m->s, 0, "connected again (%d ms)", m->s.c->ms);
+	menu_load(m, menu_find(&screen_info));
 }
 
-static void
-menu_console(struct menu *m, int flags)
-{
-	char	*cause = NULL;
-	int	 rc, status;
-
-	if (m->console == NULL)
-		m->chrooted = (flags & CONSOLE_CHROOT) != 0;
-
-	ui_suspend();
-	if (m->console == NULL)
-		printf("tether: connected to %s port %d, key matches ticket "
-		    "(%d ms). Ctrl-] goes back to the menu.\r\n", m->t->ip,
-		    m->t->port, m->c->ms);
-	fflush(stdout);
-	rc = console_attach(m->c, &m->console, NULL, flags, &status, &cause);
-	ui_resume();
-	if (rc == CONSOLE_LOST) {
-		menu_note(m, 1, "%s", cause);
-		free(cause);
-		m->lost = 1;
-	} else if (rc == CONSOLE_EXITED)
-		menu_note(m, 0, "the shell ended (exit status %d)", status);
-	else
-		menu_note(m, 0, "the shell is still running: Console goes "
-		    "back to it");
-}
-
-/* y ends the agent's whole session; anything else does not. */
+/* Enter on a menu line. */
 static int
-menu_end(struct menu *m)
-{
-	struct client_out	 o;
-	char			 answer[8] = "", *cause;
-
-	if (tools_prompt("End the remote session for everyone? (y/N)",
-	    answer, sizeof answer, NULL) != 0 || (answer[0] != 'y' &&
-	    answer[0] != 'Y')) {
-		menu_note(m, 0, "the session goes on");
-		return (0);
-	}
-	if (client_run(m->c, "end", &o, &cause) != 0) {
-		menu_note(m, 1, "%s", cause);
-		free(cause);
-		m->lost = !ssh_is_connected(m->c->session);
-		return (0);
-	}
-	client_out_free(&o);
-	return (1);
-}
-
-static void
 menu_open(struct menu *m)
 {
-	char	*cause;
+	const struct screen	*scr = menu_screens[m->item];
 
-	switch (m->item) {
-	case ITEM_CONSOLE:
-		menu_console(m, 0);
-		return;
-	case ITEM_SNAPSHOT:
-		snapview_session(m->c);
-		timeout(100);
-		return;
-	case ITEM_TOOLS:
-		if (!m->tools.loaded)
-			tools_load(&m->tools, m->c);
-		break;
-	case ITEM_ROOTS:
-		if (!m->roots.loaded)
-			roots_load(&m->roots, m->c);
-		break;
-	case ITEM_FILES:
-		if (!m->files.loaded && browse_open(&m->files, m->c,
-		    &cause) != 0) {
-			menu_note(m, 1, "%s", cause);
-			free(cause);
-			m->lost = !ssh_is_connected(m->c->session);
-			return;
-		}
-		break;
-	case ITEM_INFO:
-		if (!m->info_loaded)
-			menu_load_info(m);
-		break;
-	}
-	m->in_pane = 1;
+	if (!m->s.loaded[m->item])
+		menu_load(m, m->item);
+	if (scr->open == NULL)
+		return (SCREEN_KEYS);
+	return (scr->open(&m->s, m->data[m->item]));
 }
 
-/* Enter on a diagnosis's fix: the Tools screen, that tool's form. */
-static void
-menu_open_fix(struct menu *m)
-{
-	char	*tool = m->roots.open_tool, *arg = m->roots.open_arg;
-
-	m->roots.open_tool = m->roots.open_arg = NULL;
-	m->item = ITEM_TOOLS;
-	if (tools_open(&m->tools, m->c, tool, arg) != 0)
-		menu_note(m, 1, "%s cannot run now", tool);
-	free(tool);
-	free(arg);
-}
-
-/* A key while a screen has the keys; 0 gives them back to the menu. */
+/* A key while the menu has the keys; 1 when the menu is left. */
 static int
-menu_pane_key(struct menu *m, int key)
+menu_key(struct menu *m, int key, int *rc)
 {
-	int	 rc;
-
-	switch (m->item) {
-	case ITEM_TOOLS:
-		/* A tool may add roots (drivers-load): scan again. */
-		m->roots.loaded = 0;
-		return (tools_key(&m->tools, m->c, key));
-	case ITEM_FILES:
-		return (browse_key(&m->files, key, &m->note, &m->note_bad));
-	case ITEM_ROOTS:
-		rc = roots_key(&m->roots, m->c, key, &m->note, &m->note_bad);
-		/* What can run, and where, may have changed. */
-		m->tools.loaded = 0;
-		if (m->roots.open_tool != NULL)
-			menu_open_fix(m);
-		return (rc);
-	case ITEM_INFO:
-		if (key == 'r') {
-			menu_load_info(m);
+	switch (key) {
+	case 'q':
+	case KEY_F(10):
+		return (1);
+	case KEY_UP:
+	case 'k':
+		if (m->item > 0)
+			m->item--;
+		return (0);
+	case KEY_DOWN:
+	case 'j':
+		if (m->item + 1 < MENU_COUNT)
+			m->item++;
+		return (0);
+	case '\r':
+	case '\n':
+	case KEY_ENTER:
+	case KEY_RIGHT:
+		break;
+	default:
+		/* A screen's own key in the menu, such as the console's c. */
+		if (menu_screens[m->item]->open == NULL)
+			return (0);
+		if (menu_screens[m->item]->key(&m->s, m->data[m->item],
+		    key) == SCREEN_ENDED) {
+			*rc = MENU_ENDED;
 			return (1);
 		}
-		if (key == 27 || key == KEY_LEFT || key == 'q')
-			return (0);
-		pane_key(&m->info, key);
+		return (0);
+	}
+	switch (menu_open(m)) {
+	case SCREEN_KEYS:
+		m->s.focus = 1;
+		break;
+	case SCREEN_ENDED:
+		*rc = MENU_ENDED;
 		return (1);
 	}
 	return (0);
+}
+
+/* One turn of the loop: poll, draw, load a preview, read a key. */
+static int
+menu_turn(struct menu *m)
+{
+	const struct screen	*scr = menu_screens[m->item];
+	int			 i;
+
+	if (m->event != NULL && !m->s.lost)
+		ssh_event_dopoll(m->event, 0);
+	for (i = 0; i < MENU_COUNT && !m->s.lost; i++) {
+		if (menu_screens[i]->poll != NULL)
+			menu_screens[i]->poll(&m->s, m->data[i]);
+	}
+	if (m->s.c->session != NULL && !ssh_is_connected(m->s.c->session))
+		m->s.lost = 1;
+	menu_draw(m);
+	/* "loading..." is on the screen: now ask the agent. */
+	if (!m->s.lost && !m->s.loaded[m->item] && scr->load != NULL) {
+		menu_load(m, m->item);
+		return (ERR);
+	}
+	m->s.loaded[m->item] |= scr->load == NULL;
+	return (getch());
 }
 
 /*
@@ -431,75 +345,97 @@ menu_run(struct client *c, const struct target *t, char **status)
 	int		 key, rc = MENU_LEFT;
 
 	memset(&m, 0, sizeof m);
-	m.c = c;
-	m.t = t;
-	pane_init(&m.info);
-	pane_init(&m.tools.out);
-	menu_load_info(&m);
+	m.s.c = c;
+	m.s.t = t;
+	menu_screens_init(&m);
+	menu_load(&m, menu_find(&screen_info));
 	menu_watch(&m, 1);
 	timeout(100);
 	for (;;) {
-		if (m.event != NULL && !m.lost)
-			ssh_event_dopoll(m.event, 0);
-		tools_poll(&m.tools, c);
-		if (m.tools.lost || m.roots.lost || (c->session != NULL &&
-		    !ssh_is_connected(c->session)))
-			m.lost = 1;
-		menu_draw(&m);
-		if ((key = getch()) == ERR)
+		if ((key = menu_turn(&m)) == ERR || key == KEY_RESIZE)
 			continue;
-		if (key == KEY_RESIZE)
-			continue;
-		free(m.note);
-		m.note = NULL;
-		if (m.lost) {
+		free(m.s.note);
+		m.s.note = NULL;
+		if (m.s.lost) {
 			if (key == 'r')
 				menu_reconnect(&m);
 			else if (key == 'q' || key == 27 || key == KEY_F(10))
 				break;
 			continue;
 		}
-		if (m.in_pane) {
-			m.in_pane = menu_pane_key(&m, key);
-			continue;
-		}
-		if (key == 'q' || key == KEY_F(10))
+		if (m.s.focus) {
+			rc = menu_screens[m.item]->key(&m.s, m.data[m.item],
+			    key);
+			m.s.focus = rc == SCREEN_KEYS;
+			if (rc != SCREEN_ENDED) {
+				rc = MENU_LEFT;
+				continue;
+			}
+			rc = MENU_ENDED;
 			break;
-		if ((key == KEY_UP || key == 'k') && m.item > 0)
-			m.item--;
-		else if ((key == KEY_DOWN || key == 'j') &&
-		    m.item + 1 < ITEM_COUNT)
-			m.item++;
-		else if (key == 'c' && m.item == ITEM_CONSOLE)
-			menu_console(&m, CONSOLE_CHROOT);
-		else if (key == '\r' || key == '\n' || key == KEY_ENTER ||
-		    key == KEY_RIGHT) {
-			if (m.item == ITEM_END) {
-				if (menu_end(&m)) {
-					rc = MENU_ENDED;
-					break;
-				}
-			} else
-				menu_open(&m);
 		}
+		if (menu_key(&m, key, &rc))
+			break;
 	}
 	timeout(-1);
 	menu_watch(&m, 0);
-	tools_stop(&m.tools);
-	if (m.console != NULL) {
-		ssh_channel_close(m.console);
-		ssh_channel_free(m.console);
-	}
-	tools_free(&m.tools);
-	roots_free(&m.roots);
-	browse_close(&m.files);
-	pane_free(&m.info);
-	free(m.note);
+	menu_screens_free(&m);
+	free(m.s.note);
 	if (rc == MENU_ENDED)
 		*status = xstrdup("session ended: the agent has stopped");
-	else if (m.lost)
+	else if (m.s.lost)
 		xasprintf(status, "connection to %s lost", t->ip);
 	else
 		*status = xstrdup("disconnected; Enter connects again");
 	return (rc);
 }
+
+/* End session: y ends the agent's whole session; anything else does not. */
+static void
+end_draw(struct session *s, void *data, int y, int x, int h, int w)
+{
+	(void)s;
+	(void)data;
+	(void)h;
+	mvaddnstr(y, x, "Enter ends the remote session: every connection "
+	    "closes and the agent stops.", w);
+}
+
+static int
+end_open(struct session *s, void *data)
+{
+	struct client_out	 o;
+	char			 answer[8] = "", *cause;
+
+	(void)data;
+	if (tools_prompt("End the remote session for everyone? (y/N)",
+	    answer, sizeof answer, NULL) != 0 || (answer[0] != 'y' &&
+	    answer[0] != 'Y')) {
+		session_note(s, 0, "the session goes on");
+		return (SCREEN_MENU);
+	}
+	if (client_run(s->c, "end", &o, &cause) != 0) {
+		session_note(s, 1, "%s", cause);
+		free(cause);
+		s->lost = !ssh_is_connected(s->c->session);
+		return (SCREEN_MENU);
+	}
+	client_out_free(&o);
+	return (SCREEN_ENDED);
+}
+
+static int
+end_key(struct session *s, void *data, int key)
+{
+	(void)s;
+	(void)data;
+	(void)key;
+	return (SCREEN_MENU);
+}
+
+const struct screen screen_end = {
+	.name = "End session",
+	.draw = end_draw,
+	.key = end_key,
+	.open = end_open,
+};

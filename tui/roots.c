@@ -106,7 +106,7 @@ roots_findings(struct roots_ui *u, const char *text, size_t len)
 	yaml_document_delete(&doc);
 }
 
-void
+static void
 roots_free(struct roots_ui *u)
 {
 	roots_findings_clear(u);
@@ -169,7 +169,7 @@ roots_entry(yaml_document_t *doc, yaml_node_t *m, struct root_entry *r)
 }
 
 /* Ask the agent for its offline systems; on failure u->error says why. */
-int
+static int
 roots_load(struct roots_ui *u, struct client *c)
 {
 	yaml_document_t		 doc;
@@ -245,7 +245,7 @@ roots_draw_findings(struct roots_ui *u, int y, int x, int h, int w)
 		mvprintw(line, x, "  fix:      %.*s", w - 14, f->fix_command);
 }
 
-void
+static void
 roots_draw(struct roots_ui *u, int y, int x, int h, int w)
 {
 	struct root_entry	*r;
@@ -421,7 +421,7 @@ roots_unlock(struct roots_ui *u, struct client *c, const char *id,
 }
 
 /* A key for the Roots screen; 0 when it leaves the screen. */
-int
+static int
 roots_key(struct roots_ui *u, struct client *c, int key, char **note,
     int *bad)
 {
@@ -478,3 +478,75 @@ roots_key(struct roots_ui *u, struct client *c, int key, char **note,
 	roots_act(u, c, key == 'w' ? 4 : 3, argv, note, bad);
 	return (1);
 }
+
+static void *
+roots_init(void)
+{
+	return (xcalloc(1, sizeof (struct roots_ui)));
+}
+
+static void
+roots_screen_free(void *data)
+{
+	roots_free(data);
+	free(data);
+}
+
+static int
+roots_screen_load(struct session *s, void *data)
+{
+	struct roots_ui	*u = data;
+	int		 rc;
+
+	rc = roots_load(u, s->c);
+	s->lost |= u->lost;
+	return (rc);
+}
+
+static void
+roots_screen_draw(struct session *s, void *data, int y, int x, int h, int w)
+{
+	struct roots_ui	*u = data;
+
+	u->focus = s->focus;
+	roots_draw(u, y, x, h, w);
+}
+
+static int
+roots_screen_key(struct session *s, void *data, int key)
+{
+	struct roots_ui	*u = data;
+	int		 rc;
+
+	rc = roots_key(u, s->c, key, &s->note, &s->note_bad);
+	s->lost |= u->lost;
+	/* What can run, and where, may have changed. */
+	session_stale(s, &screen_tools);
+	if (u->open_tool != NULL) {
+		/* Enter on a diagnosis's fix: that tool's form. */
+		session_open_tool(s, u->open_tool, u->open_arg);
+		free(u->open_tool);
+		free(u->open_arg);
+		u->open_tool = u->open_arg = NULL;
+		return (SCREEN_KEYS);
+	}
+	return (rc ? SCREEN_KEYS : SCREEN_MENU);
+}
+
+static const char *
+roots_help(void *data)
+{
+	(void)data;
+	return ("Enter selects, w selects read-write, u releases, r reloads, "
+	    "Esc back");
+}
+
+const struct screen screen_roots = {
+	.name = "Roots",
+	.help = roots_help,
+	.init = roots_init,
+	.load = roots_screen_load,
+	.draw = roots_screen_draw,
+	.key = roots_screen_key,
+	.free = roots_screen_free,
+};

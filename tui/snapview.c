@@ -627,3 +627,41 @@ snapview_main(const struct target *t, int argc, char **argv)
 	client_close(&c);
 	return (rc);
 }
+
+static void
+snapview_screen_draw(struct session *s, void *data, int y, int x, int h,
+    int w)
+{
+	(void)s;
+	(void)data;
+	(void)h;
+	mvaddnstr(y, x, "Enter shows the agent's screen (its framebuffer, or "
+	    "its text console).", w);
+	mvaddnstr(y + 1, x, "There: s saves, r refreshes, l live view, +/- "
+	    "zoom, q comes back.", w);
+}
+
+static int
+snapview_screen_open(struct session *s, void *data)
+{
+	(void)data;
+	snapview_session(s->c);
+	timeout(100);
+	return (SCREEN_MENU);
+}
+
+static int
+snapview_screen_key(struct session *s, void *data, int key)
+{
+	(void)s;
+	(void)data;
+	(void)key;
+	return (SCREEN_MENU);
+}
+
+const struct screen screen_snapshot = {
+	.name = "Snapshot",
+	.draw = snapview_screen_draw,
+	.key = snapview_screen_key,
+	.open = snapview_screen_open,
+};

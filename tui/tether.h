@@ -101,6 +101,45 @@ struct cand_list {
 /* Called while waiting on the network; non-zero stops the wait. */
 typedef int (*cand_tick_fn)(void *);
 
+/* What the menu and its screens share: the connection and the notes. */
+#define SCREEN_MAX	16
+struct session {
+	struct client		*c;
+	const struct target	*t;
+	char			*note;		/* the line above the help */
+	int			 note_bad;
+	int			 lost;
+	int			 focus;		/* the screen has the keys */
+	int			 recording;	/* from info */
+	char			 host[256];	/* the agent's, from info */
+	int			 loaded[SCREEN_MAX];
+};
+
+/* What a screen's open or key gives back to the menu. */
+#define SCREEN_MENU	0	/* the menu has the keys again */
+#define SCREEN_KEYS	1	/* the screen keeps them */
+#define SCREEN_ENDED	2	/* the agent's session is over */
+
+/*
+ * One screen of the session, as tmux's window modes: a line in the menu,
+ * and what is shown and done on the right of it. The menu owns the state
+ * init() makes, and calls load() when the screen is first shown; draw()
+ * then previews it, and Enter calls open() (none: the screen takes the
+ * keys). The last three hooks may be NULL.
+ */
+struct screen {
+	const char	*name;
+	const char	*(*help)(void *);
+	void		*(*init)(void);
+	int		 (*load)(struct session *, void *);
+	void		 (*draw)(struct session *, void *, int, int, int, int);
+	int		 (*key)(struct session *, void *, int);
+	void		 (*free)(void *);
+	int		 (*open)(struct session *, void *);
+	void		 (*poll)(struct session *, void *);
+	const char	*(*busy)(void *);
+};
+
 /* args.c */
 int	 args_parse(int, char **, struct args *, char **);
 void	 args_hide_ticket(int, char **);
@@ -121,11 +160,7 @@ struct browse_pane {
 	int		 n;
 	int		 sel;
 };
-struct browse_ui;
-int	 browse_open(struct browse_ui *, struct client *, char **);
-void	 browse_close(struct browse_ui *);
-void	 browse_draw(struct browse_ui *, int, int, int, int);
-int	 browse_key(struct browse_ui *, int, char **, int *);
+extern const struct screen screen_files;
 
 /* client.c */
 ssh_session client_session(const struct target *);
@@ -165,6 +200,7 @@ int	 console_run(struct client *, const char *, int *, char **);
 #define CONSOLE_CHROOT		0x1	/* into the selected offline root */
 int	 console_attach(struct client *, ssh_channel *, const char *, int,
 	     int *, char **);
+extern const struct screen screen_console;
 
 /* files.c */
 #define FILES_FORCE	0x1	/* overwrite */
@@ -195,6 +231,14 @@ void	 keycache_store(const struct ticket *, const struct kdf_params *,
 #define MENU_LEFT	0
 #define MENU_ENDED	1
 int	 menu_run(struct client *, const struct target *, char **);
+void	 session_note(struct session *, int, const char *, ...)
+	     printflike(3, 4);
+void	 session_stale(struct session *, const struct screen *);
+void	 session_open_tool(struct session *, const char *, const char *);
+extern const struct screen screen_end;
+
+/* info.c */
+extern const struct screen screen_info;
 
 /* pane.c */
 struct pane {
@@ -255,10 +299,7 @@ struct roots_ui {
 	char		*open_tool;	/* Enter on a fix: the menu opens it */
 	char		*open_arg;
 };
-int	 roots_load(struct roots_ui *, struct client *);
-void	 roots_free(struct roots_ui *);
-void	 roots_draw(struct roots_ui *, int, int, int, int);
-int	 roots_key(struct roots_ui *, struct client *, int, char **, int *);
+extern const struct screen screen_roots;
 
 /* tools.c */
 #define TOOLS_ARGS_MAX		16
@@ -293,14 +334,8 @@ struct tools_ui {
 	int		 lost;
 	struct pane	 out;
 };
-int	 tools_load(struct tools_ui *, struct client *);
-void	 tools_free(struct tools_ui *);
-void	 tools_draw(struct tools_ui *, int, int, int, int);
-void	 tools_poll(struct tools_ui *, struct client *);
-void	 tools_stop(struct tools_ui *);
-int	 tools_key(struct tools_ui *, struct client *, int);
-int	 tools_open(struct tools_ui *, struct client *, const char *,
-	     const char *);
+extern const struct screen screen_tools;
+int	 tools_open(struct session *, void *, const char *, const char *);
 int	 tools_prompt(const char *, char *, size_t, const char *);
 
 /* The Files screen's state (browse.c), after struct files. */
@@ -352,6 +387,7 @@ int	 cand_run(const struct target *, char **, int, struct target *,
 /* snapview.c */
 int	 snapview_main(const struct target *, int, char **);
 void	 snapview_session(struct client *);
+extern const struct screen screen_snapshot;
 
 /* ui.c */
 void	 ui_start(void);

@@ -38,8 +38,8 @@ tools_clear(struct tools_ui *u)
 	u->n = 0;
 }
 
-void
-tools_free(struct tools_ui *u)
+static void
+tools_discard(struct tools_ui *u)
 {
 	tools_clear(u);
 	pane_free(&u->out);
@@ -79,8 +79,8 @@ tools_parse_args(yaml_document_t *doc, yaml_node_t *list,
 }
 
 /* Ask the agent for its catalog; on failure u->error says why. */
-int
-tools_load(struct tools_ui *u, struct client *c)
+static int
+tools_fetch(struct tools_ui *u, struct client *c)
 {
 	yaml_document_t		 doc;
 	yaml_node_t		*list, *m;
@@ -121,7 +121,7 @@ tools_load(struct tools_ui *u, struct client *c)
 	return (0);
 }
 
-void
+static void
 tools_draw(struct tools_ui *u, int y, int x, int h, int w)
 {
 	struct tool_entry	*t;
@@ -360,7 +360,7 @@ tools_start(struct tools_ui *u, struct client *c, const char *line)
 }
 
 /* Move what the running tool wrote into the pane; note its end. */
-void
+static void
 tools_poll(struct tools_ui *u, struct client *c)
 {
 	char	 buf[8192], line[128];
@@ -400,7 +400,7 @@ tools_poll(struct tools_ui *u, struct client *c)
 }
 
 /* Stop a running tool: closing the channel makes the agent end it. */
-void
+static void
 tools_stop(struct tools_ui *u)
 {
 	if (!u->running)
@@ -419,7 +419,7 @@ static void	tools_launch(struct tools_ui *, struct client *,
 		    struct tool_entry *, char [][TOOLS_VALUE_MAX]);
 
 /* A key for the Tools screen; 0 when it leaves the screen. */
-int
+static int
 tools_key(struct tools_ui *u, struct client *c, int key)
 {
 	struct tool_entry	*t;
@@ -451,7 +451,7 @@ tools_key(struct tools_ui *u, struct client *c, int key)
 	case KEY_LEFT:
 		return (0);
 	case 'r':
-		tools_load(u, c);
+		tools_fetch(u, c);
 		return (1);
 	case '\r':
 	case '\n':
@@ -472,13 +472,14 @@ tools_key(struct tools_ui *u, struct client *c, int key)
  * a diagnosis's fix asks: the technician still reads and confirms it.
  */
 int
-tools_open(struct tools_ui *u, struct client *c, const char *name,
-    const char *arg)
+tools_open(struct session *s, void *data, const char *name, const char *arg)
 {
-	char	 vals[TOOLS_ARGS_MAX][TOOLS_VALUE_MAX];
-	int	 i;
+	struct tools_ui	*u = data;
+	struct client	*c = s->c;
+	char		 vals[TOOLS_ARGS_MAX][TOOLS_VALUE_MAX];
+	int		 i;
 
-	if (tools_load(u, c) != 0)
+	if (tools_fetch(u, c) != 0)
 		return (-1);
 	for (i = 0; i < u->n; i++) {
 		if (strcmp(u->tools[i].name, name) == 0)
@@ -511,3 +512,92 @@ tools_launch(struct tools_ui *u, struct client *c, struct tool_entry *t,
 		tools_start(u, c, line);
 	free(line);
 }
+
+static void *
+tools_init(void)
+{
+	struct tools_ui	*u = xcalloc(1, sizeof *u);
+
+	pane_init(&u->out);
+	return (u);
+}
+
+static void
+tools_screen_free(void *data)
+{
+	tools_stop(data);
+	tools_discard(data);
+	free(data);
+}
+
+static int
+tools_screen_load(struct session *s, void *data)
+{
+	struct tools_ui	*u = data;
+	int		 rc;
+
+	rc = tools_fetch(u, s->c);
+	s->lost |= u->lost;
+	return (rc);
+}
+
+static void
+tools_screen_draw(struct session *s, void *data, int y, int x, int h, int w)
+{
+	struct tools_ui	*u = data;
+
+	u->focus = s->focus;
+	tools_draw(u, y, x, h, w);
+}
+
+static int
+tools_screen_key(struct session *s, void *data, int key)
+{
+	struct tools_ui	*u = data;
+	int		 rc;
+
+	rc = tools_key(u, s->c, key);
+	s->lost |= u->lost;
+	/* A tool may add roots (drivers-load): scan again. */
+	session_stale(s, &screen_roots);
+	return (rc ? SCREEN_KEYS : SCREEN_MENU);
+}
+
+static void
+tools_screen_poll(struct session *s, void *data)
+{
+	struct tools_ui	*u = data;
+
+	tools_poll(u, s->c);
+	s->lost |= u->lost;
+}
+
+static const char *
+tools_help(void *data)
+{
+	struct tools_ui	*u = data;
+
+	if (u->running || u->shown)
+		return ("arrows/PgUp/PgDn scroll, / searches, n next, Esc back");
+	return ("Up/Down choose, Enter runs, r reloads, Esc back");
+}
+
+static const char *
+tools_busy(void *data)
+{
+	struct tools_ui	*u = data;
+
+	return (u->running ? "a tool is running" : NULL);
+}
+
+const struct screen screen_tools = {
+	.name = "Tools",
+	.help = tools_help,
+	.init = tools_init,
+	.load = tools_screen_load,
+	.draw = tools_screen_draw,
+	.key = tools_screen_key,
+	.free = tools_screen_free,
+	.poll = tools_screen_poll,
+	.busy = tools_busy,
+};
