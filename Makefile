@@ -47,7 +47,7 @@ AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/console.c \
 		agentd/state.c agentd/tools.c agentd/verbs.c \
 		agentd/wait.c
 TUI_SRCS =	tui/args.c tui/browse.c tui/cand.c tui/client.c tui/console.c \
-		tui/disc.c tui/files.c tui/form.c tui/info.c tui/keycache.c \
+		tui/discover.c tui/files.c tui/form.c tui/info.c tui/keycache.c \
 		tui/main.c \
 		tui/menu.c tui/pane.c tui/probe.c tui/roots.c tui/snapview.c \
 		tui/tools.c tui/ui.c

@@ -356,7 +356,7 @@ struct browse_ui {
 #define FORM_QUIT	1
 int	 form_run(struct prefill *, struct target *, char **, int);
 
-/* disc.c */
+/* discover.c */
 #define DISC_WAIT_MS	1500
 #define DISC_MAX_SALTS	8	/* scrypt runs one discovery may cost */
 struct disc_result {
