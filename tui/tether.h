@@ -202,7 +202,7 @@ int	 console_attach(struct client *, ssh_channel *, const char *, int,
 	     int *, char **);
 extern const struct screen screen_console;
 
-/* files.c */
+/* transfer.c */
 #define FILES_FORCE	0x1	/* overwrite */
 #define FILES_RESUME	0x2	/* continue LOCAL.part */
 struct files {
