@@ -72,12 +72,12 @@ browse_list(struct browse_ui *u, struct browse_pane *p, char **cause)
 
 	browse_clear(p);
 	if (p->remote) {
-		if ((d = sftp_opendir(u->files.sftp, p->path)) == NULL) {
+		if ((d = sftp_opendir(u->xfer.sftp, p->path)) == NULL) {
 			xasprintf(cause, "%s: %s", p->path,
-			    ssh_get_error(u->files.sftp->session));
+			    ssh_get_error(u->xfer.sftp->session));
 			return (-1);
 		}
-		while ((a = sftp_readdir(u->files.sftp, d)) != NULL) {
+		while ((a = sftp_readdir(u->xfer.sftp, d)) != NULL) {
 			if (strcmp(a->name, ".") != 0 &&
 			    strcmp(a->name, "..") != 0)
 				browse_add(p, a->name, a->type ==
@@ -143,11 +143,11 @@ browse_open(struct browse_ui *u, struct client *c, char **cause)
 	char	*home, cwd[PATH_MAX];
 
 	memset(u, 0, sizeof *u);
-	if (files_open(c, &u->files, cause) != 0)
+	if (transfer_open(c, &u->xfer, cause) != 0)
 		return (-1);
 	u->loaded = 1;
 	u->pane[1].remote = 1;
-	if ((home = sftp_canonicalize_path(u->files.sftp, ".")) == NULL)
+	if ((home = sftp_canonicalize_path(u->xfer.sftp, ".")) == NULL)
 		home = xstrdup("/");
 	snprintf(u->pane[1].path, sizeof u->pane[1].path, "%s", home);
 	ssh_string_free_char(home);
@@ -168,7 +168,7 @@ browse_close(struct browse_ui *u)
 	browse_clear(&u->pane[0]);
 	browse_clear(&u->pane[1]);
 	if (u->loaded)
-		files_close(&u->files);
+		transfer_close(&u->xfer);
 	u->loaded = 0;
 }
 
@@ -267,7 +267,7 @@ browse_isdir(struct browse_ui *u, int remote, const char *path)
 
 	if (!remote)
 		return (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode));
-	if ((a = sftp_stat(u->files.sftp, path)) == NULL)
+	if ((a = sftp_stat(u->xfer.sftp, path)) == NULL)
 		return (0);
 	dir = a->type == SSH_FILEXFER_TYPE_DIRECTORY;
 	sftp_attributes_free(a);
@@ -289,7 +289,7 @@ browse_copy_dir(struct browse_ui *u, int get, const char *src,
 		return (-1);
 	}
 	if (!browse_isdir(u, !get, dst) && (get ? mkdir(dst, 0755) :
-	    sftp_mkdir(u->files.sftp, dst, 0755)) != 0) {
+	    sftp_mkdir(u->xfer.sftp, dst, 0755)) != 0) {
 		xasprintf(cause, "%s: cannot make the directory", dst);
 		return (-1);
 	}
@@ -320,8 +320,8 @@ browse_copy(struct browse_ui *u, int get, const char *src, const char *dst,
 		return (browse_copy_dir(u, get, src, dst, depth, cause));
 	snprintf(u->current, sizeof u->current, "%s", base);
 	if (get)
-		return (files_get(&u->files, src, dst, u->flags, cause));
-	return (files_put(&u->files, src, dst, u->flags, cause));
+		return (transfer_get(&u->xfer, src, dst, u->flags, cause));
+	return (transfer_put(&u->xfer, src, dst, u->flags, cause));
 }
 
 /* Does the target exist, and for a get, is there a .part to resume? */
@@ -338,7 +338,7 @@ browse_exists(struct browse_ui *u, int get, const char *dst, int *part)
 		*part = stat(p, &sb) == 0;
 		return (lstat(dst, &sb) == 0);
 	}
-	if ((a = sftp_lstat(u->files.sftp, dst)) == NULL)
+	if ((a = sftp_lstat(u->xfer.sftp, dst)) == NULL)
 		return (0);
 	sftp_attributes_free(a);
 	return (1);
@@ -371,15 +371,16 @@ browse_transfer(struct browse_ui *u, char **note, int *bad)
 			*bad = 0;
 			return;
 		}
-		u->flags = FILES_FORCE | (answer[0] == 'r' ? FILES_RESUME : 0);
+		u->flags = TRANSFER_FORCE | (answer[0] == 'r' ?
+		    TRANSFER_RESUME : 0);
 	}
 	u->verb = get ? "get" : "put";
-	u->files.progress = browse_progress;
-	u->files.arg = u;
-	u->files.cancelled = 0;
+	u->xfer.progress = browse_progress;
+	u->xfer.arg = u;
+	u->xfer.cancelled = 0;
 	rc = browse_copy(u, get, src, dst, e->dir, 0, &cause);
 	u->progress[0] = '\0';
-	if (rc != 0 && u->files.cancelled) {
+	if (rc != 0 && u->xfer.cancelled) {
 		/*
 		 * A get keeps its .part to resume; a put leaves none. What a
 		 * directory copy finished before stays where it went.
@@ -501,7 +502,7 @@ browse_reload(struct browse_ui *u, struct browse_pane *p, const char *name,
 static const char *
 browse_error(struct browse_ui *u, struct browse_pane *p)
 {
-	return (p->remote ? files_sftp_error(u->files.sftp) : strerror(errno));
+	return (p->remote ? transfer_error(u->xfer.sftp) : strerror(errno));
 }
 
 /* m (F7): a new directory in the active pane's directory. */
@@ -529,7 +530,7 @@ browse_mkdir(struct browse_ui *u, char **note, int *bad)
 		}
 	}
 	browse_join(path, p->path, name);
-	rc = p->remote ? sftp_mkdir(u->files.sftp, path, 0755) :
+	rc = p->remote ? sftp_mkdir(u->xfer.sftp, path, 0755) :
 	    mkdir(path, 0755);
 	if (rc != 0) {
 		xasprintf(note, "%s: %s", path, browse_error(u, p));
@@ -559,7 +560,7 @@ browse_delete(struct browse_ui *u, char **note, int *bad)
 	if (p->n == 0 || strcmp((name = p->e[p->sel].name), "..") == 0)
 		return;
 	browse_join(path, p->path, name);
-	if (p->remote && (a = sftp_lstat(u->files.sftp, path)) != NULL) {
+	if (p->remote && (a = sftp_lstat(u->xfer.sftp, path)) != NULL) {
 		dir = a->type == SSH_FILEXFER_TYPE_DIRECTORY;
 		sftp_attributes_free(a);
 	} else if (!p->remote && lstat(path, &sb) == 0)
@@ -578,14 +579,14 @@ browse_delete(struct browse_ui *u, char **note, int *bad)
 		return;
 	}
 	if (p->remote)
-		rc = dir ? sftp_rmdir(u->files.sftp, path) :
-		    sftp_unlink(u->files.sftp, path);
+		rc = dir ? sftp_rmdir(u->xfer.sftp, path) :
+		    sftp_unlink(u->xfer.sftp, path);
 	else
 		rc = dir ? rmdir(path) : unlink(path);
 	if (rc != 0 && dir)
 		xasprintf(note, "%s: not deleted (%s): only an empty directory "
 		    "is deleted here", path, p->remote && sftp_get_error(
-		    u->files.sftp) == SSH_FX_FAILURE ? "not empty?" :
+		    u->xfer.sftp) == SSH_FX_FAILURE ? "not empty?" :
 		    browse_error(u, p));
 	else if (rc != 0)
 		xasprintf(note, "%s: not deleted: %s", path,

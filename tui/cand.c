@@ -164,14 +164,14 @@ cand_probe(struct cand *c)
 static void
 cand_discover(struct cand *c)
 {
-	struct disc_result	 res;
+	struct discover_result	 res;
 	char			*msg, *busy;
 
 	xasprintf(&busy, "discovering agents on the LAN (%d interface%s)",
 	    c->nifaces, c->nifaces == 1 ? "" : "s");
 	cand_busy(c, busy);
-	disc_find(&c->t->ticket, c->t->port, c->ifaces, c->nifaces, &c->list,
-	    &res, cand_tick, c);
+	discover_find(&c->t->ticket, c->t->port, c->ifaces, c->nifaces,
+	    &c->list, &res, cand_tick, c);
 	cand_idle(c);
 	free(busy);
 	/* An agent answers once per interface and address family. */

@@ -2,7 +2,7 @@
 
 /*
  * LAN discovery, viewer side: ask on the chosen interfaces (IPv4 broadcast
- * and ff02::1), collect answers over either for DISC_WAIT_MS, derive the
+ * and ff02::1), collect answers over either for DISCOVER_WAIT_MS, derive the
  * key once per distinct salt and keep the agents whose key is the ticket's.
  * Answers come from anyone on the LAN: each is checked, and costs are
  * capped.
@@ -24,9 +24,9 @@
 
 #include "tether.h"
 
-#define DISC_MAX_REPLIES	64
+#define DISCOVER_MAX_REPLIES	64
 
-struct disc_reply {
+struct discover_answer {
 	struct disc_info	 di;
 	struct sockaddr_storage	 src;
 	unsigned int		 ifindex;	/* ours, that it came in on */
@@ -34,17 +34,17 @@ struct disc_reply {
 	int			 ok;		/* holds the ticket */
 };
 
-struct disc_state {
+struct discover_state {
 	int			 s4;
 	int			 s6;
 	char			 nonce[DISC_NONCE_LEN + 1];
-	struct disc_reply	*r;
+	struct discover_answer	*r;
 	int			 n;
 };
 
 /* Can this address of an interface carry a question to the LAN? */
 static int
-disc_askable(const struct ifaddrs *i)
+discover_askable(const struct ifaddrs *i)
 {
 	if (i->ifa_addr == NULL || !(i->ifa_flags & IFF_UP) ||
 	    (i->ifa_flags & IFF_LOOPBACK))
@@ -61,7 +61,7 @@ disc_askable(const struct ifaddrs *i)
  * ff02::1, IPv6 and multicast.
  */
 int
-disc_default_ifaces(char ***names)
+discover_default_ifaces(char ***names)
 {
 	struct ifaddrs	*ifa, *i;
 	int		 n = 0, j;
@@ -70,7 +70,7 @@ disc_default_ifaces(char ***names)
 	if (getifaddrs(&ifa) != 0)
 		return (0);
 	for (i = ifa; i != NULL; i = i->ifa_next) {
-		if (!disc_askable(i))
+		if (!discover_askable(i))
 			continue;
 		for (j = 0; j < n && strcmp((*names)[j], i->ifa_name) != 0;
 		    j++)
@@ -85,8 +85,8 @@ disc_default_ifaces(char ***names)
 }
 
 static int
-disc_send(int fd, const struct sockaddr *sa, socklen_t len, const uint8_t *req,
-    size_t reqlen)
+discover_send(int fd, const struct sockaddr *sa, socklen_t len,
+    const uint8_t *req, size_t reqlen)
 {
 	if (fd == -1)
 		return (-1);
@@ -99,7 +99,7 @@ disc_send(int fd, const struct sockaddr *sa, socklen_t len, const uint8_t *req,
  * lo, which has neither, ask 127.0.0.1 and ::1 directly.
  */
 static int
-disc_ask(struct disc_state *ds, struct ifaddrs *ifa, const char *name,
+discover_ask(struct discover_state *ds, struct ifaddrs *ifa, const char *name,
     const uint8_t *req, size_t reqlen, int port)
 {
 	struct sockaddr_in	 sin;
@@ -120,8 +120,8 @@ disc_ask(struct disc_state *ds, struct ifaddrs *ifa, const char *name,
 			continue;
 		memcpy(&sin, i->ifa_broadaddr, sizeof sin);
 		sin.sin_port = htons(port);
-		if (disc_send(ds->s4, (struct sockaddr *)&sin, sizeof sin, req,
-		    reqlen) == 0)
+		if (discover_send(ds->s4, (struct sockaddr *)&sin, sizeof sin,
+		    req, reqlen) == 0)
 			sent++;
 	}
 	memset(&sin, 0, sizeof sin);
@@ -133,19 +133,19 @@ disc_ask(struct disc_state *ds, struct ifaddrs *ifa, const char *name,
 	if (loop) {
 		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		sin6.sin6_addr = in6addr_loopback;
-		sent += disc_send(ds->s4, (struct sockaddr *)&sin, sizeof sin,
-		    req, reqlen) == 0;
+		sent += discover_send(ds->s4, (struct sockaddr *)&sin,
+		    sizeof sin, req, reqlen) == 0;
 	} else {
 		inet_pton(AF_INET6, "ff02::1", &sin6.sin6_addr);
 		sin6.sin6_scope_id = idx;
 	}
-	sent += disc_send(ds->s6, (struct sockaddr *)&sin6, sizeof sin6, req,
-	    reqlen) == 0;
+	sent += discover_send(ds->s6, (struct sockaddr *)&sin6, sizeof sin6,
+	    req, reqlen) == 0;
 	return (sent > 0 ? 0 : -1);
 }
 
 static void
-disc_note(char **errors, const char *name, const char *why)
+discover_note(char **errors, const char *name, const char *why)
 {
 	char	*s;
 
@@ -159,7 +159,7 @@ disc_note(char **errors, const char *name, const char *why)
 }
 
 static void
-disc_sockets(struct disc_state *ds)
+discover_sockets(struct discover_state *ds)
 {
 	int	 on = 1;
 
@@ -180,7 +180,7 @@ disc_sockets(struct disc_state *ds)
 
 /* The index of our interface a datagram came in on, 0 if not known. */
 static unsigned int
-disc_arrival(struct msghdr *msg, const struct sockaddr_storage *ss)
+discover_arrival(struct msghdr *msg, const struct sockaddr_storage *ss)
 {
 	struct cmsghdr		*cm;
 	struct in_pktinfo	 pi;
@@ -207,7 +207,7 @@ disc_arrival(struct msghdr *msg, const struct sockaddr_storage *ss)
 
 /* An address, with our interface's name after a link-local one. */
 static int
-disc_scoped_text(const struct in6_addr *a, unsigned int ifindex, char *buf,
+discover_scoped_text(const struct in6_addr *a, unsigned int ifindex, char *buf,
     size_t size)
 {
 	char	 addr[INET6_ADDRSTRLEN], ifname[IF_NAMESIZE];
@@ -222,14 +222,14 @@ disc_scoped_text(const struct in6_addr *a, unsigned int ifindex, char *buf,
 
 /* The sender's address; a link-local one gets our interface's name. */
 static void
-disc_from(const struct disc_reply *r, char *buf, size_t size)
+discover_from(const struct discover_answer *r, char *buf, size_t size)
 {
 	const struct sockaddr_in6	*sin6 = (const void *)&r->src;
 	char				*s;
 
 	if (r->src.ss_family == AF_INET6 &&
 	    IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr) &&
-	    disc_scoped_text(&sin6->sin6_addr, r->ifindex, buf, size) == 0)
+	    discover_scoped_text(&sin6->sin6_addr, r->ifindex, buf, size) == 0)
 		return;
 	s = net_ntop((const struct sockaddr *)&r->src);
 	snprintf(buf, size, "%s", s);
@@ -238,7 +238,7 @@ disc_from(const struct disc_reply *r, char *buf, size_t size)
 
 /* One datagram, with where it came from and on which interface. */
 static ssize_t
-disc_recv(int fd, uint8_t *buf, size_t size, struct sockaddr_storage *ss,
+discover_recv(int fd, uint8_t *buf, size_t size, struct sockaddr_storage *ss,
     unsigned int *ifindex)
 {
 	struct iovec	 iov;
@@ -260,26 +260,26 @@ disc_recv(int fd, uint8_t *buf, size_t size, struct sockaddr_storage *ss,
 	msg.msg_control = &ctl;
 	msg.msg_controllen = sizeof ctl;
 	if ((n = recvmsg(fd, &msg, 0)) >= 0)
-		*ifindex = disc_arrival(&msg, ss);
+		*ifindex = discover_arrival(&msg, ss);
 	return (n);
 }
 
 static void
-disc_receive(struct disc_state *ds, int fd, struct disc_result *res)
+discover_receive(struct discover_state *ds, int fd, struct discover_result *res)
 {
 	struct sockaddr_storage	 ss;
 	unsigned int		 ifindex;
 	uint8_t			 buf[DISC_DATAGRAM_MAX];
-	struct disc_reply	*r;
+	struct discover_answer	*r;
 	char			*cause;
 	ssize_t			 n;
 	int			 got = 0;
 
 	for (;;) {
-		n = disc_recv(fd, buf, sizeof buf, &ss, &ifindex);
-		if (n < 0 || ++got > DISC_MAX_REPLIES)
+		n = discover_recv(fd, buf, sizeof buf, &ss, &ifindex);
+		if (n < 0 || ++got > DISCOVER_MAX_REPLIES)
 			return;
-		if (ds->n == DISC_MAX_REPLIES)
+		if (ds->n == DISCOVER_MAX_REPLIES)
 			continue;
 		r = &ds->r[ds->n];
 		if (disc_reply_parse(buf, n, &r->di, &cause) != 0) {
@@ -290,7 +290,7 @@ disc_receive(struct disc_state *ds, int fd, struct disc_result *res)
 			continue;
 		r->src = ss;
 		r->ifindex = ifindex;
-		disc_from(r, r->from, sizeof r->from);
+		discover_from(r, r->from, sizeof r->from);
 		ds->n++;
 		res->replies++;
 	}
@@ -298,7 +298,7 @@ disc_receive(struct disc_state *ds, int fd, struct disc_result *res)
 
 /* Does this reply's key come from the ticket? */
 static int
-disc_matches(const struct ticket *t, const struct disc_info *di,
+discover_matches(const struct ticket *t, const struct disc_info *di,
     int *salts)
 {
 	ssh_key		 want = NULL, got = NULL;
@@ -314,8 +314,8 @@ disc_matches(const struct ticket *t, const struct disc_info *di,
 	    SSH_OK)
 		return (0);
 	/* Each new salt costs an scrypt run: a busy or hostile LAN gets
-	   DISC_MAX_SALTS of them, no more. */
-	if (++*salts > DISC_MAX_SALTS) {
+	   DISCOVER_MAX_SALTS of them, no more. */
+	if (++*salts > DISCOVER_MAX_SALTS) {
 		ssh_key_free(got);
 		return (0);
 	}
@@ -332,7 +332,8 @@ disc_matches(const struct ticket *t, const struct disc_info *di,
 
 /* Two answers from one agent: the same key at the same port. */
 static int
-disc_same_agent(const struct disc_reply *a, const struct disc_reply *b)
+discover_same_agent(const struct discover_answer *a,
+    const struct discover_answer *b)
 {
 	return (a->di.port == b->di.port && strcmp(a->di.key, b->di.key) == 0);
 }
@@ -342,7 +343,7 @@ disc_same_agent(const struct disc_reply *a, const struct disc_reply *b)
  * a link-local address is listed in its ips as that address%name.
  */
 static int
-disc_facing(const struct disc_reply *r, char *name, size_t size)
+discover_facing(const struct discover_answer *r, char *name, size_t size)
 {
 	const struct sockaddr_in6	*sin6 = (const void *)&r->src;
 	struct in6_addr			 a;
@@ -366,18 +367,18 @@ disc_facing(const struct disc_reply *r, char *name, size_t size)
  * known.
  */
 static unsigned int
-disc_link(const struct disc_state *ds, const struct disc_reply *r,
+discover_link(const struct discover_state *ds, const struct discover_answer *r,
     const char *agentif, unsigned int known, int *facing)
 {
-	const struct disc_reply	*q;
+	const struct discover_answer	*q;
 	char			 name[IF_NAMESIZE];
 	int			 i;
 
 	*facing = 0;
 	for (i = 0; i < ds->n; i++) {
 		q = &ds->r[i];
-		if (!q->ok || !disc_same_agent(q, r) ||
-		    disc_facing(q, name, sizeof name) != 0)
+		if (!q->ok || !discover_same_agent(q, r) ||
+		    discover_facing(q, name, sizeof name) != 0)
 			continue;
 		if (strcmp(name, agentif) == 0)
 			return (q->ifindex);
@@ -395,7 +396,7 @@ disc_link(const struct disc_state *ds, const struct disc_reply *r,
  * answer came over is left out.
  */
 static int
-disc_local(const struct disc_state *ds, const struct disc_reply *r,
+discover_local(const struct discover_state *ds, const struct discover_answer *r,
     const char *ip, char *buf, size_t size)
 {
 	struct in6_addr	 a;
@@ -405,19 +406,19 @@ disc_local(const struct disc_state *ds, const struct disc_reply *r,
 
 	if (net_split_scoped(ip, &a, agentif, sizeof agentif) != 0)
 		return (-1);
-	idx = disc_link(ds, r, agentif, r->ifindex, &facing);
+	idx = discover_link(ds, r, agentif, r->ifindex, &facing);
 	if (idx == 0) {
 		if (facing || r->ifindex == 0)
 			return (-1);
 		idx = r->ifindex;
 	}
-	return (disc_scoped_text(&a, idx, buf, size));
+	return (discover_scoped_text(&a, idx, buf, size));
 }
 
 /* Add an agent's addresses: those it lists, then where it answered from. */
 static void
-disc_add(const struct disc_state *ds, struct cand_list *cl,
-    const struct disc_reply *r)
+discover_add(const struct discover_state *ds, struct cand_list *cl,
+    const struct discover_answer *r)
 {
 	const char	*host = r->di.host;
 	char		 ip[TETHER_IP_MAX];
@@ -426,14 +427,16 @@ disc_add(const struct disc_state *ds, struct cand_list *cl,
 	for (i = 0; i < r->di.nips; i++) {
 		if (strchr(r->di.ips[i], '%') == NULL)
 			probe_add(cl, host, r->di.ips[i], r->di.port);
-		else if (disc_local(ds, r, r->di.ips[i], ip, sizeof ip) == 0)
+		else if (discover_local(ds, r, r->di.ips[i], ip,
+		    sizeof ip) == 0)
 			probe_add(cl, host, ip, r->di.port);
 	}
 	probe_add(cl, host, r->from, r->di.port);
 }
 
 static int
-disc_same_salt(const struct disc_reply *a, const struct disc_reply *b)
+discover_same_salt(const struct discover_answer *a,
+    const struct discover_answer *b)
 {
 	return (memcmp(&a->di.kdf, &b->di.kdf, sizeof a->di.kdf) == 0);
 }
@@ -444,15 +447,15 @@ disc_same_salt(const struct disc_reply *a, const struct disc_reply *b)
  * once per interface and address family; it is counted once.
  */
 static void
-disc_judge(struct disc_state *ds, const struct ticket *t,
-    struct cand_list *cl, struct disc_result *res, cand_tick_fn tick,
+discover_judge(struct discover_state *ds, const struct ticket *t,
+    struct cand_list *cl, struct discover_result *res, cand_tick_fn tick,
     void *arg)
 {
 	int	 i, j, salts = 0;
 
 	for (i = 0; i < ds->n; i++) {
 		/* Several answers with one salt: one verdict for all. */
-		for (j = 0; j < i && !disc_same_salt(&ds->r[i], &ds->r[j]);
+		for (j = 0; j < i && !discover_same_salt(&ds->r[i], &ds->r[j]);
 		    j++)
 			;
 		if (j < i && strcmp(ds->r[i].di.key, ds->r[j].di.key) == 0)
@@ -462,11 +465,11 @@ disc_judge(struct disc_state *ds, const struct ticket *t,
 			   stop when the user gives up (Esc). */
 			if (tick != NULL && tick(arg) != 0)
 				break;
-			ds->r[i].ok = disc_matches(t, &ds->r[i].di, &salts);
+			ds->r[i].ok = discover_matches(t, &ds->r[i].di, &salts);
 		}
 	}
 	for (i = 0; i < ds->n; i++) {
-		for (j = 0; j < i && !disc_same_agent(&ds->r[i], &ds->r[j]);
+		for (j = 0; j < i && !discover_same_agent(&ds->r[i], &ds->r[j]);
 		    j++)
 			;
 		if (j == i) {
@@ -474,16 +477,16 @@ disc_judge(struct disc_state *ds, const struct ticket *t,
 			res->matched += ds->r[i].ok;
 		}
 		if (ds->r[i].ok)
-			disc_add(ds, cl, &ds->r[i]);
+			discover_add(ds, cl, &ds->r[i]);
 	}
 }
 
 void
-disc_find(const struct ticket *t, int port, char **names, int nnames,
-    struct cand_list *cl, struct disc_result *res, cand_tick_fn tick,
+discover_find(const struct ticket *t, int port, char **names, int nnames,
+    struct cand_list *cl, struct discover_result *res, cand_tick_fn tick,
     void *arg)
 {
-	struct disc_state	 ds;
+	struct discover_state	 ds;
 	struct ifaddrs		*ifa = NULL;
 	struct pollfd		 pfd[2];
 	struct timespec		 t0;
@@ -493,17 +496,19 @@ disc_find(const struct ticket *t, int port, char **names, int nnames,
 
 	memset(res, 0, sizeof *res);
 	memset(&ds, 0, sizeof ds);
-	ds.r = xcalloc(DISC_MAX_REPLIES, sizeof *ds.r);
+	ds.r = xcalloc(DISCOVER_MAX_REPLIES, sizeof *ds.r);
 	disc_nonce_new(ds.nonce);
 	reqlen = disc_request(ds.nonce, req, sizeof req);
-	disc_sockets(&ds);
+	discover_sockets(&ds);
 	if (getifaddrs(&ifa) != 0)
 		ifa = NULL;
 	for (i = 0; i < nnames; i++) {
 		if (if_nametoindex(names[i]) == 0)
-			disc_note(&res->errors, names[i], "no such interface");
-		else if (disc_ask(&ds, ifa, names[i], req, reqlen, port) != 0)
-			disc_note(&res->errors, names[i], strerror(errno));
+			discover_note(&res->errors, names[i],
+			    "no such interface");
+		else if (discover_ask(&ds, ifa, names[i], req, reqlen,
+		    port) != 0)
+			discover_note(&res->errors, names[i], strerror(errno));
 		else
 			res->sent++;
 	}
@@ -511,7 +516,7 @@ disc_find(const struct ticket *t, int port, char **names, int nnames,
 		freeifaddrs(ifa);
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (res->sent > 0 && (left = DISC_WAIT_MS -
+	while (res->sent > 0 && (left = DISCOVER_WAIT_MS -
 	    (int)(client_us(&t0) / 1000)) > 0) {
 		pfd[0].fd = ds.s4;
 		pfd[1].fd = ds.s6;
@@ -519,7 +524,7 @@ disc_find(const struct ticket *t, int port, char **names, int nnames,
 		if (poll(pfd, 2, left < 50 ? left : 50) > 0) {
 			for (i = 0; i < 2; i++) {
 				if (pfd[i].revents & POLLIN)
-					disc_receive(&ds, pfd[i].fd, res);
+					discover_receive(&ds, pfd[i].fd, res);
 			}
 		}
 		if (tick != NULL && tick(arg) != 0)
@@ -529,6 +534,6 @@ disc_find(const struct ticket *t, int port, char **names, int nnames,
 		close(ds.s4);
 	if (ds.s6 != -1)
 		close(ds.s6);
-	disc_judge(&ds, t, cl, res, tick, arg);
+	discover_judge(&ds, t, cl, res, tick, arg);
 	free(ds.r);
 }

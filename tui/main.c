@@ -164,15 +164,15 @@ static int
 main_transfer(const struct target *t, int argc, char **argv)
 {
 	struct client	 c;
-	struct files	 f;
+	struct transfer	 f;
 	char		*cause;
 	int		 flags = 0, get = strcmp(argv[0], "get") == 0, i, rc;
 
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
 		if (strcmp(argv[i], "-f") == 0)
-			flags |= FILES_FORCE;
+			flags |= TRANSFER_FORCE;
 		else if (strcmp(argv[i], "-c") == 0 && get)
-			flags |= FILES_RESUME;
+			flags |= TRANSFER_RESUME;
 		else {
 			fprintf(stderr, "tether: %s: unknown option %s\n",
 			    argv[0], argv[i]);
@@ -186,7 +186,7 @@ main_transfer(const struct target *t, int argc, char **argv)
 	}
 	if (main_connect(&c, t) != 0)
 		return (TETHER_EXIT_CONNECT);
-	if (files_open(&c, &f, &cause) != 0) {
+	if (transfer_open(&c, &f, &cause) != 0) {
 		fprintf(stderr, "tether: %s\n", cause);
 		free(cause);
 		client_close(&c);
@@ -197,14 +197,14 @@ main_transfer(const struct target *t, int argc, char **argv)
 		f.arg = argv[i];
 	}
 	if (get)
-		rc = files_get(&f, argv[i], argv[i + 1], flags, &cause);
+		rc = transfer_get(&f, argv[i], argv[i + 1], flags, &cause);
 	else
-		rc = files_put(&f, argv[i], argv[i + 1], flags, &cause);
+		rc = transfer_put(&f, argv[i], argv[i + 1], flags, &cause);
 	if (rc != 0) {
 		fprintf(stderr, "tether: %s: %s\n", argv[0], cause);
 		free(cause);
 	}
-	files_close(&f);
+	transfer_close(&f);
 	client_close(&c);
 	return (rc == 0 ? 0 : 1);
 }
@@ -435,7 +435,7 @@ main_candidates(struct target *t, const struct args *a, char **status,
 		return;
 	}
 	if (!a->discover_given && (own = 1))
-		nifaces = disc_default_ifaces(&ifaces);
+		nifaces = discover_default_ifaces(&ifaces);
 	*bad = 1;
 	if (cand_run(t, ifaces, nifaces, &chosen, status) == CAND_CONNECT)
 		main_session(&chosen, status, bad);

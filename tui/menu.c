@@ -32,7 +32,7 @@ static const struct screen *menu_screens[] = {
 
 struct menu {
 	struct session		 s;
-	ssh_event		 event;		/* to notice a lost connection */
+	ssh_event		 event;	/* to notice a lost connection */
 	int			 item;
 	void			*data[MENU_COUNT];
 };

@@ -203,9 +203,9 @@ int	 console_attach(struct client *, ssh_channel *, const char *, int,
 extern const struct screen screen_console;
 
 /* transfer.c */
-#define FILES_FORCE	0x1	/* overwrite */
-#define FILES_RESUME	0x2	/* continue LOCAL.part */
-struct files {
+#define TRANSFER_FORCE	0x1	/* overwrite */
+#define TRANSFER_RESUME	0x2	/* continue LOCAL.part */
+struct transfer {
 	struct sftp_session_struct *sftp;
 	/* Nonzero from progress stops the transfer. */
 	int		(*progress)(void *, uint64_t, uint64_t, double);
@@ -215,11 +215,13 @@ struct files {
 	uint64_t	 resumed;
 	int		 cancelled;
 };
-int	 files_open(struct client *, struct files *, char **);
-const char *files_sftp_error(struct sftp_session_struct *);
-void	 files_close(struct files *);
-int	 files_get(struct files *, const char *, const char *, int, char **);
-int	 files_put(struct files *, const char *, const char *, int, char **);
+int	 transfer_open(struct client *, struct transfer *, char **);
+const char *transfer_error(struct sftp_session_struct *);
+void	 transfer_close(struct transfer *);
+int	 transfer_get(struct transfer *, const char *, const char *, int,
+	     char **);
+int	 transfer_put(struct transfer *, const char *, const char *, int,
+	     char **);
 
 /* keycache.c */
 int	 keycache_load(const struct ticket *, const struct kdf_params *,
@@ -338,9 +340,9 @@ extern const struct screen screen_tools;
 int	 tools_open(struct session *, void *, const char *, const char *);
 int	 tools_prompt(const char *, char *, size_t, const char *);
 
-/* The Files screen's state (browse.c), after struct files. */
+/* The Files screen's state (browse.c), after struct transfer. */
 struct browse_ui {
-	struct files	 files;
+	struct transfer	 xfer;
 	struct browse_pane pane[2];	/* this machine, the agent */
 	int		 active;
 	int		 focus;
@@ -357,18 +359,19 @@ struct browse_ui {
 int	 form_run(struct prefill *, struct target *, char **, int);
 
 /* discover.c */
-#define DISC_WAIT_MS	1500
-#define DISC_MAX_SALTS	8	/* scrypt runs one discovery may cost */
-struct disc_result {
+#define DISCOVER_WAIT_MS	1500
+#define DISCOVER_MAX_SALTS	8	/* scrypt runs one discovery may cost */
+struct discover_result {
 	int		 replies;	/* well-formed, with our nonce */
 	int		 agents;	/* distinct agents among them */
 	int		 matched;	/* agents holding the ticket */
 	int		 sent;		/* interfaces asked */
 	char		*errors;	/* interfaces that could not be asked */
 };
-int	 disc_default_ifaces(char ***);
-void	 disc_find(const struct ticket *, int, char **, int,
-	     struct cand_list *, struct disc_result *, cand_tick_fn, void *);
+int	 discover_default_ifaces(char ***);
+void	 discover_find(const struct ticket *, int, char **, int,
+	     struct cand_list *, struct discover_result *, cand_tick_fn,
+	     void *);
 
 /* probe.c */
 #define PROBE_BUDGET_MS	2000

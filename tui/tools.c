@@ -578,7 +578,8 @@ tools_help(void *data)
 	struct tools_ui	*u = data;
 
 	if (u->running || u->shown)
-		return ("arrows/PgUp/PgDn scroll, / searches, n next, Esc back");
+		return ("arrows/PgUp/PgDn scroll, / searches, n next, "
+		    "Esc back");
 	return ("Up/Down choose, Enter runs, r reloads, Esc back");
 }
 

@@ -25,7 +25,7 @@
 #define FILES_INFLIGHT	16	/* reads outstanding at once */
 
 const char *
-files_sftp_error(sftp_session sftp)
+transfer_error(sftp_session sftp)
 {
 	switch (sftp_get_error(sftp)) {
 	case SSH_FX_NO_SUCH_FILE:
@@ -42,7 +42,7 @@ files_sftp_error(sftp_session sftp)
 }
 
 int
-files_open(struct client *c, struct files *f, char **cause)
+transfer_open(struct client *c, struct transfer *f, char **cause)
 {
 	memset(f, 0, sizeof *f);
 	if ((f->sftp = sftp_new(c->session)) == NULL) {
@@ -60,7 +60,7 @@ files_open(struct client *c, struct files *f, char **cause)
 }
 
 void
-files_close(struct files *f)
+transfer_close(struct transfer *f)
 {
 	if (f->sftp != NULL)
 		sftp_free(f->sftp);
@@ -68,7 +68,7 @@ files_close(struct files *f)
 }
 
 static double
-files_now(void)
+transfer_now(void)
 {
 	struct timespec	 ts;
 
@@ -81,10 +81,10 @@ files_now(void)
  * with the cause set, if the user stopped the transfer.
  */
 static int
-files_progress(struct files *f, uint64_t done, uint64_t total, int last,
+transfer_progress(struct transfer *f, uint64_t done, uint64_t total, int last,
     char **cause)
 {
-	double	 now = files_now(), rate;
+	double	 now = transfer_now(), rate;
 
 	if (f->progress == NULL || (!last && now - f->shown < 0.1))
 		return (0);
@@ -100,7 +100,7 @@ files_progress(struct files *f, uint64_t done, uint64_t total, int last,
 
 /* Pipelined reads into fd from offset on; 0 once EOF is reached. */
 static int
-files_pull(struct files *f, sftp_file in, int fd, uint64_t offset,
+transfer_pull(struct transfer *f, sftp_file in, int fd, uint64_t offset,
     uint64_t total, char **cause)
 {
 	char		 buf[FILES_CHUNK];
@@ -109,7 +109,7 @@ files_pull(struct files *f, sftp_file in, int fd, uint64_t offset,
 	uint64_t	 done = offset;
 
 	if (sftp_seek64(in, offset) != 0) {
-		xasprintf(cause, "seek: %s", files_sftp_error(f->sftp));
+		xasprintf(cause, "seek: %s", transfer_error(f->sftp));
 		return (-1);
 	}
 	for (;;) {
@@ -118,7 +118,7 @@ files_pull(struct files *f, sftp_file in, int fd, uint64_t offset,
 			    sftp_async_read_begin(in, sizeof buf);
 			if (ids[(head + n) % FILES_INFLIGHT] < 0) {
 				xasprintf(cause, "read: %s",
-				    files_sftp_error(f->sftp));
+				    transfer_error(f->sftp));
 				return (-1);
 			}
 			n++;
@@ -129,7 +129,7 @@ files_pull(struct files *f, sftp_file in, int fd, uint64_t offset,
 		head = (head + 1) % FILES_INFLIGHT;
 		n--;
 		if (got < 0) {
-			xasprintf(cause, "read: %s", files_sftp_error(f->sftp));
+			xasprintf(cause, "read: %s", transfer_error(f->sftp));
 			return (-1);
 		}
 		if (got == 0) {
@@ -142,7 +142,7 @@ files_pull(struct files *f, sftp_file in, int fd, uint64_t offset,
 			return (-1);
 		}
 		done += got;
-		if (files_progress(f, done, total, 0, cause) != 0) {
+		if (transfer_progress(f, done, total, 0, cause) != 0) {
 			/* What was asked for and not read yet goes unread. */
 			for (; n > 0; n--, head = (head + 1) % FILES_INFLIGHT)
 				sftp_async_read(in, buf, sizeof buf,
@@ -158,22 +158,22 @@ files_pull(struct files *f, sftp_file in, int fd, uint64_t offset,
 		for (; n > 0; n--, head = (head + 1) % FILES_INFLIGHT)
 			sftp_async_read(in, buf, sizeof buf, ids[head]);
 		if (sftp_seek64(in, done) != 0) {
-			xasprintf(cause, "seek: %s", files_sftp_error(f->sftp));
+			xasprintf(cause, "seek: %s", transfer_error(f->sftp));
 			return (-1);
 		}
 	}
-	files_progress(f, done, total, 1, cause);
+	transfer_progress(f, done, total, 1, cause);
 	return (0);
 }
 
 /*
  * Get remote into local. An existing local file is an error unless
- * FILES_FORCE; a local.part from a cut transfer is continued with
- * FILES_RESUME, else started again.
+ * TRANSFER_FORCE; a local.part from a cut transfer is continued with
+ * TRANSFER_RESUME, else started again.
  */
 int
-files_get(struct files *f, const char *remote, const char *local, int flags,
-    char **cause)
+transfer_get(struct transfer *f, const char *remote, const char *local,
+    int flags, char **cause)
 {
 	sftp_attributes	 a;
 	sftp_file	 in;
@@ -183,12 +183,12 @@ files_get(struct files *f, const char *remote, const char *local, int flags,
 	int		 fd, rc;
 
 	*cause = NULL;
-	if (!(flags & FILES_FORCE) && lstat(local, &sb) == 0) {
+	if (!(flags & TRANSFER_FORCE) && lstat(local, &sb) == 0) {
 		xasprintf(cause, "%s: exists (use -f to overwrite)", local);
 		return (-1);
 	}
 	if ((a = sftp_stat(f->sftp, remote)) == NULL) {
-		xasprintf(cause, "%s: %s", remote, files_sftp_error(f->sftp));
+		xasprintf(cause, "%s: %s", remote, transfer_error(f->sftp));
 		return (-1);
 	}
 	total = a->size;
@@ -199,11 +199,11 @@ files_get(struct files *f, const char *remote, const char *local, int flags,
 		return (-1);
 	}
 	if ((in = sftp_open(f->sftp, remote, O_RDONLY, 0)) == NULL) {
-		xasprintf(cause, "%s: %s", remote, files_sftp_error(f->sftp));
+		xasprintf(cause, "%s: %s", remote, transfer_error(f->sftp));
 		return (-1);
 	}
 	xasprintf(&part, "%s.part", local);
-	if ((flags & FILES_RESUME) && stat(part, &sb) == 0 &&
+	if ((flags & TRANSFER_RESUME) && stat(part, &sb) == 0 &&
 	    (uint64_t)sb.st_size <= total)
 		offset = sb.st_size;
 	fd = open(part, O_WRONLY | O_CREAT | O_CLOEXEC | (offset > 0 ?
@@ -215,10 +215,10 @@ files_get(struct files *f, const char *remote, const char *local, int flags,
 		return (-1);
 	}
 	f->resumed = offset;
-	f->started = files_now();
+	f->started = transfer_now();
 	f->shown = 0;
 	f->cancelled = 0;
-	rc = files_pull(f, in, fd, offset, total, cause);
+	rc = transfer_pull(f, in, fd, offset, total, cause);
 	sftp_close(in);
 	if (rc == 0 && fsync(fd) != 0) {
 		xasprintf(cause, "%s: %s", part, strerror(errno));
@@ -238,8 +238,8 @@ files_get(struct files *f, const char *remote, const char *local, int flags,
 
 /* Put local as remote, through remote.part and a rename. */
 int
-files_put(struct files *f, const char *local, const char *remote, int flags,
-    char **cause)
+transfer_put(struct transfer *f, const char *local, const char *remote,
+    int flags, char **cause)
 {
 	sftp_attributes	 a;
 	sftp_file	 out;
@@ -262,7 +262,7 @@ files_put(struct files *f, const char *local, const char *remote, int flags,
 		close(fd);
 		return (-1);
 	}
-	if (!(flags & FILES_FORCE) && (a = sftp_lstat(f->sftp, remote)) !=
+	if (!(flags & TRANSFER_FORCE) && (a = sftp_lstat(f->sftp, remote)) !=
 	    NULL) {
 		sftp_attributes_free(a);
 		xasprintf(cause, "%s: exists on the agent (use -f to "
@@ -274,24 +274,24 @@ files_put(struct files *f, const char *local, const char *remote, int flags,
 	out = sftp_open(f->sftp, part, O_WRONLY | O_CREAT | O_TRUNC,
 	    sb.st_mode & 0777);
 	if (out == NULL) {
-		xasprintf(cause, "%s: %s", part, files_sftp_error(f->sftp));
+		xasprintf(cause, "%s: %s", part, transfer_error(f->sftp));
 		close(fd);
 		free(part);
 		return (-1);
 	}
 	f->resumed = 0;
-	f->started = files_now();
+	f->started = transfer_now();
 	f->shown = 0;
 	f->cancelled = 0;
 	while ((n = read(fd, buf, sizeof buf)) > 0) {
 		if (sftp_write(out, buf, n) != n) {
 			xasprintf(cause, "%s: %s", part,
-			    files_sftp_error(f->sftp));
+			    transfer_error(f->sftp));
 			rc = -1;
 			break;
 		}
 		done += n;
-		if (files_progress(f, done, sb.st_size, 0, cause) != 0) {
+		if (transfer_progress(f, done, sb.st_size, 0, cause) != 0) {
 			rc = -1;
 			break;
 		}
@@ -302,7 +302,7 @@ files_put(struct files *f, const char *local, const char *remote, int flags,
 	}
 	close(fd);
 	if (sftp_close(out) != SSH_NO_ERROR && rc == 0) {
-		xasprintf(cause, "%s: %s", part, files_sftp_error(f->sftp));
+		xasprintf(cause, "%s: %s", part, transfer_error(f->sftp));
 		rc = -1;
 	}
 	/*
@@ -310,15 +310,15 @@ files_put(struct files *f, const char *local, const char *remote, int flags,
 	 * posix-rename: with -f the old file goes first.
 	 */
 	if (rc == 0 && sftp_rename(f->sftp, part, remote) != 0 &&
-	    (!(flags & FILES_FORCE) || sftp_unlink(f->sftp, remote) != 0 ||
+	    (!(flags & TRANSFER_FORCE) || sftp_unlink(f->sftp, remote) != 0 ||
 	    sftp_rename(f->sftp, part, remote) != 0)) {
-		xasprintf(cause, "%s: %s", remote, files_sftp_error(f->sftp));
+		xasprintf(cause, "%s: %s", remote, transfer_error(f->sftp));
 		rc = -1;
 	}
 	if (rc != 0)
 		sftp_unlink(f->sftp, part);
 	else
-		files_progress(f, done, sb.st_size, 1, cause);
+		transfer_progress(f, done, sb.st_size, 1, cause);
 	free(part);
 	return (rc);
 }
