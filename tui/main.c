@@ -51,7 +51,7 @@ usage(int status)
 static void
 main_note_stderr(const char *msg)
 {
-	fprintf(stderr, "tether: %s\n", msg);
+	error("%s", msg);
 }
 
 static void
@@ -68,7 +68,7 @@ main_connect(struct client *c, const struct target *t)
 	char	*cause;
 
 	if (client_connect(c, t, main_note_stderr, &cause) != CLIENT_OK) {
-		fprintf(stderr, "tether: %s\n", cause);
+		error("%s", cause);
 		free(cause);
 		return (-1);
 	}
@@ -88,7 +88,7 @@ main_stream(const struct target *t, const char *command)
 	rc = console_run(&c, command, &status, &cause);
 	client_close(&c);
 	if (rc == CONSOLE_LOST) {
-		fprintf(stderr, "tether: %s\n", cause);
+		error("%s", cause);
 		free(cause);
 		return (TETHER_EXIT_CONNECT);
 	}
@@ -133,7 +133,7 @@ main_verb(const struct target *t, int argc, char **argv)
 	rc = client_exec(&c, line, &out, &len, &status, &cause);
 	free(line);
 	if (rc != 0) {
-		fprintf(stderr, "tether: %s\n", cause);
+		error("%s", cause);
 		free(cause);
 		client_close(&c);
 		return (TETHER_EXIT_CONNECT);
@@ -174,8 +174,7 @@ main_transfer(const struct target *t, int argc, char **argv)
 		else if (strcmp(argv[i], "-c") == 0 && get)
 			flags |= TRANSFER_RESUME;
 		else {
-			fprintf(stderr, "tether: %s: unknown option %s\n",
-			    argv[0], argv[i]);
+			error("%s: unknown option %s", argv[0], argv[i]);
 			return (TETHER_EXIT_USAGE);
 		}
 	}
@@ -187,7 +186,7 @@ main_transfer(const struct target *t, int argc, char **argv)
 	if (main_connect(&c, t) != 0)
 		return (TETHER_EXIT_CONNECT);
 	if (transfer_open(&c, &f, &cause) != 0) {
-		fprintf(stderr, "tether: %s\n", cause);
+		error("%s", cause);
 		free(cause);
 		client_close(&c);
 		return (TETHER_EXIT_CONNECT);
@@ -201,7 +200,7 @@ main_transfer(const struct target *t, int argc, char **argv)
 	else
 		rc = transfer_put(&f, argv[i], argv[i + 1], flags, &cause);
 	if (rc != 0) {
-		fprintf(stderr, "tether: %s: %s\n", argv[0], cause);
+		error("%s: %s", argv[0], cause);
 		free(cause);
 	}
 	transfer_close(&f);
@@ -224,7 +223,7 @@ main_known_hosts(const struct target *t, int argc, char **argv)
 	if (main_connect(&c, t) != 0)
 		return (TETHER_EXIT_CONNECT);
 	if (ssh_pki_export_pubkey_base64(c.key, &b64) != SSH_OK) {
-		fprintf(stderr, "tether: cannot export the agent's key\n");
+		error("cannot export the agent's key");
 		client_close(&c);
 		return (TETHER_EXIT_CONNECT);
 	}
@@ -275,8 +274,7 @@ main_key_read(const char *id, char *key)
 		fputc('\n', stderr);
 	}
 	if (len > MAIN_KEY_MAX) {
-		fprintf(stderr, "tether: the key is over %d bytes\n",
-		    MAIN_KEY_MAX);
+		error("the key is over %d bytes", MAIN_KEY_MAX);
 		return (-1);
 	}
 	return ((ssize_t)len);
@@ -307,7 +305,7 @@ main_unlock(const struct target *t, int argc, char **argv)
 	free(line);
 	client_close(&c);
 	if (rc != 0) {
-		fprintf(stderr, "tether: %s\n", cause);
+		error("%s", cause);
 		free(cause);
 		return (TETHER_EXIT_CONNECT);
 	}
@@ -343,8 +341,8 @@ main_roots(const struct target *t, int argc, char **argv)
 	if ((argc == 3 || (argc == 4 && strcmp(argv[3], "--key-file") == 0)) &&
 	    strcmp(argv[1], "unlock") == 0 && main_root_id(argv[2]))
 		return (main_unlock(t, argc, argv));
-	fprintf(stderr, "tether: usage: roots [scan | select ID [--rw] | "
-	    "release | unlock ID [--key-file] | lock ID]\n");
+	error("usage: roots [scan | select ID [--rw] | release | unlock ID "
+	    "[--key-file] | lock ID]");
 	return (TETHER_EXIT_USAGE);
 }
 
@@ -377,21 +375,20 @@ main_command(enum dart verdict, const struct target *t, const char *ignored,
 			break;
 	}
 	if (cmd->name == NULL) {
-		fprintf(stderr, "tether: unknown command \"%s\"\n", cmdv[0]);
+		error("unknown command \"%s\"", cmdv[0]);
 		usage(TETHER_EXIT_USAGE);
 	}
 	if (cmdc - 1 < cmd->min || cmdc - 1 > cmd->max) {
 		if (cmd->max == 0)
-			fprintf(stderr, "tether: %s takes no arguments\n",
-			    cmdv[0]);
+			error("%s takes no arguments", cmdv[0]);
 		else
-			fprintf(stderr, "tether: %s needs %d to %d "
-			    "arguments\n", cmdv[0], cmd->min, cmd->max);
+			error("%s needs %d to %d arguments", cmdv[0],
+			    cmd->min, cmd->max);
 		usage(TETHER_EXIT_USAGE);
 	}
 	if (verdict != DART_CONNECT) {
-		fprintf(stderr, "tether: %s needs a valid ticket, address and "
-		    "port%s%s\n", cmdv[0], ignored != NULL ? "; " : "",
+		error("%s needs a valid ticket, address and port%s%s",
+		    cmdv[0], ignored != NULL ? "; " : "",
 		    ignored != NULL ? ignored : "");
 		return (TETHER_EXIT_USAGE);
 	}
@@ -454,8 +451,8 @@ main_interactive(enum dart verdict, struct target *t, struct prefill *pf,
 	int	 bad = 1;
 
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		fprintf(stderr, "tether: the form needs a terminal; give a "
-		    "command (shell, info) to run without one\n");
+		error("the form needs a terminal; give a command (shell, "
+		    "info) to run without one");
 		return (TETHER_EXIT_USAGE);
 	}
 	ui_start();
@@ -487,7 +484,7 @@ main(int argc, char **argv)
 
 	log_open("tether", 0, LOG_TO_STDERR);
 	if (args_parse(argc, argv, &a, &cause) != 0) {
-		fprintf(stderr, "tether: %s\n", cause);
+		error("%s", cause);
 		free(cause);
 		usage(TETHER_EXIT_USAGE);
 	}
