@@ -492,9 +492,10 @@ main_status(struct agent *ag)
 		    sizeof life);
 		printf("  Expires:      %s (in %s)\n", when, life);
 	}
-	printf("\nGive the ticket, an IP address and the port to the "
-	    "technician.\n%s ends the remote connection.\n\n", ag->tty ?
-	    "q or Ctrl-C" : "Ctrl-C");
+	/* An unattended agent has no ticket to give. */
+	printf("\nGive %s and the port to the technician.\n%s ends the "
+	    "remote connection.\n\n", ag->unattended ? "an IP address" :
+	    "the ticket, an IP address", ag->tty ? "q or Ctrl-C" : "Ctrl-C");
 	fflush(stdout);
 }
 

@@ -206,7 +206,9 @@ root_select_binds(struct agent *ag, const char *dir, const char *path,
 		snprintf(src, sizeof src, "/%s", root_binds[i].dir);
 		xasprintf(&target, "%s/%s", path, root_binds[i].dir);
 		if (root_safe_dir(path, root_binds[i].dir, &why) != 0) {
-			xasprintf(cause, "cannot bind %s: %s", src, why);
+			/* Whose /dev is missing: the offline system's. */
+			xasprintf(cause, "cannot bind the rescue system's %s: "
+			    "the offline system's %s", src, why);
 			free(why);
 			free(target);
 			yw_end(w);

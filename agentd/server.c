@@ -478,6 +478,25 @@ server_sweep(struct agent *ag)
 	audit(ag, "orphans", "sessions", count, (char *)NULL);
 }
 
+/*
+ * A locked-out source gets one line before the close, as RFC 4253 lets a
+ * server send before its version string, so that the viewer can say why
+ * instead of showing a reset. It costs no more than the close.
+ */
+static void
+server_lockout_line(int fd, int left)
+{
+	char	 line[128];
+	int	 n, min = (left + 59) / 60;
+
+	n = snprintf(line, sizeof line, "tetherd: this address is locked out "
+	    "for %d minute%s after failed logins\r\n", min, min == 1 ? "" :
+	    "s");
+	if (n > 0 && (size_t)n < sizeof line &&
+	    send(fd, line, n, MSG_DONTWAIT | MSG_NOSIGNAL) != n)
+		debug_r("lockout line");
+}
+
 static void
 server_accept(struct agent *ag, struct listener *l, const sigset_t *old,
     int sig_fd)
@@ -501,6 +520,7 @@ server_accept(struct agent *ag, struct listener *l, const sigset_t *old,
 	/* Refusals here cost no key exchange: not even a banner is sent. */
 	if ((left = limit_refused(from, time(NULL))) > 0) {
 		debug("refused %s: locked out for %d more seconds", from, left);
+		server_lockout_line(fd, left);
 		close(fd);
 		free(from);
 		return;

@@ -351,9 +351,10 @@ browse_transfer(struct browse_ui *u, char **note, int *bad)
 	struct browse_pane	*from = &u->pane[u->active];
 	struct browse_pane	*to = &u->pane[!u->active];
 	struct browse_entry	*e;
-	char			 src[PATH_MAX], dst[PATH_MAX], answer[8] = "";
+	char			 src[PATH_MAX], dst[PATH_MAX];
 	char			 q[PATH_MAX + 64], *cause = NULL;
 	int			 get = from->remote, part, exists, rc;
+	int			 answer;
 
 	if (from->n == 0 || strcmp((e = &from->e[from->sel])->name, "..") == 0)
 		return;
@@ -365,13 +366,13 @@ browse_transfer(struct browse_ui *u, char **note, int *bad)
 		snprintf(q, sizeof q, "%s %s: %s", dst, exists ? "exists" :
 		    "was cut short", part && !e->dir ? "r resumes, o starts "
 		    "again, Esc keeps it" : "o overwrites, Esc keeps it");
-		if (tools_prompt(q, answer, sizeof answer, NULL) != 0 ||
-		    (answer[0] != 'o' && !(answer[0] == 'r' && part))) {
+		answer = ui_choose(q);
+		if (answer != 'o' && !(answer == 'r' && part)) {
 			*note = xstrdup("nothing copied");
 			*bad = 0;
 			return;
 		}
-		u->flags = TRANSFER_FORCE | (answer[0] == 'r' ?
+		u->flags = TRANSFER_FORCE | (answer == 'r' ?
 		    TRANSFER_RESUME : 0);
 	}
 	u->verb = get ? "get" : "put";
@@ -445,7 +446,7 @@ browse_chdir(struct browse_ui *u, char **note, int *bad)
 {
 	char	 path[PATH_MAX] = "";
 
-	if (tools_prompt("directory", path, sizeof path, NULL) != 0 ||
+	if (ui_prompt("directory", path, sizeof path, NULL) != 0 ||
 	    path[0] == '\0')
 		return;
 	if (path[0] != '/') {
@@ -464,7 +465,7 @@ browse_find(struct browse_ui *u, char **note, int *bad)
 	char			 what[256] = "";
 	int			 i, k;
 
-	if (tools_prompt("find", what, sizeof what, NULL) != 0 ||
+	if (ui_prompt("find", what, sizeof what, NULL) != 0 ||
 	    what[0] == '\0' || p->n == 0)
 		return;
 	for (k = 1; k <= p->n; k++) {
@@ -513,7 +514,7 @@ browse_mkdir(struct browse_ui *u, char **note, int *bad)
 	char			 name[256] = "", path[PATH_MAX];
 	int			 rc;
 
-	if (tools_prompt("new directory", name, sizeof name, NULL) != 0 ||
+	if (ui_prompt("new directory", name, sizeof name, NULL) != 0 ||
 	    name[0] == '\0')
 		return;
 	if (strchr(name, '/') != NULL || strcmp(name, ".") == 0 ||
@@ -553,7 +554,7 @@ browse_delete(struct browse_ui *u, char **note, int *bad)
 	struct browse_pane	*p = &u->pane[u->active];
 	sftp_attributes		 a;
 	struct stat		 sb;
-	char			 path[PATH_MAX], q[512], answer[8] = "";
+	char			 path[PATH_MAX], q[512];
 	const char		*name;
 	int			 dir, rc;
 
@@ -572,8 +573,7 @@ browse_delete(struct browse_ui *u, char **note, int *bad)
 	}
 	snprintf(q, sizeof q, "delete %s%s on %s? y deletes, Esc keeps it",
 	    name, dir ? "/" : "", p->remote ? "the agent" : "this machine");
-	if (tools_prompt(q, answer, sizeof answer, NULL) != 0 ||
-	    answer[0] != 'y') {
+	if (ui_choose(q) != 'y') {
 		*note = xstrdup("nothing deleted");
 		*bad = 0;
 		return;

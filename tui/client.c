@@ -7,10 +7,15 @@
  * that same key. A host that fails the check never sees anything secret.
  */
 
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -184,8 +189,8 @@ client_check(struct client *c, const struct ticket *t, char **cause)
 	same = ssh_key_cmp(server, c->key, SSH_KEY_CMP_PUBLIC) == 0;
 	ssh_key_free(server);
 	if (!same) {
-		*cause = xstrdup("this agent does not hold that ticket "
-		    "(possible impersonation)");
+		*cause = xstrdup("this agent does not hold that ticket: "
+		    "check the digits (or someone is impersonating it)");
 		return (CLIENT_ERR_MISMATCH);
 	}
 	c->fingerprint = kdf_fingerprint(c->key);
@@ -219,6 +224,78 @@ client_auth(struct client *c, void (*note)(const char *))
 	return (rc);
 }
 
+/* A TCP connection to the target, within ms milliseconds, or -1. */
+static int
+client_tcp(const struct target *t, int ms)
+{
+	struct sockaddr_storage	 ss;
+	struct pollfd		 pfd;
+	socklen_t		 len;
+	char			*why;
+	int			 fd, err = 0;
+
+	if (net_parse_ip(t->ip, &ss, &len, &why) != 0) {
+		free(why);
+		return (-1);
+	}
+	if (ss.ss_family == AF_INET)
+		((struct sockaddr_in *)&ss)->sin_port = htons(t->port);
+	else
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons(t->port);
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (fd == -1)
+		return (-1);
+	if (connect(fd, (struct sockaddr *)&ss, len) != 0 &&
+	    errno != EINPROGRESS)
+		goto fail;
+	pfd.fd = fd;
+	pfd.events = POLLOUT;
+	len = sizeof err;
+	if (poll(&pfd, 1, ms) != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR,
+	    &err, &len) != 0 || err != 0)
+		goto fail;
+	return (fd);
+fail:
+	close(fd);
+	return (-1);
+}
+
+/*
+ * The key exchange failed after the TCP connection: say why in words. An
+ * agent that turns an address away (a lockout) says so in a line before
+ * its version string, as RFC 4253 allows; libssh does not show such lines,
+ * so look again with a plain connection. Anything else there is not a
+ * tether agent.
+ */
+static void
+client_why(const struct target *t, char **cause)
+{
+	struct pollfd	 pfd;
+	char		 buf[256];
+	ssize_t		 n = -1;
+	int		 fd;
+
+	if (strstr(*cause, "refused") != NULL ||
+	    strstr(*cause, "Timeout") != NULL ||
+	    strstr(*cause, "unreachable") != NULL ||
+	    (fd = client_tcp(t, 2000)) == -1)
+		return;
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 1000) == 1)
+		n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	free(*cause);
+	if (n > 9 && strncmp(buf, "tetherd: ", 9) == 0) {
+		buf[n] = '\0';
+		buf[strcspn(buf, "\r\n")] = '\0';
+		xasprintf(cause, "%s port %d: %s", t->ip, t->port, buf + 9);
+	} else
+		xasprintf(cause, "no tether agent answers at %s port %d",
+		    t->ip, t->port);
+}
+
 enum client_err
 client_connect(struct client *c, const struct target *t,
     void (*note)(const char *), char **cause)
@@ -236,6 +313,7 @@ client_connect(struct client *c, const struct target *t,
 		xasprintf(cause, "%s: %s", c->host,
 		    ssh_get_error(c->session));
 		client_close(c);
+		client_why(t, cause);
 		return (CLIENT_ERR_CONNECT);
 	}
 	if ((err = client_check(c, &t->ticket, cause)) != CLIENT_OK) {

@@ -310,7 +310,10 @@ console_attach_screen(struct session *s, struct console_screen *cs,
 		session_note(s, 1, "%s", cause);
 		free(cause);
 		s->lost = 1;
-	} else if (rc == CONSOLE_EXITED)
+	} else if (rc == CONSOLE_EXITED && status < 0)
+		session_note(s, 1, "the shell ended: the agent ended the "
+		    "session");
+	else if (rc == CONSOLE_EXITED)
 		session_note(s, 0, "the shell ended (exit status %d)", status);
 	else
 		session_note(s, 0, "the shell is still running: Console goes "

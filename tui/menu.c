@@ -263,14 +263,40 @@ menu_open(struct menu *m)
 	return (scr->open(&m->s, m->data[m->item]));
 }
 
+/*
+ * Leaving ends what runs on the connection: ask first when a screen says
+ * something runs (a shell kept for the next visit).
+ */
+static int
+menu_leave(struct menu *m)
+{
+	const char	*what = NULL;
+	char		 q[256];
+	int		 i;
+
+	for (i = 0; i < MENU_COUNT && what == NULL; i++) {
+		if (menu_screens[i]->busy != NULL)
+			what = menu_screens[i]->busy(m->data[i]);
+	}
+	if (what == NULL)
+		return (1);
+	snprintf(q, sizeof q, "%s: y disconnects and ends it, any other key "
+	    "stays", what);
+	if (ui_choose(q) == 'y')
+		return (1);
+	session_note(&m->s, 0, "still connected");
+	return (0);
+}
+
 /* A key while the menu has the keys; 1 when the menu is left. */
 static int
 menu_key(struct menu *m, int key, int *rc)
 {
 	switch (key) {
 	case 'q':
+	case 27:
 	case KEY_F(10):
-		return (1);
+		return (menu_leave(m));
 	case KEY_UP:
 	case 'k':
 		if (m->item > 0)
@@ -405,12 +431,11 @@ static int
 end_open(struct session *s, void *data)
 {
 	struct client_out	 o;
-	char			 answer[8] = "", *cause;
+	char			*cause;
 
 	(void)data;
-	if (tools_prompt("End the remote session for everyone? (y/N)",
-	    answer, sizeof answer, NULL) != 0 || (answer[0] != 'y' &&
-	    answer[0] != 'Y')) {
+	if (ui_choose("End the remote session for everyone? y ends it, any "
+	    "other key keeps it") != 'y') {
 		session_note(s, 0, "the session goes on");
 		return (SCREEN_MENU);
 	}

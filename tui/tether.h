@@ -338,7 +338,6 @@ struct tools_ui {
 };
 extern const struct screen screen_tools;
 int	 tools_open(struct session *, void *, const char *, const char *);
-int	 tools_prompt(const char *, char *, size_t, const char *);
 
 /* The Files screen's state (browse.c), after struct transfer. */
 struct browse_ui {
@@ -403,5 +402,7 @@ void	 ui_list_clamp(int *, int);
 int	 ui_list_top(int, int);
 int	 ui_list_blank(int, int, int, const char *, int, const char *);
 void	 ui_size(uint64_t, char *, size_t);
+int	 ui_prompt(const char *, char *, size_t, const char *);
+int	 ui_choose(const char *);
 
 #endif /* TETHER_H */

@@ -199,51 +199,6 @@ tools_check(struct tool_arg_entry *a, const char *value)
 	return (why);
 }
 
-/*
- * A line edit on the bottom rows: prompt, text, Enter or Esc. Returns 0
- * with buf filled, or -1 for Esc.
- */
-int
-tools_prompt(const char *prompt, char *buf, size_t len, const char *note)
-{
-	size_t	 n = strlen(buf);
-	int	 key;
-
-	curs_set(1);
-	for (;;) {
-		move(LINES - 2, 0);
-		clrtoeol();
-		if (note != NULL) {
-			attron(COLOR_PAIR(1));
-			mvaddnstr(LINES - 2, 1, note, COLS - 2);
-			attroff(COLOR_PAIR(1));
-		}
-		move(LINES - 1, 0);
-		clrtoeol();
-		mvprintw(LINES - 1, 1, "%s: %s", prompt, buf);
-		refresh();
-		key = getch();
-		if (key == 27 || key == 3) {
-			curs_set(0);
-			return (-1);
-		}
-		if (key == '\r' || key == '\n' || key == KEY_ENTER)
-			break;
-		if ((key == KEY_BACKSPACE || key == 127 || key == 8) && n > 0)
-			buf[--n] = '\0';
-		else if (key == 21) {
-			n = 0;
-			buf[0] = '\0';
-		} else if (key >= 32 && key < 256 && key != 127 &&
-		    n + 1 < len) {
-			buf[n++] = (char)key;
-			buf[n] = '\0';
-		}
-	}
-	curs_set(0);
-	return (0);
-}
-
 /* Ask for each argument, then the confirm word; -1 if abandoned. */
 static int
 tools_form(struct tool_entry *t, char vals[][TOOLS_VALUE_MAX], char *confirm,
@@ -258,7 +213,7 @@ tools_form(struct tool_entry *t, char vals[][TOOLS_VALUE_MAX], char *confirm,
 			snprintf(prompt, sizeof prompt, "%s: %s", t->name,
 			    t->args[i].prompt != NULL ? t->args[i].prompt :
 			    t->args[i].name);
-			if (tools_prompt(prompt, vals[i], TOOLS_VALUE_MAX,
+			if (ui_prompt(prompt, vals[i], TOOLS_VALUE_MAX,
 			    why) != 0) {
 				free(why);
 				return (-1);
@@ -274,7 +229,7 @@ tools_form(struct tool_entry *t, char vals[][TOOLS_VALUE_MAX], char *confirm,
 	for (;;) {
 		snprintf(prompt, sizeof prompt, "%s destroys data. Type %s to "
 		    "go on", t->name, tools_confirm_word(t, vals));
-		if (tools_prompt(prompt, confirm, len, why) != 0) {
+		if (ui_prompt(prompt, confirm, len, why) != 0) {
 			free(why);
 			return (-1);
 		}
@@ -436,7 +391,7 @@ tools_key(struct tools_ui *u, struct client *c, int key)
 		}
 		if (key == '/') {
 			search[0] = '\0';
-			if (tools_prompt("search", search, sizeof search,
+			if (ui_prompt("search", search, sizeof search,
 			    NULL) == 0)
 				pane_search(&u->out, search);
 			return (1);

@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: ISC */
 
 /*
- * Curses set-up and the hand-over to the raw console and back. A fatal
- * error gives the terminal back first, as htop does.
+ * Curses set-up and the hand-over to the raw console and back (a fatal
+ * error gives the terminal back first, as htop does); the list helpers
+ * and the bottom-line prompts every screen uses.
  */
 
 #include <curses.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tether.h"
 
@@ -142,4 +144,69 @@ ui_size(uint64_t n, char *buf, size_t len)
 	for (v /= 1024; v >= 1024 && unit[1] != '\0'; unit++)
 		v /= 1024;
 	snprintf(buf, len, "%.1f%c", v, *unit);
+}
+
+/*
+ * A line edit on the bottom rows: prompt, text, Enter or Esc. Returns 0
+ * with buf filled, or -1 for Esc.
+ */
+int
+ui_prompt(const char *prompt, char *buf, size_t len, const char *note)
+{
+	size_t	 n = strlen(buf);
+	int	 key;
+
+	curs_set(1);
+	for (;;) {
+		move(LINES - 2, 0);
+		clrtoeol();
+		if (note != NULL) {
+			attron(COLOR_PAIR(1));
+			mvaddnstr(LINES - 2, 1, note, COLS - 2);
+			attroff(COLOR_PAIR(1));
+		}
+		move(LINES - 1, 0);
+		clrtoeol();
+		mvprintw(LINES - 1, 1, "%s: %s", prompt, buf);
+		refresh();
+		key = getch();
+		if (key == 27 || key == 3) {
+			curs_set(0);
+			return (-1);
+		}
+		if (key == '\r' || key == '\n' || key == KEY_ENTER)
+			break;
+		if ((key == KEY_BACKSPACE || key == 127 || key == 8) && n > 0)
+			buf[--n] = '\0';
+		else if (key == 21) {
+			n = 0;
+			buf[0] = '\0';
+		} else if (key >= 32 && key < 256 && key != 127 &&
+		    n + 1 < len) {
+			buf[n++] = (char)key;
+			buf[n] = '\0';
+		}
+	}
+	curs_set(0);
+	return (0);
+}
+
+/*
+ * A question answered with one key, such as "y deletes, Esc keeps it":
+ * the key, lower-cased, or -1 for Esc or Ctrl-C.
+ */
+int
+ui_choose(const char *question)
+{
+	int	 key;
+
+	move(LINES - 1, 0);
+	clrtoeol();
+	mvaddnstr(LINES - 1, 1, question, COLS - 2);
+	refresh();
+	while ((key = getch()) == ERR || key == KEY_RESIZE)
+		;
+	if (key == 27 || key == 3)
+		return (-1);
+	return (key >= 'A' && key <= 'Z' ? key - 'A' + 'a' : key);
 }

@@ -56,7 +56,7 @@ shell_line 'echo picked-$((40+2))'
 check_screen "the console of the right agent runs" "^picked-42"
 keys C-]
 check_screen "Ctrl-] goes back to the menu" "the shell is still running"
-keys q
+keys q y
 check_screen "back in the form" "disconnected; Enter connects again"
 keys Tab Tab C-u "$A_PORT" Enter
 check_screen "the form again leads to candidates" "candidates"

@@ -217,7 +217,7 @@ check_grep "A saw the viewer come from the bridge or a link" \
     "connection from \(10\.7[78]\.0\.1\|fe80:[0-9a-f:]*\) " "$A_LOG"
 keys C-]
 check_screen "Ctrl-] goes back to the menu" "the shell is still running"
-keys q
+keys q y
 check_screen "q goes back to the form" "disconnected"
 keys Escape
 check_screen "Esc quits" "VIEWER-EXIT=0"

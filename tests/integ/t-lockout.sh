@@ -1,7 +1,8 @@
 #!/bin/sh
 # Brute force: 10,000 wrong-password attempts from one source. After
-# per_source.failures the source is refused before the banner, the penalty
-# doubles when earned again, another source still gets in with the ticket,
+# per_source.failures the source is refused before the banner, with a
+# line that says so, which the viewer shows; the penalty doubles when
+# earned again, another source still gets in with the ticket,
 # and the audit log shows each phase.
 . "$(dirname "$0")/lib.sh"
 
@@ -43,6 +44,18 @@ check_eq "every connect inside the penalty was refused" 0 "$banners"
 check_eq "all 9,995 were made within the bound" 9995 "$closed"
 check_eq "no child was forked for them" "$forks" \
     "$(grep -c 'connection from 127.0.0.1 port' "$AGENT_LOG")"
+
+# The viewer with the right ticket is told why, not shown a reset.
+"$TETHER" --ticket "$TICKET" --ip 127.0.0.1 --port "$PORT" info \
+    >/dev/null 2>"$T/viewer.err"
+check_grep "the viewer says the address is locked out" \
+    "^tether: 127.0.0.1 port $PORT: this address is locked out for 1 minute after failed logins$" \
+    "$T/viewer.err"
+viewer_start
+keys "$(echo "$TICKET" | tr -d -)" Tab 127.0.0.1 Tab C-u "$PORT" Enter
+check_screen "and so does its form" \
+    "this address is locked out for 1 minute after failed logins"
+keys Escape
 
 # Another source address gets in with the ticket meanwhile.
 attempt

@@ -219,7 +219,9 @@ EOF
 start_agent -f "$T/root.yaml"
 agent_ssh roots select extra1 >/dev/null 2>"$T/sel.err"
 check_eq "a root without /dev cannot be selected" 1 $?
-check_grep "and says why" "cannot bind /dev: /dev: No such file" "$T/sel.err"
+check_grep "and says whose /dev is missing" \
+    "cannot bind the rescue system's /dev: the offline system's /dev: No such file" \
+    "$T/sel.err"
 mkdir "$R/dev" "$R/proc" "$R/sys" "$R/run"
 agent_ssh roots select extra1 >/dev/null 2>"$T/sel.err"
 check_eq "an offline system is selected" 0 $?

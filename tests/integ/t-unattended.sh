@@ -32,6 +32,8 @@ PORT=$("$YGET" "$AGENT_STATE/connection.yaml" port)
 check_eq "connection.yaml shows no ticket" null \
     "$("$YGET" "$AGENT_STATE/connection.yaml" ticket)"
 check_grep "the status screen says unattended" "unattended" "$T/out"
+check_grep "and asks for an address and port, not a ticket" \
+    "^Give an IP address and the port to the technician\.$" "$T/out"
 check "the host key was made" [ -f "$T/host_key" ]
 check_eq "the host key is 0600" 600 "$(stat -c %a "$T/host_key")"
 

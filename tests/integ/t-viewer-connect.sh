@@ -54,8 +54,17 @@ check_screen "Console opens a new shell after that" "key matches ticket"
 keys C-]
 check_screen "back at the menu" "Up/Down choose, Enter opens, q disconnects"
 
+# Leaving would end the running shell: q asks first, as Esc does.
 keys q
-check_screen "q goes back to the form" "disconnected; Enter connects again"
+check_screen "q asks first while a shell runs" \
+    "a shell is running: y disconnects and ends it, any other key stays"
+keys n
+check_screen "any other key stays" "still connected"
+keys Escape
+check_screen "Esc in the menu asks the same" \
+    "a shell is running: y disconnects"
+keys y
+check_screen "y goes back to the form" "disconnected; Enter connects again"
 check_screen "the form keeps the ticket" "Ticket  *$TICKET"
 check "the agent sees the viewer go" \
     wait_for "[ \"\$($YGET $AGENT_STATE/connection.yaml state)\" = waiting ]"
@@ -81,7 +90,7 @@ shell_line 'echo typed-$((3+4))'
 check_screen "the console works after a typed connect" "^typed-7"
 keys C-]
 check_screen "Ctrl-] returns to the menu again" "the shell is still running"
-keys q
+keys q y
 check_screen "back in the form" "remote rescue viewer"
 keys C-c
 check_screen "Ctrl-C in the form quits cleanly" "VIEWER-EXIT=0"

@@ -37,7 +37,7 @@ check_screen "an existing file asks first" "keep.txt exists: o overwrites"
 keys Escape
 check_screen "Esc keeps it" "nothing copied"
 check_eq "untouched" mine "$(cat "$L/keep.txt")"
-keys g o Enter
+keys g o
 check_screen "o overwrites" "get keep.txt: done"
 check_eq "overwritten" theirs "$(cat "$L/keep.txt")"
 
@@ -48,7 +48,7 @@ keys r
 check_screen "r reloads" "big2.bin  *2.9M"
 keys / big2 Enter g
 check_screen "a cut copy offers to resume" "big2.bin was cut short: r resumes"
-keys r Enter
+keys r
 check_screen "r resumes it" "get big2.bin: done"
 check "the resumed copy is intact" cmp -s "$R/big.bin" "$L/big2.bin"
 
@@ -69,7 +69,7 @@ check_screen "the agent's huge file is listed" "huge.bin  *4.0G"
 echo mine >"$L/huge.bin"
 keys / huge Enter g
 check_screen "a get over an existing file asks first" "huge.bin exists: o over"
-keys o Enter
+keys o
 check_screen "a long get shows how to stop it" "get huge.bin .*Esc stops"
 keys Escape
 check_screen "Esc stops the get" \
@@ -82,7 +82,7 @@ rm -f "$L/huge.bin.part"
 truncate -s 4G "$L/huge.bin"
 keys Tab / huge Enter g
 check_screen "a put of an existing name asks first" "huge.bin exists: o over"
-keys o Enter
+keys o
 check_screen "a long put shows how to stop it" "put huge.bin .*Esc stops"
 keys Escape
 check_screen "Esc stops the put" \
@@ -107,24 +107,24 @@ check_screen "d asks first, of the link itself" \
 keys Escape
 check_screen "Esc keeps it" "nothing deleted"
 check "the link is still there" [ -L "$L/link" ]
-keys d y Enter
+keys d y
 check_screen "y deletes the link" "link: deleted"
 check "the link is gone" [ ! -L "$L/link" ]
 check_eq "not what it pointed to" one "$(cat "$L/tree/a.txt")"
 keys / new Enter d
 check_screen "a directory is asked for with its /" \
     "delete new/ on this machine[?]"
-keys y Enter
+keys y
 check_screen "an empty directory is deleted" "new: deleted"
 check "it is gone" [ ! -e "$L/new" ]
-keys Tab r / tree Enter d y Enter
+keys Tab r / tree Enter d y
 check_screen "a directory with files in it is not deleted" \
     "tree: not deleted (not empty?): only an empty directory is deleted"
 check_eq "and keeps them" two "$(cat "$R/tree/sub/b.txt")"
 keys / keep.txt Enter d
 check_screen "on the agent, d asks too" "delete keep.txt on the agent[?] y"
-keys y Enter
-check_screen "and deletes the file" "keep.txt: deleted"
+keys y
+check_screen "y alone deletes the file, no Enter" "keep.txt: deleted"
 check "the agent's file is gone" [ ! -e "$R/keep.txt" ]
 keys m "made" Enter
 check_screen "m makes a directory on the agent" "made: made"

@@ -132,10 +132,11 @@ check_screen "with the same ticket" "key ✔ ticket"
 
 # End session: n keeps it, y ends the agent.
 keys Down Enter
-check_screen "End session asks" "End the remote session for everyone?"
-keys n Enter
+check_screen "End session asks, for one key" \
+    "End the remote session for everyone? y ends it, any other key keeps it"
+keys n
 check_screen "n keeps the session" "the session goes on"
-keys Enter y Enter
+keys Enter y
 check_screen "y ends it and returns to the form" \
     "session ended: the agent has stopped"
 check "the agent is gone" wait_for "! kill -0 $AGENT_PID 2>/dev/null" 100

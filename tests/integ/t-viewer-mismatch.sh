@@ -10,7 +10,7 @@ other=$(echo "$digits" | tr 0123456789 5678901234)
 
 viewer_start "--ticket $other --ip 127.0.0.1 --port $PORT"
 check_screen "the viewer names the impersonation" \
-    "this agent does not hold that ticket (possible impersonation)"
+    "this agent does not hold that ticket: check the digits (or someone is impersonating it)"
 check_screen "the viewer falls back to the form" "remote rescue viewer"
 check_grep "the agent saw the connection" "connection from 127.0.0.1" \
     "$AGENT_LOG"
