@@ -472,6 +472,26 @@ tool_which(const char *name)
 }
 
 /* Append ", what" (or "what") to a reason being built. */
+/*
+ * Does the offline system hold rel? Its links are followed as that
+ * system sees them (an absolute link must not find the rescue system's
+ * file, as /usr/bin/passwd did).
+ */
+static int
+tool_root_has(const char *root, const char *rel)
+{
+	int	 rootfd, fd;
+
+	if ((rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return (0);
+	fd = root_openat(rootfd, rel, O_PATH);
+	close(rootfd);
+	if (fd == -1)
+		return (0);
+	close(fd);
+	return (1);
+}
+
 static void
 tool_reason_add(char **reason, const char *what)
 {
@@ -513,13 +533,10 @@ tool_unavailable(const struct tool *t, const char *root)
 		    "(roots select ID)");
 	else {
 		for (i = 0; i < t->needs_files.n; i++) {
-			xasprintf(&p, "%s/%s", root, t->needs_files.v[i]);
-			if (access(p, F_OK) != 0) {
-				free(p);
-				xasprintf(&p, "%s missing",
-				    t->needs_files.v[i]);
-				tool_reason_add(&missing, p);
-			}
+			if (tool_root_has(root, t->needs_files.v[i]))
+				continue;
+			xasprintf(&p, "%s missing", t->needs_files.v[i]);
+			tool_reason_add(&missing, p);
 			free(p);
 		}
 		if (missing != NULL) {

@@ -228,6 +228,30 @@ console_attach(struct client *c, ssh_channel *chp, const char *command,
 }
 
 /*
+ * Show a last line under what a full-screen program left, and wait for a
+ * key, so that its last screen (an error, "password updated") can be read.
+ */
+void
+console_hold(const char *line)
+{
+	struct termios	 saved, raw;
+	char		 key;
+	int		 tty = isatty(STDIN_FILENO);
+
+	printf("\r\n%s; a key goes back\r\n", line);
+	fflush(stdout);
+	if (!tty)
+		return;
+	tcgetattr(STDIN_FILENO, &saved);
+	raw = saved;
+	cfmakeraw(&raw);
+	tcsetattr(STDIN_FILENO, TCSADRAIN, &raw);
+	while (read(STDIN_FILENO, &key, 1) == -1 && errno == EINTR)
+		;
+	tcsetattr(STDIN_FILENO, TCSADRAIN, &saved);
+}
+
+/*
  * Run a shell (command NULL) or a command on a pty when stdin is a
  * terminal, once: leaving closes it.
  */

@@ -197,6 +197,7 @@ char	*client_quote(int, char **);
 #define CONSOLE_DETACHED	1
 #define CONSOLE_LOST		2
 int	 console_run(struct client *, const char *, int *, char **);
+void	 console_hold(const char *);
 #define CONSOLE_CHROOT		0x1	/* into the selected offline root */
 int	 console_attach(struct client *, ssh_channel *, const char *, int,
 	     int *, char **);

@@ -275,21 +275,24 @@ tools_run_pty(struct tools_ui *u, struct client *c, const char *line,
 	printf("tether: running %s; Ctrl-] leaves it.\r\n", name);
 	fflush(stdout);
 	rc = console_run(c, line, &status, &cause);
-	ui_resume();
 	pane_free(&u->out);
 	if (rc == CONSOLE_LOST) {
-		pane_addstr(&u->out, cause);
+		snprintf(msg, sizeof msg, "-- %s", cause);
 		free(cause);
 		u->lost = 1;
-	} else if (rc == CONSOLE_DETACHED) {
+	} else if (rc == CONSOLE_DETACHED)
 		snprintf(msg, sizeof msg, "-- left %s; the agent stopped it",
 		    name);
-		pane_addstr(&u->out, msg);
-	} else {
+	else if (status < 0)
+		snprintf(msg, sizeof msg, "-- %s ended without an exit status",
+		    name);
+	else
 		snprintf(msg, sizeof msg, "-- %s ended, exit status %d", name,
 		    status);
-		pane_addstr(&u->out, msg);
-	}
+	/* Its last screen stays until a key: the tool's own words. */
+	console_hold(msg);
+	ui_resume();
+	pane_addstr(&u->out, msg);
 	pane_flush(&u->out);
 	u->shown = 1;
 }

@@ -199,8 +199,8 @@ EOF_FB
 
 # fake_root dir name: an offline system in a directory, healthy: system
 # name and version 12, root and alice (password hash "$6$old$..."), an
-# fstab with nothing to remap, a dpkg database, and the directories a
-# select binds into.
+# fstab with nothing to remap, a dpkg database, a passwd program, and the
+# directories a select binds into.
 fake_root() {
 	mkdir -p "$1/etc" "$1/boot" "$1/dev" "$1/proc" "$1/sys" "$1/run" \
 	    "$1/var/lib/dpkg" "$1/var/log" "$1/var/crash" "$1/home/alice"
@@ -213,6 +213,8 @@ fake_root() {
 	printf '# nothing to remap\n' >"$1/etc/fstab"
 	printf 'Package: dash\nStatus: install ok installed\n\n' \
 	    >"$1/var/lib/dpkg/status"
+	# The system's own passwd (a stand-in), which the passwd tool needs.
+	mkdir -p "$1/usr/bin" && : >"$1/usr/bin/passwd"
 }
 
 # copy_sh root: /bin/sh and the libraries it needs into root, for a

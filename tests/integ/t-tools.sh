@@ -209,6 +209,11 @@ tools:
     command: [cat, "{root}"]
     needs_root: true
     needs_files: [etc/shadow, etc/gshadow]
+  - name: chpw
+    title: Needs the system's own passwd
+    command: [chroot, "{root}", passwd]
+    needs_root: true
+    needs_files: [usr/bin/passwd]
 EOF
 cat >"$T/root.yaml" <<EOF
 tools: [$T/root-tools.yaml]
@@ -222,6 +227,8 @@ check_eq "a root without /dev cannot be selected" 1 $?
 check_grep "and says whose /dev is missing" \
     "cannot bind the rescue system's /dev: the offline system's /dev: No such file" \
     "$T/sel.err"
+# Its passwd is a link to /usr/bin/passwd: the rescue system's, not its own.
+mkdir -p "$R/usr/bin" && ln -s /usr/bin/passwd "$R/usr/bin/passwd"
 mkdir "$R/dev" "$R/proc" "$R/sys" "$R/run"
 agent_ssh roots select extra1 >/dev/null 2>"$T/sel.err"
 check_eq "an offline system is selected" 0 $?
@@ -236,6 +243,9 @@ check_eq "a tool on the root is available" true \
 check_eq "a missing needed file is named" \
     "root is limited: etc/shadow missing, etc/gshadow missing" \
     "$("$YGET" "$T/rt.out" tools.1.reason)"
+check_eq "a needed file is looked for inside the root: an absolute link" \
+    "root is limited: usr/bin/passwd missing" \
+    "$("$YGET" "$T/rt.out" tools.2.reason)"
 agent_ssh run look >"$T/look.out" 2>&1
 check_grep "{root} is the root's directory" "^os-release\|^etc\$" \
     "$T/look.out"
