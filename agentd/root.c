@@ -594,6 +594,9 @@ root_list(struct agent *ag, const char *dir, char **out)
 	w = yw_new();
 	yw_map(w);
 	yw_kv(w, "current", have ? s.id : NULL);
+	/* Whether the selection is writable: the viewer marks it so. */
+	yw_str(w, "rw");
+	yw_bool(w, have && s.rw);
 	yw_str(w, "roots");
 	yw_seq(w);
 	for (i = 0; i < n; i++)

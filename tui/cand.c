@@ -81,6 +81,8 @@ cand_draw(struct cand *c)
 	struct timespec	 now;
 	int		 i, y = 5, rows = LINES - 9, first = 0, ms;
 
+	if (ui_too_small())
+		return;
 	erase();
 	attron(A_BOLD | COLOR_PAIR(3));
 	mvprintw(1, 2, "tether %s - candidates", TETHER_VERSION);

@@ -71,6 +71,8 @@ form_draw(struct form *f)
 	int	 i, y = 4, x = 16, cy = 0, cx = 0;
 	size_t	 n;
 
+	if (ui_too_small())
+		return;
 	erase();
 	attron(A_BOLD | COLOR_PAIR(3));
 	mvprintw(1, 2, "tether %s - remote rescue viewer", TETHER_VERSION);

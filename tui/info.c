@@ -99,7 +99,7 @@ static const char *
 info_help(void *data)
 {
 	(void)data;
-	return ("arrows scroll, r reloads, Esc back");
+	return ("arrows scroll, w wraps, r reloads, Esc back");
 }
 
 const struct screen screen_info = {

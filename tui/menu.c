@@ -132,6 +132,8 @@ menu_draw(struct menu *m)
 {
 	int	 i, h = LINES - 3, w = COLS - MENU_WIDTH - 2;
 
+	if (ui_too_small())
+		return;
 	erase();
 	curs_set(0);
 	menu_draw_bar(m);

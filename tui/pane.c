@@ -113,9 +113,13 @@ pane_flush(struct pane *p)
 	}
 }
 
-/* One line, clipped to w columns, control characters made visible. */
-static void
-pane_draw_line(const char *s, int y, int x, int w, int hl)
+/*
+ * One screen row of a line from s: at most w columns, control characters
+ * made visible. Drawn when draw is set, else only measured. Returns where
+ * the next row starts, at the NUL when the line is done.
+ */
+static const char *
+pane_row(const char *s, int w, int draw)
 {
 	mbstate_t	 mb;
 	wchar_t		 wc;
@@ -123,9 +127,6 @@ pane_draw_line(const char *s, int y, int x, int w, int hl)
 	int		 col = 0, cw;
 
 	memset(&mb, 0, sizeof mb);
-	move(y, x);
-	if (hl)
-		attron(A_REVERSE);
 	while (*s != '\0' && col < w) {
 		k = mbrtowc(&wc, s, MB_CUR_MAX, &mb);
 		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
@@ -137,42 +138,92 @@ pane_draw_line(const char *s, int y, int x, int w, int hl)
 			cw = 8 - col % 8;
 			if (col + cw > w)
 				cw = w - col;
-			printw("%*s", cw, "");
-			col += cw;
+			if (draw)
+				printw("%*s", cw, "");
 		} else if (wc < 32 || wc == 127) {
-			if (col + 2 > w)
+			if ((cw = 2) + col > w)
 				break;
-			printw("^%c", wc == 127 ? '?' : (int)wc + '@');
-			col += 2;
-		} else if ((cw = wcwidth(wc)) < 0 || col + cw > w) {
-			if (cw >= 0)
-				break;
-			addch('?');
-			col++;
-		} else {
+			if (draw)
+				printw("^%c", wc == 127 ? '?' : (int)wc + '@');
+		} else if ((cw = wcwidth(wc)) < 0) {
+			cw = 1;
+			if (draw)
+				addch('?');
+		} else if (col + cw > w)
+			break;
+		else if (draw)
 			addnwstr(&wc, 1);
-			col += cw;
-		}
+		col += cw;
 		s += k;
 	}
+	return (s);
+}
+
+/* Rows a line takes: one when cut at the edge, more when wrapped. */
+static int
+pane_rows(const struct pane *p, const char *s, int w)
+{
+	int	 n = 1;
+
+	if (p->nowrap || w < 1)
+		return (1);
+	while (*(s = pane_row(s, w, 0)) != '\0')
+		n++;
+	return (n);
+}
+
+/* Draw a line from row y, at most rows rows; the rows it took. */
+static int
+pane_draw_line(const struct pane *p, const char *s, int y, int x, int w,
+    int rows, int hl)
+{
+	int	 n = 0;
+
+	if (hl)
+		attron(A_REVERSE);
+	do {
+		move(y + n, x);
+		s = pane_row(s, w, 1);
+		n++;
+	} while (!p->nowrap && *s != '\0' && n < rows);
 	if (hl)
 		attroff(A_REVERSE);
+	return (n);
+}
+
+static const char *
+pane_text(const struct pane *p, int i)
+{
+	return (i < p->n ? p->lines[i] : p->partial);
+}
+
+/* The first line to show so that the last one ends at the bottom. */
+static int
+pane_bottom(const struct pane *p, int total, int h, int w)
+{
+	int	 i, rows = 0;
+
+	for (i = total - 1; i >= 0; i--) {
+		if ((rows += pane_rows(p, pane_text(p, i), w)) > h)
+			return (i + 1 < total ? i + 1 : i);
+	}
+	return (0);
 }
 
 void
 pane_draw(struct pane *p, int y, int x, int h, int w)
 {
-	int	 i, total = p->n + (p->partial != NULL);
+	int	 i, row = 0, total = p->n + (p->partial != NULL), last;
 
 	p->h = h;
-	if (p->follow || p->top > total - h)
-		p->top = total > h ? total - h : 0;
+	last = pane_bottom(p, total, h, w);
+	if (p->follow || p->top > last)
+		p->top = last;
 	if (p->top < 0)
 		p->top = 0;
-	for (i = 0; i < h && p->top + i < total; i++) {
-		pane_draw_line(p->top + i < p->n ? p->lines[p->top + i] :
-		    p->partial, y + i, x, w, p->top + i == p->match);
-	}
+	for (i = p->top; row < h && i < total; i++)
+		row += pane_draw_line(p, pane_text(p, i), y + row, x, w,
+		    h - row, i == p->match);
 }
 
 /* Search forward from the line after the top, wrapping once. */
@@ -240,6 +291,10 @@ pane_key(struct pane *p, int key)
 		break;
 	case 'n':
 		pane_search(p, p->needle);
+		return (1);
+	case 'w':
+		/* Long lines wrap, or are cut at the edge. */
+		p->nowrap = !p->nowrap;
 		return (1);
 	default:
 		return (0);

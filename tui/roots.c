@@ -107,6 +107,18 @@ roots_findings(struct roots_ui *u, const char *text, size_t len)
 }
 
 static void
+roots_unmounted_clear(struct roots_ui *u)
+{
+	int	 i;
+
+	for (i = 0; i < u->nunmounted; i++)
+		free(u->unmounted[i]);
+	free(u->unmounted);
+	u->unmounted = NULL;
+	u->nunmounted = 0;
+}
+
+static void
 roots_free(struct roots_ui *u)
 {
 	roots_findings_clear(u);
@@ -114,6 +126,7 @@ roots_free(struct roots_ui *u)
 	free(u->open_arg);
 	u->open_tool = u->open_arg = NULL;
 	roots_clear(u);
+	roots_unmounted_clear(u);
 	free(u->error);
 	u->error = NULL;
 	u->loaded = 0;
@@ -183,6 +196,10 @@ roots_load(struct roots_ui *u, struct client *c)
 	if (client_yaml(c, "roots", &doc, &u->error, &u->lost) != 0)
 		return (-1);
 	u->current = client_ystr(&doc, yr_root(&doc), "current");
+	u->rw = yr_scalar(yr_path(&doc, "rw")) != NULL &&
+	    strcmp(yr_scalar(yr_path(&doc, "rw")), "true") == 0;
+	if (u->current == NULL)
+		roots_unmounted_clear(u);
 	list = yr_path(&doc, "roots");
 	if (list != NULL && list->type == YAML_SEQUENCE_NODE) {
 		for (it = list->data.sequence.items.start;
@@ -245,36 +262,105 @@ roots_draw_findings(struct roots_ui *u, int y, int x, int h, int w)
 		mvprintw(line, x, "  fix:      %.*s", w - 14, f->fix_command);
 }
 
+/* Column widths for w columns: the system and health share what is left. */
+static void
+roots_columns(int w, int *sys, int *health, int *dev)
+{
+	int	 rest = w - 27;		/* mark, id, size and the gaps */
+
+	*sys = rest * 30 / 100;
+	*sys = *sys < 10 ? 10 : *sys > 28 ? 28 : *sys;
+	*health = rest * 25 / 100;
+	*health = *health < 8 ? 8 : *health > 24 ? 24 : *health;
+	*dev = rest - *sys - *health;
+	if (*dev < 0)
+		*dev = 0;
+}
+
+/* "ok", or what is wrong: "limited: etc/shadow missing, ...". */
+static void
+roots_health(const struct root_entry *r, char *buf, size_t len)
+{
+	if (r->problems != NULL && r->health != NULL &&
+	    strcmp(r->health, "ok") != 0)
+		snprintf(buf, len, "%s: %s", r->health, r->problems);
+	else
+		snprintf(buf, len, "%s", r->health != NULL ? r->health : "?");
+}
+
+static void
+roots_draw_row(struct roots_ui *u, int i, int y, int x, int w)
+{
+	struct root_entry	*r = &u->roots[i];
+	char			 size[16], health[256];
+	const char		*mark = "   ";
+	int			 sys, hw, dw;
+
+	roots_columns(w, &sys, &hw, &dw);
+	ui_size(r->size, size, sizeof size);
+	roots_health(r, health, sizeof health);
+	if (u->current != NULL && strcmp(u->current, r->id) == 0)
+		mark = u->rw ? "*rw" : "*ro";
+	if (i == u->sel && u->focus)
+		attron(A_REVERSE);
+	mvprintw(y, x, "%s %-10.10s %-*.*s %6s ", mark, r->id, sys, sys,
+	    r->os, size);
+	if (r->health != NULL && strcmp(r->health, "ok") != 0)
+		attron(COLOR_PAIR(1));
+	printw("%-*.*s", hw, hw, health);
+	attroff(COLOR_PAIR(1));
+	printw(" %-*.*s", dw, dw, r->where);
+	attroff(A_REVERSE);
+}
+
+/* The selected root's fstab entries that were not mounted, and why. */
+static int
+roots_draw_unmounted(struct roots_ui *u, int y, int x, int rows, int w)
+{
+	int	 i;
+
+	if (u->nunmounted == 0 || rows < 2)
+		return (0);
+	attron(A_BOLD);
+	mvaddnstr(y, x, "Not mounted from its fstab:", w);
+	attroff(A_BOLD);
+	for (i = 0; i < u->nunmounted && i + 1 < rows; i++) {
+		attron(COLOR_PAIR(1));
+		mvaddnstr(y + 1 + i, x + 2, u->unmounted[i], w - 2);
+		attroff(COLOR_PAIR(1));
+	}
+	return (i + 1);
+}
+
 static void
 roots_draw(struct roots_ui *u, int y, int x, int h, int w)
 {
 	struct root_entry	*r;
-	char			 size[16];
-	int			 i, top;
+	int			 i, top, sys, hw, dw, list, unm, rows, yy;
 
 	if (ui_list_blank(y, x, w, u->error, u->n,
 	    "The agent found no offline system."))
 		return;
+	roots_columns(w, &sys, &hw, &dw);
 	attron(A_BOLD);
-	mvprintw(y, x, "  %-10.10s %-28.28s %8s  %-8s %.*s", "ID", "SYSTEM",
-	    "SIZE", "HEALTH", w > 62 ? w - 62 : 0, "DEVICE");
+	mvprintw(y, x, "    %-10.10s %-*.*s %6s %-*.*s %-*.*s", "ID", sys, sys,
+	    "SYSTEM", "SIZE", hw, hw, "HEALTH", dw, dw, "DEVICE");
 	attroff(A_BOLD);
-	top = ui_list_top(u->sel, h - 4);
-	for (i = top; i < u->n && i - top < h - 4; i++) {
-		r = &u->roots[i];
-		ui_size(r->size, size, sizeof size);
-		if (i == u->sel && u->focus)
-			attron(A_REVERSE);
-		mvprintw(y + 1 + i - top, x, "%c %-10.10s %-28.28s %8s  ",
-		    u->current != NULL && strcmp(u->current, r->id) == 0 ?
-		    '*' : ' ', r->id, r->os, size);
-		if (r->health != NULL && strcmp(r->health, "ok") != 0)
-			attron(COLOR_PAIR(1));
-		printw("%-8s", r->health != NULL ? r->health : "?");
-		attroff(COLOR_PAIR(1));
-		printw(" %.*s", w > 62 ? w - 62 : 0, r->where);
-		attroff(A_REVERSE);
-	}
+	/* The list, then what a select left unmounted, then the diagnosis. */
+	rows = h - 3;
+	unm = u->nunmounted > 0 ? u->nunmounted + 1 : 0;
+	if (unm > rows / 2)
+		unm = rows / 2;
+	list = u->n < rows - (unm > 0 ? unm + 1 : 0) ? u->n :
+	    rows - (unm > 0 ? unm + 1 : 0);
+	top = ui_list_top(u->sel, list);
+	for (i = top; i < u->n && i - top < list; i++)
+		roots_draw_row(u, i, y + 1 + i - top, x, w);
+	yy = y + 2 + list;
+	if (unm > 0)
+		yy += roots_draw_unmounted(u, yy, x, unm, w) + 1;
+	if (u->nfind > 0 && y + h - 2 - yy >= 6)
+		roots_draw_findings(u, yy, x, y + h - 2 - yy, w);
 	r = &u->roots[u->sel];
 	if (r->on != NULL && r->state == NULL && u->nfind == 0)
 		mvprintw(y + h - 3, x, "%.*s: root on %.*s", 16, r->id, w - 30,
@@ -282,8 +368,6 @@ roots_draw(struct roots_ui *u, int y, int x, int h, int w)
 	if (r->problems != NULL)
 		mvprintw(y + h - 2, x, "%.*s: %.*s", 16, r->id, w - 20,
 		    r->problems);
-	if (u->nfind > 0 && h > 16)
-		roots_draw_findings(u, y + u->n + 2, x, h - u->n - 4, w);
 	if (r->state != NULL && !u->in_findings)
 		mvprintw(y + h - 1, x, "%.*s", w, strcmp(r->state, "locked") ==
 		    0 ? "Enter unlocks it (asks for the passphrase)." :
@@ -291,8 +375,49 @@ roots_draw(struct roots_ui *u, int y, int x, int h, int w)
 	else
 		mvprintw(y + h - 1, x, "%.*s", w, u->in_findings ? "Enter "
 		    "opens the fix's tool, Tab goes back to the roots." :
-		    u->current != NULL ? "* selected. u releases it." :
-		    "Enter selects (read-only), w selects read-write.");
+		    u->current != NULL ? "* selected (ro read-only, rw "
+		    "read-write). u releases it." : "Enter selects "
+		    "(read-only), w selects read-write.");
+}
+
+/*
+ * What a select left unmounted: each fstab entry whose status is not
+ * "mounted", with the agent's reason, kept for the screen.
+ */
+static int
+roots_select_result(struct roots_ui *u, const char *out, size_t len)
+{
+	yaml_document_t		 doc;
+	yaml_node_t		*seq, *e;
+	yaml_node_item_t	*it;
+	const char		*mp, *spec, *status;
+	char			*cause, *line;
+
+	roots_unmounted_clear(u);
+	if (yr_load(out, len, &doc, &cause) != 0) {
+		free(cause);
+		return (0);
+	}
+	seq = yr_path(&doc, "remap");
+	for (it = seq != NULL && seq->type == YAML_SEQUENCE_NODE ?
+	    seq->data.sequence.items.start : NULL; it != NULL &&
+	    it < seq->data.sequence.items.top; it++) {
+		e = yaml_document_get_node(&doc, *it);
+		status = yr_scalar(yr_get(&doc, e, "status"));
+		if (status == NULL || strcmp(status, "mounted") == 0)
+			continue;
+		mp = yr_scalar(yr_get(&doc, e, "mountpoint"));
+		spec = yr_scalar(yr_get(&doc, e, "spec"));
+		xasprintf(&line, "%s%s%s: %s", mp != NULL ? mp : "?",
+		    spec != NULL && strcmp(spec, "null") != 0 ? " " : "",
+		    spec != NULL && strcmp(spec, "null") != 0 ? spec : "",
+		    status);
+		u->unmounted = xreallocarray(u->unmounted, u->nunmounted + 1,
+		    sizeof *u->unmounted);
+		u->unmounted[u->nunmounted++] = line;
+	}
+	yaml_document_delete(&doc);
+	return (u->nunmounted);
 }
 
 /* Run "roots ARGS..." and say how it went on the note line. */
@@ -323,9 +448,16 @@ roots_act(struct roots_ui *u, struct client *c, int argc, char **argv,
 	else if (strcmp(argv[1], "lock") == 0)
 		xasprintf(note, "locked %s", argv[2]);
 	else {
-		xasprintf(note, "selected %s%s: its fstab is mounted under it, "
-		    "with /dev, /proc, /sys and /run", argv[2], argc > 3 ?
-		    " read-write" : "");
+		if (roots_select_result(u, o.out, o.outlen) > 0) {
+			xasprintf(note, "selected %s%s, but %d fstab entr%s "
+			    "not mounted: see below", argv[2], argc > 3 ?
+			    " read-write" : "", u->nunmounted,
+			    u->nunmounted == 1 ? "y was" : "ies were");
+			*bad = 1;
+		} else
+			xasprintf(note, "selected %s%s: its fstab is mounted "
+			    "under it, with /dev, /proc, /sys and /run",
+			    argv[2], argc > 3 ? " read-write" : "");
 		roots_findings(u, o.out, o.outlen);
 	}
 	if (o.status == 0 && strcmp(argv[1], "release") == 0)

@@ -252,6 +252,7 @@ struct pane {
 	int		 top;		/* first line shown */
 	int		 h;		/* rows, as last drawn */
 	int		 follow;	/* keep the end in view */
+	int		 nowrap;	/* cut long lines, do not wrap them */
 	int		 match;		/* line of the last search, or -1 */
 	char		 needle[128];
 };
@@ -293,6 +294,9 @@ struct roots_ui {
 	int		 loaded;
 	int		 lost;
 	char		*current;	/* the selected root's id */
+	int		 rw;		/* and whether it is writable */
+	char		**unmounted;	/* its fstab entries not mounted */
+	int		 nunmounted;
 	char		*error;
 
 	struct finding_entry *findings;	/* worst first */
@@ -393,6 +397,9 @@ void	 snapview_session(struct client *);
 extern const struct screen screen_snapshot;
 
 /* ui.c */
+#define UI_MIN_COLS	80
+#define UI_MIN_LINES	24
+int	 ui_too_small(void);
 void	 ui_start(void);
 void	 ui_suspend(void);
 void	 ui_resume(void);

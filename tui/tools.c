@@ -536,7 +536,7 @@ tools_help(void *data)
 	struct tools_ui	*u = data;
 
 	if (u->running || u->shown)
-		return ("arrows/PgUp/PgDn scroll, / searches, n next, "
+		return ("arrows/PgUp/PgDn scroll, / searches, n next, w wraps, "
 		    "Esc back");
 	return ("Up/Down choose, Enter runs, r reloads, Esc back");
 }

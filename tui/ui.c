@@ -75,6 +75,23 @@ ui_active(void)
 	return (ui_on);
 }
 
+/*
+ * Below 80x24 the screens do not fit: say so instead of drawing them cut
+ * (the status bar wrapping, columns gone). 1 if the terminal is too small.
+ */
+int
+ui_too_small(void)
+{
+	if (COLS >= UI_MIN_COLS && LINES >= UI_MIN_LINES)
+		return (0);
+	erase();
+	mvprintw(0, 0, "tether needs at least %dx%d", UI_MIN_COLS,
+	    UI_MIN_LINES);
+	mvprintw(1, 0, "(this terminal is %dx%d)", COLS, LINES);
+	refresh();
+	return (1);
+}
+
 /* Up/k and Down/j in a list of n; 1 if the key was one of them. */
 int
 ui_list_key(int key, int *sel, int n)

@@ -1,7 +1,10 @@
 #!/bin/sh
 # The viewer's Roots screen under tmux: the offline systems with their OS
-# and health, select with Enter, a chrooted console with c, tools that
-# need the root become available, u releases and unmounts everything.
+# and what is wrong with them, select with Enter (marked *ro) and the
+# fstab entries it could not mount listed with the agent's reason, a
+# chrooted console with c, tools that need the root become available, u
+# releases and unmounts everything, w selects read-write (*rw); at 80x24
+# every column shows, and below that the viewer says what it needs.
 . "$(dirname "$0")/lib.sh"
 
 good=$T/good
@@ -10,6 +13,8 @@ fake_root "$good" "Test Linux"
 fake_root "$bad" "Test Linux"
 rm "$bad/etc/shadow"
 echo "inside-the-offline-system" >"$good/marker"
+echo "UUID=1111aaaa-2222-bbbb-cccc-000000000000 /data ext4 defaults 0 2" \
+    >>"$good/etc/fstab"
 
 # /bin/sh and its libraries, for the chrooted console.
 chroot_ok=0
@@ -39,12 +44,18 @@ check_screen "before a select, a root tool is unavailable" \
 keys Escape Down Enter
 check_screen "Roots lists the offline systems" \
     "extra1 *Test Linux 12 .* ok *$good"
-check_screen "with their health" "extra2 *Test Linux 12 .* limited"
+check_screen "HEALTH says what is wrong, not only limited" \
+    "extra2 *Test Linux 12 .* limited: etc/sha"
 keys Down
 check_screen "a limited root says what is wrong" "extra2: etc/shadow missing"
 keys Up Enter
-check_screen "Enter selects it" "selected extra1: its fstab is mounted"
-check_screen "the selection is marked" "^.*│ \* extra1"
+check_screen "Enter selects it, and says not all its fstab is mounted" \
+    "selected extra1, but 1 fstab entry was not mounted: see below"
+check_screen "the selection is marked read-only" "^.*│ \*ro extra1"
+check_screen "the screen lists what was not mounted" \
+    "Not mounted from its fstab:"
+check_screen "with the agent's reason" \
+    "/data UUID=1111aaaa-2222-bbbb-cccc-000000000000: skipped: device not found"
 check "its /proc is mounted" \
     grep -q " $good/proc " /proc/self/mounts
 keys Escape Up Enter
@@ -70,6 +81,21 @@ keys Enter u
 check_screen "u releases" "released extra1"
 check "nothing stays mounted under the root" \
     eval "! grep -q ' $good/' /proc/self/mounts"
+keys w
+check_screen "w selects read-write, marked so" "^.*│ \*rw extra1"
+keys u
+check_screen "released again" "released extra1"
+
+# 80x24 holds every column; a smaller terminal is told what is needed.
+tmux -L "$TMUX_SOCK" resize-window -t viewer -x 80 -y 24
+check_screen "at 80 columns the DEVICE column stays" \
+    "ID  *SYSTEM  *SIZE HEALTH  *DEVICE"
+check_screen "and the device with it" "extra1 .* ok  */tmp/"
+tmux -L "$TMUX_SOCK" resize-window -t viewer -x 79 -y 24
+check_screen "below 80x24 the viewer says what it needs" \
+    "tether needs at least 80x24"
+tmux -L "$TMUX_SOCK" resize-window -t viewer -x 120 -y 40
+check_screen "and draws again when it has it" "Not mounted\|Roots"
 keys Escape q
 check_screen "q leaves" "disconnected"
 stop_agent
