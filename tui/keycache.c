@@ -161,14 +161,13 @@ keycache_prune(const char *dir)
 	closedir(d);
 }
 
-/* Keep the seed for next time: a temp file, then a rename. */
+/* Keep the seed for next time, written whole or not at all. */
 void
 keycache_store(const struct ticket *t, const struct kdf_params *kp,
     const uint8_t *seed)
 {
 	struct keycache_entry	 e;
-	char			*dir, *path, *tmp;
-	int			 fd, ok;
+	char			*dir, *path, *cause;
 
 	if ((dir = keycache_dir()) == NULL)
 		return;
@@ -178,19 +177,13 @@ keycache_store(const struct ticket *t, const struct kdf_params *kp,
 	}
 	memcpy(e.magic, KEYCACHE_MAGIC, 4);
 	memcpy(e.seed, seed, KDF_SEED_LEN);
-	xasprintf(&tmp, "%s.XXXXXX", path);
+	/* A cache that cannot be written costs only an scrypt next time. */
 	if (keycache_check(seed, t, e.check) == 0 &&
-	    (fd = mkstemp(tmp)) != -1) {
-		ok = fchmod(fd, 0600) == 0 &&
-		    write(fd, &e, sizeof e) == (ssize_t)sizeof e;
-		if (close(fd) != 0)
-			ok = 0;
-		if (!ok || rename(tmp, path) != 0)
-			unlink(tmp);
-	}
+	    file_write_atomic(dir, strrchr(path, '/') + 1, &e, sizeof e, 0600,
+	    &cause) != 0)
+		free(cause);
 	explicit_bzero(&e, sizeof e);
 	keycache_prune(dir);
-	free(tmp);
 	free(path);
 	free(dir);
 }

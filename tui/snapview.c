@@ -64,12 +64,12 @@ snapview_command(const char *dev, const char *format, const char *extra)
 	return (s);
 }
 
-/* Write a file whole or not at all: a temporary file, then rename. */
+/* Write a file whole or not at all (or to standard output for "-"). */
 static int
 snapview_write(const char *path, const char *data, size_t len, char **cause)
 {
-	char	*tmp;
-	int	 fd;
+	char	*copy, *slash;
+	int	 rc;
 
 	if (strcmp(path, "-") == 0) {
 		if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0) {
@@ -78,18 +78,19 @@ snapview_write(const char *path, const char *data, size_t len, char **cause)
 		}
 		return (0);
 	}
-	xasprintf(&tmp, "%s.tmp.%ld", path, (long)getpid());
-	fd = open(tmp, O_WRONLY|O_CREAT|O_EXCL|O_CLOEXEC, 0644);
-	if (fd == -1 || write(fd, data, len) != (ssize_t)len || fsync(fd) != 0 ||
-	    close(fd) != 0 || rename(tmp, path) != 0) {
-		xasprintf(cause, "%s: %s", path, strerror(errno));
-		if (fd != -1)
-			unlink(tmp);
-		free(tmp);
-		return (-1);
+	copy = xstrdup(path);
+	if ((slash = strrchr(copy, '/')) == NULL)
+		rc = file_write_atomic(".", copy, data, len, 0644, cause);
+	else if (slash[1] == '\0') {
+		xasprintf(cause, "%s: a file name is needed", path);
+		rc = -1;
+	} else {
+		*slash = '\0';
+		rc = file_write_atomic(slash == copy ? "/" : copy, slash + 1,
+		    data, len, 0644, cause);
 	}
-	free(tmp);
-	return (0);
+	free(copy);
+	return (rc);
 }
 
 /* Decode a PNG answer into 8-bit RGB. */
@@ -416,11 +417,15 @@ snapview_clamp(struct snapview *v)
 		v->py = 0;
 }
 
-/* s: a path prompt on the status line; Enter alone takes the default. */
+/*
+ * s: one path prompt, the same in live view and out of it (the live view
+ * waits meanwhile); Enter alone takes the default name, Esc or Ctrl-C
+ * saves nothing.
+ */
 static void
 snapview_save(struct snapview *v)
 {
-	char		 def[64], path[1024], *cause;
+	char		 def[64], prompt[128], path[1024] = "", *cause;
 	time_t		 now = time(NULL);
 	struct tm	 tm;
 
@@ -429,16 +434,11 @@ snapview_save(struct snapview *v)
 	localtime_r(&now, &tm);
 	strftime(def, sizeof def - 4, "snapshot-%Y%m%d-%H%M%S", &tm);
 	strcat(def, v->png ? ".png" : ".txt");
-	attrset(A_REVERSE);
-	mvhline(LINES - 1, 0, ' ', COLS);
-	mvprintw(LINES - 1, 0, " save to [%s]: ", def);
-	attrset(A_NORMAL);
-	echo();
-	curs_set(1);
-	if (getnstr(path, sizeof path - 1) == ERR)
-		path[0] = '\0';
-	noecho();
-	curs_set(0);
+	snprintf(prompt, sizeof prompt, "save to [%s] (Esc cancels)", def);
+	if (ui_prompt(prompt, path, sizeof path, NULL) != 0) {
+		snprintf(v->status, sizeof v->status, "not saved");
+		return;
+	}
 	if (path[0] == '\0')
 		snprintf(path, sizeof path, "%s", def);
 	if (snapview_write(path, v->data, v->len, &cause) != 0) {

@@ -49,9 +49,22 @@ keys +
 check_screen "+ zooms in" "zoom 2"
 keys Right Down -
 check_screen "- zooms out" "zoom 1"
+# Saving is one prompt, in live view as out of it; Esc and Ctrl-C cancel.
+keys s
+check_screen "in live view s asks where to save" \
+    "save to \[snapshot-[0-9-]*\.png\] (Esc cancels)"
+keys Escape
+check_screen "Esc cancels it" "not saved"
+keys s "$T/live.png" Enter
+check_screen "the path typed in live view is where it saves" \
+    "saved $T/live.png"
+check "the live save is a PNG of the frame" \
+    eval "[ -z \"\$($PNGCHECK '$T/live.png' '$T/fb.rgb' 37 23)\" ]"
 keys l s
 check_screen "s asks where to save" "save to \[snapshot-[0-9-]*\.png\]"
-keys "$T/saved.png" Enter
+keys C-c
+check_screen "Ctrl-C cancels it" "not saved"
+keys s "$T/saved.png" Enter
 check_screen "s saves" "saved $T/saved.png"
 out=$($PNGCHECK "$T/saved.png" "$T/fb.rgb" 37 23)
 check_eq "the saved frame has the pixels" "" "$out"
