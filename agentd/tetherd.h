@@ -173,6 +173,7 @@ struct tool {
 	int		 timeout;
 	int		 destructive;
 	char		*confirm;
+	char		*secret;	/* prompt for what stdin takes */
 	char		*file;		/* where it was defined */
 	int		 line;
 };

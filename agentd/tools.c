@@ -59,6 +59,7 @@ static const struct conf_key tool_keys[] = {
 	T("timeout", conf_duration, struct tool, timeout, 1, 7 * 86400, NULL),
 	T("destructive", conf_bool, struct tool, destructive, 0, 1, NULL),
 	T("confirm", conf_string, struct tool, confirm, 1, 64, NULL),
+	T("secret", conf_string, struct tool, secret, 1, 128, NULL),
 	{ NULL, NULL, 0, 0, 0, NULL, NULL }
 };
 
@@ -267,6 +268,11 @@ tool_validate(struct conf_ctx *ctx, yaml_node_t *node, struct tool *t)
 	    sizeof name) && tool_find_arg(t, name) == NULL)
 		conf_error(ctx, at, "%s: unknown placeholder {%s} in confirm",
 		    t->name, name);
+	/* A pty tool asks on its terminal itself. */
+	if (t->secret != NULL && t->pty)
+		conf_error(ctx, tool_node(ctx, node, "secret", -1), "%s: "
+		    "secret is for tools that read standard input, not pty "
+		    "tools", t->name);
 }
 
 void
@@ -578,6 +584,7 @@ tools_list(const struct catalog *cat, const char *root)
 		yw_kvbool(w, "destructive", t->destructive);
 		yw_kv(w, "confirm", t->destructive ? (t->confirm != NULL ?
 		    t->confirm : t->name) : NULL);
+		yw_kv(w, "secret", t->secret);
 		yw_kvint(w, "timeout", t->timeout);
 		yw_str(w, "args");
 		yw_seq(w);

@@ -311,6 +311,7 @@ extern const struct screen screen_roots;
 /* tools.c */
 #define TOOLS_ARGS_MAX		16
 #define TOOLS_VALUE_MAX		256
+#define TOOLS_SECRET_MAX	512
 struct tool_arg_entry {
 	char		*name;
 	char		*prompt;
@@ -321,6 +322,7 @@ struct tool_entry {
 	char		*title;
 	char		*reason;
 	char		*confirm;
+	char		*secret;	/* prompt for what stdin takes */
 	int		 available;
 	int		 pty;
 	int		 destructive;
@@ -412,5 +414,6 @@ int	 ui_list_blank(int, int, int, const char *, int, const char *);
 void	 ui_size(uint64_t, char *, size_t);
 int	 ui_prompt(const char *, char *, size_t, const char *);
 int	 ui_choose(const char *);
+int	 ui_secret(const char *, char *, size_t, const char *);
 
 #endif /* TETHER_H */

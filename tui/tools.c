@@ -27,6 +27,7 @@ tools_clear(struct tools_ui *u)
 		free(t->title);
 		free(t->reason);
 		free(t->confirm);
+		free(t->secret);
 		for (j = 0; j < t->nargs; j++) {
 			free(t->args[j].name);
 			free(t->args[j].prompt);
@@ -106,6 +107,7 @@ tools_fetch(struct tools_ui *u, struct client *c)
 			u->tools[u->n].title = client_ystr(&doc, m, "title");
 			u->tools[u->n].reason = client_ystr(&doc, m, "reason");
 			u->tools[u->n].confirm = client_ystr(&doc, m, "confirm");
+			u->tools[u->n].secret = client_ystr(&doc, m, "secret");
 			u->tools[u->n].available = tools_true(&doc, m,
 			    "available");
 			u->tools[u->n].pty = tools_true(&doc, m, "pty");
@@ -176,12 +178,16 @@ tools_confirm_word(struct tool_entry *t, char vals[][TOOLS_VALUE_MAX])
 	return (t->confirm);
 }
 
-/* NULL if the value matches the pattern; else why not, to free. */
+/*
+ * NULL if the value matches the pattern; else why not, in words, to free.
+ * A path typed with a leading slash (/etc/fstab) means the selected
+ * system's own: when only the slash stands in the way, it is dropped.
+ */
 static char *
-tools_check(struct tool_arg_entry *a, const char *value)
+tools_check(struct tool_arg_entry *a, char *value)
 {
 	regex_t	 re;
-	char	*why = NULL;
+	char	*why = NULL, what[160];
 	int	 rc;
 
 	if (a->pattern == NULL)
@@ -192,10 +198,23 @@ tools_check(struct tool_arg_entry *a, const char *value)
 		return (why);
 	}
 	rc = regexec(&re, value, 0, NULL, 0);
+	if (rc != 0 && value[0] == '/' && value[strspn(value, "/")] != '\0' &&
+	    regexec(&re, value + strspn(value, "/"), 0, NULL, 0) == 0) {
+		memmove(value, value + strspn(value, "/"),
+		    strlen(value + strspn(value, "/")) + 1);
+		rc = 0;
+	}
 	regfree(&re);
-	if (rc != 0)
-		xasprintf(&why, "%s \"%s\" does not match %s", a->name, value,
-		    a->pattern);
+	if (rc == 0)
+		return (NULL);
+	/* The prompt says what is wanted; the pattern is for machines. */
+	snprintf(what, sizeof what, "%s", a->prompt != NULL ? a->prompt :
+	    a->pattern);
+	if (what[0] >= 'A' && what[0] <= 'Z' && (what[1] < 'A' ||
+	    what[1] > 'Z'))
+		what[0] += 'a' - 'A';
+	xasprintf(&why, "%s \"%s\" is not accepted: give %s", a->name,
+	    value, what);
 	return (why);
 }
 
@@ -297,14 +316,56 @@ tools_run_pty(struct tools_ui *u, struct client *c, const char *line,
 	u->shown = 1;
 }
 
-/* Start a tool whose output streams into the pane. */
+/*
+ * The secret a tool reads on standard input (a new password): asked twice,
+ * not shown, until both match. -1 if abandoned; buf is wiped then.
+ */
+static int
+tools_ask_secret(struct tool_entry *t, char *buf, size_t len)
+{
+	char		 again[TOOLS_SECRET_MAX], prompt[256];
+	const char	*why = NULL;
+
+	for (;;) {
+		snprintf(prompt, sizeof prompt, "%s: %s", t->name, t->secret);
+		if (ui_secret(prompt, buf, len, why) != 0)
+			return (-1);
+		snprintf(prompt, sizeof prompt, "%s: %s again", t->name,
+		    t->secret);
+		if (ui_secret(prompt, again, sizeof again, NULL) != 0) {
+			explicit_bzero(buf, len);
+			return (-1);
+		}
+		if (*buf == '\0')
+			why = "empty: type it again";
+		else if (strcmp(buf, again) != 0)
+			why = "the two did not match: type it again";
+		else
+			why = NULL;
+		explicit_bzero(again, sizeof again);
+		if (why == NULL)
+			return (0);
+		explicit_bzero(buf, len);
+	}
+}
+
+/*
+ * Start a tool whose output streams into the pane. Its standard input is
+ * the secret and a newline, if it takes one, then closed: a tool that
+ * reads gets an end, not a wait on a key nobody can send.
+ */
 static void
-tools_start(struct tools_ui *u, struct client *c, const char *line)
+tools_start(struct tools_ui *u, struct client *c, const char *line,
+    const char *secret)
 {
 	pane_free(&u->out);
 	if ((u->ch = ssh_channel_new(c->session)) == NULL ||
 	    ssh_channel_open_session(u->ch) != SSH_OK ||
-	    ssh_channel_request_exec(u->ch, line) != SSH_OK) {
+	    ssh_channel_request_exec(u->ch, line) != SSH_OK ||
+	    (secret != NULL && (ssh_channel_write(u->ch, secret,
+	    strlen(secret)) != (int)strlen(secret) ||
+	    ssh_channel_write(u->ch, "\n", 1) != 1)) ||
+	    ssh_channel_send_eof(u->ch) != SSH_OK) {
 		pane_addstr(&u->out, ssh_get_error(c->session));
 		pane_flush(&u->out);
 		if (u->ch != NULL)
@@ -458,16 +519,20 @@ static void
 tools_launch(struct tools_ui *u, struct client *c, struct tool_entry *t,
     char vals[][TOOLS_VALUE_MAX])
 {
-	char	 confirm[TOOLS_VALUE_MAX], *line;
+	char	 confirm[TOOLS_VALUE_MAX], *line, secret[TOOLS_SECRET_MAX];
 
 	if (tools_form(t, vals, confirm, sizeof confirm) != 0)
+		return;
+	if (t->secret != NULL && tools_ask_secret(t, secret,
+	    sizeof secret) != 0)
 		return;
 	line = tools_command(t, vals, confirm);
 	snprintf(u->running_name, sizeof u->running_name, "%s", t->name);
 	if (t->pty)
 		tools_run_pty(u, c, line, t->name);
 	else
-		tools_start(u, c, line);
+		tools_start(u, c, line, t->secret != NULL ? secret : NULL);
+	explicit_bzero(secret, sizeof secret);
 	free(line);
 }
 

@@ -209,6 +209,49 @@ ui_prompt(const char *prompt, char *buf, size_t len, const char *note)
 }
 
 /*
+ * ui_prompt with nothing shown, for a password: the same keys, the text
+ * kept only in buf, which the caller wipes.
+ */
+int
+ui_secret(const char *prompt, char *buf, size_t len, const char *note)
+{
+	size_t	 n = 0;
+	int	 key;
+
+	curs_set(1);
+	for (;;) {
+		move(LINES - 2, 0);
+		clrtoeol();
+		if (note != NULL) {
+			attron(COLOR_PAIR(1));
+			mvaddnstr(LINES - 2, 1, note, COLS - 2);
+			attroff(COLOR_PAIR(1));
+		}
+		move(LINES - 1, 0);
+		clrtoeol();
+		mvprintw(LINES - 1, 1, "%s (not shown, Esc cancels): ", prompt);
+		refresh();
+		key = getch();
+		if (key == 27 || key == 3) {
+			explicit_bzero(buf, len);
+			curs_set(0);
+			return (-1);
+		}
+		if (key == '\r' || key == '\n' || key == KEY_ENTER)
+			break;
+		if ((key == KEY_BACKSPACE || key == 127 || key == 8) && n > 0)
+			n--;
+		else if (key == 21)
+			n = 0;
+		else if (key >= 32 && key < 256 && key != 127 && n + 1 < len)
+			buf[n++] = (char)key;
+	}
+	buf[n] = '\0';
+	curs_set(0);
+	return (0);
+}
+
+/*
  * A question answered with one key, such as "y deletes, Esc keeps it":
  * the key, lower-cased, or -1 for Esc or Ctrl-C.
  */

@@ -59,8 +59,8 @@ check_screen "Enter on it does nothing" "absent: command not found"
 keys Up Up Up Enter
 check_screen "the argument form asks" "hello: Who:"
 keys World Enter
-check_screen "a bad value is refused here" \
-    'who "World" does not match \^\[a-z\]+\$'
+check_screen "a bad value is refused here, saying in words what is wanted" \
+    'who "World" is not accepted: give who$'
 keys C-u world Enter
 check_screen "the output pane shows the tool's output" "│ hello world$"
 check_screen "and its exit status" "hello ended, exit status 0"
