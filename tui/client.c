@@ -137,7 +137,7 @@ ssh_session
 client_session(const struct target *t)
 {
 	ssh_session	 s;
-	long		 timeout = 10;
+	long		 timeout = CLIENT_TIMEOUT_S;
 	int		 off = 0, on = 1, port = t->port;
 	int		 verbosity = SSH_LOG_NOLOG;
 	char		 host[TETHER_IP_MAX];
@@ -277,6 +277,7 @@ client_why(const struct target *t, char **cause)
 	int		 fd;
 
 	if (strstr(*cause, "refused") != NULL ||
+	    strstr(*cause, "cancelled") != NULL ||
 	    strstr(*cause, "Timeout") != NULL ||
 	    strstr(*cause, "unreachable") != NULL ||
 	    (fd = client_tcp(t, 2000)) == -1)
@@ -296,6 +297,49 @@ client_why(const struct target *t, char **cause)
 		    t->ip, t->port);
 }
 
+/* Set by the screens: does the technician want the connect stopped? */
+static int	(*client_cancel)(void);
+
+void
+client_set_cancel(int (*cancel)(void))
+{
+	client_cancel = cancel;
+}
+
+/*
+ * The TCP connect and key exchange without blocking, so that Esc can stop
+ * them at once; CLIENT_TIMEOUT_S is the whole budget, as the blocking
+ * call had.
+ */
+static int
+client_handshake(struct client *c, const struct timespec *t0, char **cause)
+{
+	struct pollfd	 pfd;
+	int		 rc;
+
+	ssh_set_blocking(c->session, 0);
+	while ((rc = ssh_connect(c->session)) == SSH_AGAIN) {
+		if (client_cancel != NULL && client_cancel()) {
+			xasprintf(cause, "%s: connect cancelled", c->host);
+			return (-1);
+		}
+		if (client_us(t0) > CLIENT_TIMEOUT_S * 1000000LL) {
+			xasprintf(cause, "%s: Timeout connecting", c->host);
+			return (-1);
+		}
+		pfd.fd = ssh_get_fd(c->session);
+		pfd.events = POLLIN | POLLOUT;
+		if (pfd.fd == -1 || poll(&pfd, 1, 50) == -1)
+			usleep(50000);
+	}
+	ssh_set_blocking(c->session, 1);
+	if (rc != SSH_OK) {
+		xasprintf(cause, "%s: %s", c->host, ssh_get_error(c->session));
+		return (-1);
+	}
+	return (0);
+}
+
 enum client_err
 client_connect(struct client *c, const struct target *t,
     void (*note)(const char *), char **cause)
@@ -309,9 +353,7 @@ client_connect(struct client *c, const struct target *t,
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	c->session = client_session(t);
 	xasprintf(&c->host, "%s port %d", t->ip, t->port);
-	if (ssh_connect(c->session) != SSH_OK) {
-		xasprintf(cause, "%s: %s", c->host,
-		    ssh_get_error(c->session));
+	if (client_handshake(c, &t0, cause) != 0) {
 		client_close(c);
 		client_why(t, cause);
 		return (CLIENT_ERR_CONNECT);

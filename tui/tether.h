@@ -168,8 +168,10 @@ int	 client_derive(const struct ticket *, const struct kdf_params *,
 	     ssh_key *, char **);
 enum client_err client_check(struct client *, const struct ticket *,
 	     char **);
+#define CLIENT_TIMEOUT_S	10
 enum client_err client_connect(struct client *, const struct target *,
 	     void (*)(const char *), char **);
+void	 client_set_cancel(int (*)(void));
 #define CLIENT_OUT_MAX	(16 * 1024 * 1024)
 struct client_out {
 	char		*out;
@@ -402,6 +404,7 @@ extern const struct screen screen_snapshot;
 #define UI_MIN_COLS	80
 #define UI_MIN_LINES	24
 int	 ui_too_small(void);
+int	 ui_cancelled(void);
 void	 ui_start(void);
 void	 ui_suspend(void);
 void	 ui_resume(void);

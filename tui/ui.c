@@ -30,6 +30,7 @@ ui_start(void)
 		fatalx("cannot start curses (is TERM set?)");
 	ui_on = 1;
 	log_set_fatal_hook(ui_fatal_hook);
+	client_set_cancel(ui_cancelled);
 	raw();		/* Ctrl-C is a key here: the form wipes the ticket */
 	noecho();
 	nonl();
@@ -73,6 +74,25 @@ int
 ui_active(void)
 {
 	return (ui_on);
+}
+
+/*
+ * While the network is waited on: 1 when Esc or Ctrl-C was typed. Other
+ * keys are dropped, so that none acts on the screen that comes next.
+ */
+int
+ui_cancelled(void)
+{
+	int	 key, stop = 0, delay;
+
+	if (!ui_on)
+		return (0);
+	delay = wgetdelay(stdscr);
+	timeout(0);
+	while ((key = getch()) != ERR)
+		stop |= key == 27 || key == 3;
+	timeout(delay);
+	return (stop);
 }
 
 /*
