@@ -275,6 +275,31 @@ main_configure(struct agent *ag, struct conf_errors *errs)
 	return (0);
 }
 
+/*
+ * An agent with no tools still works (a console, files, the screen), but a
+ * build tree run without an install finds none and used to say nothing:
+ * say where it looked.
+ */
+static void
+main_warn_catalog(const struct agent *ag)
+{
+	char	*where = NULL, *t;
+	int	 i;
+
+	if (ag->catalog.n > 0)
+		return;
+	for (i = 0; i < ag->conf.tools.n; i++) {
+		xasprintf(&t, "%s%s%s", where != NULL ? where : "",
+		    where != NULL ? ", " : "", ag->conf.tools.v[i]);
+		free(where);
+		where = t;
+	}
+	error("warning: the tool catalog is empty: no tool in %s (tools: in "
+	    "tetherd.yaml)", where != NULL ? where : "no file (tools: is "
+	    "empty)");
+	free(where);
+}
+
 /* -T: the configuration, then the catalog as comments so it reads back. */
 static void
 main_dump(struct agent *ag)
@@ -617,6 +642,7 @@ main(int argc, char **argv)
 	conf_errors_free(&errs);
 	if (rc != 0)
 		exit(1);
+	main_warn_catalog(&ag);
 	if (ag.cli.test || ag.cli.dump) {
 		if (ag.cli.dump)
 			main_dump(&ag);

@@ -25,6 +25,24 @@ roots:
 EOF2
 start_agent -f "$T/conf.yaml"
 host_shadow=$(sha256sum </etc/shadow)
+check_no_grep "a catalog with tools draws no warning" "catalog is empty" \
+    "$AGENT_LOG"
+
+# An empty catalog works, but says so, and where it looked: from -t too.
+mkdir "$T/notools"
+printf 'tools: [%s]\n' "$T/notools" >"$T/empty.yaml"
+"$TETHERD" -t -f "$T/empty.yaml" --state-dir "$T/es" 2>"$T/empty.err"
+check_eq "tetherd -t passes an empty catalog" 0 $?
+check_grep "and warns, naming where it looked" \
+    "^tetherd: warning: the tool catalog is empty: no tool in $T/notools (tools: in tetherd.yaml)$" \
+    "$T/empty.err"
+A_LOG=$AGENT_LOG A_PID=$AGENT_PID A_STATE=$AGENT_STATE A_PORT=$PORT
+A_TICKET=$TICKET A_DIR=$AGENT_DIR
+start_agent -f "$T/empty.yaml"
+check_grep "an agent started with it warns in its log" \
+    "warning: the tool catalog is empty: no tool in $T/notools" "$AGENT_LOG"
+AGENT_LOG=$A_LOG AGENT_PID=$A_PID AGENT_STATE=$A_STATE PORT=$A_PORT
+TICKET=$A_TICKET AGENT_DIR=$A_DIR
 
 # tool_reason NAME: why the agent says NAME cannot run now.
 tool_reason() {
