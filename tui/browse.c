@@ -137,10 +137,36 @@ browse_join(char *out, const char *dir, const char *name)
 		out[0] = '\0';
 }
 
+/* Where the selected offline system is on the agent, or NULL. */
+static char *
+browse_root_path(struct client *c)
+{
+	yaml_document_t	 doc;
+	char		*cause, *path;
+	int		 lost;
+
+	if (client_yaml(c, "tools", &doc, &cause, &lost) != 0) {
+		free(cause);
+		return (NULL);
+	}
+	path = client_ystr(&doc, yr_root(&doc), "root");
+	yaml_document_delete(&doc);
+	if (path != NULL && (path[0] != '/' || strlen(path) >= PATH_MAX)) {
+		free(path);
+		path = NULL;
+	}
+	return (path);
+}
+
+/*
+ * The agent's side opens where the repair is: the selected offline
+ * system's / when there is one, else the rescue system's home, which ~
+ * goes back to.
+ */
 static int
 browse_open(struct browse_ui *u, struct client *c, char **cause)
 {
-	char	*home, cwd[PATH_MAX];
+	char	*home, *root, cwd[PATH_MAX];
 
 	memset(u, 0, sizeof *u);
 	if (transfer_open(c, &u->xfer, cause) != 0)
@@ -149,8 +175,14 @@ browse_open(struct browse_ui *u, struct client *c, char **cause)
 	u->pane[1].remote = 1;
 	if ((home = sftp_canonicalize_path(u->xfer.sftp, ".")) == NULL)
 		home = xstrdup("/");
-	snprintf(u->pane[1].path, sizeof u->pane[1].path, "%s", home);
+	snprintf(u->home, sizeof u->home, "%s", home);
 	ssh_string_free_char(home);
+	if ((root = browse_root_path(c)) != NULL) {
+		snprintf(u->root, sizeof u->root, "%s", root);
+		free(root);
+	}
+	snprintf(u->pane[1].path, sizeof u->pane[1].path, "%s",
+	    u->root[0] != '\0' ? u->root : u->home);
 	if (getcwd(cwd, sizeof cwd) == NULL)
 		snprintf(cwd, sizeof cwd, "%s", "/");
 	snprintf(u->pane[0].path, sizeof u->pane[0].path, "%s", cwd);
@@ -172,6 +204,16 @@ browse_close(struct browse_ui *u)
 	u->loaded = 0;
 }
 
+/* Is path the selected system's root or under it? */
+static int
+browse_in_root(const struct browse_ui *u, const char *path)
+{
+	size_t	 n = strlen(u->root);
+
+	return (strncmp(path, u->root, n) == 0 && (path[n] == '\0' ||
+	    path[n] == '/'));
+}
+
 static void
 browse_draw_pane(struct browse_ui *u, int which, int y, int x, int h, int w)
 {
@@ -180,7 +222,13 @@ browse_draw_pane(struct browse_ui *u, int which, int y, int x, int h, int w)
 	int			 i, top, active = u->focus && u->active == which;
 
 	attron(A_BOLD);
-	mvprintw(y, x, "%-*.*s", w, w, which ? "agent" : "this machine");
+	if (!which)
+		mvprintw(y, x, "%-*.*s", w, w, "this machine");
+	else if (u->root[0] != '\0' && browse_in_root(u, p->path))
+		mvprintw(y, x, "%-*.*s", w, w, "agent: the selected system "
+		    "(~ rescue system)");
+	else
+		mvprintw(y, x, "%-*.*s", w, w, "agent: the rescue system");
 	attroff(A_BOLD);
 	mvprintw(y + 1, x, "%-*.*s", w, w, p->path);
 	/* A row to spare below the chosen entry when it scrolls. */
@@ -630,6 +678,13 @@ browse_key(struct browse_ui *u, int key, char **note, int *bad)
 	case 'c':
 		browse_chdir(u, note, bad);
 		break;
+	case '~':
+		/* The rescue system's home; on this side, this one's. */
+		if (p->remote)
+			browse_go(u, p, u->home, note, bad);
+		else if (getenv("HOME") != NULL)
+			browse_go(u, p, getenv("HOME"), note, bad);
+		break;
 	case '/':
 		browse_find(u, note, bad);
 		break;
@@ -712,7 +767,7 @@ browse_help(void *data)
 {
 	(void)data;
 	/* Enter and Backspace, as everywhere: the rest fits 80. */
-	return ("Tab side, g copy, m mkdir, d delete, / find, c path, "
+	return ("Tab side, g copy, m mkdir, d del, / find, c path, ~ home, "
 	    "r reload, Esc back");
 }
 

@@ -357,6 +357,8 @@ struct browse_ui {
 	int		 loaded;
 	int		 flags;		/* FILES_* for the copy under way */
 	const char	*verb;
+	char		 home[PATH_MAX];	/* the agent's, in the rescue system */
+	char		 root[PATH_MAX];	/* the selected system's /, or "" */
 	char		 current[256];
 	char		 progress[256];
 };

@@ -62,6 +62,16 @@ keys Escape Up Enter
 check_screen "the root tool is available now" "Enter runs it"
 keys Escape
 
+# Files opens the agent's side at the selected system's /, and says so.
+keys Down Down Down Enter
+check_screen "Files starts at the selected system" \
+    "agent: the selected system (~ rescue system)"
+check_screen "at its /" "$good *\$"
+check_screen "listing its files" "marker  "
+keys Tab '~'
+check_screen "~ goes to the rescue system" "agent: the rescue system"
+keys Escape Up Up Up
+
 if [ $chroot_ok -eq 1 ]; then
 	keys Up c
 	check_screen "c opens a shell" "key matches ticket"
