@@ -31,7 +31,8 @@ check_screen "connected" "key ✔ ticket"
 keys Down Down Enter
 check_screen "Roots lists the offline system" "extra1 *Test Linux 12"
 keys Enter
-check_screen "Enter selects it" "selected extra1: its fstab is mounted"
+check_screen "Enter selects it, saying an fstab entry was not mounted" \
+    "selected extra1, but 1 fstab entry was not mounted: see below"
 check_screen "the diagnosis follows" "Why it may not boot"
 check_screen "the error first" \
     "error   fstab .*UUID=0bad0bad-dead-beef-0000-000000000000 (/home) is not on any disk.*\[fix\]"
@@ -45,7 +46,7 @@ check_screen "Tab and Down choose another finding, with its evidence" \
     "evidence: var/log/syslog:1: Nov 25 10:00:00 host systemd\[1\]: Failed to start"
 keys Up Up Enter
 check_screen "Enter opens the fix's tool with its argument filled in" \
-    "edit: Path inside the system (etc/fstab): etc/fstab"
+    "edit: A path inside the selected system, like etc/fstab: etc/fstab"
 keys Escape
 check_screen "Esc leaves the form unrun" "Enter runs it"
 check_no_grep "nothing ran" "event=tool session=[0-9a-f]* name=edit" "$AGENT_DIR/logs/audit.log"
