@@ -140,19 +140,12 @@ struct screen {
 	const char	*(*busy)(void *);
 };
 
-/* args.c */
-int	 args_parse(int, char **, struct args *, char **);
-void	 args_hide_ticket(int, char **);
-enum dart args_dart(const struct args *, struct target *, struct prefill *,
-	     char **);
-void	 args_free(struct args *);
-
-/* browse.c */
 struct browse_entry {
 	char		*name;
 	int		 dir;
 	uint64_t	 size;
 };
+
 struct browse_pane {
 	char		 path[PATH_MAX];
 	int		 remote;
@@ -160,19 +153,11 @@ struct browse_pane {
 	int		 n;
 	int		 sel;
 };
-extern const struct screen screen_files;
 
-/* client.c */
-ssh_session client_session(const struct target *);
-int	 client_derive(const struct ticket *, const struct kdf_params *,
-	     ssh_key *, char **);
-enum client_err client_check(struct client *, const struct ticket *,
-	     char **);
 #define CLIENT_TIMEOUT_S	10
-enum client_err client_connect(struct client *, const struct target *,
-	     void (*)(const char *), char **);
-void	 client_set_cancel(int (*)(void));
+
 #define CLIENT_OUT_MAX	(16 * 1024 * 1024)
+
 struct client_out {
 	char		*out;
 	size_t		 outlen;
@@ -180,34 +165,16 @@ struct client_out {
 	size_t		 errlen;
 	int		 status;	/* -1: none (a signal, or lost) */
 };
-int	 client_run(struct client *, const char *, struct client_out *,
-	     char **);
-int	 client_run_input(struct client *, const char *, const void *, size_t,
-	     struct client_out *, char **);
-void	 client_out_free(struct client_out *);
-int	 client_exec(struct client *, const char *, char **, size_t *, int *,
-	     char **);
-void	 client_close(struct client *);
-long long client_us(const struct timespec *);
-char	*client_ystr(yaml_document_t *, yaml_node_t *, const char *);
-int	 client_yaml(struct client *, const char *, yaml_document_t *,
-	     char **, int *);
-char	*client_quote(int, char **);
 
-/* console.c */
 #define CONSOLE_EXITED		0
 #define CONSOLE_DETACHED	1
 #define CONSOLE_LOST		2
-int	 console_run(struct client *, const char *, int *, char **);
-void	 console_hold(const char *);
-#define CONSOLE_CHROOT		0x1	/* into the selected offline root */
-int	 console_attach(struct client *, ssh_channel *, const char *, int,
-	     int *, char **);
-extern const struct screen screen_console;
 
-/* transfer.c */
+#define CONSOLE_CHROOT		0x1	/* into the selected offline root */
+
 #define TRANSFER_FORCE	0x1	/* overwrite */
 #define TRANSFER_RESUME	0x2	/* continue LOCAL.part */
+
 struct transfer {
 	struct sftp_session_struct *sftp;
 	/* Nonzero from progress stops the transfer. */
@@ -218,34 +185,10 @@ struct transfer {
 	uint64_t	 resumed;
 	int		 cancelled;
 };
-int	 transfer_open(struct client *, struct transfer *, char **);
-const char *transfer_error(struct sftp_session_struct *);
-void	 transfer_close(struct transfer *);
-int	 transfer_get(struct transfer *, const char *, const char *, int,
-	     char **);
-int	 transfer_put(struct transfer *, const char *, const char *, int,
-	     char **);
 
-/* keycache.c */
-int	 keycache_load(const struct ticket *, const struct kdf_params *,
-	     ssh_key *);
-void	 keycache_store(const struct ticket *, const struct kdf_params *,
-	     const uint8_t *);
-
-/* menu.c */
 #define MENU_LEFT	0
 #define MENU_ENDED	1
-int	 menu_run(struct client *, const struct target *, char **);
-void	 session_note(struct session *, int, const char *, ...)
-	     printflike(3, 4);
-void	 session_stale(struct session *, const struct screen *);
-void	 session_open_tool(struct session *, const char *, const char *);
-extern const struct screen screen_end;
 
-/* info.c */
-extern const struct screen screen_info;
-
-/* pane.c */
 struct pane {
 	char		**lines;
 	int		 n;
@@ -258,16 +201,7 @@ struct pane {
 	int		 match;		/* line of the last search, or -1 */
 	char		 needle[128];
 };
-void	 pane_init(struct pane *);
-void	 pane_free(struct pane *);
-void	 pane_add(struct pane *, const char *, size_t);
-void	 pane_addstr(struct pane *, const char *);
-void	 pane_flush(struct pane *);
-void	 pane_draw(struct pane *, int, int, int, int);
-void	 pane_search(struct pane *, const char *);
-int	 pane_key(struct pane *, int);
 
-/* roots.c */
 struct root_entry {
 	char		*id;
 	char		*os;
@@ -278,6 +212,7 @@ struct root_entry {
 	char		*state;		/* a container: locked, unlocked */
 	uint64_t	 size;
 };
+
 /* One finding of the diagnosis that follows a select. */
 struct finding_entry {
 	char		*severity;
@@ -288,6 +223,7 @@ struct finding_entry {
 	char		*fix_arg;
 	char		*fix_command;
 };
+
 struct roots_ui {
 	struct root_entry *roots;
 	int		 n;
@@ -308,17 +244,17 @@ struct roots_ui {
 	char		*open_tool;	/* Enter on a fix: the menu opens it */
 	char		*open_arg;
 };
-extern const struct screen screen_roots;
 
-/* tools.c */
 #define TOOLS_ARGS_MAX		16
 #define TOOLS_VALUE_MAX		256
 #define TOOLS_SECRET_MAX	512
+
 struct tool_arg_entry {
 	char		*name;
 	char		*prompt;
 	char		*pattern;
 };
+
 struct tool_entry {
 	char		*name;
 	char		*title;
@@ -331,6 +267,7 @@ struct tool_entry {
 	struct tool_arg_entry args[TOOLS_ARGS_MAX];
 	int		 nargs;
 };
+
 struct tools_ui {
 	struct tool_entry *tools;
 	int		 n;
@@ -345,8 +282,6 @@ struct tools_ui {
 	int		 lost;
 	struct pane	 out;
 };
-extern const struct screen screen_tools;
-int	 tools_open(struct session *, void *, const char *, const char *);
 
 /* The Files screen's state (browse.c), after struct transfer. */
 struct browse_ui {
@@ -363,14 +298,12 @@ struct browse_ui {
 	char		 progress[256];
 };
 
-/* form.c */
 #define FORM_CONNECT	0
 #define FORM_QUIT	1
-int	 form_run(struct prefill *, struct target *, char **, int);
 
-/* discover.c */
 #define DISCOVER_WAIT_MS	1500
 #define DISCOVER_MAX_SALTS	8	/* scrypt runs one discovery may cost */
+
 struct discover_result {
 	int		 replies;	/* well-formed, with our nonce */
 	int		 agents;	/* distinct agents among them */
@@ -378,13 +311,96 @@ struct discover_result {
 	int		 sent;		/* interfaces asked */
 	char		*errors;	/* interfaces that could not be asked */
 };
+
+#define PROBE_BUDGET_MS	2000
+
+#define CAND_CONNECT	0
+#define CAND_BACK	1
+
+#define UI_MIN_COLS	80
+#define UI_MIN_LINES	24
+
+/* args.c */
+int	 args_parse(int, char **, struct args *, char **);
+void	 args_hide_ticket(int, char **);
+enum dart args_dart(const struct args *, struct target *, struct prefill *,
+	     char **);
+void	 args_free(struct args *);
+
+/* browse.c */
+extern const struct screen screen_files;
+
+/* cand.c */
+int	 cand_run(const struct target *, char **, int, struct target *,
+	     char **);
+
+/* client.c */
+ssh_session client_session(const struct target *);
+int	 client_derive(const struct ticket *, const struct kdf_params *,
+	     ssh_key *, char **);
+enum client_err client_check(struct client *, const struct ticket *,
+	     char **);
+enum client_err client_connect(struct client *, const struct target *,
+	     void (*)(const char *), char **);
+void	 client_set_cancel(int (*)(void));
+int	 client_run(struct client *, const char *, struct client_out *,
+	     char **);
+int	 client_run_input(struct client *, const char *, const void *, size_t,
+	     struct client_out *, char **);
+void	 client_out_free(struct client_out *);
+int	 client_exec(struct client *, const char *, char **, size_t *, int *,
+	     char **);
+void	 client_close(struct client *);
+long long client_us(const struct timespec *);
+char	*client_ystr(yaml_document_t *, yaml_node_t *, const char *);
+int	 client_yaml(struct client *, const char *, yaml_document_t *,
+	     char **, int *);
+char	*client_quote(int, char **);
+
+/* console.c */
+int	 console_run(struct client *, const char *, int *, char **);
+void	 console_hold(const char *);
+int	 console_attach(struct client *, ssh_channel *, const char *, int,
+	     int *, char **);
+extern const struct screen screen_console;
+
+/* discover.c */
 int	 discover_default_ifaces(char ***);
 void	 discover_find(const struct ticket *, int, char **, int,
 	     struct cand_list *, struct discover_result *, cand_tick_fn,
 	     void *);
 
+/* form.c */
+int	 form_run(struct prefill *, struct target *, char **, int);
+
+/* info.c */
+extern const struct screen screen_info;
+
+/* keycache.c */
+int	 keycache_load(const struct ticket *, const struct kdf_params *,
+	     ssh_key *);
+void	 keycache_store(const struct ticket *, const struct kdf_params *,
+	     const uint8_t *);
+
+/* menu.c */
+int	 menu_run(struct client *, const struct target *, char **);
+void	 session_note(struct session *, int, const char *, ...)
+	     printflike(3, 4);
+void	 session_stale(struct session *, const struct screen *);
+void	 session_open_tool(struct session *, const char *, const char *);
+extern const struct screen screen_end;
+
+/* pane.c */
+void	 pane_init(struct pane *);
+void	 pane_free(struct pane *);
+void	 pane_add(struct pane *, const char *, size_t);
+void	 pane_addstr(struct pane *, const char *);
+void	 pane_flush(struct pane *);
+void	 pane_draw(struct pane *, int, int, int, int);
+void	 pane_search(struct pane *, const char *);
+int	 pane_key(struct pane *, int);
+
 /* probe.c */
-#define PROBE_BUDGET_MS	2000
 void	 probe_add(struct cand_list *, const char *, const char *, int);
 void	 probe_run(const struct ticket *, struct cand_list *, cand_tick_fn,
 	     void *);
@@ -392,19 +408,28 @@ void	 probe_sort(struct cand_list *);
 const char *probe_verdict(enum cand_verdict);
 void	 probe_free(struct cand_list *);
 
-/* cand.c */
-#define CAND_CONNECT	0
-#define CAND_BACK	1
-int	 cand_run(const struct target *, char **, int, struct target *,
-	     char **);
+/* roots.c */
+extern const struct screen screen_roots;
+
 /* snapview.c */
 int	 snapview_main(const struct target *, int, char **);
 void	 snapview_session(struct client *);
 extern const struct screen screen_snapshot;
 
+/* tools.c */
+extern const struct screen screen_tools;
+int	 tools_open(struct session *, void *, const char *, const char *);
+
+/* transfer.c */
+int	 transfer_open(struct client *, struct transfer *, char **);
+const char *transfer_error(struct sftp_session_struct *);
+void	 transfer_close(struct transfer *);
+int	 transfer_get(struct transfer *, const char *, const char *, int,
+	     char **);
+int	 transfer_put(struct transfer *, const char *, const char *, int,
+	     char **);
+
 /* ui.c */
-#define UI_MIN_COLS	80
-#define UI_MIN_LINES	24
 int	 ui_too_small(void);
 int	 ui_cancelled(void);
 void	 ui_start(void);
