@@ -693,7 +693,8 @@ browse_key(struct browse_ui *u, int key, char **note, int *bad)
 		    browse_list(u, &u->pane[1], &cause) != 0) {
 			*note = cause;
 			*bad = 1;
-		}
+		} else
+			*note = xstrdup("both sides read again");
 		break;
 	case 'g':
 	case KEY_F(5):

@@ -84,7 +84,8 @@ info_key(struct session *s, void *data, int key)
 {
 	switch (key) {
 	case 'r':
-		info_load(s, data);
+		if (info_load(s, data) == 0)
+			session_note(s, 0, "the agent's facts, read again");
 		return (SCREEN_KEYS);
 	case 27:
 	case KEY_LEFT:

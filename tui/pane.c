@@ -216,7 +216,7 @@ pane_draw(struct pane *p, int y, int x, int h, int w)
 	int	 i, row = 0, total = p->n + (p->partial != NULL), last;
 
 	p->h = h;
-	last = pane_bottom(p, total, h, w);
+	p->bottom = last = pane_bottom(p, total, h, w);
 	if (p->follow || p->top > last)
 		p->top = last;
 	if (p->top < 0)
@@ -302,6 +302,6 @@ pane_key(struct pane *p, int key)
 	if (p->top < 0)
 		p->top = 0;
 	/* At the bottom, new output scrolls into view again. */
-	p->follow = p->top >= total - p->h;
+	p->follow = p->top >= p->bottom;
 	return (1);
 }

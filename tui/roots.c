@@ -573,7 +573,9 @@ roots_key(struct roots_ui *u, struct client *c, int key, char **note,
 	case 'q':
 		return (0);
 	case 'r':
-		roots_load(u, c);
+		if (roots_load(u, c) == 0)
+			xasprintf(note, "the agent's offline systems, read "
+			    "again: %d", u->n);
 		return (1);
 	case 'u':
 		argv[0] = "roots";

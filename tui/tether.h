@@ -198,6 +198,7 @@ struct pane {
 	int		 h;		/* rows, as last drawn */
 	int		 follow;	/* keep the end in view */
 	int		 nowrap;	/* cut long lines, do not wrap them */
+	int		 bottom;	/* the top that shows the end, as drawn */
 	int		 match;		/* line of the last search, or -1 */
 	char		 needle[128];
 };

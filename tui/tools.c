@@ -581,6 +581,9 @@ tools_screen_key(struct session *s, void *data, int key)
 
 	rc = tools_key(u, s->c, key);
 	s->lost |= u->lost;
+	if (key == 'r' && !u->running && !u->shown && u->error == NULL)
+		session_note(s, 0, "the agent's catalog, read again: %d tools",
+		    u->n);
 	/* A tool may add roots (drivers-load): scan again. */
 	session_stale(s, &screen_roots);
 	return (rc ? SCREEN_KEYS : SCREEN_MENU);

@@ -1,0 +1,2 @@
+build-check/common/file.o: common/file.c common/common.h
+common/common.h:

@@ -1,0 +1,2 @@
+build-check/common/kdf.o: common/kdf.c common/common.h
+common/common.h:

@@ -1,0 +1,2 @@
+build-check/common/net.o: common/net.c common/common.h
+common/common.h:

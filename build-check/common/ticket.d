@@ -1,0 +1,2 @@
+build-check/common/ticket.o: common/ticket.c common/common.h
+common/common.h:

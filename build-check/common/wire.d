@@ -1,0 +1,2 @@
+build-check/common/wire.o: common/wire.c common/common.h
+common/common.h:

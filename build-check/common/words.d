@@ -1,0 +1,2 @@
+build-check/common/words.o: common/words.c common/common.h
+common/common.h:

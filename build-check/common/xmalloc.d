@@ -1,0 +1,2 @@
+build-check/common/xmalloc.o: common/xmalloc.c common/common.h
+common/common.h:

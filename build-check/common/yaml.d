@@ -1,0 +1,2 @@
+build-check/common/yaml.o: common/yaml.c common/common.h
+common/common.h:

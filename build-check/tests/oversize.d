@@ -1,0 +1,1 @@
+build-check/tests/oversize.o: tests/oversize.c

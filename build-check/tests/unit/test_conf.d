@@ -1,0 +1,3 @@
+build-check/tests/unit/test_conf.o: tests/unit/test_conf.c \
+ common/common.h
+common/common.h:

@@ -1,0 +1,3 @@
+build-check/tests/unit/test_disc.o: tests/unit/test_disc.c \
+ common/common.h
+common/common.h:

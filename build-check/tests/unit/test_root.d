@@ -1,0 +1,4 @@
+build-check/tests/unit/test_root.o: tests/unit/test_root.c \
+ tests/unit/../../agentd/tetherd.h common/common.h
+tests/unit/../../agentd/tetherd.h:
+common/common.h:

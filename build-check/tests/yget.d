@@ -1,0 +1,2 @@
+build-check/tests/yget.o: tests/yget.c common/common.h
+common/common.h:

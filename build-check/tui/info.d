@@ -1,0 +1,3 @@
+build-check/tui/info.o: tui/info.c tui/tether.h common/common.h
+tui/tether.h:
+common/common.h:
