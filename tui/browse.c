@@ -137,27 +137,6 @@ browse_join(char *out, const char *dir, const char *name)
 		out[0] = '\0';
 }
 
-/* Where the selected offline system is on the agent, or NULL. */
-static char *
-browse_root_path(struct client *c)
-{
-	yaml_document_t	 doc;
-	char		*cause, *path;
-	int		 lost;
-
-	if (client_yaml(c, "tools", &doc, &cause, &lost) != 0) {
-		free(cause);
-		return (NULL);
-	}
-	path = client_ystr(&doc, yr_root(&doc), "root");
-	yaml_document_delete(&doc);
-	if (path != NULL && (path[0] != '/' || strlen(path) >= PATH_MAX)) {
-		free(path);
-		path = NULL;
-	}
-	return (path);
-}
-
 /*
  * The agent's side opens where the repair is: the selected offline
  * system's / when there is one, else the rescue system's home, which ~
@@ -177,7 +156,7 @@ browse_open(struct browse_ui *u, struct client *c, char **cause)
 		home = xstrdup("/");
 	snprintf(u->home, sizeof u->home, "%s", home);
 	ssh_string_free_char(home);
-	if ((root = browse_root_path(c)) != NULL) {
+	if ((root = client_root_path(c)) != NULL) {
 		snprintf(u->root, sizeof u->root, "%s", root);
 		free(root);
 	}

@@ -552,3 +552,24 @@ client_close(struct client *c)
 	free(c->host);
 	memset(c, 0, sizeof *c);
 }
+
+/* Where the selected offline system is on the agent, or NULL. */
+char *
+client_root_path(struct client *c)
+{
+	yaml_document_t	 doc;
+	char		*cause, *path;
+	int		 lost;
+
+	if (client_yaml(c, "tools", &doc, &cause, &lost) != 0) {
+		free(cause);
+		return (NULL);
+	}
+	path = client_ystr(&doc, yr_root(&doc), "root");
+	yaml_document_delete(&doc);
+	if (path != NULL && (path[0] != '/' || strlen(path) >= PATH_MAX)) {
+		free(path);
+		path = NULL;
+	}
+	return (path);
+}

@@ -159,20 +159,47 @@ main_progress(void *arg, uint64_t done, uint64_t total, double rate)
 	return (0);
 }
 
-/* get [-f | -c] REMOTE LOCAL, put [-f] LOCAL REMOTE. */
+/*
+ * The agent's path for remote: as given, or, with --root or a "root:"
+ * prefix, inside the selected offline system. NULL when none is selected.
+ */
+static char *
+main_remote(struct client *c, const char *remote, int inroot)
+{
+	char	*root, *path;
+
+	if (strncmp(remote, "root:", 5) == 0) {
+		remote += 5;
+		inroot = 1;
+	}
+	if (!inroot)
+		return (xstrdup(remote));
+	if ((root = client_root_path(c)) == NULL) {
+		error("no offline system is selected: roots select ID first");
+		return (NULL);
+	}
+	xasprintf(&path, "%s/%s", root, remote + strspn(remote, "/"));
+	free(root);
+	return (path);
+}
+
+/* get [-f | -c] [--root] REMOTE LOCAL, put [-f] [--root] LOCAL REMOTE. */
 static int
 main_transfer(const struct target *t, int argc, char **argv)
 {
 	struct client	 c;
 	struct transfer	 f;
-	char		*cause;
+	char		*cause, *remote;
 	int		 flags = 0, get = strcmp(argv[0], "get") == 0, i, rc;
+	int		 inroot = 0;
 
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
 		if (strcmp(argv[i], "-f") == 0)
 			flags |= TRANSFER_FORCE;
 		else if (strcmp(argv[i], "-c") == 0 && get)
 			flags |= TRANSFER_RESUME;
+		else if (strcmp(argv[i], "--root") == 0)
+			inroot = 1;
 		else {
 			error("%s: unknown option %s", argv[0], argv[i]);
 			return (TETHER_EXIT_USAGE);
@@ -180,14 +207,21 @@ main_transfer(const struct target *t, int argc, char **argv)
 	}
 	if (argc - i != 2) {
 		fprintf(stderr, "usage: tether %s\n", get ?
-		    "get [-f | -c] REMOTE LOCAL" : "put [-f] LOCAL REMOTE");
+		    "get [-f | -c] [--root] REMOTE LOCAL" :
+		    "put [-f] [--root] LOCAL REMOTE");
 		return (TETHER_EXIT_USAGE);
 	}
 	if (main_connect(&c, t) != 0)
 		return (TETHER_EXIT_CONNECT);
+	if ((remote = main_remote(&c, argv[get ? i : i + 1], inroot)) ==
+	    NULL) {
+		client_close(&c);
+		return (1);
+	}
 	if (transfer_open(&c, &f, &cause) != 0) {
 		error("%s", cause);
 		free(cause);
+		free(remote);
 		client_close(&c);
 		return (TETHER_EXIT_CONNECT);
 	}
@@ -196,9 +230,10 @@ main_transfer(const struct target *t, int argc, char **argv)
 		f.arg = argv[i];
 	}
 	if (get)
-		rc = transfer_get(&f, argv[i], argv[i + 1], flags, &cause);
+		rc = transfer_get(&f, remote, argv[i + 1], flags, &cause);
 	else
-		rc = transfer_put(&f, argv[i], argv[i + 1], flags, &cause);
+		rc = transfer_put(&f, argv[i], remote, flags, &cause);
+	free(remote);
 	if (rc != 0) {
 		error("%s: %s", argv[0], cause);
 		free(cause);
@@ -356,8 +391,8 @@ static const struct command {
 	{ "tools", 0, 0, main_verb },
 	{ "roots", 0, 3, main_roots },
 	{ "run", 1, 64, main_run },
-	{ "get", 2, 3, main_transfer },
-	{ "put", 2, 3, main_transfer },
+	{ "get", 2, 4, main_transfer },
+	{ "put", 2, 4, main_transfer },
 	{ "known-hosts", 0, 0, main_known_hosts },
 	{ "snapshot", 0, 8, snapview_main },
 	{ "end", 0, 0, main_verb },

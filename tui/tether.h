@@ -357,6 +357,7 @@ char	*client_ystr(yaml_document_t *, yaml_node_t *, const char *);
 int	 client_yaml(struct client *, const char *, yaml_document_t *,
 	     char **, int *);
 char	*client_quote(int, char **);
+char	*client_root_path(struct client *);
 
 /* console.c */
 int	 console_run(struct client *, const char *, int *, char **);

@@ -35,6 +35,12 @@ roots:
   extra: [$good, $bad]
 EOF2
 start_agent -f "$T/tetherd.yaml"
+$TETHER --ticket "$TICKET" --ip 127.0.0.1 --port "$PORT" get --root /marker \
+    "$T/m0" </dev/null 2>"$T/m0.err"
+check_eq "get --root with nothing selected fails" 1 $?
+check_grep "and says why" \
+    "^tether: no offline system is selected: roots select ID first$" \
+    "$T/m0.err"
 
 viewer_start "-ticket=$TICKET -ipaddress=127.0.0.1 -port=$PORT"
 check_screen "connected" "key ✔ ticket"
@@ -56,6 +62,17 @@ check_screen "the screen lists what was not mounted" \
     "Not mounted from its fstab:"
 check_screen "with the agent's reason" \
     "/data UUID=1111aaaa-2222-bbbb-cccc-000000000000: skipped: device not found"
+
+# The CLI's get and put reach the selected system with --root or root:.
+CLI="$TETHER --ticket $TICKET --ip 127.0.0.1 --port $PORT"
+$CLI get --root /marker "$T/m1" </dev/null 2>"$T/m1.err"
+check_eq "get --root /marker reads the selected system's file" \
+    "inside-the-offline-system" "$(cat "$T/m1" 2>/dev/null)"
+$CLI get root:etc/os-release "$T/m2" </dev/null 2>/dev/null
+check_grep "and so does a root: prefix" 'NAME="Test Linux"' "$T/m2"
+$CLI get /etc/hostname "$T/m3" </dev/null 2>/dev/null
+check "without them, get reads the rescue system's file" \
+    cmp -s /etc/hostname "$T/m3"
 check "its /proc is mounted" \
     grep -q " $good/proc " /proc/self/mounts
 keys Escape Up Enter
