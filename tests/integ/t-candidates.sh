@@ -26,6 +26,9 @@ check_screen "the status line counts the replies" \
 keys a "127.0.0.1 $B_PORT" Enter
 check_screen "an added agent with another ticket is a key mismatch" \
     "127\.0\.0\.1  *$B_PORT .*✘ key mismatch" 50
+# Keys typed while a round runs are dropped: wait for its end.
+check_screen "the round ends with both counted" \
+    "1 of 2 candidates holds the ticket"
 keys a "127.0.0.1 $C_PORT" Enter
 check_screen "a closed port is refused" "127\.0\.0\.1  *$C_PORT .* refused" 50
 check_screen "all three are counted" "1 of 3 candidates holds the ticket"

@@ -1,2 +1,0 @@
-build-check/common/conf.o: common/conf.c common/common.h
-common/common.h:

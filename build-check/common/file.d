@@ -1,2 +1,0 @@
-build-check/common/file.o: common/file.c common/common.h
-common/common.h:

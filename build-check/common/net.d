@@ -1,2 +1,0 @@
-build-check/common/net.o: common/net.c common/common.h
-common/common.h:

@@ -1,2 +1,0 @@
-build-check/common/words.o: common/words.c common/common.h
-common/common.h:

@@ -1,2 +1,0 @@
-build-check/common/xmalloc.o: common/xmalloc.c common/common.h
-common/common.h:

@@ -1,2 +1,0 @@
-build-check/common/yaml.o: common/yaml.c common/common.h
-common/common.h:

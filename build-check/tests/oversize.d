@@ -1,1 +1,0 @@
-build-check/tests/oversize.o: tests/oversize.c

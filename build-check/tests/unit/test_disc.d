@@ -1,3 +1,0 @@
-build-check/tests/unit/test_disc.o: tests/unit/test_disc.c \
- common/common.h
-common/common.h:

@@ -1,3 +1,0 @@
-build-check/tui/keycache.o: tui/keycache.c tui/tether.h common/common.h
-tui/tether.h:
-common/common.h:

@@ -1,3 +1,0 @@
-build-check/tui/roots.o: tui/roots.c tui/tether.h common/common.h
-tui/tether.h:
-common/common.h:

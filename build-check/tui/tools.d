@@ -1,3 +1,0 @@
-build-check/tui/tools.o: tui/tools.c tui/tether.h common/common.h
-tui/tether.h:
-common/common.h:

@@ -1,3 +1,0 @@
-build-check/tui/ui.o: tui/ui.c tui/tether.h common/common.h
-tui/tether.h:
-common/common.h:
