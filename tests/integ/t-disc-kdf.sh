@@ -36,7 +36,7 @@ viewer_start "--discover-on lo 2>$T/viewer.err"
 check_screen "the form is up" "remote rescue viewer"
 keys "$(echo "$TICKET" | tr -d -)" Tab Tab C-u "$FPORT" Enter
 check_screen "the costly reply is judged at once (within 5 s)" \
-    "discovery: 1 reply, 0 holding the ticket" 50
+    "discovery: 1 agent in 1 reply, 0 holding the ticket" 50
 kill "$fake" 2>/dev/null
 stop_agent
 finish
