@@ -681,6 +681,12 @@ main(int argc, char **argv)
 		main_unattended(&ag);
 		main_status(&ag);
 	}
+	/*
+	 * Mounts and layers a previous agent left behind go before anyone
+	 * is told the agent is ready: a script that waits for "waiting" must
+	 * not meet them.
+	 */
+	root_cleanup(&ag);
 	if (state_write(&ag, &cause) != 0)
 		fatalx("%s", cause);
 	info("listening on port %d, host key %s", ag.bound_port,

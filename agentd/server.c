@@ -781,8 +781,6 @@ server_loop(struct agent *ag)
 	/* What a killed connection leaves running comes to us, not init. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
 		error_r("PR_SET_CHILD_SUBREAPER");
-	/* Mounts a previous agent left behind. */
-	root_cleanup(ag);
 	while (ag->end_reason == NULL) {
 		n = 0;
 		pfd[n].fd = sig_fd;
