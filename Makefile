@@ -1,9 +1,16 @@
 # tether: remote rescue over SSH. See README.md.
 
-VERSION =	0.1.0
+# The one version: debian/changelog's first entry is what tetherd -V,
+# tether -V, the SSH banner and the packages all say.
+VERSION :=	$(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
 PREFIX ?=	/usr/local
 SYSCONFDIR ?=	/etc
 UNITDIR ?=	$(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?=	$(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?=	$(PREFIX)/share/zsh/site-functions
+ifeq ($(VERSION),)
+$(error no version in debian/changelog)
+endif
 DESTDIR ?=
 BUILD ?=	build
 CC ?=		cc
@@ -71,14 +78,17 @@ DEBIAN_DEPS =	build-essential pkg-config clang libssh-dev libyaml-dev \
 		cryptsetup-bin lvm2 mdadm \
 		putty-tools python3-paramiko python3-asyncssh ssh-audit \
 		xorriso mtools grub-common grub2-common grub-pc-bin \
-		grub-efi-amd64-bin grub-efi-amd64-signed shim-signed ovmf
+		grub-efi-amd64-bin grub-efi-amd64-signed shim-signed ovmf \
+		debhelper dpkg-dev lintian bash-completion zsh man-db \
+		linux-image-amd64 testdisk smartmontools gddrescue memtester \
+		ncurses-base
 
 .SECONDARY:
 
 .PHONY: all deps check check-unit check-integ check-asan check-valgrind demo \
 	install uninstall clean lint lint-man fuzz fuzz-quick fuzz-regress bench \
 	bench-quick bench-snap rescue-image drill drill-storage \
-	rescue-iso rescue-netboot boot-test boot-test-all
+	rescue-iso rescue-netboot boot-test boot-test-all deb check-deb
 
 all: $(BUILD)/tetherd $(BUILD)/tether $(BUILD)/tests/yget $(BUILD)/tests/preauth \
     $(BUILD)/tests/oversize
@@ -88,7 +98,8 @@ Q = $(if $(V),,@)
 
 # -MMD -MP: each object depends on the headers it really includes, so a
 # change to tui/tether.h rebuilds the viewer's objects and no others.
-$(BUILD)/%.o: %.c
+# debian/changelog holds the version, which is compiled in.
+$(BUILD)/%.o: %.c debian/changelog
 	@mkdir -p $(@D)
 	@$(if $(V),,echo "  CC      $<")
 	$(Q)$(CC) $(TETHER_CPPFLAGS) $(CPPFLAGS) $(TETHER_CFLAGS) $(CFLAGS) \
@@ -230,10 +241,30 @@ boot-test: rescue-iso
 boot-test-all: rescue-iso rescue-netboot
 	BUILD=$(BUILD) timeout 2400 sh tests/integ/boot.sh all
 
+# The Debian packages tether, tetherd and tether-rescue (debian/), built
+# as dpkg-buildpackage does it, then moved with their .changes and
+# .buildinfo from the parent directory to BUILD/deb.
+deb:
+	dpkg-buildpackage -us -uc -b
+	rm -rf $(BUILD)/deb
+	mkdir -p $(BUILD)/deb
+	c=../tether_$(VERSION)_$$(dpkg-architecture -qDEB_HOST_ARCH).changes; \
+	    for f in $$(awk '/^Files:/ { f = 1; next } /^[^ ]/ { f = 0 } \
+	    f { print $$5 }' "$$c") "$${c#../}"; do \
+		mv "../$$f" $(BUILD)/deb/ || exit 1; \
+	    done
+	@ls -l $(BUILD)/deb
+
+# lintian on every package, then each installed into a scratch root and
+# checked against the manual pages, then purged (tests/integ/deb.sh).
+check-deb: deb all
+	BUILD=$(BUILD) sh tests/run.sh integ tests/integ/deb.sh
+
 # cppcheck's warning and portability checks over every C file, then the
 # manual pages.
 CPPCHECK =	cppcheck --enable=warning,portability --error-exitcode=1 --quiet \
-		--std=c11 -D_GNU_SOURCE -D__GNUC__ -Icommon -Iagentd -Itui \
+		--std=c11 -D_GNU_SOURCE -D__GNUC__ -DTETHER_VERSION='"$(VERSION)"' \
+		-Icommon -Iagentd -Itui \
 		-Ifuzz --suppress=missingIncludeSystem
 lint: lint-man
 	$(CPPCHECK) agentd common tui tests fuzz bench
@@ -248,9 +279,16 @@ install: all
 	    $(DESTDIR)$(PREFIX)/share/man/man1 \
 	    $(DESTDIR)$(PREFIX)/share/man/man5 \
 	    $(DESTDIR)$(PREFIX)/share/man/man8 \
-	    $(DESTDIR)$(SYSCONFDIR)/tether/tools.d $(DESTDIR)$(UNITDIR)
+	    $(DESTDIR)$(SYSCONFDIR)/tether/tools.d $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 0755 $(BUILD)/tetherd $(DESTDIR)$(PREFIX)/sbin/tetherd
 	install -m 0755 $(BUILD)/tether $(DESTDIR)$(PREFIX)/bin/tether
+	install -m 0644 contrib/completion/tether.bash \
+	    $(DESTDIR)$(BASHCOMPDIR)/tether
+	install -m 0644 contrib/completion/tetherd.bash \
+	    $(DESTDIR)$(BASHCOMPDIR)/tetherd
+	install -m 0644 contrib/completion/_tether contrib/completion/_tetherd \
+	    $(DESTDIR)$(ZSHCOMPDIR)/
 	install -m 0644 man/tether.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 man/tetherd.yaml.5 man/tether-tools.5 \
 	    $(DESTDIR)$(PREFIX)/share/man/man5/
@@ -271,7 +309,9 @@ uninstall:
 	    $(DESTDIR)$(PREFIX)/share/man/man5/tetherd.yaml.5 \
 	    $(DESTDIR)$(PREFIX)/share/man/man5/tether-tools.5 \
 	    $(DESTDIR)$(PREFIX)/share/man/man8/tetherd.8 \
-	    $(DESTDIR)$(UNITDIR)/tetherd.service
+	    $(DESTDIR)$(UNITDIR)/tetherd.service \
+	    $(DESTDIR)$(BASHCOMPDIR)/tether $(DESTDIR)$(BASHCOMPDIR)/tetherd \
+	    $(DESTDIR)$(ZSHCOMPDIR)/_tether $(DESTDIR)$(ZSHCOMPDIR)/_tetherd
 
 clean:
 	rm -rf build

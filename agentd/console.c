@@ -149,8 +149,9 @@ console_exec(struct chan *c, const char *command, char *const *argv)
 	if (root_enter(c, argv == NULL) != 0)
 		_exit(1);
 	env = console_env(c);
-	if (pw == NULL || chdir(pw->pw_dir) != 0)
-		(void)chdir("/");
+	/* Home, else /: a working directory left outside a chroot is a way out. */
+	if ((pw == NULL || chdir(pw->pw_dir) != 0) && chdir("/") != 0)
+		_exit(1);
 
 	if (argv != NULL)
 		execve(argv[0], argv, env);

@@ -19,8 +19,9 @@
 #include <libssh/libssh.h>
 #include <yaml.h>
 
+/* From debian/changelog, the one place the version is kept (Makefile). */
 #ifndef TETHER_VERSION
-#define TETHER_VERSION "0.1.0"
+#error "TETHER_VERSION is not defined: build with make"
 #endif
 
 #define nitems(a)	(sizeof (a) / sizeof (a)[0])

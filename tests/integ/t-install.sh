@@ -31,6 +31,10 @@ check_eq "the installed tree" "\
 ./usr/sbin
 ./usr/sbin/tetherd
 ./usr/share
+./usr/share/bash-completion
+./usr/share/bash-completion/completions
+./usr/share/bash-completion/completions/tether
+./usr/share/bash-completion/completions/tetherd
 ./usr/share/man
 ./usr/share/man/man1
 ./usr/share/man/man1/tether.1
@@ -38,7 +42,11 @@ check_eq "the installed tree" "\
 ./usr/share/man/man5/tether-tools.5
 ./usr/share/man/man5/tetherd.yaml.5
 ./usr/share/man/man8
-./usr/share/man/man8/tetherd.8" "$(cat "$T/tree")"
+./usr/share/man/man8/tetherd.8
+./usr/share/zsh
+./usr/share/zsh/site-functions
+./usr/share/zsh/site-functions/_tether
+./usr/share/zsh/site-functions/_tetherd" "$(cat "$T/tree")"
 
 mode() { stat -c %a "$D/$1"; }
 check_eq "tetherd is executable" 755 "$(mode usr/sbin/tetherd)"
