@@ -42,10 +42,14 @@ KEYMAPS="us:us uk:uk,gb de:de-latin1-nodeadkeys,de-latin1,de fr:fr-latin9,fr-lat
 
 die() { echo "mkimage: $*" >&2; exit 1; }
 
-# The kernel: the installed one if it is linux-image-amd64's, or else that
-# package unpacked under $out/kernel (downloaded once).
+# The kernel: that of the installed linux-image-amd64 (the package build
+# depends on it, so it never downloads), else apt's linux-image-amd64,
+# installed or unpacked under $out/kernel (downloaded once).
 kernel() {
-	kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
+	kpkg=$(dpkg-query -W -f='${db:Status-Abbrev} ${Depends}\n' \
+	    linux-image-amd64 2>/dev/null | sed -n 's/^ii *//p' | tr ',' '\n' |
+	    sed -n 's/^ *\(linux-image-[0-9][^ ]*\).*/\1/p' | head -n 1)
+	[ -n "$kpkg" ] || kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
 	    awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }')
 	[ -n "$kpkg" ] || die "apt-cache knows no linux-image-amd64 (apt-get update?)"
 	kver=${kpkg#linux-image-}
@@ -55,6 +59,9 @@ kernel() {
 	fi
 	kroot=$out/kernel
 	if [ ! -f "$kroot/boot/vmlinuz-$kver" ]; then
+		# The package build (debian/rules) downloads nothing.
+		[ -z "${RESCUE_OFFLINE:-}" ] ||
+		    die "$kpkg is not installed, and RESCUE_OFFLINE is set"
 		rm -rf "$kroot" "$out/deb"
 		mkdir -p "$out/deb"
 		(cd "$out/deb" && apt-get download "$kpkg") ||
