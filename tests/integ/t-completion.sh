@@ -207,6 +207,33 @@ if command -v zsh >/dev/null; then
 	    "$out"
 	check "zsh: _tether parses" zsh -n "$top/contrib/completion/_tether"
 	check "zsh: _tetherd parses" zsh -n "$top/contrib/completion/_tetherd"
+	# zcomp LINE: what zsh offers, typed into an interactive zsh.
+	zcomp() {
+		(cd "$T/cwd" && HOME=$T timeout 10 zsh -f \
+		    "$top/tests/integ/zcomp.zsh" "$top/contrib/completion" "$T" \
+		    "$1" 2>/dev/null) | tr '\n' ' ' | sed 's/ $//'
+	}
+	check_eq "zsh: the commands" \
+	    "end get info known-hosts put roots run shell snapshot tools" \
+	    "$(zcomp "$V ")"
+	check_eq "zsh: a DaRT option" "-ticket" "$(zcomp "$V -tic")"
+	check_eq "zsh: the formats" "ansi png ppm txt" \
+	    "$(zcomp "$V snapshot --format ")"
+	check_eq "zsh: the agent's tool names" "alpha also beta" \
+	    "$(zcomp "$V $A run ")"
+	check_eq "zsh: in the DaRT form" "alpha also beta" \
+	    "$(zcomp "$V -ticket=$TICKET -ipaddress=127.0.0.1 -port=$PORT run ")"
+	check_eq "zsh: the agent's root ids" "extra1 extra2" \
+	    "$(zcomp "$V $A roots select ")"
+	check_eq "zsh: no names without the port" "" \
+	    "$(zcomp "$V --ticket $TICKET --ip 127.0.0.1 run ")"
+	check_eq "zsh: no names from a mute agent" "" \
+	    "$(zcomp "$V --ticket $TICKET --ip 127.0.0.1 --port $MUTE run ")"
+	check_eq "zsh: only plain names from an answer" "ok1" \
+	    "$(zcomp "$T/tether $A run ")"
+	check "zsh: and nothing in it is run" [ ! -e "$T/pwned" ]
+	check_eq "zsh: tetherd's wait options" "--help --state-dir --timeout" \
+	    "$(zcomp "tetherd wait --")"
 else
 	not_ok "zsh is installed (make deps)"
 fi
