@@ -203,6 +203,9 @@ check_grep "man tether shows the page" "remote rescue viewer" "$T/man.txt"
 # started, README.Debian saying how, and the completions in place.
 check_eq "/var/log/tether is mode 0700" 700 "$(stat -c %a "$R/var/log/tether")"
 check "the unit is installed" [ -f "$R/lib/systemd/system/tetherd.service" ]
+check_grep "it runs the packaged tetherd" \
+    "^ExecStart=/usr/sbin/tetherd --no-message -f /etc/tether/tetherd.yaml$" \
+    "$R/lib/systemd/system/tetherd.service"
 check_eq "and not enabled" "" "$(find "$R/etc" -name 'tetherd.service' \
     -path '*systemd*')"
 check_grep "README.Debian says how to enable it" \
@@ -231,6 +234,17 @@ for f in vmlinuz initramfs.cpio.gz; do
 	check "tether-rescue: /usr/lib/tether-rescue/$f" \
 	    [ -s "$R/usr/lib/tether-rescue/$f" ]
 done
+kpkg=$(dpkg-query -W -f='${Depends}' linux-image-amd64 2>/dev/null |
+    sed -n 's/^\(linux-image-[0-9][^ ,]*\).*/\1/p')
+check "its kernel is the installed linux-image-amd64's (${kpkg:-none})" \
+    cmp -s "/boot/vmlinuz-${kpkg#linux-image-}" \
+    "$R/usr/lib/tether-rescue/vmlinuz"
+zcat "$R/usr/lib/tether-rescue/initramfs.cpio.gz" | cpio -t --quiet \
+    >"$T/initramfs.list" 2>/dev/null
+check_grep "its initramfs holds tetherd" "^usr/sbin/tetherd$" \
+    "$T/initramfs.list"
+check_grep "and the modules of that kernel" \
+    "^usr/lib/modules/${kpkg#linux-image-}/" "$T/initramfs.list"
 check_eq "installing tether-rescue ran update-grub" "update-grub " \
     "$(cat "$R/grub.log" 2>&1)"
 
