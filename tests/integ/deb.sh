@@ -255,6 +255,14 @@ echo "state" >"$R/run/tether/connection.yaml"
 echo "audit" >"$R/var/log/tether/audit.log"
 echo "# site change" >>"$R/etc/tether/tetherd.yaml"
 
+# Installing again (as an upgrade does) keeps a site's change, unasked.
+dpkg --root="$R" --force-depends -i "$(deb tetherd)" </dev/null \
+    >"$T/dpkg.out" 2>&1
+check_eq "installing tetherd again works unattended" 0 $?
+check_grep "and keeps the changed conffile" "^# site change" \
+    "$R/etc/tether/tetherd.yaml"
+check_eq "and the host key" "key" "$(cat "$R/etc/tether/host_key")"
+
 dpkg --root="$R" --force-depends -r tether tetherd tether-rescue \
     >"$T/dpkg.out" 2>&1
 check_eq "dpkg -r removes them" 0 $?
