@@ -4,9 +4,12 @@
 # modules, busybox, sftp-server, the catalog's programs, their libraries and
 # the terminfo entries), as Debian policy 7.8 asks of a package that ships
 # other packages' binaries.
-# usage: built-using.sh BUILD/rescue  (prints tether:Built-Using=...)
+# usage: built-using.sh BUILD/rescue [FILE...]  (prints tether:Built-Using=...)
+# where each FILE is one more file of this machine that went into the
+# package (the boot loaders of an ISO, say).
 set -eu
 out=$1
+shift
 kver=$(cat "$out/kernel.version")
 # Each file of the image but tetherd and what the source tree gives, by
 # the path dpkg knows it under: merged /usr means a file copied from
@@ -18,7 +21,7 @@ paths=$(cd "$out/root" && find . -type f ! -path ./init ! -path ./etc/\* \
 	case $p in /usr/*) echo "${p#/usr}" ;; *) echo "/usr$p" ;; esac
     done)
 # shellcheck disable=SC2086 # one path a word
-pkgs=$({ dpkg -S /boot/vmlinuz-"$kver" $paths 2>/dev/null || :; } |
+pkgs=$({ dpkg -S /boot/vmlinuz-"$kver" $paths "$@" 2>/dev/null || :; } |
     sed -n 's/^\([^:,]*\)\(:[a-z0-9]*\)\{0,1\}: .*/\1/p' | sort -u)
 [ -n "$pkgs" ] || { echo "built-using: no package owns the image's files" >&2; exit 1; }
 # shellcheck disable=SC2086
