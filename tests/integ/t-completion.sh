@@ -130,6 +130,15 @@ check_eq "nothing for a ticket" "" "$(comp "$V --ticket ")"
 check_eq "the commands" \
     "end get info known-hosts put roots run shell snapshot tools" \
     "$(comp "$V ")"
+# The lists follow the programs: what --help names is what completes.
+check_eq "the commands are those tether --help names" \
+    "$("$TETHER" --help 2>&1 | sed -n '/^invalid, it starts/,/^$/p' |
+    sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p' | LC_ALL=C sort | tr '\n' ' ' |
+    sed 's/ $//')" "$(comp "$V ")"
+check_eq "the options are those tetherd --help names" \
+    "$("$TETHERD" --help 2>&1 | grep -E '^ +-' |
+    grep -oE -- '(^ *|, )--?[a-zA-Z][a-zA-Z-]*' | sed 's/^[ ,]*//' |
+    LC_ALL=C sort -u | tr '\n' ' ' | sed 's/ $//')" "$(comp "tetherd -")"
 check_eq "commands after the three values" "roots run" \
     "$(comp "$V -ticket=1 -ipaddress=::1 -port=7 r")"
 check_eq "roots: its subcommands" "release scan select" \
