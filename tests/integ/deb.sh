@@ -60,7 +60,8 @@ check_grep_field "tetherd depends on libssh (shlibs)" tetherd Depends \
     'libssh-4 (>= '
 check_grep_field "tether depends on ncurses (shlibs)" tether Depends \
     'libncursesw6 (>= '
-for t in testdisk smartmontools gddrescue e2fsprogs fdisk memtester; do
+for t in testdisk smartmontools gddrescue e2fsprogs fdisk memtester kmod \
+    xfsprogs btrfs-progs dosfstools openssh-sftp-server; do
 	check_grep_field "tetherd recommends $t" tetherd Recommends "\\<$t\\>"
 done
 check_grep_field "tether-rescue names the kernel it holds" tether-rescue \
