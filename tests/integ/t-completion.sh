@@ -60,7 +60,10 @@ printf -- '- name: ok1\n- name: \$(touch $T/pwned)\n- name: a*\n- name: ok2 x\n'
 EOF
 chmod 0755 "$T/hostile"
 
-mkdir -p "$T/cwd/dir1"
+mkdir -p "$T/cwd/dir1" "$T/maps"
+: >"$T/cwd/x.ko"
+: >"$T/maps/us.bmap"
+: >"$T/maps/de.bmap"
 : >"$T/cwd/file1"
 : >"$T/cwd/conf.yaml"
 
@@ -197,7 +200,15 @@ check "and nothing in it is run" [ ! -e "$T/pwned" ]
 check_eq "tetherd: its options" \
     "--bind --config --debug --help --log-dir --no-message --port --state-dir --version -T -V -b -d -f -h -p -t" \
     "$(comp "tetherd -")"
-check_eq "tetherd: the wait command" "wait" "$(comp "tetherd ")"
+check_eq "tetherd: its commands, those its --help names" \
+    "$("$TETHERD" --help 2>&1 | sed -n 's/^ *\(usage:\)\{0,1\} *tetherd \([a-z][a-z-]*\).*/\2/p' |
+    LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//')" "$(comp "tetherd ")"
+check_eq "tetherd keyboard: the layouts built in" "de us" \
+    "$(TETHER_KEYMAPS=$T/maps comp "tetherd keyboard ")"
+check_eq "tetherd drivers: load" "load" "$(comp "tetherd drivers ")"
+check_eq "tetherd drivers load: .ko files" "dir1 x.ko" \
+    "$(comp "tetherd drivers load ")"
+check_eq "tetherd diagnose: a directory" "dir1" "$(comp "tetherd diagnose ")"
 check_eq "tetherd wait: its options" "--help --state-dir --timeout" \
     "$(comp "tetherd wait --")"
 check_eq "tetherd -f: YAML files and directories" "conf.yaml dir1" \
@@ -243,6 +254,10 @@ if command -v zsh >/dev/null; then
 	check "zsh: and nothing in it is run" [ ! -e "$T/pwned" ]
 	check_eq "zsh: tetherd's wait options" "--help --state-dir --timeout" \
 	    "$(zcomp "tetherd wait --")"
+	check_eq "zsh: tetherd's commands" "diagnose drivers keyboard wait" \
+	    "$(zcomp "tetherd ")"
+	check_eq "zsh: tetherd keyboard's layouts" "de us" \
+	    "$(TETHER_KEYMAPS=$T/maps zcomp "tetherd keyboard ")"
 else
 	not_ok "zsh is installed (make deps)"
 fi
