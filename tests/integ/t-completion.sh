@@ -200,9 +200,15 @@ check "and nothing in it is run" [ ! -e "$T/pwned" ]
 check_eq "tetherd: its options" \
     "--bind --config --debug --help --log-dir --no-message --port --state-dir --version -T -V -b -d -f -h -p -t" \
     "$(comp "tetherd -")"
-check_eq "tetherd: its commands, those its --help names" \
-    "$("$TETHERD" --help 2>&1 | sed -n 's/^ *\(usage:\)\{0,1\} *tetherd \([a-z][a-z-]*\).*/\2/p' |
-    LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//')" "$(comp "tetherd ")"
+check_eq "tetherd: its commands" "diagnose drivers keyboard wait" \
+    "$(comp "tetherd ")"
+for c in $("$TETHERD" --help 2>&1 |
+    sed -n 's/^ *\(usage:\)\{0,1\} *tetherd \([a-z][a-z-]*\).*/\2/p') \
+    $(sed -n '/^\.Sh SYNOPSIS/,/^\.Sh /p' "$top/man/tetherd.8" |
+    grep -A1 '^\.Nm tetherd$' | sed -n 's/^\.Cm \([a-z-]*\).*/\1/p'); do
+	check_eq "tetherd: $c, in its --help or SYNOPSIS, completes" "$c" \
+	    "$(comp "tetherd $c" | tr ' ' '\n' | grep -x -- "$c")"
+done
 check_eq "tetherd keyboard: the layouts built in" "de us" \
     "$(TETHER_KEYMAPS=$T/maps comp "tetherd keyboard ")"
 check_eq "tetherd drivers: load" "load" "$(comp "tetherd drivers ")"
