@@ -1,8 +1,8 @@
 # bash completion for tetherd(8)                           -*- shell-script -*-
 # SPDX-License-Identifier: ISC
 #
-# The agent's options, and its commands (wait, diagnose, drivers, keyboard)
-# with theirs.
+# The agent's options, and its commands (wait, diagnose, drivers, keyboard,
+# rescue-next-boot) with theirs.
 
 # _tetherd_cmd CMD: the current word after the command CMD at words[1].
 _tetherd_cmd()
@@ -43,6 +43,13 @@ _tetherd_cmd()
 			;;
 		esac
 		;;
+	rescue-next-boot)
+		case $prev in
+		--boot-directory) _filedir -d ;;
+		*) [[ $cur == -* ]] && COMPREPLY=($(compgen -W \
+		    '--boot-directory' -- "$cur")) ;;
+		esac
+		;;
 	keyboard)
 		# The layouts built into the image (TETHER_KEYMAPS moves them).
 		if ((n == 1)); then
@@ -65,7 +72,7 @@ _tetherd()
 	_init_completion -s || return
 
 	case ${words[1]-} in
-	wait | diagnose | drivers | keyboard)
+	wait | diagnose | drivers | keyboard | rescue-next-boot)
 		if ((cword > 1)); then
 			_tetherd_cmd "${words[1]}"
 			return
@@ -92,7 +99,8 @@ _tetherd()
 		    --debug --no-message --state-dir --log-dir -h --help -V
 		    --version' -- "$cur"))
 	elif ((cword == 1)); then
-		COMPREPLY=($(compgen -W 'wait diagnose drivers keyboard' -- "$cur"))
+		COMPREPLY=($(compgen -W 'wait diagnose drivers keyboard
+		    rescue-next-boot' -- "$cur"))
 	fi
 } &&
 	complete -F _tetherd tetherd

@@ -93,7 +93,7 @@ mkroot() {
 	: >"$r/var/lib/dpkg/status"
 	: >"$r/var/lib/dpkg/available"
 	cp "$(command -v busybox)" "$r/usr/bin/busybox"
-	for a in sh rm rmdir mkdir chmod cat ls echo test [ ; do
+	for a in sh rm rmdir mkdir chmod cat ls echo test [ cp mv; do
 		ln -s busybox "$r/usr/bin/$a"
 	done
 	echo scratch >"$r/etc/hostname"
@@ -158,7 +158,7 @@ man_files() {
 }
 # What a page's FILES says the package holds: every path but those made
 # at run time, or by another package, or inside the rescue image.
-runtime='^/run/\|^/var/log/\|^/etc/tether/host_key$\|^/init$\|^/usr/lib/openssh/\|^~'
+runtime='^[^/]\|^/run/\|^/var/log/\|^/etc/tether/host_key$\|^/init$\|^/usr/lib/openssh/\|^/boot/grub/'
 man_files tetherd.8 | grep -v "$runtime" | LC_ALL=C sort -u >"$T/man.tetherd"
 man_files tether.1 | grep -v "$runtime" | LC_ALL=C sort -u >"$T/man.tether"
 # The package files a page must name: all but the programs themselves,
@@ -246,6 +246,27 @@ check_grep "its initramfs holds tetherd" "^usr/sbin/tetherd$" \
     "$T/initramfs.list"
 check_grep "and the modules of that kernel" \
     "^usr/lib/modules/${kpkg#linux-image-}/" "$T/initramfs.list"
+check "and the ISO, an ISO 9660 image" [ "$(dd \
+    if="$R/usr/lib/tether-rescue/tether-rescue.iso" bs=1 skip=32769 count=5 \
+    2>/dev/null)" = CD001 ]
+check_eq "the boot entry's files are conffiles" \
+    "/etc/default/tether-rescue
+/etc/grub.d/42_tether-rescue" "$(LC_ALL=C sort "$T/ctl/tether-rescue/conffiles")"
+check "/etc/grub.d/42_tether-rescue is executable" \
+    [ -x "$R/etc/grub.d/42_tether-rescue" ]
+for f in vmlinuz initramfs.cpio.gz; do
+	check "where GRUB is, the image is copied to /boot/tether/$f" \
+	    cmp -s "$R/usr/lib/tether-rescue/$f" "$R/boot/tether/$f"
+done
+# The grub.d script as update-grub runs it, on this root's files.
+entry() {
+	TETHER_RESCUE_DIR=$R/boot/tether \
+	    TETHER_RESCUE_DEFAULTS=$R/etc/default/tether-rescue \
+	    sh "$R/etc/grub.d/42_tether-rescue" 2>/dev/null
+}
+entry >"$T/entry"
+check_grep "the grub.d script adds the entry" \
+    "^menuentry 'tether remote recovery' --id tether-recovery" "$T/entry"
 check_eq "installing tether-rescue ran update-grub" "update-grub " \
     "$(cat "$R/grub.log" 2>&1)"
 
@@ -269,6 +290,8 @@ dpkg --root="$R" --force-depends -r tether tetherd tether-rescue \
 check_eq "dpkg -r removes them" 0 $?
 check_grep "a changed conffile stays on remove" "^# site change" \
     "$R/etc/tether/tetherd.yaml"
+check "removing takes the copy in /boot/tether" [ ! -e "$R/boot/tether" ]
+check_eq "and the grub.d script, still there, adds no entry" "" "$(entry)"
 check_eq "removing tether-rescue ran update-grub again" \
     "update-grub 
 update-grub " "$(cat "$R/grub.log" 2>&1)"
@@ -290,6 +313,7 @@ mkroot "$R2"
 dpkg --root="$R2" --force-depends -i "$(deb tether-rescue)" >"$T/dpkg.out" 2>&1
 check_eq "tether-rescue installs where there is no GRUB" 0 $?
 check "without calling update-grub" [ ! -e "$R2/grub.log" ]
+check "or copying to /boot" [ ! -e "$R2/boot/tether" ]
 dpkg --root="$R2" --force-depends -P tether-rescue >"$T/dpkg.out" 2>&1
 check_eq "and purges" 0 $?
 

@@ -200,7 +200,8 @@ check "and nothing in it is run" [ ! -e "$T/pwned" ]
 check_eq "tetherd: its options" \
     "--bind --config --debug --help --log-dir --no-message --port --state-dir --version -T -V -b -d -f -h -p -t" \
     "$(comp "tetherd -")"
-check_eq "tetherd: its commands" "diagnose drivers keyboard wait" \
+check_eq "tetherd: its commands" \
+    "diagnose drivers keyboard rescue-next-boot wait" \
     "$(comp "tetherd ")"
 for c in $("$TETHERD" --help 2>&1 |
     sed -n 's/^ *\(usage:\)\{0,1\} *tetherd \([a-z][a-z-]*\).*/\2/p') \
@@ -215,6 +216,8 @@ check_eq "tetherd drivers: load" "load" "$(comp "tetherd drivers ")"
 check_eq "tetherd drivers load: .ko files" "dir1 x.ko" \
     "$(comp "tetherd drivers load ")"
 check_eq "tetherd diagnose: a directory" "dir1" "$(comp "tetherd diagnose ")"
+check_eq "tetherd rescue-next-boot: its option" "--boot-directory" \
+    "$(comp "tetherd rescue-next-boot -")"
 check_eq "tetherd wait: its options" "--help --state-dir --timeout" \
     "$(comp "tetherd wait --")"
 check_eq "tetherd -f: YAML files and directories" "conf.yaml dir1" \
@@ -260,7 +263,8 @@ if command -v zsh >/dev/null; then
 	check "zsh: and nothing in it is run" [ ! -e "$T/pwned" ]
 	check_eq "zsh: tetherd's wait options" "--help --state-dir --timeout" \
 	    "$(zcomp "tetherd wait --")"
-	check_eq "zsh: tetherd's commands" "diagnose drivers keyboard wait" \
+	check_eq "zsh: tetherd's commands" \
+	    "diagnose drivers keyboard rescue-next-boot wait" \
 	    "$(zcomp "tetherd ")"
 	check_eq "zsh: tetherd keyboard's layouts" "de us" \
 	    "$(TETHER_KEYMAPS=$T/maps zcomp "tetherd keyboard ")"
