@@ -100,7 +100,7 @@ _tether_args()
 		;;
 	get | put)
 		if [[ $cur == -* ]]; then
-			_tether_reply -f
+			_tether_reply -f --root
 			[[ $cmd == get ]] && _tether_reply -c
 			return
 		fi

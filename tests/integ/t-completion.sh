@@ -152,6 +152,7 @@ check_eq "get: the local file is a file here" "file1" \
     "$(comp "$V get /etc/hostname f")"
 check_eq "get: the remote one is not completed" "" "$(comp "$V get f")"
 check_eq "put: the local file first" "conf.yaml" "$(comp "$V put co")"
+check_eq "get: its options" "--root -c -f" "$(comp "$V get -")"
 check_eq "put: the remote one is not completed" "" \
     "$(comp "$V put conf.yaml /e")"
 check_eq "--discover-on: the interfaces" \
