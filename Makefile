@@ -43,7 +43,7 @@ AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/console.c \
 		agentd/record.c agentd/rescue.c agentd/root.c agentd/rootcrypt.c \
 		agentd/rootfile.c agentd/roothealth.c agentd/rootlayer.c \
 		agentd/rootpath.c agentd/rootscan.c agentd/server.c \
-		agentd/session.c agentd/snap.c \
+		agentd/session.c agentd/snapcap.c \
 		agentd/state.c agentd/tools.c agentd/verbs.c \
 		agentd/wait.c
 TUI_SRCS =	tui/args.c tui/browse.c tui/cand.c tui/client.c tui/console.c \
@@ -134,7 +134,7 @@ $(BUILD)/tests/test_layer: $(BUILD)/tests/unit/test_layer.o \
     $(BUILD)/agentd/layer.o $(COMMON_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON)
 $(BUILD)/tests/test_snap: $(BUILD)/tests/unit/test_snap.o \
-    $(BUILD)/agentd/snap.o $(COMMON_OBJS)
+    $(BUILD)/agentd/snapcap.o $(COMMON_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON) $(LIBS_SNAP)
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(COMMON_OBJS)
@@ -184,7 +184,7 @@ bench-quick: all $(BUILD)/bench/snapbench
 	BUILD=$(BUILD) CC="$(CC)" sh bench/run.sh --quick
 
 # PNG settings for snapshots, measured (bench/results.md, "Snapshot PNG").
-$(BUILD)/bench/snapbench: $(BUILD)/bench/snapbench.o $(BUILD)/agentd/snap.o \
+$(BUILD)/bench/snapbench: $(BUILD)/bench/snapbench.o $(BUILD)/agentd/snapcap.o \
     $(COMMON_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_COMMON) $(LIBS_SNAP)
 

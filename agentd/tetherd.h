@@ -394,7 +394,7 @@ int	 procscan_orphans(const pid_t *, int);
 #define VERB_FORK	0x1
 int	 verbs_exec(struct chan *, const char *);
 
-/* snap.c */
+/* snapcap.c */
 /* A framebuffer's layout: from the ioctls, or from a fake_fb mapping. */
 struct snap_field {
 	uint32_t	 offset;
