@@ -35,6 +35,8 @@ LIBS_TEST =	$(shell pkg-config --libs cmocka)
 COMMON_SRCS =	common/conf.c common/discmsg.c common/file.c common/kdf.c \
 		common/log.c common/net.c common/ticket.c common/wire.c \
 		common/words.c common/xmalloc.c common/yaml.c
+# The snapshot code, linked alone by its unit test and its bench too.
+SNAP_SRCS =	agentd/snapcap.c agentd/snappng.c
 AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/console.c \
 		agentd/diagboot.c agentd/diagnose.c agentd/diagsys.c \
 		agentd/disc.c agentd/drivers.c agentd/forward.c \
@@ -43,7 +45,7 @@ AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/console.c \
 		agentd/record.c agentd/rescue.c agentd/root.c agentd/rootcrypt.c \
 		agentd/rootfile.c agentd/roothealth.c agentd/rootlayer.c \
 		agentd/rootpath.c agentd/rootscan.c agentd/server.c \
-		agentd/session.c agentd/snapcap.c \
+		agentd/session.c $(SNAP_SRCS) \
 		agentd/state.c agentd/tools.c agentd/verbs.c \
 		agentd/wait.c
 TUI_SRCS =	tui/args.c tui/browse.c tui/cand.c tui/client.c tui/console.c \
@@ -56,6 +58,7 @@ UNIT_TESTS =	test_ticket test_kdf test_words test_args test_wire test_conf test_
 
 COMMON_OBJS =	$(COMMON_SRCS:%.c=$(BUILD)/%.o)
 AGENT_OBJS =	$(AGENT_SRCS:%.c=$(BUILD)/%.o)
+SNAP_OBJS =	$(SNAP_SRCS:%.c=$(BUILD)/%.o)
 TUI_OBJS =	$(TUI_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS =	$(UNIT_TESTS:%=$(BUILD)/tests/%)
 DIAG_OBJS =	$(BUILD)/agentd/diagboot.o $(BUILD)/agentd/diagnose.o \
@@ -133,8 +136,8 @@ $(BUILD)/tests/test_keyboard: $(BUILD)/tests/unit/test_keyboard.o \
 $(BUILD)/tests/test_layer: $(BUILD)/tests/unit/test_layer.o \
     $(BUILD)/agentd/layer.o $(COMMON_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON)
-$(BUILD)/tests/test_snap: $(BUILD)/tests/unit/test_snap.o \
-    $(BUILD)/agentd/snapcap.o $(COMMON_OBJS)
+$(BUILD)/tests/test_snap: $(BUILD)/tests/unit/test_snap.o $(SNAP_OBJS) \
+    $(COMMON_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON) $(LIBS_SNAP)
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(COMMON_OBJS)
@@ -184,7 +187,7 @@ bench-quick: all $(BUILD)/bench/snapbench
 	BUILD=$(BUILD) CC="$(CC)" sh bench/run.sh --quick
 
 # PNG settings for snapshots, measured (bench/results.md, "Snapshot PNG").
-$(BUILD)/bench/snapbench: $(BUILD)/bench/snapbench.o $(BUILD)/agentd/snapcap.o \
+$(BUILD)/bench/snapbench: $(BUILD)/bench/snapbench.o $(SNAP_OBJS) \
     $(COMMON_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_COMMON) $(LIBS_SNAP)
 

@@ -439,9 +439,14 @@ struct snap_png {
 	int		 threads;	/* RGB stripes deflated at once; 0:
 					   one a CPU, 1: libpng alone */
 };
+/* A buffer that grows: encoded images, formatted text. */
+struct snap_buf {
+	uint8_t		*p;
+	size_t		 len;
+	size_t		 size;
+};
 #define SNAP_MAX_SIDE	16384
 #define SNAP_VCSA_MAX	(4 + 2 * 256 * 1024)
-extern const struct snap_png snap_png_default;
 int	 snap_geom_check(const struct snap_geom *, char **);
 void	 snap_capture(const struct snap_geom *, const uint8_t *,
 	     struct snap_image *, uint64_t *);
@@ -455,15 +460,18 @@ int	 snap_fake_map(const struct conf_fake_fb *, struct snap_geom *,
 void	 snap_unmap(const struct snap_geom *, const uint8_t *);
 int	 snap_fake_open(const struct conf_fake_fb *, struct snap_geom *,
 	     struct snap_image *, char **);
-int	 snap_encode_png(const struct snap_image *, const struct snap_png *,
-	     uint8_t **, size_t *, char **);
-char	*snap_encode_ppm(const struct snap_image *, size_t *);
 int	 snap_vc_parse(const uint8_t *, size_t, const uint8_t *, size_t,
 	     struct snap_text *, char **);
 int	 snap_vc_read(const char *, const char *, struct snap_text *, char **);
 char	*snap_text_format(const struct snap_text *, int, size_t *);
 void	 snap_image_free(struct snap_image *);
 void	 snap_text_free(struct snap_text *);
+
+/* snappng.c */
+extern const struct snap_png snap_png_default;
+int	 snap_encode_png(const struct snap_image *, const struct snap_png *,
+	     uint8_t **, size_t *, char **);
+char	*snap_encode_ppm(const struct snap_image *, size_t *);
 
 /* config.c */
 extern const char *config_facilities[];
