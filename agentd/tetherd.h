@@ -460,18 +460,20 @@ int	 snap_fake_map(const struct conf_fake_fb *, struct snap_geom *,
 void	 snap_unmap(const struct snap_geom *, const uint8_t *);
 int	 snap_fake_open(const struct conf_fake_fb *, struct snap_geom *,
 	     struct snap_image *, char **);
-int	 snap_vc_parse(const uint8_t *, size_t, const uint8_t *, size_t,
-	     struct snap_text *, char **);
-int	 snap_vc_read(const char *, const char *, struct snap_text *, char **);
-char	*snap_text_format(const struct snap_text *, int, size_t *);
 void	 snap_image_free(struct snap_image *);
-void	 snap_text_free(struct snap_text *);
 
 /* snappng.c */
 extern const struct snap_png snap_png_default;
 int	 snap_encode_png(const struct snap_image *, const struct snap_png *,
 	     uint8_t **, size_t *, char **);
 char	*snap_encode_ppm(const struct snap_image *, size_t *);
+
+/* snaptext.c */
+int	 snap_vc_parse(const uint8_t *, size_t, const uint8_t *, size_t,
+	     struct snap_text *, char **);
+int	 snap_vc_read(const char *, const char *, struct snap_text *, char **);
+char	*snap_text_format(const struct snap_text *, int, size_t *);
+void	 snap_text_free(struct snap_text *);
 
 /* config.c */
 extern const char *config_facilities[];
