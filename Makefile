@@ -45,7 +45,7 @@ AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/console.c \
 		agentd/record.c agentd/rescue.c agentd/root.c agentd/rootcrypt.c \
 		agentd/rootfile.c agentd/roothealth.c agentd/rootlayer.c \
 		agentd/rootpath.c agentd/rootscan.c agentd/server.c \
-		agentd/session.c $(SNAP_SRCS) \
+		agentd/session.c $(SNAP_SRCS) agentd/snapverb.c \
 		agentd/state.c agentd/tools.c agentd/verbs.c \
 		agentd/wait.c
 TUI_SRCS =	tui/args.c tui/browse.c tui/cand.c tui/client.c tui/console.c \

@@ -475,6 +475,10 @@ int	 snap_vc_read(const char *, const char *, struct snap_text *, char **);
 char	*snap_text_format(const struct snap_text *, int, size_t *);
 void	 snap_text_free(struct snap_text *);
 
+/* snapverb.c */
+int	 snap_verb(struct chan *, int, char **, char **);
+void	 snap_verb_audit(struct chan *, int, char **);
+
 /* config.c */
 extern const char *config_facilities[];
 void	 config_defaults(struct config *);
