@@ -36,7 +36,8 @@ COMMON_SRCS =	common/conf.c common/discmsg.c common/file.c common/kdf.c \
 		common/log.c common/net.c common/ticket.c common/wire.c \
 		common/words.c common/xmalloc.c common/yaml.c
 # The snapshot code, linked alone by its unit test and its bench too.
-SNAP_SRCS =	agentd/snapcap.c agentd/snappng.c agentd/snaptext.c
+SNAP_SRCS =	agentd/snapcap.c agentd/snappng.c agentd/snaptext.c \
+		agentd/snaptile.c
 AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/console.c \
 		agentd/diagboot.c agentd/diagnose.c agentd/diagsys.c \
 		agentd/disc.c agentd/drivers.c agentd/forward.c \

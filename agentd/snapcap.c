@@ -290,6 +290,27 @@ snap_capture(const struct snap_geom *g, const uint8_t *mem,
 }
 
 
+/*
+ * Rectangle r of a frame already read into memory (its visible area at
+ * first, lines stride bytes apart) as RGB, into img (allocated here).
+ */
+void
+snap_convert(const struct snap_geom *g, const uint8_t *first, size_t stride,
+    const struct snap_rect *r, struct snap_image *img)
+{
+	struct snap_conv	 cv;
+	size_t			 bytes = g->bpp / 8, y;
+
+	snap_conv_init(&cv, g);
+	img->width = r->w;
+	img->height = r->h;
+	img->rgb = xmalloc((size_t)r->w * r->h * 3);
+	for (y = 0; y < r->h; y++)
+		snap_conv_row(&cv, first + (r->y + y) * stride + r->x * bytes,
+		    img->rgb + y * r->w * 3, r->w);
+}
+
+
 /* Map the first size bytes of fd once g is known to fit in them. */
 static int
 snap_map(int fd, const char *path, struct snap_geom *g, const uint8_t **memp,

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tetherd.h"
@@ -21,14 +22,16 @@
  * stdout. Statuses: 0 written, 1 capture failed, 2 usage, 3 unchanged.
  */
 #define SNAP_USAGE "usage: snapshot [fbN|vcN] [--format png|ppm|txt|ansi] " \
-	"[--hash] [--unless HASH]\n"
+	"[--hash] [--unless HASH] [--tiles]\n"
 #define SNAP_UNCHANGED	3
+#define SNAP_TILE_GAP_NS 40000000LL
 
 struct snap_req {
 	const char	*dev;		/* fbN, vcN or NULL for the default */
 	const char	*format;	/* NULL for the device's default */
 	const char	*unless;
 	int		 hash;
+	int		 tiles;		/* a live-view stream of tiles */
 };
 
 static int
@@ -40,6 +43,8 @@ snap_verb_args(int argc, char **argv, struct snap_req *r, char **out)
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--hash") == 0)
 			r->hash = 1;
+		else if (strcmp(argv[i], "--tiles") == 0)
+			r->tiles = 1;
 		else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
 			r->format = argv[++i];
 		else if (strcmp(argv[i], "--unless") == 0 && i + 1 < argc)
@@ -64,6 +69,12 @@ snap_verb_args(int argc, char **argv, struct snap_req *r, char **out)
 	    strcmp(r->format, "ansi") != 0) {
 		xasprintf(out, "snapshot: unknown format \"%s\"\n" SNAP_USAGE,
 		    r->format);
+		return (-1);
+	}
+	if (r->tiles && (r->hash || r->unless != NULL || (r->format != NULL &&
+	    strcmp(r->format, "png") != 0))) {
+		xasprintf(out, "snapshot: --tiles goes alone or with --format "
+		    "png\n" SNAP_USAGE);
 		return (-1);
 	}
 	return (0);
@@ -118,6 +129,106 @@ snap_verb_write(const void *p, size_t len, char **out)
 	return (0);
 }
 
+/* The next request of a tile stream: 'n' next, 'r' whole, 0 at the end. */
+static int
+snap_verb_request(void)
+{
+	ssize_t	 n;
+	char	 ch;
+
+	do
+		n = read(STDIN_FILENO, &ch, 1);
+	while (n == -1 && errno == EINTR);
+	if (n <= 0)
+		return (0);
+	return ((unsigned char)ch);
+}
+
+/* Requests closer than this wait: a stream is at most 25 frames a second. */
+static void
+snap_verb_pace(struct timespec *last)
+{
+	struct timespec	 now, wait;
+	long long	 ns;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ns = (now.tv_sec - last->tv_sec) * 1000000000LL +
+	    (now.tv_nsec - last->tv_nsec);
+	if (ns >= 0 && ns < SNAP_TILE_GAP_NS) {
+		ns = SNAP_TILE_GAP_NS - ns;
+		wait.tv_sec = 0;
+		wait.tv_nsec = ns;
+		while (nanosleep(&wait, &wait) == -1 && errno == EINTR)
+			;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	}
+	*last = now;
+}
+
+/* One frame of a tile stream: capture, compare, and the message out. */
+static int
+snap_verb_tile(struct chan *c, const char *path, struct snap_tiles *t,
+    int reset, struct snap_buf *b, char **out)
+{
+	const struct conf_fake_fb	*fake = &c->sess->ag->conf.snapshot.fake_fb;
+	struct snap_geom		 g;
+	const uint8_t			*mem;
+	char				*cause;
+	int				 rc;
+
+	if (path == fake->path)
+		rc = snap_fake_map(fake, &g, &mem, &cause);
+	else
+		rc = snap_fb_map(path, &g, &mem, &cause);
+	if (rc != 0) {
+		xasprintf(out, "snapshot: %s\n", cause);
+		free(cause);
+		return (1);
+	}
+	reset = snap_tiles_diff(t, &g, mem, reset);
+	snap_unmap(&g, mem);
+	if (snap_tiles_message(t, reset, b, &cause) != 0) {
+		xasprintf(out, "snapshot: %s: %s\n", path, cause);
+		free(cause);
+		return (1);
+	}
+	return (snap_verb_write(b->p, b->len, out));
+}
+
+/*
+ * --tiles: a live-view stream. Each request byte on stdin gets one
+ * message on stdout ('n': what changed since the last, 'r': the whole
+ * frame), until stdin ends; tetherd(8) describes the messages.
+ */
+static int
+snap_verb_tiles(struct chan *c, const char *path, char **out)
+{
+	struct snap_tiles	 t;
+	struct snap_buf		 b;
+	struct timespec		 last = { 0, 0 };
+	int			 req, rc = 0;
+
+	snap_tiles_init(&t);
+	b.size = 65536;
+	b.len = 0;
+	b.p = xmalloc(b.size);
+	while ((req = snap_verb_request()) != 0) {
+		if (req != 'n' && req != 'r') {
+			xasprintf(out, "snapshot: --tiles: request 0x%02x is "
+			    "not n or r\n", req);
+			rc = 2;
+			break;
+		}
+		snap_verb_pace(&last);
+		if ((rc = snap_verb_tile(c, path, &t, req == 'r', &b,
+		    out)) != 0)
+			break;
+	}
+	free(b.p);
+	snap_tiles_free(&t);
+	return (rc);
+}
+
 static int
 snap_verb_fb(struct chan *c, const struct snap_req *r, const char *path,
     char **out)
@@ -138,6 +249,8 @@ snap_verb_fb(struct chan *c, const struct snap_req *r, const char *path,
 		    "format png or ppm\n", path);
 		return (2);
 	}
+	if (r->tiles)
+		return (snap_verb_tiles(c, path, out));
 	if (path == fake->path)
 		rc = snap_fake_map(fake, &g, &mem, &cause);
 	else
@@ -185,6 +298,11 @@ snap_verb_vc(const struct snap_req *r, const char *vcsa, const char *vcsu,
 	size_t			 len;
 	int			 rc;
 
+	if (r->tiles) {
+		xasprintf(out, "snapshot: %s: a text console has no tiles: "
+		    "--tiles is for a framebuffer\n", vcsa);
+		return (2);
+	}
 	if (r->format != NULL && strcmp(r->format, "txt") != 0 &&
 	    strcmp(r->format, "ansi") != 0) {
 		xasprintf(out, "snapshot: %s: a text console is text: format "
@@ -268,6 +386,8 @@ snap_verb_default(struct chan *c, struct snap_req *r, char **out)
 	const struct conf_snapshot	*cs = &c->sess->ag->conf.snapshot;
 	const char			*fb0;
 
+	if (r->tiles)
+		return (snap_verb_image(c, r, "0", out));
 	if (r->format != NULL) {
 		if (strcmp(r->format, "png") == 0 ||
 		    strcmp(r->format, "ppm") == 0)
@@ -309,5 +429,6 @@ snap_verb_audit(struct chan *c, int argc, char **argv)
 	audit(c->sess->ag, "snapshot", "session", c->sess->id, "device",
 	    r.dev != NULL ? r.dev : "default", "format",
 	    r.format != NULL ? r.format : "default", "unless",
-	    r.unless != NULL ? r.unless : "", (char *)NULL);
+	    r.unless != NULL ? r.unless : "", "tiles", r.tiles ? "yes" : "no",
+	    (char *)NULL);
 }

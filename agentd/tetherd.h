@@ -445,6 +445,27 @@ struct snap_buf {
 	size_t		 len;
 	size_t		 size;
 };
+/* A rectangle of a frame, in pixels. */
+struct snap_rect {
+	uint32_t	 x;
+	uint32_t	 y;
+	uint32_t	 w;
+	uint32_t	 h;
+};
+/* The frame a live-view stream last sent, and its tiles that changed. */
+struct snap_tiles {
+	struct snap_geom g;
+	size_t		 line;		/* bytes of a visible line */
+	uint8_t		*prev;		/* visible lines, packed */
+	uint32_t	 tw;		/* tiles across and down */
+	uint32_t	 th;
+	uint8_t		*dirty;		/* tw x th, 1 if changed */
+};
+#define SNAP_TILE	64
+#define SNAP_TILE_MAGIC	"TTV1"
+#define SNAP_TILE_HEAD	16		/* bytes of a message's header */
+#define SNAP_TILE_RECT	12		/* and of a rectangle's */
+#define SNAP_TILE_RESET	0x01		/* the whole frame, start again */
 #define SNAP_MAX_SIDE	16384
 #define SNAP_VCSA_MAX	(4 + 2 * 256 * 1024)
 int	 snap_geom_check(const struct snap_geom *, char **);
@@ -460,6 +481,8 @@ int	 snap_fake_map(const struct conf_fake_fb *, struct snap_geom *,
 void	 snap_unmap(const struct snap_geom *, const uint8_t *);
 int	 snap_fake_open(const struct conf_fake_fb *, struct snap_geom *,
 	     struct snap_image *, char **);
+void	 snap_convert(const struct snap_geom *, const uint8_t *, size_t,
+	     const struct snap_rect *, struct snap_image *);
 void	 snap_image_free(struct snap_image *);
 
 /* snappng.c */
@@ -474,6 +497,15 @@ int	 snap_vc_parse(const uint8_t *, size_t, const uint8_t *, size_t,
 int	 snap_vc_read(const char *, const char *, struct snap_text *, char **);
 char	*snap_text_format(const struct snap_text *, int, size_t *);
 void	 snap_text_free(struct snap_text *);
+
+/* snaptile.c */
+void	 snap_tiles_init(struct snap_tiles *);
+void	 snap_tiles_free(struct snap_tiles *);
+int	 snap_tiles_diff(struct snap_tiles *, const struct snap_geom *,
+	     const uint8_t *, int);
+int	 snap_tiles_rects(const struct snap_tiles *, struct snap_rect *, int);
+int	 snap_tiles_message(struct snap_tiles *, int, struct snap_buf *,
+	     char **);
 
 /* snapverb.c */
 int	 snap_verb(struct chan *, int, char **, char **);

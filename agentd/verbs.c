@@ -44,8 +44,8 @@ static const struct verb verbs[] = {
 	    "offline systems: list, select (and remap), release, unlock "
 	    "(key on stdin), lock (YAML)", root_verb, VERB_FORK, NULL },
 	{ "snapshot", "snapshot [fbN|vcN] [--format png|ppm|txt|ansi] "
-	    "[--hash] [--unless HASH]", "the screen: a framebuffer or a text "
-	    "console", snap_verb, VERB_FORK, snap_verb_audit },
+	    "[--hash] [--unless HASH] [--tiles]", "the screen: a framebuffer "
+	    "or a text console", snap_verb, VERB_FORK, snap_verb_audit },
 	{ "end", "end", "end the remote session: every connection closes",
 	    verbs_end, 0, NULL },
 	{ "help", "help", "this list", verbs_help, 0, NULL },
