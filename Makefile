@@ -55,7 +55,8 @@ TUI_SRCS =	tui/args.c tui/browse.c tui/cand.c tui/client.c tui/console.c \
 		tui/tools.c tui/ui.c
 UNIT_TESTS =	test_ticket test_kdf test_words test_args test_wire test_conf test_file \
 		test_yaml test_root test_layer test_disc test_snap test_diag \
-		test_drivers test_keyboard
+		test_drivers test_keyboard \
+		test_tile
 
 COMMON_OBJS =	$(COMMON_SRCS:%.c=$(BUILD)/%.o)
 AGENT_OBJS =	$(AGENT_SRCS:%.c=$(BUILD)/%.o)
@@ -138,6 +139,9 @@ $(BUILD)/tests/test_layer: $(BUILD)/tests/unit/test_layer.o \
     $(BUILD)/agentd/layer.o $(COMMON_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON)
 $(BUILD)/tests/test_snap: $(BUILD)/tests/unit/test_snap.o $(SNAP_OBJS) \
+    $(COMMON_OBJS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON) $(LIBS_SNAP)
+$(BUILD)/tests/test_tile: $(BUILD)/tests/unit/test_tile.o $(SNAP_OBJS) \
     $(COMMON_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON) $(LIBS_SNAP)
 
