@@ -52,7 +52,7 @@ AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/console.c \
 TUI_SRCS =	tui/args.c tui/browse.c tui/cand.c tui/client.c tui/console.c \
 		tui/disc.c tui/files.c tui/form.c tui/keycache.c tui/main.c \
 		tui/menu.c tui/pane.c tui/probe.c tui/roots.c tui/snapview.c \
-		tui/tools.c tui/ui.c
+		tui/tiles.c tui/tools.c tui/ui.c
 UNIT_TESTS =	test_ticket test_kdf test_words test_args test_wire test_conf test_file \
 		test_yaml test_root test_layer test_disc test_snap test_diag \
 		test_drivers test_keyboard \
