@@ -7,14 +7,11 @@
  * in tetherd(8), LIVE VIEW STREAM.
  */
 
-#include <errno.h>
-#include <fcntl.h>
 #include <png.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "tether.h"
 
@@ -327,28 +324,23 @@ tiles_next(struct tiles_stream *s, int req, struct tiles_frame *f,
 int
 tiles_dump(const struct tiles_frame *f, const char *path)
 {
-	char	*tmp;
-	FILE	*fp;
-	int	 fd, rc = 0;
+	char	*dir, *name, head[64], *cause;
+	uint8_t	*buf;
+	size_t	 hl, n = (size_t)f->w * f->h * 3;
+	int	 rc;
 
-	xasprintf(&tmp, "%s.tmp", path);
-	fd = open(tmp, O_WRONLY|O_CREAT|O_TRUNC|O_NOFOLLOW|O_CLOEXEC, 0600);
-	if (fd == -1 || (fp = fdopen(fd, "w")) == NULL) {
-		if (fd != -1)
-			close(fd);
-		free(tmp);
-		return (-1);
-	}
-	if (fprintf(fp, "P6\n%u %u\n255\n", f->w, f->h) < 0 ||
-	    fwrite(f->rgb, 3, (size_t)f->w * f->h, fp) !=
-	    (size_t)f->w * f->h)
-		rc = -1;
-	if (fclose(fp) != 0)
-		rc = -1;
-	if (rc == 0 && rename(tmp, path) != 0)
-		rc = -1;
+	hl = snprintf(head, sizeof head, "P6\n%u %u\n255\n", f->w, f->h);
+	buf = xmalloc(hl + n);
+	memcpy(buf, head, hl);
+	memcpy(buf + hl, f->rgb, n);
+	dir = xstrdup(path);
+	if ((name = strrchr(dir, '/')) != NULL)
+		*name++ = '\0';
+	rc = file_write_atomic(name == NULL ? "." : *dir == '\0' ? "/" : dir,
+	    name != NULL ? name : path, buf, hl + n, 0600, &cause);
 	if (rc != 0)
-		unlink(tmp);
-	free(tmp);
+		free(cause);
+	free(dir);
+	free(buf);
 	return (rc);
 }
