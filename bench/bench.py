@@ -1208,6 +1208,10 @@ snapshot:
                 out.append("- %s: %s" % (m, note))
         for n in self.notes:
             out.append("- %s" % n)
+        prof = os.path.join(HERE, "snapprofile.md")
+        if os.path.exists(prof):
+            with open(prof) as f:
+                out += ["", f.read().strip()]
         out += ["", method.strip(), ""]
         tmp = path + ".tmp"
         with open(tmp, "w") as f:
