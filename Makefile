@@ -42,6 +42,9 @@ LIBS_TEST =	$(shell pkg-config --libs cmocka)
 COMMON_SRCS =	common/conf.c common/discmsg.c common/file.c common/kdf.c \
 		common/log.c common/net.c common/ticket.c common/wire.c \
 		common/words.c common/xmalloc.c common/yaml.c
+# The snapshot code, linked alone by its unit test and its bench too.
+SNAP_SRCS =	agentd/snapcap.c agentd/snappng.c agentd/snaptext.c \
+		agentd/snaptile.c
 AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/console.c \
 		agentd/diagboot.c agentd/diagnose.c agentd/diagsys.c \
 		agentd/disc.c agentd/drivers.c agentd/forward.c \
@@ -50,19 +53,21 @@ AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/console.c \
 		agentd/record.c agentd/rescue.c agentd/root.c agentd/rootcrypt.c \
 		agentd/rootfile.c agentd/roothealth.c agentd/rootlayer.c \
 		agentd/rootpath.c agentd/rootscan.c agentd/server.c \
-		agentd/session.c agentd/snap.c \
+		agentd/session.c $(SNAP_SRCS) agentd/snapverb.c \
 		agentd/state.c agentd/tools.c agentd/verbs.c \
 		agentd/wait.c
 TUI_SRCS =	tui/args.c tui/browse.c tui/cand.c tui/client.c tui/console.c \
 		tui/discover.c tui/form.c tui/info.c tui/keycache.c tui/main.c \
 		tui/menu.c tui/pane.c tui/probe.c tui/roots.c tui/snapview.c \
-		tui/tools.c tui/transfer.c tui/ui.c
+		tui/tiles.c tui/tools.c tui/transfer.c tui/ui.c
 UNIT_TESTS =	test_ticket test_kdf test_words test_args test_wire test_conf test_file \
 		test_yaml test_root test_layer test_disc test_snap test_diag \
-		test_drivers test_keyboard
+		test_drivers test_keyboard \
+		test_tile
 
 COMMON_OBJS =	$(COMMON_SRCS:%.c=$(BUILD)/%.o)
 AGENT_OBJS =	$(AGENT_SRCS:%.c=$(BUILD)/%.o)
+SNAP_OBJS =	$(SNAP_SRCS:%.c=$(BUILD)/%.o)
 TUI_OBJS =	$(TUI_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS =	$(UNIT_TESTS:%=$(BUILD)/tests/%)
 DIAG_OBJS =	$(BUILD)/agentd/diagboot.o $(BUILD)/agentd/diagnose.o \
@@ -144,8 +149,11 @@ $(BUILD)/tests/test_keyboard: $(BUILD)/tests/unit/test_keyboard.o \
 $(BUILD)/tests/test_layer: $(BUILD)/tests/unit/test_layer.o \
     $(BUILD)/agentd/layer.o $(COMMON_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON)
-$(BUILD)/tests/test_snap: $(BUILD)/tests/unit/test_snap.o \
-    $(BUILD)/agentd/snap.o $(COMMON_OBJS)
+$(BUILD)/tests/test_snap: $(BUILD)/tests/unit/test_snap.o $(SNAP_OBJS) \
+    $(COMMON_OBJS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON) $(LIBS_SNAP)
+$(BUILD)/tests/test_tile: $(BUILD)/tests/unit/test_tile.o $(SNAP_OBJS) \
+    $(COMMON_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON) $(LIBS_SNAP)
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(COMMON_OBJS)
@@ -195,7 +203,7 @@ bench-quick: all $(BUILD)/bench/snapbench
 	BUILD=$(BUILD) CC="$(CC)" sh bench/run.sh --quick
 
 # PNG settings for snapshots, measured (bench/results.md, "Snapshot PNG").
-$(BUILD)/bench/snapbench: $(BUILD)/bench/snapbench.o $(BUILD)/agentd/snap.o \
+$(BUILD)/bench/snapbench: $(BUILD)/bench/snapbench.o $(SNAP_OBJS) \
     $(COMMON_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_COMMON) $(LIBS_SNAP)
 

@@ -395,7 +395,7 @@ int	 procscan_orphans(const pid_t *, int);
 #define VERB_FORK	0x1
 int	 verbs_exec(struct chan *, const char *);
 
-/* snap.c */
+/* snapcap.c */
 /* A framebuffer's layout: from the ioctls, or from a fake_fb mapping. */
 struct snap_field {
 	uint32_t	 offset;
@@ -440,9 +440,35 @@ struct snap_png {
 	int		 threads;	/* RGB stripes deflated at once; 0:
 					   one a CPU, 1: libpng alone */
 };
+/* A buffer that grows: encoded images, formatted text. */
+struct snap_buf {
+	uint8_t		*p;
+	size_t		 len;
+	size_t		 size;
+};
+/* A rectangle of a frame, in pixels. */
+struct snap_rect {
+	uint32_t	 x;
+	uint32_t	 y;
+	uint32_t	 w;
+	uint32_t	 h;
+};
+/* The frame a live-view stream last sent, and its tiles that changed. */
+struct snap_tiles {
+	struct snap_geom g;
+	size_t		 line;		/* bytes of a visible line */
+	uint8_t		*prev;		/* visible lines, packed */
+	uint32_t	 tw;		/* tiles across and down */
+	uint32_t	 th;
+	uint8_t		*dirty;		/* tw x th, 1 if changed */
+};
+#define SNAP_TILE	64
+#define SNAP_TILE_MAGIC	"TTV1"
+#define SNAP_TILE_HEAD	16		/* bytes of a message's header */
+#define SNAP_TILE_RECT	12		/* and of a rectangle's */
+#define SNAP_TILE_RESET	0x01		/* the whole frame, start again */
 #define SNAP_MAX_SIDE	16384
 #define SNAP_VCSA_MAX	(4 + 2 * 256 * 1024)
-extern const struct snap_png snap_png_default;
 int	 snap_geom_check(const struct snap_geom *, char **);
 void	 snap_capture(const struct snap_geom *, const uint8_t *,
 	     struct snap_image *, uint64_t *);
@@ -456,15 +482,35 @@ int	 snap_fake_map(const struct conf_fake_fb *, struct snap_geom *,
 void	 snap_unmap(const struct snap_geom *, const uint8_t *);
 int	 snap_fake_open(const struct conf_fake_fb *, struct snap_geom *,
 	     struct snap_image *, char **);
+void	 snap_convert(const struct snap_geom *, const uint8_t *, size_t,
+	     const struct snap_rect *, struct snap_image *);
+void	 snap_image_free(struct snap_image *);
+
+/* snappng.c */
+extern const struct snap_png snap_png_default;
 int	 snap_encode_png(const struct snap_image *, const struct snap_png *,
 	     uint8_t **, size_t *, char **);
 char	*snap_encode_ppm(const struct snap_image *, size_t *);
+
+/* snaptext.c */
 int	 snap_vc_parse(const uint8_t *, size_t, const uint8_t *, size_t,
 	     struct snap_text *, char **);
 int	 snap_vc_read(const char *, const char *, struct snap_text *, char **);
 char	*snap_text_format(const struct snap_text *, int, size_t *);
-void	 snap_image_free(struct snap_image *);
 void	 snap_text_free(struct snap_text *);
+
+/* snaptile.c */
+void	 snap_tiles_init(struct snap_tiles *);
+void	 snap_tiles_free(struct snap_tiles *);
+int	 snap_tiles_diff(struct snap_tiles *, const struct snap_geom *,
+	     const uint8_t *, int);
+int	 snap_tiles_rects(const struct snap_tiles *, struct snap_rect *, int);
+int	 snap_tiles_message(struct snap_tiles *, int, struct snap_buf *,
+	     char **);
+
+/* snapverb.c */
+int	 snap_verb(struct chan *, int, char **, char **);
+void	 snap_verb_audit(struct chan *, int, char **);
 
 /* config.c */
 extern const char *config_facilities[];

@@ -58,7 +58,7 @@ PLAN = {
     "start":       (30, 10),
     "form":        (10, 5),
     "whatif":      (10, 5),
-    "snapshot":    (10, 4),
+    "snapshot":    (10, 10),
     "budget_s":    (560, 115),
 }
 
@@ -87,6 +87,31 @@ def median(v):
 
 def p99(v):
     return echo.percentile(v, 99) if v else float("nan")
+
+
+def paired(res, hi_better=False):
+    """Per-round ratios tether/OpenSSH of interleaved samples, paired by
+    round: (min, median, max), or None."""
+    a, b = res.get("tether", []), res.get("OpenSSH", [])
+    r = sorted(x / y for x, y in zip(a, b) if y)
+    if not r:
+        return None
+    return (r[0], statistics.median(r), r[-1])
+
+
+def spread_text(s, fmt="%.2f"):
+    return "-" if s is None else "/".join(fmt % x for x in s)
+
+
+def verdict(ok, s, goal_lo=None, goal_hi=None):
+    """ok, marked "(in noise)" when the goal lies inside the spread."""
+    if ok is None or s is None:
+        return ok
+    inside = (goal_hi is not None and s[0] <= goal_hi <= s[2]) or \
+        (goal_lo is not None and s[0] <= goal_lo <= s[2])
+    if not inside:
+        return ok
+    return ("pass" if ok else "FAIL") + " (in noise)"
 
 
 class BenchError(Exception):
@@ -459,42 +484,47 @@ snapshot:
         return raw
 
     def m_snapshot(self, t, o):
-        """One frame to a PNG file on this side: tether's snapshot verb
-        against pnmtopng on the same pixels as a PPM (what fbcat gives),
-        each over an open connection so that only the work is timed."""
+        """One frame to a PNG file, the way a user meets it: a plain
+        "ssh ... snapshot > f.png", a connection of its own each time,
+        against "ssh ... pnmtopng < frame.ppm" on the same pixels (what
+        fbcat gives) through sshd. Connection set-up is in both."""
         if not shutil.which("pnmtopng"):
             self.skip("snapshot", "pnmtopng not installed",
-                      "<= 0.33, size <= 1.5x")
+                      "<= 0.33, size <= 1.3x")
             return
         ppm = os.path.join(self.tmp, "frame.ppm")
         cmds = {"tether": "snapshot",
                 "OpenSSH": "pnmtopng < %s" % ppm}
-        masters, socks, sizes = [], {}, {}
-        try:
-            for s in (t, o):
-                socks[s.name] = os.path.join(self.tmp, "cs-%s" % s.name)
-                masters.append(self.start_master(s, socks[s.name]))
+        sizes = {}
 
-            def one(side):
-                dt, rc, png = self.run(self.ssh(
-                    side, cmds[side.name], ControlPath=socks[side.name]),
-                    out=True, timeout=60)
-                if rc != 0 or png[:8] != b"\x89PNG\r\n\x1a\n":
-                    return None
-                sizes[side.name] = len(png)
-                return dt * 1e3
-            res, fails = self.interleave(self.plan("snapshot"), one, [t, o])
-        finally:
-            for m in masters:
-                self.reap(m)
+        def one(side):
+            dt, rc, png = self.run(self.ssh(side, cmds[side.name]),
+                                   out=True, timeout=60)
+            if rc != 0 or png[:8] != b"\x89PNG\r\n\x1a\n":
+                return None
+            sizes[side.name] = len(png)
+            return dt * 1e3
+        for side in (t, o, t, o):       # warm-up, untimed
+            one(side)
+        res, fails = self.interleave(self.plan("snapshot"), one, [t, o])
         a, b = median(res["tether"]), median(res["OpenSSH"])
         size = sizes.get("tether", 0) / max(1, sizes.get("OpenSSH", 1))
+        s = paired(res)
         self.row("snapshot (1920x1080x32)", "%.1f ms" % a, "%.1f ms" % b,
-                 "%.2f" % (a / b), "<= 0.33, size <= 1.5x",
-                 a / b <= 0.33 and size <= 1.5 and not any(fails.values()),
-                 "PNG %d / %d bytes (%.2fx); over one connection each; "
-                 "%s" % (sizes.get("tether", 0), sizes.get("OpenSSH", 0),
-                         size, fails_text(fails)))
+                 "%.2f" % (a / b), "<= 0.33, size <= 1.3x",
+                 verdict(a / b <= 0.33 and size <= 1.3 and
+                         not any(fails.values()), s, goal_hi=0.33),
+                 "plain ssh, a connection each, median of %d; PNG %d / %d "
+                 "bytes (%.2fx); ms min/median/max %s / %s; %s" % (
+                     self.plan("snapshot"), sizes.get("tether", 0),
+                     sizes.get("OpenSSH", 0), size,
+                     spread_text((min(res["tether"]), a,
+                                  max(res["tether"])), "%.0f")
+                     if res["tether"] else "-",
+                     spread_text((min(res["OpenSSH"]), b,
+                                  max(res["OpenSSH"])), "%.0f")
+                     if res["OpenSSH"] else "-", fails_text(fails)),
+                 spread_text(s))
 
     def start_tetherd(self, name, env_extra=None):
         d = os.path.join(self.tmp, name)
@@ -535,15 +565,46 @@ snapshot:
 
     # ------------------------------------------------------ table
 
-    def row(self, measure, a, b, ratio, goal, ok, note=""):
-        self.rows.append((measure, a, b, ratio, goal, ok, note))
-        print("  %-30s %12s %12s %7s  %-22s %s" % (
-            measure, a, b, ratio, goal, {True: "pass", False: "FAIL",
-                                          None: "-"}.get(ok, ok)),
+    def row(self, measure, a, b, ratio, goal, ok, note="", spread="-"):
+        """spread: min/median/max of what the verdict is taken on (the
+        paired per-round ratio, or the value when there is no ratio)."""
+        self.rows.append((measure, a, b, ratio, spread, goal, ok, note))
+        print("  %-30s %12s %12s %7s %16s  %-22s %s" % (
+            measure, a, b, ratio, spread, goal,
+            {True: "pass", False: "FAIL", None: "-"}.get(ok, ok)),
             flush=True)
 
     def skip(self, measure, why, goal=""):
         self.row(measure, "n/a", "n/a", "-", goal, "n/a: %s" % why)
+
+    def m_scripts(self):
+        """Rows from scripts of their own (bench/README.md): each prints
+        row<TAB>measure<TAB>tether<TAB>OpenSSH<TAB>ratio<TAB>goal<TAB>
+        pass|FAIL|info<TAB>note<TAB>min/median/max lines."""
+        env = dict(os.environ, BUILD=self.build, BENCH_TMP=self.tmp,
+                   BENCH_QUICK="1" if self.quick else "0")
+        for path in self.opts.script:
+            argv = ([sys.executable] if path.endswith(".py") else
+                    ["sh"]) + [path]
+            try:
+                r = subprocess.run(argv, capture_output=True, text=True,
+                                   env=env, timeout=max(60, self.left() +
+                                                        60))
+            except subprocess.TimeoutExpired:
+                self.skip(os.path.basename(path), "timed out")
+                continue
+            rows = [ln.split("\t") for ln in r.stdout.splitlines()
+                    if ln.startswith("row\t")]
+            if r.returncode != 0 or not rows:
+                self.skip(os.path.basename(path), "exit %d: %s" % (
+                    r.returncode, r.stderr.strip()[-200:]))
+                continue
+            for f in rows:
+                f += [""] * (9 - len(f))
+                ok = {"pass": True, "FAIL": False, "info": None}.get(f[6],
+                                                                     f[6])
+                self.row(f[1], f[2], f[3], f[4], f[5], ok, f[7],
+                         f[8] or "-")
 
     def interleave(self, rounds, fn, sides):
         """fn(side) -> sample or None, A/B with the first side alternating."""
@@ -569,10 +630,13 @@ snapshot:
         res, fails = self.interleave(self.plan("connect"), one, [t, o])
         a, b = median(res["tether"]), median(res["OpenSSH"])
         self.idle = {"tether": a, "OpenSSH": b}
+        s = paired(res)
         self.row("connect (ssh true)", "%.1f ms" % a, "%.1f ms" % b,
-                 "%.2f" % (a / b), "<= 1.0", a / b <= 1.0 and
-                 not any(fails.values()),
-                 "%d rounds; %s" % (self.plan("connect"), fails_text(fails)))
+                 "%.2f" % (a / b), "<= 1.0", verdict(
+                     a / b <= 1.0 and not any(fails.values()), s,
+                     goal_hi=1.0),
+                 "%d rounds; %s" % (self.plan("connect"), fails_text(fails)),
+                 spread_text(s))
 
     def m_viewer(self, t, o):
         viewer = [os.path.join(self.build, "tether"), "--ticket", t.ticket,
@@ -595,11 +659,13 @@ snapshot:
         res, fails = self.interleave(self.plan("viewer"), one, [t, o])
         a, b = median(res["tether"]), median(res["OpenSSH"])
         self.viewer_ms = a
+        s = paired(res)
         self.row("connect (tether info)", "%.1f ms" % a, "%.1f ms" % b,
-                 "%.2f" % (a / b), "<= 1.0", a / b <= 1.0 and
-                 not any(fails.values()),
+                 "%.2f" % (a / b), "<= 1.0", verdict(
+                     a / b <= 1.0 and not any(fails.values()), s,
+                     goal_hi=1.0),
                  "tether info (viewer, its key cache warm) vs ssh true; "
-                 "%s" % fails_text(fails))
+                 "%s" % fails_text(fails), spread_text(s))
 
     def m_exec(self, t, o):
         n = self.plan("exec")
@@ -609,12 +675,15 @@ snapshot:
             return dt if rc == 0 else None
         res, fails = self.interleave(n, one, [t, o])
         a, b = sum(res["tether"]), sum(res["OpenSSH"])
+        s = paired(res)
         self.row("exec (%d x ssh true)" % n, "%.2f s" % a, "%.2f s" % b,
-                 "%.2f" % (a / b), "<= 1.0", a / b <= 1.0 and
-                 not any(fails.values()),
+                 "%.2f" % (a / b), "<= 1.0", verdict(
+                     a / b <= 1.0 and not any(fails.values()), s,
+                     goal_hi=1.0),
                  "per call median %.1f / %.1f ms; %s" % (
                      median(res["tether"]) * 1e3,
-                     median(res["OpenSSH"]) * 1e3, fails_text(fails)))
+                     median(res["OpenSSH"]) * 1e3, fails_text(fails)),
+                 spread_text(s))
 
     def start_master(self, side, sock):
         p = self.spawn(self.ssh(side, None, flags=["-N"], ControlMaster="yes",
@@ -645,11 +714,14 @@ snapshot:
             for m in masters:
                 self.reap(m)
         a, b = (sum(res[s.name]) / 1e3 for s in sides)
-        ok = None if info else (a / b <= 1.0 and not any(fails.values()))
+        sp = paired(res)
+        ok = None if info else verdict(a / b <= 1.0 and
+                                       not any(fails.values()), sp,
+                                       goal_hi=1.0)
         self.row(label, "%.2f s" % a, "%.2f s" % b, "%.2f" % (a / b),
                  goal, ok, "per exec median %.1f / %.1f ms; %s" % (
                      median(res[sides[0].name]), median(res[sides[1].name]),
-                     fails_text(fails)))
+                     fails_text(fails)), spread_text(sp))
 
     def m_mux(self, t, o):
         n = self.plan("mux")
@@ -675,8 +747,25 @@ snapshot:
             for s in sess.values():
                 s.close()
                 self.reap(s.proc)
+        self.echo_blocks = res
         return ([x for bl in res["tether"] for x in bl],
                 [x for bl in res["OpenSSH"] for x in bl])
+
+    def echo_spread(self, stat, groups=5):
+        """stat's ratio over the blocks cut into groups in time order:
+        min/median/max, for what one run's worth of keystrokes varies."""
+        a, b = self.echo_blocks["tether"], self.echo_blocks["OpenSSH"]
+        n = min(len(a), len(b))
+        if n < groups:
+            return None
+        r = []
+        for g in range(groups):
+            lo, hi = g * n // groups, (g + 1) * n // groups
+            x = [v for bl in a[lo:hi] for v in bl]
+            y = [v for bl in b[lo:hi] for v in bl]
+            r.append(stat(x) / stat(y))
+        r.sort()
+        return (r[0], statistics.median(r), r[-1])
 
     def m_echo(self, t, o):
         keys, block = self.plan("echo_keys"), self.plan("echo_block")
@@ -686,13 +775,18 @@ snapshot:
                 self.ssh(side, ECHO_CMD, tty=True), spawn=self.spawn).open()
         a, b = self.echo_rounds({s.name: opener(s) for s in (t, o)}, keys,
                                 block, t, o)
+        s = self.echo_spread(median)
         self.row("echo median (ssh -tt)", "%.0f us" % median(a),
                  "%.0f us" % median(b), "%.2f" % (median(a) / median(b)),
-                 "<= 1.1", median(a) / median(b) <= 1.1,
-                 "%d keystrokes each, blocks of %d" % (len(a), block))
+                 "<= 1.1", verdict(median(a) / median(b) <= 1.1, s,
+                                   goal_hi=1.1),
+                 "%d keystrokes each, blocks of %d; spread over 5 groups "
+                 "of blocks" % (len(a), block), spread_text(s))
+        s = self.echo_spread(p99)
         self.row("echo p99 (ssh -tt)", "%.0f us" % p99(a),
                  "%.0f us" % p99(b), "%.2f" % (p99(a) / p99(b)),
-                 "<= 1.1", p99(a) / p99(b) <= 1.1)
+                 "<= 1.1", verdict(p99(a) / p99(b) <= 1.1, s, goal_hi=1.1),
+                 "spread over 5 groups of blocks", spread_text(s))
 
     def m_vecho(self, t, o):
         keys, block = self.plan("vecho_keys"), 50
@@ -730,11 +824,13 @@ snapshot:
         res, fails = self.interleave(rounds, one, [t, o])
         os.unlink(blob)
         a, b = median(res["tether"]), median(res["OpenSSH"])
+        s = paired(res)
         self.row("bulk (sftp get %d MiB)" % mib, "%.0f MiB/s" % a,
                  "%.0f MiB/s" % b, "%.2f" % (a / b), ">= 0.9",
-                 a / b >= 0.9 and not any(fails.values()),
+                 verdict(a / b >= 0.9 and not any(fails.values()), s,
+                         goal_lo=0.9),
                  "%d rounds, tmpfs to /dev/null, time includes connect; "
-                 "%s" % (rounds, fails_text(fails)))
+                 "%s" % (rounds, fails_text(fails)), spread_text(s))
 
     def m_rss(self, t, o):
         rounds = self.plan("rss")
@@ -933,20 +1029,24 @@ snapshot:
         _, rc, out = self.run([os.path.join(self.build, "bench", "kdfbench"),
                                "time", str(self.plan("kdf"))], out=True,
                               timeout=120)
-        m = re.search(r"median_ms=([\d.]+) min_ms=([\d.]+).*"
+        m = re.search(r"median_ms=([\d.]+) min_ms=([\d.]+) "
+                      r"max_ms=([\d.]+).*"
                       r"maxrss_kib=(\d+) scrypt_kib=(\d+)", out.decode())
         if rc != 0 or m is None:
             self.skip("KDF (ticket -> host key)", "kdfbench failed")
             return
-        ms, least = float(m.group(1)), float(m.group(2))
-        maxrss, mem = int(m.group(3)), int(m.group(4))
+        ms, least, most = (float(m.group(i)) for i in (1, 2, 3))
+        maxrss, mem = int(m.group(4)), int(m.group(5))
+        s = (least, ms, most)
         self.row("KDF (ticket -> host key)", "%.1f ms" % ms, "n/a", "-",
                  "50-150 ms, >= 32 MiB",
-                 50 <= ms <= 150 and mem >= 32768 and maxrss >= 32768,
+                 verdict(50 <= ms <= 150 and mem >= 32768 and
+                         maxrss >= 32768, s, goal_lo=50, goal_hi=150),
                  "scrypt N=2^15 r=8 p=1 needs %d KiB; helper peak RSS %d "
                  "KiB; %d runs, fastest %.1f ms (CPU-bound: other jobs on "
                  "the machine lengthen it)" % (mem, maxrss,
-                                                self.plan("kdf"), least))
+                                                self.plan("kdf"), least),
+                 spread_text(s, "%.0f"))
 
     def m_start(self, t, o):
         tether = [os.path.join(self.build, "tether"), "--version"]
@@ -956,9 +1056,13 @@ snapshot:
             return dt * 1e3 if rc == 0 else None
         res, _ = self.interleave(self.plan("start"), one, [t, o])
         a, b = median(res["tether"]), median(res["OpenSSH"])
+        v = sorted(res["tether"])
+        s = (v[0], a, v[-1]) if v else None
         self.row("viewer start (--version)", "%.1f ms" % a, "%.1f ms" % b,
-                 "%.2f" % (a / b), "<= 30 ms", a <= 30,
-                 "tether --version vs ssh -V, process spawn included")
+                 "%.2f" % (a / b), "<= 30 ms", verdict(a <= 30, s,
+                                                       goal_hi=30),
+                 "tether --version vs ssh -V, process spawn included",
+                 spread_text(s, "%.1f"))
 
     def m_form(self):
         env = dict(os.environ, TERM="xterm-256color")
@@ -978,10 +1082,14 @@ snapshot:
                 s.close()
                 self.reap(s.proc)
         a = median(samples)
+        v = sorted(samples)
+        s = (v[0], a, v[-1]) if v else None
         self.row("viewer start (form drawn)", "%.1f ms" % a, "n/a", "-",
-                 "<= 30 ms", a <= 30 if samples else False,
+                 "<= 30 ms", verdict(a <= 30, s, goal_hi=30) if samples
+                 else False,
                  "tether on a 120x40 pty until the form's last line is "
-                 "drawn; %d/%d drew" % (len(samples), self.plan("form")))
+                 "drawn; %d/%d drew" % (len(samples), self.plan("form")),
+                 spread_text(s, "%.1f"))
 
     def m_whatif(self, o):
         """tetherd with TCP_NODELAY and TCP_QUICKACK set by a preload shim:
@@ -1076,12 +1184,14 @@ snapshot:
         ]
 
     def table_md(self):
-        lines = ["| measure | tether | OpenSSH | ratio | goal | result |",
-                 "|---|---|---|---|---|---|"]
-        for m, a, b, r, g, ok, _ in self.rows:
+        lines = ["| measure | tether | OpenSSH | ratio | min/median/max "
+                 "| goal | result |",
+                 "|---|---|---|---|---|---|---|"]
+        for m, a, b, r, s, g, ok, _ in self.rows:
             res = {True: "pass", False: "**FAIL**", None: "info"}.get(ok, ok)
-            lines.append("| %s | %s | %s | %s | %s | %s |" % (
-                m, a, b, r, g.replace("<=", "≤").replace(">=", "≥"), res))
+            lines.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+                m, a, b, r, s, g.replace("<=", "≤").replace(">=", "≥"),
+                res))
         return "\n".join(lines)
 
     def write_md(self, path):
@@ -1093,11 +1203,15 @@ snapshot:
         for k, v in self.machine():
             out.append("- **%s**: %s" % (k, v))
         out += ["", "## Table", "", self.table_md(), "", "## Notes", ""]
-        for m, _, _, _, _, _, note in self.rows:
+        for m, _, _, _, _, _, _, note in self.rows:
             if note:
                 out.append("- %s: %s" % (m, note))
         for n in self.notes:
             out.append("- %s" % n)
+        prof = os.path.join(HERE, "snapprofile.md")
+        if os.path.exists(prof):
+            with open(prof) as f:
+                out += ["", f.read().strip()]
         out += ["", method.strip(), ""]
         tmp = path + ".tmp"
         with open(tmp, "w") as f:
@@ -1113,8 +1227,9 @@ snapshot:
         t = self.start_tetherd("tetherd")
         self.notes.append("tetherd start to connection.yaml (scrypt "
                           "included): %.0f ms" % t.start_ms)
-        print("  %-30s %12s %12s %7s  %-22s %s" % (
-            "measure", "tether", "OpenSSH", "ratio", "goal", "result"))
+        print("  %-30s %12s %12s %7s %16s  %-22s %s" % (
+            "measure", "tether", "OpenSSH", "ratio", "min/median/max",
+            "goal", "result"))
         self.listener_rss(t, o, "idle")
         steps = [
             ("connect", lambda: self.m_connect(t, o)),
@@ -1145,6 +1260,8 @@ snapshot:
             except (BenchError, echo.EchoError, OSError,
                     subprocess.SubprocessError) as e:
                 self.skip(name, "error: %s" % e)
+        if self.opts.script and (only is None or "scripts" in only):
+            self.m_scripts()
         self.listener_rss(t, o, "after run")
         if self.opts.whatif and self.left() >= COST["whatif"] * (
                 0.3 if self.quick else 1.0):
@@ -1178,6 +1295,8 @@ def main():
     ap.add_argument("--build", default=os.path.join(TOP, "build"))
     ap.add_argument("--out", default=None)
     ap.add_argument("--no-whatif", dest="whatif", action="store_false")
+    ap.add_argument("--script", action="append", default=[],
+                    help="a row script (bench/README.md); repeatable")
     ap.add_argument("--only", default=None,
                     help="run only these steps, comma-separated")
     opts = ap.parse_args()

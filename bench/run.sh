@@ -6,7 +6,7 @@
 # bench/bench.py, which starts a private sshd and tetherd on 127.0.0.1,
 # prints the table and writes the results file.
 #
-#   sh bench/run.sh [--quick] [--no-whatif] [--out FILE]
+#   sh bench/run.sh [--quick] [--no-whatif] [--out FILE] [--only STEPS]
 #
 # BUILD (default build) is where tetherd, tether and build/common/*.o are;
 # the helpers go to $BUILD/bench.
@@ -56,4 +56,9 @@ $CC -std=c11 -O2 -Wall -Wextra -Werror -shared -fPIC \
     -o "$BUILD/bench/nodelay.so" "$top/bench/nodelay.c" -ldl
 
 BUILD=$BUILD sh "$top/bench/psftp.sh" "$@" || echo "bench: the psftp row failed" >&2
+
+# Rows measured by scripts of their own, one line each (bench/README.md,
+# "A row from a script"); bench.py runs them after its own measures.
+set -- --script "$top/bench/live.py" "$@"
+
 exec "$PYTHON" "$top/bench/bench.py" --build "$BUILD" "$@"

@@ -39,6 +39,8 @@ struct snapview {
 	double		 px;		/* view origin, in image pixels */
 	double		 py;
 	int		 live;
+	struct tiles_stream stream;	/* live view of an image, by tiles */
+	int		 streaming;
 	unsigned	 frames;
 	unsigned	 skipped;
 	char		 status[256];
@@ -260,15 +262,16 @@ snapview_cell(int y, int x, const uint8_t *up, const uint8_t *down)
 	mvadd_wch(y, x, &cc);
 }
 
+/* The cells [x0,x1) x [y0,y1) of the view, s image pixels a half cell. */
 static void
-snapview_draw_image(struct snapview *v, int rows, int cols)
+snapview_draw_cells(struct snapview *v, double s, int x0, int y0, int x1,
+    int y1)
 {
-	double	 s = snapview_scale(v, rows, cols);
 	uint8_t	 up[3], down[3];
 	int	 x, y;
 
-	for (y = 0; y < rows; y++) {
-		for (x = 0; x < cols; x++) {
+	for (y = y0; y < y1; y++) {
+		for (x = x0; x < x1; x++) {
 			snapview_mean(v, v->px + x * s, v->py + 2 * y * s,
 			    v->px + (x + 1) * s, v->py + (2 * y + 1) * s, up);
 			snapview_mean(v, v->px + x * s,
@@ -277,6 +280,36 @@ snapview_draw_image(struct snapview *v, int rows, int cols)
 			snapview_cell(y, x, up, down);
 		}
 	}
+}
+
+static void
+snapview_draw_image(struct snapview *v, int rows, int cols)
+{
+	snapview_draw_cells(v, snapview_scale(v, rows, cols), 0, 0, cols,
+	    rows);
+}
+
+static int
+snapview_clip(long n, int max)
+{
+	return (n < 0 ? 0 : n > max ? max : (int)n);
+}
+
+/*
+ * Live view by tiles: redraw only the cells over the image box b, with a
+ * cell to spare each way for the rounding of the cells' pixel boxes.
+ */
+static void
+snapview_draw_box(struct snapview *v, const struct tiles_rect *b)
+{
+	int	 rows = LINES - 1, cols = COLS;
+	double	 s = snapview_scale(v, rows, cols);
+
+	snapview_draw_cells(v, s,
+	    snapview_clip((long)((b->x - v->px) / s) - 1, cols),
+	    snapview_clip((long)((b->y - v->py) / (2 * s)) - 1, rows),
+	    snapview_clip((long)((b->x + b->w - v->px) / s) + 2, cols),
+	    snapview_clip((long)((b->y + b->h - v->py) / (2 * s)) + 2, rows));
 }
 
 /* One SGR sequence of the agent's ansi text: 0, 30-37, 40-47, 7, 90-107. */
@@ -448,6 +481,83 @@ snapview_save(struct snapview *v)
 		snprintf(v->status, sizeof v->status, "saved %s", path);
 }
 
+/*
+ * One message of the tile stream ('n' next, 'r' whole frame), composed
+ * onto the frame shown. 0: unchanged, or the changed cells are redrawn
+ * already; 1: a whole new frame to draw; -1: the stream failed and live
+ * view stopped.
+ */
+static int
+snapview_tiles(struct snapview *v, int req)
+{
+	struct tiles_frame	 f = { v->w, v->h, v->rgb };
+	struct tiles_rect	 box;
+	const char		*dump = getenv("TETHER_SNAPVIEW_DUMP");
+	char			*cause;
+	int			 rc, reset;
+
+	rc = tiles_next(&v->stream, req, &f, &box, &reset, &cause);
+	v->rgb = f.rgb;
+	v->w = f.w;
+	v->h = f.h;
+	if (rc != 0) {
+		snprintf(v->status, sizeof v->status, "%s", cause);
+		free(cause);
+		tiles_close(&v->stream);
+		v->streaming = v->live = 0;
+		timeout(-1);
+		return (-1);
+	}
+	if (dump != NULL && *dump != '\0')
+		tiles_dump(&f, dump);
+	if (!reset && box.w == 0) {
+		v->skipped++;
+		return (0);
+	}
+	v->frames++;
+	if (reset)
+		return (1);
+	snapview_draw_box(v, &box);
+	return (0);
+}
+
+/* l: live view of an image is a tile stream; of text, a snapshot loop. */
+static void
+snapview_live(struct snapview *v)
+{
+	char	*cause;
+
+	v->live = !v->live;
+	timeout(v->live ? SNAPVIEW_LIVE_MS : -1);
+	if (v->live && v->png) {
+		if (tiles_open(&v->stream, v->c, v->dev, &cause) != 0) {
+			snprintf(v->status, sizeof v->status, "%s", cause);
+			free(cause);
+			v->live = 0;
+			timeout(-1);
+			return;
+		}
+		v->streaming = 1;
+		return;
+	}
+	if (!v->live && v->streaming) {
+		tiles_close(&v->stream);
+		v->streaming = 0;
+		/* What s saves is the agent's PNG of the frame shown. */
+		v->hash[0] = '\0';
+		snapview_fetch(v);
+	}
+}
+
+/* A live view's next frame, either way: 0 unchanged (or drawn), 1 new. */
+static int
+snapview_tick(struct snapview *v)
+{
+	if (v->streaming)
+		return (snapview_tiles(v, 'n'));
+	return (snapview_fetch(v));
+}
+
 /* One key; 0 to leave. */
 static int
 snapview_key(struct snapview *v, int key)
@@ -463,12 +573,15 @@ snapview_key(struct snapview *v, int key)
 		snapview_save(v);
 		break;
 	case 'r':
+		if (v->streaming) {
+			snapview_tiles(v, 'r');
+			break;
+		}
 		v->hash[0] = '\0';
 		snapview_fetch(v);
 		break;
 	case 'l':
-		v->live = !v->live;
-		timeout(v->live ? SNAPVIEW_LIVE_MS : -1);
+		snapview_live(v);
 		break;
 	case '+':
 	case '=':
@@ -509,8 +622,11 @@ snapview_run(struct snapview *v, int own_ui)
 			snapview_clamp(v);
 		snapview_draw(v);
 		key = getch();
-		/* Live: an unchanged frame only updates the counts. */
-		while (key == ERR && v->live && snapview_fetch(v) == 0) {
+		/*
+		 * Live: an unchanged frame only updates the counts, and tiles
+		 * only the cells they cover.
+		 */
+		while (key == ERR && v->live && snapview_tick(v) == 0) {
 			snapview_draw_status(v);
 			key = getch();
 		}
@@ -520,6 +636,7 @@ snapview_run(struct snapview *v, int own_ui)
 		if (!snapview_key(v, key))
 			break;
 	}
+	tiles_close(&v->stream);
 	if (own_ui)
 		ui_end();
 	return (0);

@@ -315,6 +315,31 @@ struct discover_result {
 
 #define PROBE_BUDGET_MS	2000
 
+/* A live-view message's header, a rectangle, the frame they compose. */
+struct tiles_head {
+	uint32_t	 w;
+	uint32_t	 h;
+	uint32_t	 n;
+	uint32_t	 flags;
+	uint32_t	 rest;
+};
+struct tiles_rect {
+	uint32_t	 x;
+	uint32_t	 y;
+	uint32_t	 w;
+	uint32_t	 h;
+};
+struct tiles_frame {
+	uint32_t	 w;
+	uint32_t	 h;
+	uint8_t		*rgb;
+};
+struct tiles_stream {
+	struct client	*c;
+	ssh_channel	 ch;
+	unsigned long long bytes;	/* received, headers included */
+};
+
 #define CAND_CONNECT	0
 #define CAND_BACK	1
 
@@ -417,6 +442,18 @@ extern const struct screen screen_roots;
 int	 snapview_main(const struct target *, int, char **);
 void	 snapview_session(struct client *);
 extern const struct screen screen_snapshot;
+
+/* tiles.c */
+int	 tiles_header(const uint8_t *, struct tiles_head *, char **);
+int	 tiles_apply(struct tiles_frame *, const struct tiles_head *,
+	     const uint8_t *, struct tiles_rect *, char **);
+void	 tiles_frame_free(struct tiles_frame *);
+int	 tiles_open(struct tiles_stream *, struct client *, const char *,
+	     char **);
+void	 tiles_close(struct tiles_stream *);
+int	 tiles_next(struct tiles_stream *, int, struct tiles_frame *,
+	     struct tiles_rect *, int *, char **);
+int	 tiles_dump(const struct tiles_frame *, const char *);
 
 /* tools.c */
 extern const struct screen screen_tools;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 
 /*
- * Unit tests for agentd/snap.c: pixel conversion for each depth and
+ * Unit tests for agentd/snap*.c: pixel conversion for each depth and
  * bitfield layout against hand-computed pixels, line padding and panning,
  * layout checks, the PNG round trip through libpng, and vcsa/vcsu parsing
  * of good, cut-short and wrong-sized screens.
