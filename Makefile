@@ -70,6 +70,8 @@ AGENT_OBJS =	$(AGENT_SRCS:%.c=$(BUILD)/%.o)
 SNAP_OBJS =	$(SNAP_SRCS:%.c=$(BUILD)/%.o)
 TUI_OBJS =	$(TUI_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS =	$(UNIT_TESTS:%=$(BUILD)/tests/%)
+# PNG decoding, for what reads PNG only: the agent never does.
+PNG_OBJS =	$(BUILD)/common/pngread.o
 DIAG_OBJS =	$(BUILD)/agentd/diagboot.o $(BUILD)/agentd/diagnose.o \
 		$(BUILD)/agentd/diagsys.o
 
@@ -115,7 +117,7 @@ $(BUILD)/%.o: %.c debian/changelog
 $(BUILD)/tetherd: $(AGENT_OBJS) $(COMMON_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_COMMON) $(LIBS_SNAP)
 
-$(BUILD)/tether: $(TUI_OBJS) $(COMMON_OBJS)
+$(BUILD)/tether: $(TUI_OBJS) $(COMMON_OBJS) $(PNG_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TUI) $(LIBS_COMMON) $(LIBS_SNAP)
 
 $(BUILD)/tests/yget: $(BUILD)/tests/yget.o $(COMMON_OBJS)
@@ -150,7 +152,7 @@ $(BUILD)/tests/test_layer: $(BUILD)/tests/unit/test_layer.o \
     $(BUILD)/agentd/layer.o $(COMMON_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON)
 $(BUILD)/tests/test_snap: $(BUILD)/tests/unit/test_snap.o $(SNAP_OBJS) \
-    $(COMMON_OBJS)
+    $(COMMON_OBJS) $(PNG_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON) $(LIBS_SNAP)
 $(BUILD)/tests/test_tile: $(BUILD)/tests/unit/test_tile.o $(SNAP_OBJS) \
     $(COMMON_OBJS)
@@ -204,7 +206,7 @@ bench-quick: all $(BUILD)/bench/snapbench
 
 # PNG settings for snapshots, measured (bench/results.md, "Snapshot PNG").
 $(BUILD)/bench/snapbench: $(BUILD)/bench/snapbench.o $(SNAP_OBJS) \
-    $(COMMON_OBJS)
+    $(COMMON_OBJS) $(PNG_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_COMMON) $(LIBS_SNAP)
 
 bench-snap: $(BUILD)/bench/snapbench

@@ -479,8 +479,8 @@ bench_verify(struct fixture *fx, const struct snap_png *best)
 {
 	struct snap_geom	 g;
 	struct snap_image	 img;
-	png_image		 im;
 	uint8_t			*png, *back;
+	uint32_t		 w, h;
 	size_t			 plen;
 	double			 t[2];
 	char			*cause;
@@ -488,13 +488,10 @@ bench_verify(struct fixture *fx, const struct snap_png *best)
 	plen = bench_once(fx, best, t, &png);
 	if (snap_fake_open(&fx->fake, &g, &img, &cause) != 0)
 		fatalx("%s", cause);
-	memset(&im, 0, sizeof im);
-	im.version = PNG_IMAGE_VERSION;
-	if (!png_image_begin_read_from_memory(&im, png, plen))
-		fatalx("decode: %s", im.message);
-	im.format = PNG_FORMAT_RGB;
-	back = xmalloc(PNG_IMAGE_SIZE(im));
-	if (!png_image_finish_read(&im, NULL, back, 0, NULL) ||
+	if ((back = pngread_rgb(png, plen, SNAP_MAX_SIDE, SNAP_MAX_SIDE, 1, &w,
+	    &h, &cause)) == NULL)
+		fatalx("decode: %s", cause);
+	if (w != img.width || h != img.height ||
 	    memcmp(back, img.rgb, (size_t)img.width * img.height * 3) != 0)
 		fatalx("%s: the PNG does not decode to its pixels", fx->name);
 	free(back);

@@ -52,6 +52,10 @@ int	 file_write_atomic(const char *, const char *, const void *, size_t,
 	     mode_t, char **);
 char	*file_read_all(const char *, size_t, size_t *, char **);
 
+/* pngread.c (linked only by what reads PNG) */
+uint8_t	*pngread_rgb(const void *, size_t, uint32_t, uint32_t, int,
+	     uint32_t *, uint32_t *, char **);
+
 /* log.c */
 #define LOG_TO_STDERR	0x1
 #define LOG_TO_SYSLOG	0x2

@@ -12,7 +12,6 @@
 #include <curses.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,28 +98,20 @@ snapview_write(const char *path, const char *data, size_t len, char **cause)
 static int
 snapview_decode(struct snapview *v)
 {
-	png_image	 im;
 	uint8_t		*rgb;
+	uint32_t	 w, h;
+	char		*cause;
 
-	memset(&im, 0, sizeof im);
-	im.version = PNG_IMAGE_VERSION;
-	if (!png_image_begin_read_from_memory(&im, v->data, v->len)) {
-		snprintf(v->status, sizeof v->status, "bad image: %s",
-		    im.message);
-		return (-1);
-	}
-	im.format = PNG_FORMAT_RGB;
-	rgb = xmalloc(PNG_IMAGE_SIZE(im));
-	if (!png_image_finish_read(&im, NULL, rgb, 0, NULL)) {
-		snprintf(v->status, sizeof v->status, "bad image: %s",
-		    im.message);
-		free(rgb);
+	if ((rgb = pngread_rgb(v->data, v->len, SNAPVIEW_MAX_SIDE,
+	    SNAPVIEW_MAX_SIDE, 0, &w, &h, &cause)) == NULL) {
+		snprintf(v->status, sizeof v->status, "%s", cause);
+		free(cause);
 		return (-1);
 	}
 	free(v->rgb);
 	v->rgb = rgb;
-	v->w = im.width;
-	v->h = im.height;
+	v->w = w;
+	v->h = h;
 	return (0);
 }
 

@@ -315,6 +315,9 @@ struct discover_result {
 
 #define PROBE_BUDGET_MS	2000
 
+/* The largest frame the viewer decodes, as the agent's limit. */
+#define SNAPVIEW_MAX_SIDE	16384
+
 /* A live-view message's header, a rectangle, the frame they compose. */
 struct tiles_head {
 	uint32_t	 w;

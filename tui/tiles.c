@@ -7,7 +7,6 @@
  * in tetherd(8), LIVE VIEW STREAM.
  */
 
-#include <png.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,25 +79,19 @@ static int
 tiles_png(const uint8_t *p, size_t len, uint32_t w, uint32_t h,
     uint8_t **rgb, char **cause)
 {
-	png_image	 im;
+	uint32_t	 pw, ph;
+	char		*why;
 
-	memset(&im, 0, sizeof im);
-	im.version = PNG_IMAGE_VERSION;
-	if (!png_image_begin_read_from_memory(&im, p, len)) {
-		xasprintf(cause, "tile stream: bad PNG: %s", im.message);
+	if ((*rgb = pngread_rgb(p, len, w, h, 0, &pw, &ph, &why)) == NULL) {
+		xasprintf(cause, "tile stream: %s", why);
+		free(why);
 		return (-1);
 	}
-	if (im.width != w || im.height != h) {
+	if (pw != w || ph != h) {
 		xasprintf(cause, "tile stream: PNG of %ux%u for a %ux%u "
-		    "rectangle", im.width, im.height, w, h);
-		png_image_free(&im);
-		return (-1);
-	}
-	im.format = PNG_FORMAT_RGB;
-	*rgb = xmalloc(PNG_IMAGE_SIZE(im));
-	if (!png_image_finish_read(&im, NULL, *rgb, 0, NULL)) {
-		xasprintf(cause, "tile stream: bad PNG: %s", im.message);
+		    "rectangle", pw, ph, w, h);
 		free(*rgb);
+		*rgb = NULL;
 		return (-1);
 	}
 	return (0);
