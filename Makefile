@@ -162,9 +162,12 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(COMMON_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON)
 
 
+# What is installed already stays as it is: deps installs what is missing
+# and upgrades nothing of the machine's.
 deps:
 	apt-get update
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEBIAN_DEPS)
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+	    --no-upgrade $(DEBIAN_DEPS)
 
 check: all $(UNIT_BINS)
 	BUILD=$(BUILD) sh tests/run.sh
