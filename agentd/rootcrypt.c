@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -262,36 +261,16 @@ layer_tries_write(const char *dir, const char *id,
 static ssize_t
 layer_key_read(const char *id, char *key, int keyfile, char **cause)
 {
-	struct termios	 t, quiet;
-	size_t		 len = 0;
+	char		*prompt;
 	ssize_t		 n;
-	int		 tty = isatty(STDIN_FILENO);
+	size_t		 len;
 
-	if (tty) {
-		dprintf(STDERR_FILENO, "passphrase for %s: ", id);
-		tcgetattr(STDIN_FILENO, &t);
-		quiet = t;
-		quiet.c_lflag &= ~ECHO;
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-	}
-	while (len <= LAYER_KEY_MAX) {
-		n = read(STDIN_FILENO, key + len, LAYER_KEY_MAX + 1 - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += n;
-		if (tty && key[len - 1] == '\n')
-			break;
-	}
-	if (tty) {
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &t);
-		dprintf(STDERR_FILENO, "\n");
-	}
-	if (len > LAYER_KEY_MAX) {
-		xasprintf(cause, "the key is over %d bytes", LAYER_KEY_MAX);
+	xasprintf(&prompt, "passphrase for %s", id);
+	n = readkey(prompt, key, LAYER_KEY_MAX, cause);
+	free(prompt);
+	if (n < 0)
 		return (-1);
-	}
+	len = (size_t)n;
 	len = layer_key_len(key, len, keyfile);
 	if (len == 0) {
 		xasprintf(cause, "no passphrase on standard input");

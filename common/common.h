@@ -56,6 +56,9 @@ char	*file_read_all(const char *, size_t, size_t *, char **);
 uint8_t	*pngread_rgb(const void *, size_t, uint32_t, uint32_t, int,
 	     uint32_t *, uint32_t *, char **);
 
+/* readkey.c */
+ssize_t	 readkey(const char *, char *, size_t, char **);
+
 /* log.c */
 #define LOG_TO_STDERR	0x1
 #define LOG_TO_SYSLOG	0x2

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "tether.h"
@@ -281,38 +280,16 @@ main_known_hosts(const struct target *t, int argc, char **argv)
 static ssize_t
 main_key_read(const char *id, char *key)
 {
-	struct termios	 t, quiet;
-	size_t		 len = 0;
+	char		*prompt, *cause;
 	ssize_t		 n;
-	int		 tty = isatty(STDIN_FILENO);
 
-	if (tty) {
-		fprintf(stderr, "Passphrase for %s: ", id);
-		fflush(stderr);
-		tcgetattr(STDIN_FILENO, &t);
-		quiet = t;
-		quiet.c_lflag &= ~ECHO;
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	xasprintf(&prompt, "Passphrase for %s", id);
+	if ((n = readkey(prompt, key, MAIN_KEY_MAX, &cause)) < 0) {
+		error("%s", cause);
+		free(cause);
 	}
-	while (len <= MAIN_KEY_MAX) {
-		n = read(STDIN_FILENO, key + len, MAIN_KEY_MAX + 1 - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += n;
-		if (tty && key[len - 1] == '\n')
-			break;
-	}
-	if (tty) {
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &t);
-		fputc('\n', stderr);
-	}
-	if (len > MAIN_KEY_MAX) {
-		error("the key is over %d bytes", MAIN_KEY_MAX);
-		return (-1);
-	}
-	return ((ssize_t)len);
+	free(prompt);
+	return (n);
 }
 
 /* roots unlock ID [--key-file]: the key goes as the verb's stdin. */
