@@ -652,7 +652,7 @@ snapview_session(struct client *c)
 static void
 snapview_note(const char *msg)
 {
-	fprintf(stderr, "tether: %s\n", msg);
+	error("%s", msg);
 }
 
 /* Save one answer of the verb to path ("-" for stdout). */
@@ -666,7 +666,7 @@ snapview_to_file(struct client *c, const char *dev, const char *format,
 
 	cmd = snapview_command(dev, format, NULL);
 	if (client_exec(c, cmd, &out, &len, &status, &cause) != 0) {
-		fprintf(stderr, "tether: %s\n", cause);
+		error("%s", cause);
 		free(cause);
 		free(cmd);
 		return (TETHER_EXIT_CONNECT);
@@ -677,7 +677,7 @@ snapview_to_file(struct client *c, const char *dev, const char *format,
 		return (status < 0 ? TETHER_EXIT_CONNECT : status);
 	}
 	if (snapview_write(path, out, len, &cause) != 0) {
-		fprintf(stderr, "tether: %s\n", cause);
+		error("%s", cause);
 		free(cause);
 		free(out);
 		return (1);
@@ -708,16 +708,16 @@ snapview_main(const struct target *t, int argc, char **argv)
 		else if (dev == NULL && snapview_word_ok(argv[i]))
 			dev = argv[i];
 		else {
-			fprintf(stderr, "tether: snapshot: bad argument "
-			    "\"%s\"\nusage: tether ... snapshot [-o file] "
-			    "[fbN|vcN] [--format png|ppm|txt|ansi]\n", argv[i]);
+			error("snapshot: bad argument \"%s\"", argv[i]);
+			fprintf(stderr, "usage: tether ... snapshot [-o file] "
+			    "[fbN|vcN] [--format png|ppm|txt|ansi]\n");
 			return (TETHER_EXIT_USAGE);
 		}
 	}
 	if (path == NULL && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
 		path = "-";
 	if (client_connect(&c, t, snapview_note, &cause) != CLIENT_OK) {
-		fprintf(stderr, "tether: %s\n", cause);
+		error("%s", cause);
 		free(cause);
 		return (TETHER_EXIT_CONNECT);
 	}
