@@ -704,6 +704,30 @@ browse_screen_free(void *data)
 	free(data);
 }
 
+/*
+ * A root selected or released since the screen was opened moves the
+ * agent's side to where the repair now is, as a first open would.
+ */
+static void
+browse_follow_root(struct browse_ui *u, struct session *s)
+{
+	char	*root, *cause;
+
+	root = client_root_path(s->c);
+	if (strcmp(root != NULL ? root : "", u->root) == 0) {
+		free(root);
+		return;
+	}
+	snprintf(u->root, sizeof u->root, "%s", root != NULL ? root : "");
+	free(root);
+	snprintf(u->pane[1].path, sizeof u->pane[1].path, "%s",
+	    u->root[0] != '\0' ? u->root : u->home);
+	if (browse_list(u, &u->pane[1], &cause) != 0) {
+		session_note(s, 1, "%s", cause);
+		free(cause);
+	}
+}
+
 /* The sftp session opens on Enter, not on a mere look at the menu. */
 static int
 browse_screen_open(struct session *s, void *data)
@@ -711,8 +735,10 @@ browse_screen_open(struct session *s, void *data)
 	struct browse_ui	*u = data;
 	char			*cause;
 
-	if (u->loaded)
+	if (u->loaded) {
+		browse_follow_root(u, s);
 		return (SCREEN_KEYS);
+	}
 	if (browse_open(u, s->c, &cause) != 0) {
 		session_note(s, 1, "%s", cause);
 		free(cause);

@@ -112,6 +112,18 @@ keys w
 check_screen "w selects read-write, marked so" "^.*│ \*rw extra1"
 keys u
 check_screen "released again" "released extra1"
+# Files follows the selection made or released after it was opened.
+keys Escape Down Down Enter
+check_screen "with nothing selected Files shows the rescue system" \
+    "agent: the rescue system"
+keys Escape Up Up Enter w
+check_screen "selected again" "^.*│ \*rw extra1"
+keys Escape Down Down Enter
+check_screen "Files follows the later selection" \
+    "agent: the selected system (~ rescue system)"
+check_screen "to its /" "$good *\$"
+keys Escape Up Up Enter u
+check_screen "and released" "released extra1"
 
 # 80x24 holds every column; a smaller terminal is told what is needed.
 tmux -L "$TMUX_SOCK" resize-window -t viewer -x 80 -y 24
