@@ -56,10 +56,15 @@ cleanup() {
 	_rc=$?
 	end_agents
 	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null
+	# An agent killed in the middle of a select leaves the machine's
+	# /dev, /proc, /sys and /run bound under $T: detach them, or rm (or
+	# whoever later clears a kept directory) would empty the real ones.
+	grep " $T/" /proc/self/mountinfo 2>/dev/null | awk '{ print $5 }' |
+	    sort -r | while read -r _m; do umount -l "$_m" 2>/dev/null; done
 	if [ "$failures" -gt 0 ] || [ "$_rc" -ne 0 ]; then
 		echo "# kept for inspection: $T"
 	else
-		rm -rf "$T"
+		rm -rf --one-file-system "$T"
 	fi
 }
 trap cleanup EXIT
