@@ -80,9 +80,13 @@ EOC
 start_agent -f "$T/pre.yaml"
 $PY "$top/tests/integ/guess.py" preopen "$PORT" 5 3 "$(wrongpw)" >"$T/pre.out" 2>&1
 echo "# 5 connections opened in advance: $(cat "$T/pre.out"), $(grep -c 'event=auth-fail' "$T/pre.log") failures counted"
-check_eq "only 5 guesses were answered" "answered=5 closed=10" "$(cat "$T/pre.out")"
-check_eq "5 failures in the audit log" 5 \
+# The agent's own count is the measure: paramiko reports a connection
+# closed while it waits for an answer as a refusal, so its tally can show
+# one more answer than the agent gave.
+check_eq "only 5 guesses were checked: 5 failures in the audit log" 5 \
     "$(grep -c 'event=auth-fail' "$T/pre.log")"
+check_grep "the lockout closed the 3 connections not used yet" \
+    "lockout: closed 3 unauthenticated connection" "$AGENT_LOG"
 stop_agent
 
 # Probes count as OpenSSH counts them: the second "none",
