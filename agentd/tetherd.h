@@ -6,7 +6,8 @@
 /*
  * tetherd: the agent on the machine being rescued. The listener accepts,
  * forks one child per connection and keeps only counters; each child runs
- * one SSH session through libssh.
+ * one SSH session through libssh. As tmux.h: the types first, each group
+ * under the file that owns it, then the prototypes, file by file.
  */
 
 #include <sys/types.h>
@@ -336,53 +337,6 @@ struct sess {
 	struct chan	*chans[TETHERD_MAX_CHANNELS];
 };
 
-
-/* limits.c */
-void	 limit_key(const char *, char *, size_t);
-int	 limit_same_source(const char *, const char *);
-int	 limit_refused(const char *, time_t);
-int	 limit_fail(const struct conf_per_source *, const char *, time_t);
-int	 limit_noauth(const struct conf_per_source *, const char *, time_t);
-int	 limit_guess(const struct conf_guesses *, double);
-int	 limit_drop_startup(const struct conf_startups *, int);
-
-/* main.c */
-int	 main_configure(struct agent *, struct conf_errors *);
-void	 main_rotate(struct agent *, const char *);
-void	 main_addresses(struct agent *);
-
-/* server.c */
-void	 server_listen(struct agent *);
-int	 server_loop(struct agent *);
-
-/* session.c */
-dead void session_serve(struct agent *, int, const char *, int);
-void	 session_report(struct sess *, const char *, ...) printflike(2, 3);
-struct chan *session_chan_new(struct sess *);
-void	 session_chan_free(struct sess *, struct chan *);
-void	 session_chan_callbacks(struct chan *, int);
-
-/* forward.c */
-int	 forward_message(ssh_session, ssh_message, void *);
-
-/* console.c */
-int	 console_pty(struct chan *, int, int, int, int);
-void	 console_resize(struct chan *, int, int, int, int);
-int	 console_start(struct chan *, const char *, char *const *);
-uint32_t console_take(struct chan *, const void *, uint32_t);
-void	 console_input(struct chan *);
-void	 console_flow(struct chan *);
-void	 console_output(struct chan *);
-void	 console_reap(struct sess *);
-void	 console_kill(struct chan *);
-void	 console_deadline(struct chan *);
-int	 console_relay(struct chan *, int);
-void	 console_close(struct chan *);
-
-/* procscan.c */
-int	 procscan_signal_session(pid_t, int);
-int	 procscan_orphans(const pid_t *, int);
-
 /* verbs.c */
 /*
  * A verb returns its exit status, with its output (or, if non-zero, its
@@ -393,7 +347,6 @@ int	 procscan_orphans(const pid_t *, int);
  */
 #define VERB_STARTED	(-1)
 #define VERB_FORK	0x1
-int	 verbs_exec(struct chan *, const char *);
 
 /* snapcap.c */
 /* A framebuffer's layout: from the ioctls, or from a fake_fb mapping. */
@@ -469,6 +422,171 @@ struct snap_tiles {
 #define SNAP_TILE_RESET	0x01		/* the whole frame, start again */
 #define SNAP_MAX_SIDE	16384
 #define SNAP_VCSA_MAX	(4 + 2 * 256 * 1024)
+
+/* tools.c */
+#define TOOL_REFUSED		2	/* run's exit status: bad request */
+#define TOOL_UNCONFIRMED	3	/* a destructive tool, not confirmed */
+
+/* root.c */
+#define ROOT_OK		0
+#define ROOT_LIMITED	1
+#define ROOT_UNREADABLE	2
+#define ROOT_LOCKED	3	/* a LUKS or BitLocker container */
+#define ROOT_UNLOCKED	4
+struct root {
+	char		*id;
+	char		*device;	/* NULL: a roots.extra directory */
+	char		*fstype;
+	char		*label;
+	char		*uuid;
+	char		*path;
+	char		*subvol;	/* a btrfs root's subvolume, or NULL */
+	long long	 size;
+	long long	 used;
+	char		*os_name;
+	char		*os_version;
+	int		 health;
+	struct conf_list problems;
+	char		*on;		/* the layers below, as text */
+	char		*state;		/* a container: locked, unlocked */
+};
+struct root_fstab {
+	char		*spec;
+	char		*file;
+	char		*type;
+	char		*opts;
+	int		 line;		/* in the file, from 1 */
+};
+
+/* layer.c (storage layers, the pure half) */
+#define LAYER_LVM	1
+#define LAYER_LUKS	2
+#define LAYER_BITLK	3
+#define LAYER_MD	4
+#define LAYER_NAME_MAX	256
+#define LAYER_TRIES	3	/* wrong passphrases ... */
+#define LAYER_TRY_WINDOW 60	/* ... within so many seconds ... */
+#define LAYER_TRY_LOCK	60	/* ... lock a container this long */
+#define LAYER_KEY_MAX	8192	/* a passphrase or key file, bytes */
+struct layer_link {
+	int		 kind;
+	char		 name[LAYER_NAME_MAX];	/* vg/lv, sda3, md127 */
+	char		 level[16];		/* md: raid1 */
+	int		 working;		/* md: disks in use ... */
+	int		 total;			/* ... of so many */
+};
+struct layer_tries {
+	time_t		 fail[LAYER_TRIES];
+	int		 n;
+	time_t		 until;
+};
+
+/* rootlayer.c (storage layers on the devices) */
+#define LAYER_DEPTH	8	/* layers below one root */
+struct layer_out {		/* what a program printed */
+	char		*out;
+	size_t		 outlen;
+	char		*err;
+	size_t		 errlen;
+};
+#define LAYER_TPM_SAY	"this volume is bound to the machine's TPM; use its " \
+			"recovery passphrase"
+
+/* diagnose.c */
+#define DIAG_ERROR	0	/* the system does not boot */
+#define DIAG_WARNING	1
+#define DIAG_INFO	2
+struct diag_dev {
+	char		*name;
+	char		*type;
+	char		*uuid;
+	char		*label;
+	char		*partuuid;
+};
+struct diag_finding {
+	int		 severity;
+	const char	*check;
+	char		*what;
+	char		*evidence;	/* file:line: text, or $ cmd and output */
+	char		*fix_tool;	/* a catalog tool, or NULL */
+	char		*fix_arg;
+	char		*fix_confirm;
+	int		 order;
+};
+struct diag {
+	char		*root;
+	int		 rootfd;
+	char		*device;	/* the root's own, or NULL */
+	char		*fstype;	/* the root's, if known */
+	char		*disk;		/* the disk holding device, or NULL */
+	struct diag_dev	*devs;		/* the devices a scan sees */
+	int		 ndevs;
+	struct diag_finding *findings;
+	int		 n;
+};
+struct stat;
+
+/* drivers.c */
+struct drivers_alias {
+	char		*pattern;	/* fnmatch(3), from modules.alias */
+	char		*module;
+};
+struct drivers_dev {
+	char		*bus;
+	char		*name;
+	char		*modalias;
+};
+
+/* limits.c */
+void	 limit_key(const char *, char *, size_t);
+int	 limit_same_source(const char *, const char *);
+int	 limit_refused(const char *, time_t);
+int	 limit_fail(const struct conf_per_source *, const char *, time_t);
+int	 limit_noauth(const struct conf_per_source *, const char *, time_t);
+int	 limit_guess(const struct conf_guesses *, double);
+int	 limit_drop_startup(const struct conf_startups *, int);
+
+/* main.c */
+int	 main_configure(struct agent *, struct conf_errors *);
+void	 main_rotate(struct agent *, const char *);
+void	 main_addresses(struct agent *);
+
+/* server.c */
+void	 server_listen(struct agent *);
+int	 server_loop(struct agent *);
+
+/* session.c */
+dead void session_serve(struct agent *, int, const char *, int);
+void	 session_report(struct sess *, const char *, ...) printflike(2, 3);
+struct chan *session_chan_new(struct sess *);
+void	 session_chan_free(struct sess *, struct chan *);
+void	 session_chan_callbacks(struct chan *, int);
+
+/* forward.c */
+int	 forward_message(ssh_session, ssh_message, void *);
+
+/* console.c */
+int	 console_pty(struct chan *, int, int, int, int);
+void	 console_resize(struct chan *, int, int, int, int);
+int	 console_start(struct chan *, const char *, char *const *);
+uint32_t console_take(struct chan *, const void *, uint32_t);
+void	 console_input(struct chan *);
+void	 console_flow(struct chan *);
+void	 console_output(struct chan *);
+void	 console_reap(struct sess *);
+void	 console_kill(struct chan *);
+void	 console_deadline(struct chan *);
+int	 console_relay(struct chan *, int);
+void	 console_close(struct chan *);
+
+/* procscan.c */
+int	 procscan_signal_session(pid_t, int);
+int	 procscan_orphans(const pid_t *, int);
+
+/* verbs.c */
+int	 verbs_exec(struct chan *, const char *);
+
+/* snapcap.c */
 int	 snap_geom_check(const struct snap_geom *, char **);
 void	 snap_capture(const struct snap_geom *, const uint8_t *,
 	     struct snap_image *, uint64_t *);
@@ -529,72 +647,21 @@ void	 tool_free(struct tool *);
 char	*tools_print(const struct catalog *);
 char	*tool_unavailable(const struct tool *, const char *);
 char	*tools_list(const struct catalog *, const char *);
-#define TOOL_REFUSED		2	/* run's exit status: bad request */
-#define TOOL_UNCONFIRMED	3	/* a destructive tool, not confirmed */
 char	**tool_prepare(const struct catalog *, int, char **, const char *,
 	     const struct tool **, char **, int *);
 
 /* root.c */
-#define ROOT_OK		0
-#define ROOT_LIMITED	1
-#define ROOT_UNREADABLE	2
-#define ROOT_LOCKED	3	/* a LUKS or BitLocker container */
-#define ROOT_UNLOCKED	4
-struct root {
-	char		*id;
-	char		*device;	/* NULL: a roots.extra directory */
-	char		*fstype;
-	char		*label;
-	char		*uuid;
-	char		*path;
-	char		*subvol;	/* a btrfs root's subvolume, or NULL */
-	long long	 size;
-	long long	 used;
-	char		*os_name;
-	char		*os_version;
-	int		 health;
-	struct conf_list problems;
-	char		*on;		/* the layers below, as text */
-	char		*state;		/* a container: locked, unlocked */
-};
-struct root_fstab {
-	char		*spec;
-	char		*file;
-	char		*type;
-	char		*opts;
-	int		 line;		/* in the file, from 1 */
-};
 void	 root_free(struct root *);
 void	 root_free_all(struct root *, int);
 int	 root_verb(struct chan *, int, char **, char **);
 int	 root_enter(struct chan *, int);
 char	*root_current_path(const char *);
+
 /* rootscan.c */
 struct root *root_scan(struct agent *, const char *, int *);
 int	 root_scan_wanted(const struct agent *, const char *);
 
-/* layer.c: storage layers, the pure half */
-#define LAYER_LVM	1
-#define LAYER_LUKS	2
-#define LAYER_BITLK	3
-#define LAYER_MD	4
-#define LAYER_NAME_MAX	256
-#define LAYER_TRIES	3	/* wrong passphrases ... */
-#define LAYER_TRY_WINDOW 60	/* ... within so many seconds ... */
-#define LAYER_TRY_LOCK	60	/* ... lock a container this long */
-#define LAYER_KEY_MAX	8192	/* a passphrase or key file, bytes */
-struct layer_link {
-	int		 kind;
-	char		 name[LAYER_NAME_MAX];	/* vg/lv, sda3, md127 */
-	char		 level[16];		/* md: raid1 */
-	int		 working;		/* md: disks in use ... */
-	int		 total;			/* ... of so many */
-};
-struct layer_tries {
-	time_t		 fail[LAYER_TRIES];
-	int		 n;
-	time_t		 until;
-};
+/* layer.c (storage layers, the pure half) */
 int	 layer_vg_name_ok(const char *);
 int	 layer_pvs_parse(const char *, struct conf_list *, char **);
 int	 layer_lvs_active(const char *, const char *);
@@ -608,14 +675,7 @@ void	 layer_tries_ok(struct layer_tries *);
 size_t	 layer_key_len(const char *, size_t, int);
 const char *layer_crypt_status(int);
 
-/* rootlayer.c: storage layers on the devices */
-#define LAYER_DEPTH	8	/* layers below one root */
-struct layer_out {		/* what a program printed */
-	char		*out;
-	size_t		 outlen;
-	char		*err;
-	size_t		 errlen;
-};
+/* rootlayer.c (storage layers on the devices) */
 int	 layer_run(char *const *, const void *, size_t, struct layer_out *);
 void	 layer_out_free(struct layer_out *);
 const char *layer_out_why(struct layer_out *);
@@ -628,13 +688,12 @@ void	 layer_find(const struct agent *, const char *, struct conf_list *,
 	     struct conf_list *);
 int	 layer_vgchange(struct agent *, const char *, int);
 int	 layer_link_dm(const char *, const char *, struct layer_link *);
-#define LAYER_TPM_SAY	"this volume is bound to the machine's TPM; use its " \
-			"recovery passphrase"
 void	 layer_scan(struct agent *, const char *);
 int	 layer_wanted(const struct agent *, const char *);
 void	 layer_describe(struct root *);
 int	 layer_writable(struct agent *, const struct root *, char **);
 void	 layer_cleanup(struct agent *, const char *);
+
 /* rootcrypt.c */
 int	 layer_container(const char *, struct root *);
 int	 layer_unlock(struct agent *, const char *, const char *, int,
@@ -677,37 +736,6 @@ int	 root_check_colon(FILE *, int, unsigned int, char **);
 int	 root_check_dpkg(FILE *, char **);
 
 /* diagnose.c */
-#define DIAG_ERROR	0	/* the system does not boot */
-#define DIAG_WARNING	1
-#define DIAG_INFO	2
-struct diag_dev {
-	char		*name;
-	char		*type;
-	char		*uuid;
-	char		*label;
-	char		*partuuid;
-};
-struct diag_finding {
-	int		 severity;
-	const char	*check;
-	char		*what;
-	char		*evidence;	/* file:line: text, or $ cmd and output */
-	char		*fix_tool;	/* a catalog tool, or NULL */
-	char		*fix_arg;
-	char		*fix_confirm;
-	int		 order;
-};
-struct diag {
-	char		*root;
-	int		 rootfd;
-	char		*device;	/* the root's own, or NULL */
-	char		*fstype;	/* the root's, if known */
-	char		*disk;		/* the disk holding device, or NULL */
-	struct diag_dev	*devs;		/* the devices a scan sees */
-	int		 ndevs;
-	struct diag_finding *findings;
-	int		 n;
-};
 int	 diag_open(struct diag *, const char *, const char *, char **);
 void	 diag_device_add(struct diag *, const char *, const char *,
 	     const char *, const char *, const char *);
@@ -720,7 +748,6 @@ void	 diag_free(struct diag *);
 const char *diag_severity_name(int);
 char	*diag_report(const char *, const char *, int *);
 int	 diag_main(int, char **);
-struct stat;
 struct diag_finding *diag_add(struct diag *, int, const char *, const char *,
 	     const char *, ...) printflike(5, 6);
 void	 diag_fix(struct diag_finding *, const char *, const char *,
@@ -744,15 +771,6 @@ void	 diag_check_lastboot(struct diag *);
 char	*diag_fs_evidence(char *const *, const char *);
 
 /* drivers.c */
-struct drivers_alias {
-	char		*pattern;	/* fnmatch(3), from modules.alias */
-	char		*module;
-};
-struct drivers_dev {
-	char		*bus;
-	char		*name;
-	char		*modalias;
-};
 int	 drivers_aliases(const char *, struct drivers_alias **, int *,
 	     char **);
 void	 drivers_aliases_free(struct drivers_alias *, int);
