@@ -40,8 +40,9 @@ LIBS_SNAP =	$(shell pkg-config --libs $(PKG_SNAP)) -pthread
 LIBS_TEST =	$(shell pkg-config --libs cmocka)
 
 COMMON_SRCS =	common/conf.c common/discmsg.c common/file.c common/kdf.c \
-		common/log.c common/net.c common/readkey.c common/ticket.c \
-		common/wire.c common/words.c common/xmalloc.c common/yaml.c
+		common/log.c common/net.c common/readkey.c common/strlist.c \
+		common/ticket.c common/wire.c common/words.c common/xmalloc.c \
+		common/yaml.c
 # The snapshot code, linked alone by its unit test and its bench too.
 SNAP_SRCS =	agentd/snapcap.c agentd/snappng.c agentd/snaptext.c \
 		agentd/snaptile.c

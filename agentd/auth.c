@@ -87,7 +87,7 @@ auth_load_file(const char *path, ssh_key **keys, int *n,
 }
 
 int
-auth_load_keys(const struct conf_list *list, ssh_key **keys, int *n,
+auth_load_keys(const struct strlist *list, ssh_key **keys, int *n,
     struct conf_errors *errs)
 {
 	ssh_key	 key;

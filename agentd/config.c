@@ -283,10 +283,10 @@ config_defaults(struct config *c)
 	c->snapshot.fake_fb.path = xstrdup("");
 	c->snapshot.fake_vc.vcsa = xstrdup("");
 	c->snapshot.fake_vc.vcsu = xstrdup("");
-	conf_list_add(&c->snapshot.fb, "/dev/fb0");
-	conf_list_add(&c->snapshot.vc, "/dev/vcsa1");
-	conf_list_add(&c->tools, "/etc/tether/tools.yaml");
-	conf_list_add(&c->tools, "/etc/tether/tools.d");
+	strlist_add(&c->snapshot.fb, "/dev/fb0");
+	strlist_add(&c->snapshot.vc, "/dev/vcsa1");
+	strlist_add(&c->tools, "/etc/tether/tools.yaml");
+	strlist_add(&c->tools, "/etc/tether/tools.d");
 }
 
 /* The default catalog paths may be missing; ones the file names may not. */

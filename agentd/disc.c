@@ -309,7 +309,7 @@ disc_on_link(int ifindex, const struct sockaddr_storage *from6,
 static int
 disc_interface_ok(struct agent *ag, int ifindex)
 {
-	const struct conf_list	*l = &ag->conf.discovery.interfaces;
+	const struct strlist	*l = &ag->conf.discovery.interfaces;
 	char			 name[IF_NAMESIZE];
 	int			 i;
 

@@ -365,13 +365,13 @@ drivers_check_file(const char *sysfs, const char *path)
 
 /* The names under /sys/class/block. */
 static int
-drivers_blocks(const char *sysfs, struct conf_list *l)
+drivers_blocks(const char *sysfs, struct strlist *l)
 {
 	DIR		*d;
 	struct dirent	*de;
 	char		*dir;
 
-	conf_list_clear(l);
+	strlist_clear(l);
 	xasprintf(&dir, "%s/class/block", sysfs);
 	d = opendir(dir);
 	free(dir);
@@ -379,14 +379,14 @@ drivers_blocks(const char *sysfs, struct conf_list *l)
 		return (-1);
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] != '.')
-			conf_list_add(l, de->d_name);
+			strlist_add(l, de->d_name);
 	}
 	closedir(d);
 	return (0);
 }
 
 static int
-drivers_has(const struct conf_list *l, const char *s)
+drivers_has(const struct strlist *l, const char *s)
 {
 	int	 i;
 
@@ -399,19 +399,19 @@ drivers_has(const struct conf_list *l, const char *s)
 
 /* What appeared since before: new disks come a moment after the load. */
 static void
-drivers_wait_new(const char *sysfs, const struct conf_list *before,
-    struct conf_list *added)
+drivers_wait_new(const char *sysfs, const struct strlist *before,
+    struct strlist *added)
 {
-	struct conf_list	 now = { NULL, 0 };
+	struct strlist	 now = { NULL, 0 };
 	struct timespec		 ts = { 0, 100 * 1000 * 1000 };
 	int			 ms, settle = -1, i;
 
 	for (ms = 0; ms < DRIVERS_WAIT_MS; ms += 100) {
 		drivers_blocks(sysfs, &now);
-		conf_list_clear(added);
+		strlist_clear(added);
 		for (i = 0; i < now.n; i++) {
 			if (!drivers_has(before, now.v[i]))
-				conf_list_add(added, now.v[i]);
+				strlist_add(added, now.v[i]);
 		}
 		if (added->n > 0 && settle == -1)
 			settle = ms;
@@ -419,14 +419,14 @@ drivers_wait_new(const char *sysfs, const struct conf_list *before,
 			break;
 		nanosleep(&ts, NULL);
 	}
-	conf_list_clear(&now);
+	strlist_clear(&now);
 }
 
 /* drivers load NAME|PATH.ko */
 static int
 drivers_load(const char *sysfs, const char *what)
 {
-	struct conf_list	 before = { NULL, 0 }, added = { NULL, 0 };
+	struct strlist	 before = { NULL, 0 }, added = { NULL, 0 };
 	struct diag		 d;
 	struct yw		*w;
 	const char		*type;
@@ -459,7 +459,7 @@ drivers_load(const char *sysfs, const char *what)
 		fprintf(stderr, "drivers: %s %s failed%s%s", argv[0], what,
 		    *out != '\0' ? ": " : "\n", out);
 		free(out);
-		conf_list_clear(&before);
+		strlist_clear(&before);
 		return (1);
 	}
 	free(out);
@@ -491,8 +491,8 @@ drivers_load(const char *sysfs, const char *what)
 	free(text);
 	d.rootfd = -1;
 	diag_free(&d);
-	conf_list_clear(&before);
-	conf_list_clear(&added);
+	strlist_clear(&before);
+	strlist_clear(&added);
 	return (0);
 }
 

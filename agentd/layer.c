@@ -61,7 +61,7 @@ layer_vg_name_ok(const char *s)
  * two fields, or a VG name lvm would not make, is an error.
  */
 int
-layer_pvs_parse(const char *text, struct conf_list *vgs, char **cause)
+layer_pvs_parse(const char *text, struct strlist *vgs, char **cause)
 {
 	char	*copy, *line, *next, *orig, *f[2];
 	int	 i, n, rc = 0;
@@ -94,7 +94,7 @@ layer_pvs_parse(const char *text, struct conf_list *vgs, char **cause)
 				break;
 		}
 		if (i == vgs->n)
-			conf_list_add(vgs, f[1]);
+			strlist_add(vgs, f[1]);
 	}
 	free(copy);
 	return (rc);

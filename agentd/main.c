@@ -167,14 +167,14 @@ main_apply_cli(struct config *c, const struct cli *cli)
 	int	 i;
 
 	if (cli->nbinds > 0) {
-		conf_list_clear(&c->listen);
+		strlist_clear(&c->listen);
 		for (i = 0; i < cli->nbinds; i++) {
 			if (strchr(cli->binds[i], ':') != NULL &&
 			    cli->binds[i][0] != '[')
 				xasprintf(&s, "[%s]", cli->binds[i]);
 			else
 				s = xstrdup(cli->binds[i]);
-			conf_list_add(&c->listen, s);
+			strlist_add(&c->listen, s);
 			free(s);
 		}
 	}

@@ -73,7 +73,7 @@ out:
 
 /* The journal: every mount that may exist, in the order made. */
 void
-root_journal_read(const char *dir, struct conf_list *l)
+root_journal_read(const char *dir, struct strlist *l)
 {
 	yaml_document_t	 doc;
 	yaml_node_t	*seq, *item;
@@ -88,14 +88,14 @@ root_journal_read(const char *dir, struct conf_list *l)
 		    i < seq->data.sequence.items.top; i++) {
 			item = yaml_document_get_node(&doc, *i);
 			if ((s = yr_scalar(item)) != NULL && *s == '/')
-				conf_list_add(l, s);
+				strlist_add(l, s);
 		}
 	}
 	yaml_document_delete(&doc);
 }
 
 static int
-root_journal_write(const char *dir, const struct conf_list *l)
+root_journal_write(const char *dir, const struct strlist *l)
 {
 	struct yw	*w;
 	char		*text, *cause;
@@ -122,7 +122,7 @@ root_journal_write(const char *dir, const struct conf_list *l)
 int
 root_journal_add(const char *dir, const char *path, char **cause)
 {
-	struct conf_list	 l = { NULL, 0 };
+	struct strlist	 l = { NULL, 0 };
 	int			 i, rc = 0;
 
 	root_journal_read(dir, &l);
@@ -136,31 +136,31 @@ root_journal_add(const char *dir, const char *path, char **cause)
 			    ROOT_JOURNAL_MAX);
 			rc = -1;
 		} else {
-			conf_list_add(&l, path);
+			strlist_add(&l, path);
 			if ((rc = root_journal_write(dir, &l)) != 0)
 				xasprintf(cause, "cannot write the mount "
 				    "journal in %s", dir);
 		}
 	}
-	conf_list_clear(&l);
+	strlist_clear(&l);
 	return (rc);
 }
 
 void
 root_journal_del(const char *dir, const char *path)
 {
-	struct conf_list	 l = { NULL, 0 }, keep = { NULL, 0 };
+	struct strlist	 l = { NULL, 0 }, keep = { NULL, 0 };
 	int			 i;
 
 	root_journal_read(dir, &l);
 	for (i = 0; i < l.n; i++) {
 		if (strcmp(l.v[i], path) != 0)
-			conf_list_add(&keep, l.v[i]);
+			strlist_add(&keep, l.v[i]);
 	}
 	if (keep.n != l.n)
 		root_journal_write(dir, &keep);
-	conf_list_clear(&l);
-	conf_list_clear(&keep);
+	strlist_clear(&l);
+	strlist_clear(&keep);
 }
 
 int
@@ -258,7 +258,7 @@ root_unmount(struct agent *ag, const char *dir, const char *target,
 void
 root_cleanup(struct agent *ag)
 {
-	struct conf_list	 l = { NULL, 0 };
+	struct strlist	 l = { NULL, 0 };
 	char			*dir, *cause, *path;
 	size_t			 len;
 	int			 fd, i, failed = 0;
@@ -295,7 +295,7 @@ root_cleanup(struct agent *ag)
 		    strchr(l.v[i] + len + 1, '/') == NULL)
 			rmdir(l.v[i]);
 	}
-	conf_list_clear(&l);
+	strlist_clear(&l);
 	/* Then the arrays, volume groups and containers, newest first. */
 	if (!failed)
 		layer_cleanup(ag, dir);

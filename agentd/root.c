@@ -66,7 +66,7 @@ root_free(struct root *r)
 	free(r->os_version);
 	free(r->on);
 	free(r->state);
-	conf_list_clear(&r->problems);
+	strlist_clear(&r->problems);
 }
 
 void
@@ -365,9 +365,9 @@ root_select_remap(struct agent *ag, const char *dir, const char *path,
  */
 static int
 root_release_mounts(struct agent *ag, const char *dir,
-    const struct root_sel *s, struct conf_list *done, char **cause)
+    const struct root_sel *s, struct strlist *done, char **cause)
 {
-	struct conf_list	 l = { NULL, 0 };
+	struct strlist	 l = { NULL, 0 };
 	unsigned long		 flags;
 	char			*data;
 	size_t			 len = strlen(s->path);
@@ -382,9 +382,9 @@ root_release_mounts(struct agent *ag, const char *dir,
 			break;
 		}
 		if (done != NULL)
-			conf_list_add(done, l.v[i]);
+			strlist_add(done, l.v[i]);
 	}
-	conf_list_clear(&l);
+	strlist_clear(&l);
 	if (rc == 0 && s->rw && s->device != NULL) {
 		root_mount_options(ag->conf.roots.mount_options, &flags, &data,
 		    NULL);
@@ -549,7 +549,7 @@ fail:
 static int
 root_release(struct agent *ag, const char *dir, char **out)
 {
-	struct conf_list	 done = { NULL, 0 };
+	struct strlist	 done = { NULL, 0 };
 	struct root_sel		 s;
 	struct yw		*w;
 	char			*cause, *path;
@@ -561,7 +561,7 @@ root_release(struct agent *ag, const char *dir, char **out)
 	if (root_release_mounts(ag, dir, &s, &done, &cause) != 0) {
 		xasprintf(out, "roots: release %s: %s\n", s.id, cause);
 		free(cause);
-		conf_list_clear(&done);
+		strlist_clear(&done);
 		root_sel_free(&s);
 		return (1);
 	}
@@ -576,7 +576,7 @@ root_release(struct agent *ag, const char *dir, char **out)
 	yw_kvlist(w, "unmounted", done.v, done.n);
 	yw_end(w);
 	*out = yw_finish(w, NULL);
-	conf_list_clear(&done);
+	strlist_clear(&done);
 	root_sel_free(&s);
 	return (0);
 }

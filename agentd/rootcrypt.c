@@ -60,7 +60,7 @@ static int
 layer_box_find(struct agent *ag, const char *id, struct layer_box *b)
 {
 	static const char	*types[] = { "crypto_LUKS", "BitLocker" };
-	struct conf_list	 devs, uuids;
+	struct strlist	 devs, uuids;
 	const char		*base;
 	int			 t, i, found = 0;
 
@@ -81,8 +81,8 @@ layer_box_find(struct agent *ag, const char *id, struct layer_box *b)
 			found = 1;
 			break;
 		}
-		conf_list_clear(&devs);
-		conf_list_clear(&uuids);
+		strlist_clear(&devs);
+		strlist_clear(&uuids);
 	}
 	return (found ? 0 : -1);
 }
@@ -131,7 +131,7 @@ layer_size(const char *dev)
 static char *
 layer_box_held(const char *dev)
 {
-	struct conf_list	 h = { NULL, 0 };
+	struct strlist	 h = { NULL, 0 };
 	char			 k[NAME_MAX + 1], *s = NULL;
 
 	if (layer_kname(dev, k, sizeof k) != 0)
@@ -139,7 +139,7 @@ layer_box_held(const char *dev)
 	layer_sys_list(k, "holders", &h);
 	if (h.n > 0)
 		xasprintf(&s, "/dev/%s", h.v[0]);
-	conf_list_clear(&h);
+	strlist_clear(&h);
 	return (s);
 }
 
@@ -420,16 +420,16 @@ layer_unlock(struct agent *ag, const char *dir, const char *id, int keyfile,
 
 /* Every device above k, holders before the device they hold. */
 static void
-layer_above(const char *k, struct conf_list *l, int depth)
+layer_above(const char *k, struct strlist *l, int depth)
 {
-	struct conf_list	 h = { NULL, 0 };
+	struct strlist	 h = { NULL, 0 };
 	int			 i;
 
 	layer_sys_list(k, "holders", &h);
 	for (i = 0; i < h.n && depth < LAYER_DEPTH; i++)
 		layer_above(h.v[i], l, depth + 1);
-	conf_list_clear(&h);
-	conf_list_add(l, k);
+	strlist_clear(&h);
+	strlist_add(l, k);
 }
 
 /*
@@ -440,7 +440,7 @@ static int
 layer_unmount_dev(struct agent *ag, const char *dir, const char *k,
     char **cause)
 {
-	struct conf_list	 mps = { NULL, 0 };
+	struct strlist	 mps = { NULL, 0 };
 	FILE			*f;
 	char			*line = NULL, mp[PATH_MAX], dev[32];
 	size_t			 size = 0, len = strlen(dir);
@@ -458,7 +458,7 @@ layer_unmount_dev(struct agent *ag, const char *dir, const char *k,
 		if (strcmp(line, dev) != 0)
 			continue;
 		root_unescape(mp);
-		conf_list_add(&mps, mp);
+		strlist_add(&mps, mp);
 	}
 	free(line);
 	fclose(f);
@@ -471,7 +471,7 @@ layer_unmount_dev(struct agent *ag, const char *dir, const char *k,
 		    strchr(mps.v[i] + len + 1, '/') == NULL)
 			rmdir(mps.v[i]);
 	}
-	conf_list_clear(&mps);
+	strlist_clear(&mps);
 	return (rc);
 }
 
@@ -522,7 +522,7 @@ layer_close_dev(struct agent *ag, const char *dir, const char *k,
 
 /* Whether the selected root is k or sits on it. */
 static int
-layer_selected_on(const char *dir, const struct conf_list *above)
+layer_selected_on(const char *dir, const struct strlist *above)
 {
 	yaml_document_t	 doc;
 	const char	*dev;
@@ -544,7 +544,7 @@ layer_selected_on(const char *dir, const struct conf_list *above)
 int
 layer_lock(struct agent *ag, const char *dir, const char *id, char **cause)
 {
-	struct conf_list	 above = { NULL, 0 };
+	struct strlist	 above = { NULL, 0 };
 	struct layer_box	 b;
 	char			*node, k[NAME_MAX + 1];
 	int			 i, rc = -1;
@@ -575,7 +575,7 @@ layer_lock(struct agent *ag, const char *dir, const char *id, char **cause)
 	audit(ag, "lock", "id", id, "mapping", b.map, (char *)NULL);
 	rc = 0;
 out:
-	conf_list_clear(&above);
+	strlist_clear(&above);
 	free(node);
 	layer_box_free(&b);
 	return (rc);

@@ -30,7 +30,7 @@ root_problem(struct root *r, const char *fmt, ...)
 	if (vasprintf(&s, fmt, ap) == -1)
 		fatal_fr("vasprintf");
 	va_end(ap);
-	conf_list_add(&r->problems, s);
+	strlist_add(&r->problems, s);
 	free(s);
 }
 
@@ -118,7 +118,7 @@ root_health(struct root *r)
 	FILE	*f;
 	int	 rootfd, fd, i;
 
-	conf_list_clear(&r->problems);
+	strlist_clear(&r->problems);
 	if ((rootfd = open(r->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
 	    -1) {
 		r->health = ROOT_UNREADABLE;

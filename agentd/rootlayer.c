@@ -172,7 +172,7 @@ layer_run(char *const *argv, const void *key, size_t keylen,
 
 /* Every layer opened, in order, as "kind name": md md127, lvm vg0. */
 static void
-layer_journal_read(const char *dir, struct conf_list *l)
+layer_journal_read(const char *dir, struct strlist *l)
 {
 	yaml_document_t	 doc;
 	yaml_node_t	*seq;
@@ -187,14 +187,14 @@ layer_journal_read(const char *dir, struct conf_list *l)
 		    i < seq->data.sequence.items.top; i++) {
 			s = yr_scalar(yaml_document_get_node(&doc, *i));
 			if (s != NULL && strchr(s, ' ') != NULL)
-				conf_list_add(l, s);
+				strlist_add(l, s);
 		}
 	}
 	yaml_document_delete(&doc);
 }
 
 static int
-layer_journal_write(const char *dir, const struct conf_list *l)
+layer_journal_write(const char *dir, const struct strlist *l)
 {
 	struct yw	*w;
 	char		*text, *cause;
@@ -217,7 +217,7 @@ layer_journal_write(const char *dir, const struct conf_list *l)
 int
 layer_journal_add(const char *dir, const char *kind, const char *name)
 {
-	struct conf_list	 l = { NULL, 0 };
+	struct strlist	 l = { NULL, 0 };
 	char			*e;
 	int			 i, rc = 0;
 
@@ -231,11 +231,11 @@ layer_journal_add(const char *dir, const char *kind, const char *name)
 		if (l.n >= LAYER_JOURNAL_MAX)
 			rc = -1;
 		else {
-			conf_list_add(&l, e);
+			strlist_add(&l, e);
 			rc = layer_journal_write(dir, &l);
 		}
 	}
-	conf_list_clear(&l);
+	strlist_clear(&l);
 	free(e);
 	return (rc);
 }
@@ -243,7 +243,7 @@ layer_journal_add(const char *dir, const char *kind, const char *name)
 void
 layer_journal_del(const char *dir, const char *kind, const char *name)
 {
-	struct conf_list	 l = { NULL, 0 }, keep = { NULL, 0 };
+	struct strlist	 l = { NULL, 0 }, keep = { NULL, 0 };
 	char			*e;
 	int			 i;
 
@@ -251,12 +251,12 @@ layer_journal_del(const char *dir, const char *kind, const char *name)
 	layer_journal_read(dir, &l);
 	for (i = 0; i < l.n; i++) {
 		if (strcmp(l.v[i], e) != 0)
-			conf_list_add(&keep, l.v[i]);
+			strlist_add(&keep, l.v[i]);
 	}
 	if (keep.n != l.n)
 		layer_journal_write(dir, &keep);
-	conf_list_clear(&l);
-	conf_list_clear(&keep);
+	strlist_clear(&l);
+	strlist_clear(&keep);
 	free(e);
 }
 
@@ -311,7 +311,7 @@ layer_sys(const char *kname, const char *attr, char *buf, size_t len)
 
 /* The devices below (slaves) or above (holders) one, by kernel name. */
 void
-layer_sys_list(const char *kname, const char *which, struct conf_list *l)
+layer_sys_list(const char *kname, const char *which, struct strlist *l)
 {
 	struct dirent	*de;
 	DIR		*d;
@@ -324,7 +324,7 @@ layer_sys_list(const char *kname, const char *which, struct conf_list *l)
 		return;
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] != '.')
-			conf_list_add(l, de->d_name);
+			strlist_add(l, de->d_name);
 	}
 	closedir(d);
 }
@@ -336,7 +336,7 @@ layer_sys_list(const char *kname, const char *which, struct conf_list *l)
 static int
 layer_wanted_below(const struct agent *ag, const char *dev, int depth)
 {
-	struct conf_list	 l = { NULL, 0 };
+	struct strlist	 l = { NULL, 0 };
 	char			 k[NAME_MAX + 1], *d;
 	int			 i, ok;
 
@@ -351,7 +351,7 @@ layer_wanted_below(const struct agent *ag, const char *dev, int depth)
 		ok = layer_wanted_below(ag, d, depth + 1);
 		free(d);
 	}
-	conf_list_clear(&l);
+	strlist_clear(&l);
 	return (ok);
 }
 
@@ -363,8 +363,8 @@ layer_wanted(const struct agent *ag, const char *dev)
 
 /* Devices of one libblkid TYPE, with their UUID (or "") alongside. */
 void
-layer_find(const struct agent *ag, const char *type, struct conf_list *devs,
-    struct conf_list *uuids)
+layer_find(const struct agent *ag, const char *type, struct strlist *devs,
+    struct strlist *uuids)
 {
 	blkid_cache		 cache;
 	blkid_dev_iterate	 it;
@@ -381,10 +381,10 @@ layer_find(const struct agent *ag, const char *type, struct conf_list *devs,
 		t = blkid_get_tag_value(cache, "TYPE", blkid_dev_devname(dev));
 		if (t != NULL && strcmp(t, type) == 0 &&
 		    layer_wanted(ag, blkid_dev_devname(dev))) {
-			conf_list_add(devs, blkid_dev_devname(dev));
+			strlist_add(devs, blkid_dev_devname(dev));
 			u = blkid_get_tag_value(cache, "UUID",
 			    blkid_dev_devname(dev));
-			conf_list_add(uuids, u != NULL ? u : "");
+			strlist_add(uuids, u != NULL ? u : "");
 			free(u);
 		}
 		free(t);
@@ -448,21 +448,21 @@ layer_md_one(struct agent *ag, const char *dir, char **members, int n)
 static void
 layer_scan_md(struct agent *ag, const char *dir)
 {
-	struct conf_list	 devs = { NULL, 0 }, uuids = { NULL, 0 };
-	struct conf_list	 held = { NULL, 0 };
+	struct strlist	 devs = { NULL, 0 }, uuids = { NULL, 0 };
+	struct strlist	 held = { NULL, 0 };
 	char			*members[LAYER_MEMBERS], k[NAME_MAX + 1];
 	int			 i, j, n, *done;
 
 	layer_find(ag, "linux_raid_member", &devs, &uuids);
 	done = xcalloc(devs.n + 1, sizeof *done);
 	for (i = 0; i < devs.n; i++) {
-		conf_list_clear(&held);
+		strlist_clear(&held);
 		if (layer_kname(devs.v[i], k, sizeof k) == 0)
 			layer_sys_list(k, "holders", &held);
 		if (held.n > 0 || *uuids.v[i] == '\0')
 			done[i] = 1;
 	}
-	conf_list_clear(&held);
+	strlist_clear(&held);
 	for (i = 0; i < devs.n; i++) {
 		if (done[i])
 			continue;
@@ -475,8 +475,8 @@ layer_scan_md(struct agent *ag, const char *dir)
 		layer_md_one(ag, dir, members, n);
 	}
 	free(done);
-	conf_list_clear(&devs);
-	conf_list_clear(&uuids);
+	strlist_clear(&devs);
+	strlist_clear(&uuids);
 }
 
 /*
@@ -497,7 +497,7 @@ layer_lvm_config(void)
 /* lvm pvs or lvs with these names, into o; its exit status. */
 static int
 layer_lvm_report(const char *what, const char *fields,
-    const struct conf_list *names, struct layer_out *o)
+    const struct strlist *names, struct layer_out *o)
 {
 	char	**argv;
 	int	 i, argc = 0, rc;
@@ -547,14 +547,14 @@ layer_vgchange(struct agent *ag, const char *vg, int on)
 static void
 layer_scan_lvm(struct agent *ag, const char *dir)
 {
-	struct conf_list	 devs = { NULL, 0 }, uuids = { NULL, 0 };
-	struct conf_list	 vgs = { NULL, 0 };
+	struct strlist	 devs = { NULL, 0 }, uuids = { NULL, 0 };
+	struct strlist	 vgs = { NULL, 0 };
 	struct layer_out	 o;
 	char			*cause;
 	int			 i;
 
 	layer_find(ag, "LVM2_member", &devs, &uuids);
-	conf_list_clear(&uuids);
+	strlist_clear(&uuids);
 	memset(&o, 0, sizeof o);
 	if (devs.n == 0)
 		goto out;
@@ -581,8 +581,8 @@ layer_scan_lvm(struct agent *ag, const char *dir)
 	}
 out:
 	layer_out_free(&o);
-	conf_list_clear(&devs);
-	conf_list_clear(&vgs);
+	strlist_clear(&devs);
+	strlist_clear(&vgs);
 }
 
 /* Before a scan: arrays first, since a volume group may sit on one. */
@@ -641,14 +641,14 @@ layer_link_md(const char *k, struct layer_link *l)
 static int
 layer_chain(const char *dev, struct layer_link *links, int max)
 {
-	struct conf_list	 below = { NULL, 0 };
+	struct strlist	 below = { NULL, 0 };
 	char			 k[NAME_MAX + 1];
 	int			 n = 0;
 
 	if (layer_kname(dev, k, sizeof k) != 0)
 		return (0);
 	while (n < max) {
-		conf_list_clear(&below);
+		strlist_clear(&below);
 		layer_sys_list(k, "slaves", &below);
 		if (strncmp(k, "md", 2) == 0 && layer_link_md(k, &links[n]) == 0) {
 			n++;
@@ -660,7 +660,7 @@ layer_chain(const char *dev, struct layer_link *links, int max)
 		n++;
 		snprintf(k, sizeof k, "%s", below.v[0]);
 	}
-	conf_list_clear(&below);
+	strlist_clear(&below);
 	return (n);
 }
 
@@ -746,7 +746,7 @@ layer_gone(const char *kind, const char *name)
 void
 layer_cleanup(struct agent *ag, const char *dir)
 {
-	struct conf_list	 l = { NULL, 0 };
+	struct strlist	 l = { NULL, 0 };
 	struct layer_out	 o;
 	char			*argv[6], *name, node[LAYER_NAME_MAX + 8];
 	int			 i;
@@ -787,5 +787,5 @@ layer_cleanup(struct agent *ag, const char *dir)
 			    layer_out_why(&o));
 		layer_out_free(&o);
 	}
-	conf_list_clear(&l);
+	strlist_clear(&l);
 }

@@ -362,7 +362,7 @@ skip:
 int
 root_scan_wanted(const struct agent *ag, const char *name)
 {
-	const struct conf_list	*only = &ag->conf.roots.devices;
+	const struct strlist	*only = &ag->conf.roots.devices;
 	int			 i;
 
 	for (i = 0; i < only->n; i++) {
@@ -400,7 +400,7 @@ root_scan_devices(struct agent *ag, const char *dir, struct root *rs, int *n)
 struct root *
 root_scan(struct agent *ag, const char *dir, int *n)
 {
-	const struct conf_list	*extra = &ag->conf.roots.extra;
+	const struct strlist	*extra = &ag->conf.roots.extra;
 	struct root		*rs, *r;
 	int			 i;
 

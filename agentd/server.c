@@ -75,7 +75,7 @@ server_bind_one(struct agent *ag, const char *addr, int port,
 void
 server_listen(struct agent *ag)
 {
-	const struct conf_list	*listen = &ag->conf.listen;
+	const struct strlist	*listen = &ag->conf.listen;
 	struct listener		*l;
 	char			 addr[128], *cause;
 	int			 i, port, common = ag->conf.port;
@@ -620,11 +620,11 @@ static void
 server_reload(struct agent *ag)
 {
 	struct conf_errors	 errs = { NULL, 0 };
-	struct conf_list	 listen = { NULL, 0 };
+	struct strlist	 listen = { NULL, 0 };
 	char			*state_dir;
 	int			 i, port, ticket, changed;
 
-	conf_list_copy(&listen, &ag->conf.listen);
+	strlist_copy(&listen, &ag->conf.listen);
 	state_dir = xstrdup(ag->conf.state_dir);
 	port = ag->conf.port;
 	ticket = ag->conf.ticket.enabled;
@@ -633,7 +633,7 @@ server_reload(struct agent *ag)
 			error("reload: %s", errs.v[i]);
 		error("reload failed; keeping the configuration in use");
 		conf_errors_free(&errs);
-		conf_list_clear(&listen);
+		strlist_clear(&listen);
 		free(state_dir);
 		return;
 	}
@@ -651,7 +651,7 @@ server_reload(struct agent *ag)
 		ag->conf.approve = CONFIG_APPROVE_NONE;
 	}
 	audit_open(ag);
-	conf_list_clear(&ag->conf.listen);
+	strlist_clear(&ag->conf.listen);
 	ag->conf.listen = listen;
 	ag->conf.port = port;
 	ag->conf.ticket.enabled = ticket;

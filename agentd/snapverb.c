@@ -82,7 +82,7 @@ snap_verb_args(int argc, char **argv, struct snap_req *r, char **out)
 
 /* The listed device whose last component is name, as "fb1" or "vcsa2". */
 static const char *
-snap_verb_dev(const struct conf_list *l, const char *name)
+snap_verb_dev(const struct strlist *l, const char *name)
 {
 	const char	*base;
 	int		 i;

@@ -41,12 +41,12 @@ struct conf_ticket {
 };
 struct conf_network {
 	int		 mode;		/* CONFIG_NET_DHCP or _NONE */
-	struct conf_list interfaces;
+	struct strlist interfaces;
 	char		*dhcp_client;
 };
 struct conf_discovery {
 	int		 enabled;
-	struct conf_list interfaces;
+	struct strlist interfaces;
 };
 
 struct conf_forwarding {
@@ -87,9 +87,9 @@ struct conf_recording {
 };
 struct conf_roots {
 	int		 scan;
-	struct conf_list extra;
+	struct strlist extra;
 	char		*mount_options;
-	struct conf_list devices;	/* patterns; empty: every device */
+	struct strlist devices;	/* patterns; empty: every device */
 };
 struct conf_bitfield {
 	int		 offset;
@@ -113,13 +113,13 @@ struct conf_fake_vc {
 	char		*vcsu;
 };
 struct conf_snapshot {
-	struct conf_list fb;
-	struct conf_list vc;
+	struct strlist fb;
+	struct strlist vc;
 	struct conf_fake_fb fake_fb;
 	struct conf_fake_vc fake_vc;
 };
 struct config {
-	struct conf_list listen;
+	struct strlist listen;
 	int		 port;
 	struct conf_ticket ticket;
 	int		 consent;
@@ -135,12 +135,12 @@ struct config {
 	struct conf_audit audit;
 	struct conf_recording recording;
 	char		*host_key;
-	struct conf_list authorized_keys;
+	struct strlist authorized_keys;
 	char		*shell;
 	char		*sftp_server;
 	struct conf_roots roots;
 	struct conf_snapshot snapshot;
-	struct conf_list tools;
+	struct strlist tools;
 };
 #define CONFIG_EXPIRY_ROTATE	0
 #define CONFIG_EXPIRY_END	1
@@ -163,13 +163,13 @@ struct tool {
 	char		*name;
 	char		*title;
 	char		*dart;
-	struct conf_list command;
+	struct strlist command;
 	struct tool_arg	*args;
 	int		 nargs;
 	int		 needs_root;
-	struct conf_list needs_files;
-	struct conf_list in_root;	/* paths that must stay inside it */
-	struct conf_list needs;
+	struct strlist needs_files;
+	struct strlist in_root;	/* paths that must stay inside it */
+	struct strlist needs;
 	int		 pty;
 	int		 timeout;
 	int		 destructive;
@@ -446,7 +446,7 @@ struct root {
 	char		*os_name;
 	char		*os_version;
 	int		 health;
-	struct conf_list problems;
+	struct strlist problems;
 	char		*on;		/* the layers below, as text */
 	char		*state;		/* a container: locked, unlocked */
 };
@@ -640,7 +640,7 @@ char	*config_print(const struct config *);
 int	 config_split_listen(const char *, char *, size_t, int *, char **);
 
 /* tools.c */
-int	 tools_load(const struct conf_list *, int, struct catalog *,
+int	 tools_load(const struct strlist *, int, struct catalog *,
 	     struct conf_errors *);
 void	 tools_free(struct catalog *);
 void	 tool_free(struct tool *);
@@ -663,7 +663,7 @@ int	 root_scan_wanted(const struct agent *, const char *);
 
 /* layer.c (storage layers, the pure half) */
 int	 layer_vg_name_ok(const char *);
-int	 layer_pvs_parse(const char *, struct conf_list *, char **);
+int	 layer_pvs_parse(const char *, struct strlist *, char **);
 int	 layer_lvs_active(const char *, const char *);
 int	 layer_luks_tpm(const char *);
 int	 layer_dm_lvname(const char *, char *, size_t);
@@ -683,9 +683,9 @@ int	 layer_journal_add(const char *, const char *, const char *);
 void	 layer_journal_del(const char *, const char *, const char *);
 int	 layer_kname(const char *, char *, size_t);
 int	 layer_sys(const char *, const char *, char *, size_t);
-void	 layer_sys_list(const char *, const char *, struct conf_list *);
-void	 layer_find(const struct agent *, const char *, struct conf_list *,
-	     struct conf_list *);
+void	 layer_sys_list(const char *, const char *, struct strlist *);
+void	 layer_find(const struct agent *, const char *, struct strlist *,
+	     struct strlist *);
 int	 layer_vgchange(struct agent *, const char *, int);
 int	 layer_link_dm(const char *, const char *, struct layer_link *);
 void	 layer_scan(struct agent *, const char *);
@@ -703,7 +703,7 @@ int	 layer_lock(struct agent *, const char *, const char *, char **);
 /* mountlog.c */
 int	 root_write_file(const char *, const char *, const char *, char **);
 int	 root_read_yaml(const char *, const char *, yaml_document_t *);
-void	 root_journal_read(const char *, struct conf_list *);
+void	 root_journal_read(const char *, struct strlist *);
 int	 root_journal_add(const char *, const char *, char **);
 void	 root_journal_del(const char *, const char *);
 int	 root_lock(const char *, char **);
@@ -795,7 +795,7 @@ void	 audit(struct agent *, const char *, ...)
 
 /* auth.c */
 int	 auth_parse_key(const char *, ssh_key *, char **);
-int	 auth_load_keys(const struct conf_list *, ssh_key **, int *,
+int	 auth_load_keys(const struct strlist *, ssh_key **, int *,
 	     struct conf_errors *);
 void	 auth_free_keys(ssh_key *, int);
 int	 auth_key_allowed(ssh_key *, int, ssh_key);

@@ -386,7 +386,7 @@ tools_yaml_name(const struct dirent *de)
  * configuration names is an error.
  */
 int
-tools_load(const struct conf_list *paths, int explicit, struct catalog *cat,
+tools_load(const struct strlist *paths, int explicit, struct catalog *cat,
     struct conf_errors *errs)
 {
 	struct dirent	**names;

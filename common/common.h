@@ -159,6 +159,15 @@ yaml_node_t *yr_get(yaml_document_t *, yaml_node_t *, const char *);
 const char *yr_scalar(yaml_node_t *);
 yaml_node_t *yr_path(yaml_document_t *, const char *);
 
+/* strlist.c */
+struct strlist {
+	char		**v;
+	int		  n;
+};
+void	 strlist_add(struct strlist *, const char *);
+void	 strlist_clear(struct strlist *);
+void	 strlist_copy(struct strlist *, const struct strlist *);
+
 /* conf.c */
 struct conf_file {
 	char		*path;
@@ -194,10 +203,6 @@ struct conf_key {
 	const void		*arg;	/* sub-table, enum words, "path" */
 	conf_check_fn		 check;	/* list items */
 };
-struct conf_list {
-	char		**v;
-	int		  n;
-};
 extern const struct conf_type conf_bool, conf_int, conf_duration, conf_string,
 	     conf_list, conf_enum, conf_sub;
 int	 conf_load(const char *, struct conf_file *, struct conf_errors *);
@@ -220,9 +225,6 @@ int	 conf_number(struct conf_ctx *, yaml_node_t *, const struct conf_key *,
 	     long long *);
 int	 conf_parse_duration(const char *, long long *);
 void	 conf_format_duration(int, char *, size_t);
-void	 conf_list_add(struct conf_list *, const char *);
-void	 conf_list_clear(struct conf_list *);
-void	 conf_list_copy(struct conf_list *, const struct conf_list *);
 
 /* net.c */
 struct in6_addr;

@@ -643,41 +643,12 @@ const struct conf_type conf_string = {
 };
 
 /* list: a sequence of strings, each checked by key->arg's checker. */
-void
-conf_list_add(struct conf_list *l, const char *s)
-{
-	l->v = xreallocarray(l->v, l->n + 1, sizeof *l->v);
-	l->v[l->n++] = xstrdup(s);
-}
-
-void
-conf_list_clear(struct conf_list *l)
-{
-	int	 i;
-
-	for (i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
-}
-
-void
-conf_list_copy(struct conf_list *dst, const struct conf_list *src)
-{
-	int	 i;
-
-	conf_list_clear(dst);
-	for (i = 0; i < src->n; i++)
-		conf_list_add(dst, src->v[i]);
-}
-
 static void
 conf_list_parse(struct conf_ctx *ctx, yaml_node_t *node, void *dst,
     const struct conf_key *key)
 {
 	conf_check_fn		 check = key->check;
-	struct conf_list	 l = { NULL, 0 };
+	struct strlist	 l = { NULL, 0 };
 	yaml_node_item_t	*item;
 	yaml_node_t		*v;
 	const char		*s;
@@ -686,7 +657,7 @@ conf_list_parse(struct conf_ctx *ctx, yaml_node_t *node, void *dst,
 
 	if (node->type == YAML_SCALAR_NODE &&
 	    node->data.scalar.length == 0 && !conf_quoted(node)) {
-		conf_list_clear(dst);	/* "key:" alone: an empty list */
+		strlist_clear(dst);	/* "key:" alone: an empty list */
 		return;
 	}
 	if (node->type != YAML_SEQUENCE_NODE) {
@@ -712,20 +683,20 @@ conf_list_parse(struct conf_ctx *ctx, yaml_node_t *node, void *dst,
 			bad = 1;
 			continue;
 		}
-		conf_list_add(&l, s);
+		strlist_add(&l, s);
 	}
 	if (bad) {
-		conf_list_clear(&l);
+		strlist_clear(&l);
 		return;
 	}
-	conf_list_clear(dst);
-	*(struct conf_list *)dst = l;
+	strlist_clear(dst);
+	*(struct strlist *)dst = l;
 }
 
 static void
 conf_list_emit(struct yw *w, const void *src, const struct conf_key *key)
 {
-	const struct conf_list	*l = src;
+	const struct strlist	*l = src;
 	int			 i;
 
 	(void)key;
@@ -739,7 +710,7 @@ static void
 conf_list_free(void *dst, const struct conf_key *key)
 {
 	(void)key;
-	conf_list_clear(dst);
+	strlist_clear(dst);
 }
 
 const struct conf_type conf_list = {

@@ -18,7 +18,7 @@
 static void
 fuzz_layer_pvs(const char *s)
 {
-	struct conf_list	 vgs = { NULL, 0 };
+	struct strlist	 vgs = { NULL, 0 };
 	char			*cause = NULL;
 	int			 i, j;
 
@@ -38,7 +38,7 @@ fuzz_layer_pvs(const char *s)
 		if (layer_lvs_active(s, vgs.v[i]) > 1)
 			fuzz_fail("lvs: not a tri-state");
 	}
-	conf_list_clear(&vgs);
+	strlist_clear(&vgs);
 }
 
 /* A decoded name has one '/', and doubling its dashes gives it back. */

@@ -26,7 +26,7 @@ static int
 fuzz_tools_load(const char *text, size_t len, struct catalog *cat,
     struct conf_errors *errs)
 {
-	struct conf_list	 paths;
+	struct strlist	 paths;
 	char			 path[64];
 	int			 fd, rc, i;
 
@@ -36,7 +36,7 @@ fuzz_tools_load(const char *text, size_t len, struct catalog *cat,
 		fuzz_fail("write");
 	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
 	memset(&paths, 0, sizeof paths);
-	conf_list_add(&paths, path);
+	strlist_add(&paths, path);
 	rc = tools_load(&paths, 1, cat, errs);
 	if (rc != 0) {
 		if (errs->n == 0)
@@ -47,7 +47,7 @@ fuzz_tools_load(const char *text, size_t len, struct catalog *cat,
 				    errs->v[i]);
 		}
 	}
-	conf_list_clear(&paths);
+	strlist_clear(&paths);
 	close(fd);
 	return (rc);
 }

@@ -39,7 +39,7 @@ struct sample {
 	int		 mode;
 	char		*name;
 	char		*dir;
-	struct conf_list users;
+	struct strlist users;
 	struct inner	 nested;
 };
 
@@ -119,7 +119,7 @@ sample_defaults(struct sample *s)
 	s->flag = s->port = s->offset = s->retry_interval = s->mode = UNSET;
 	s->name = xstrdup(UNSET_TEXT);
 	s->dir = xstrdup(UNSET_TEXT);
-	conf_list_add(&s->users, UNSET_TEXT);
+	strlist_add(&s->users, UNSET_TEXT);
 	s->nested.depth = UNSET;
 	s->nested.label = xstrdup(UNSET_TEXT);
 }
@@ -237,7 +237,7 @@ run_str_cases(const struct str_case *cases, size_t n, size_t off)
 }
 
 static char *
-list_join(const struct conf_list *l)
+list_join(const struct strlist *l)
 {
 	char	*all = xstrdup(""), *t;
 	int	 i;
@@ -514,21 +514,21 @@ test_list(void **state)
 static void
 test_list_helpers(void **state)
 {
-	struct conf_list	 a = { NULL, 0 }, b = { NULL, 0 };
+	struct strlist	 a = { NULL, 0 }, b = { NULL, 0 };
 	char			*got;
 
 	(void)state;
-	conf_list_add(&a, "one");
-	conf_list_add(&a, "two");
-	conf_list_add(&b, "old");
-	conf_list_copy(&b, &a);
-	conf_list_clear(&a);
+	strlist_add(&a, "one");
+	strlist_add(&a, "two");
+	strlist_add(&b, "old");
+	strlist_copy(&b, &a);
+	strlist_clear(&a);
 	assert_int_equal(a.n, 0);
 	assert_null(a.v);
 	got = list_join(&b);
 	assert_string_equal(got, "one|two");
 	free(got);
-	conf_list_clear(&b);
+	strlist_clear(&b);
 }
 
 static void

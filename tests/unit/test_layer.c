@@ -21,7 +21,7 @@
 static void
 test_pvs(void **state)
 {
-	struct conf_list	 vgs = { NULL, 0 };
+	struct strlist	 vgs = { NULL, 0 };
 	char			*cause = NULL;
 
 	(void)state;
@@ -32,7 +32,7 @@ test_pvs(void **state)
 	assert_int_equal(vgs.n, 2);
 	assert_string_equal(vgs.v[0], "vg0");
 	assert_string_equal(vgs.v[1], "data-1");
-	conf_list_clear(&vgs);
+	strlist_clear(&vgs);
 	assert_int_equal(layer_pvs_parse("", &vgs, &cause), 0);
 	assert_int_equal(vgs.n, 0);
 
@@ -48,7 +48,7 @@ test_pvs(void **state)
 	assert_int_equal(layer_pvs_parse("  /dev/vdb1|a b\n", &vgs, &cause),
 	    -1);
 	free(cause);
-	conf_list_clear(&vgs);
+	strlist_clear(&vgs);
 }
 
 static void

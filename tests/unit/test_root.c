@@ -302,7 +302,7 @@ health(const char *const *files, int want, const char *problems)
 	    root_health_name(want));
 	assert_string_equal(all, problems);
 	free(all);
-	conf_list_clear(&r.problems);
+	strlist_clear(&r.problems);
 	free(r.os_name);
 	free(r.os_version);
 	rmtree(dir);
@@ -361,7 +361,7 @@ test_health_symlink(void **state)
 	assert_int_equal(r.problems.n, 1);
 	assert_string_equal(r.problems.v[0], "etc/passwd missing");
 	assert_string_equal(r.os_name, "Inside");
-	conf_list_clear(&r.problems);
+	strlist_clear(&r.problems);
 	free(r.os_name);
 	free(r.os_version);
 	rmtree(dir);
