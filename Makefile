@@ -93,7 +93,7 @@ DEBIAN_DEPS =	build-essential pkg-config clang libssh-dev libyaml-dev \
 
 .SECONDARY:
 
-.PHONY: all deps check check-unit check-integ check-asan check-valgrind demo \
+.PHONY: all deps check check-all check-unit check-integ check-asan check-valgrind demo \
 	install uninstall clean lint lint-man fuzz fuzz-quick fuzz-regress bench \
 	bench-quick bench-snap rescue-image drill drill-storage \
 	rescue-iso rescue-netboot boot-test boot-test-all deb check-deb
@@ -172,6 +172,13 @@ deps:
 
 check: all $(UNIT_BINS)
 	BUILD=$(BUILD) sh tests/run.sh
+
+# check and the x-*.sh scripts: what is known to fail now and then and is
+# kept out of every run until it is fixed (tests/integ/x-psftp.sh: a 50 MB
+# psftp put sometimes stalls for about 60 s).
+check-all: all $(UNIT_BINS)
+	BUILD=$(BUILD) sh tests/run.sh all tests/integ/t-*.sh \
+	    tests/integ/x-*.sh
 
 check-unit: all $(UNIT_BINS)
 	BUILD=$(BUILD) sh tests/run.sh unit
