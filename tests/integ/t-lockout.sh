@@ -52,6 +52,9 @@ check_grep "the viewer says the address is locked out" \
     "^tether: 127.0.0.1 port $PORT: this address is locked out for 1 minute after failed logins$" \
     "$T/viewer.err"
 viewer_start
+# Type once the form is up, as a person would: keys sent before the
+# viewer draws it are not read as the ticket.
+check_screen "the form is up" "Tab/arrows move"
 keys "$(echo "$TICKET" | tr -d -)" Tab 127.0.0.1 Tab C-u "$PORT" Enter
 check_screen "and so does its form" \
     "this address is locked out for 1 minute after failed logins"
