@@ -183,6 +183,21 @@ ui_size(uint64_t n, char *buf, size_t len)
 	snprintf(buf, len, "%.1f%c", v, *unit);
 }
 
+/* The bottom two rows of a prompt: its note, if any, and a clear line. */
+static void
+ui_prompt_rows(const char *note)
+{
+	move(LINES - 2, 0);
+	clrtoeol();
+	if (note != NULL) {
+		attron(COLOR_PAIR(1));
+		mvaddnstr(LINES - 2, 1, note, COLS - 2);
+		attroff(COLOR_PAIR(1));
+	}
+	move(LINES - 1, 0);
+	clrtoeol();
+}
+
 /*
  * A line edit on the bottom rows: prompt, text, Enter or Esc. Returns 0
  * with buf filled, or -1 for Esc.
@@ -195,15 +210,7 @@ ui_prompt(const char *prompt, char *buf, size_t len, const char *note)
 
 	curs_set(1);
 	for (;;) {
-		move(LINES - 2, 0);
-		clrtoeol();
-		if (note != NULL) {
-			attron(COLOR_PAIR(1));
-			mvaddnstr(LINES - 2, 1, note, COLS - 2);
-			attroff(COLOR_PAIR(1));
-		}
-		move(LINES - 1, 0);
-		clrtoeol();
+		ui_prompt_rows(note);
 		mvprintw(LINES - 1, 1, "%s: %s", prompt, buf);
 		refresh();
 		key = getch();
@@ -240,15 +247,7 @@ ui_secret(const char *prompt, char *buf, size_t len, const char *note)
 
 	curs_set(1);
 	for (;;) {
-		move(LINES - 2, 0);
-		clrtoeol();
-		if (note != NULL) {
-			attron(COLOR_PAIR(1));
-			mvaddnstr(LINES - 2, 1, note, COLS - 2);
-			attroff(COLOR_PAIR(1));
-		}
-		move(LINES - 1, 0);
-		clrtoeol();
+		ui_prompt_rows(note);
 		mvprintw(LINES - 1, 1, "%s (not shown, Esc cancels): ", prompt);
 		refresh();
 		key = getch();
