@@ -35,6 +35,8 @@ TETHER_CPPFLAGS = -D_GNU_SOURCE -DTETHER_VERSION='"$(VERSION)"' -Icommon \
 TETHER_CFLAGS =	-std=c11 $(WARN) $(SAN)
 LDFLAGS +=	$(SAN)
 LIBS_COMMON =	$(shell pkg-config --libs $(PKG_COMMON)) -lutil
+# The session process's seccomp filter (sandbox.c): the agent only.
+LIBS_AGENT =	$(shell pkg-config --libs libseccomp)
 LIBS_TUI =	$(shell pkg-config --libs $(PKG_TUI))
 LIBS_SNAP =	$(shell pkg-config --libs $(PKG_SNAP)) -pthread
 LIBS_TEST =	$(shell pkg-config --libs cmocka)
@@ -50,11 +52,12 @@ AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/console.c \
 		agentd/diagboot.c agentd/diagnose.c agentd/diagsys.c \
 		agentd/disc.c agentd/drivers.c agentd/forward.c \
 		agentd/keyboard.c agentd/layer.c agentd/limits.c agentd/main.c \
-		agentd/mountlog.c agentd/netinfo.c agentd/procscan.c \
+		agentd/monitor.c agentd/monwrap.c agentd/mountlog.c \
+		agentd/msg.c agentd/netinfo.c agentd/procscan.c \
 		agentd/record.c agentd/rescue.c agentd/root.c agentd/rootcrypt.c \
 		agentd/rootfile.c agentd/roothealth.c agentd/rootlayer.c \
-		agentd/rootpath.c agentd/rootscan.c agentd/server.c \
-		agentd/session.c $(SNAP_SRCS) agentd/snapverb.c \
+		agentd/rootpath.c agentd/rootscan.c agentd/sandbox.c \
+		agentd/server.c agentd/session.c $(SNAP_SRCS) agentd/snapverb.c \
 		agentd/state.c agentd/tools.c agentd/verbs.c \
 		agentd/wait.c
 TUI_SRCS =	tui/args.c tui/browse.c tui/cand.c tui/client.c tui/console.c \
@@ -64,7 +67,7 @@ TUI_SRCS =	tui/args.c tui/browse.c tui/cand.c tui/client.c tui/console.c \
 UNIT_TESTS =	test_ticket test_kdf test_words test_args test_wire test_conf test_file \
 		test_yaml test_root test_layer test_disc test_snap test_diag \
 		test_drivers test_keyboard \
-		test_tile
+		test_tile test_monitor
 
 COMMON_OBJS =	$(COMMON_SRCS:%.c=$(BUILD)/%.o)
 AGENT_OBJS =	$(AGENT_SRCS:%.c=$(BUILD)/%.o)
@@ -77,6 +80,7 @@ DIAG_OBJS =	$(BUILD)/agentd/diagboot.o $(BUILD)/agentd/diagnose.o \
 		$(BUILD)/agentd/diagsys.o
 
 DEBIAN_DEPS =	build-essential pkg-config clang libssh-dev libyaml-dev \
+		libseccomp-dev \
 		libncurses-dev libssl-dev libpng-dev zlib1g-dev libblkid-dev \
 		libcmocka-dev openssh-client openssh-sftp-server sshpass tmux \
 		mandoc openssl procps iproute2 psmisc ncurses-term \
@@ -99,6 +103,7 @@ DEBIAN_DEPS =	build-essential pkg-config clang libssh-dev libyaml-dev \
 	rescue-iso rescue-netboot boot-test boot-test-all deb check-deb
 
 all: $(BUILD)/tetherd $(BUILD)/tether $(BUILD)/tests/yget $(BUILD)/tests/preauth \
+    $(BUILD)/tests/tetherd-trip \
     $(BUILD)/tests/oversize
 
 # V=1 shows the whole compiler command lines.
@@ -116,7 +121,17 @@ $(BUILD)/%.o: %.c debian/changelog
 -include $(wildcard $(BUILD)/*/*.d $(BUILD)/*/*/*.d)
 
 $(BUILD)/tetherd: $(AGENT_OBJS) $(COMMON_OBJS)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_COMMON) $(LIBS_SNAP)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AGENT) $(LIBS_COMMON) $(LIBS_SNAP)
+
+# For t-privsep only: a session process that makes a forbidden call
+# (execve) when a client logs in as "sandbox-trip". Never installed.
+$(BUILD)/tests/session-trip.o: agentd/session.c debian/changelog
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(TETHER_CPPFLAGS) -DTETHER_SANDBOX_TEST $(CPPFLAGS) \
+	    $(TETHER_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/tests/tetherd-trip: $(filter-out $(BUILD)/agentd/session.o,\
+    $(AGENT_OBJS)) $(BUILD)/tests/session-trip.o $(COMMON_OBJS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_AGENT) $(LIBS_COMMON) $(LIBS_SNAP)
 
 $(BUILD)/tether: $(TUI_OBJS) $(COMMON_OBJS) $(PNG_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TUI) $(LIBS_COMMON) $(LIBS_SNAP)
@@ -158,6 +173,13 @@ $(BUILD)/tests/test_snap: $(BUILD)/tests/unit/test_snap.o $(SNAP_OBJS) \
 $(BUILD)/tests/test_tile: $(BUILD)/tests/unit/test_tile.o $(SNAP_OBJS) \
     $(COMMON_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON) $(LIBS_SNAP)
+
+$(BUILD)/tests/test_monitor: $(BUILD)/tests/unit/test_monitor.o \
+    $(filter-out $(BUILD)/agentd/main.o $(BUILD)/agentd/server.o \
+    $(BUILD)/agentd/netinfo.o $(BUILD)/agentd/disc.o,$(AGENT_OBJS)) \
+    $(COMMON_OBJS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_AGENT) $(LIBS_COMMON) \
+	    $(LIBS_SNAP)
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(COMMON_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON)

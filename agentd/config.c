@@ -232,6 +232,8 @@ static const struct conf_key config_keys[] = {
 	    NULL),
 	K("sftp_server", conf_string, struct config, sftp_server, 0,
 	    PATH_MAX_LEN, "path", NULL),
+	K("privsep_user", conf_string, struct config, privsep_user, 1, 32,
+	    "user", NULL),
 	K("roots", conf_sub, struct config, roots, 0, 0, config_roots_keys,
 	    NULL),
 	K("snapshot", conf_sub, struct config, snapshot, 0, 0,
@@ -278,6 +280,7 @@ config_defaults(struct config *c)
 	c->host_key = xstrdup("/etc/tether/host_key");
 	c->shell = xstrdup("");	/* $SHELL, or /bin/sh */
 	c->sftp_server = xstrdup("");
+	c->privsep_user = xstrdup("nobody");
 	c->roots.scan = 1;
 	c->roots.mount_options = xstrdup("ro,nosuid,nodev");
 	c->snapshot.fake_fb.path = xstrdup("");

@@ -44,11 +44,19 @@ console_winsize(struct chan *c, int cols, int rows, int px, int py)
 	c->ws.ws_ypixel = py < 0 || py > 65535 ? 0 : py;
 }
 
-int
+/* A pty-req: its size now, the pty itself when the process starts. */
+void
 console_pty(struct chan *c, int cols, int rows, int px, int py)
 {
 	/* RFC 4254 6.2: zero sizes are to be ignored; a terminal needs one. */
 	console_winsize(c, cols > 0 ? cols : 80, rows > 0 ? rows : 24, px, py);
+	c->pty = 1;
+}
+
+/* In the monitor: the pty the channel's process will have. */
+int
+console_openpty(struct chan *c)
+{
 	if (openpty(&c->master, &c->slave, NULL, NULL, &c->ws) != 0) {
 		error_r("openpty");
 		return (-1);
@@ -530,26 +538,6 @@ console_output(struct chan *c)
 	console_poll(c, c->err_fd, c->err_eof, &c->err_polled);
 }
 
-void
-console_reap(struct sess *s)
-{
-	struct chan	*c;
-	pid_t		 pid;
-	int		 status, i;
-
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		for (i = 0; i < TETHERD_MAX_CHANNELS; i++) {
-			c = s->chans[i];
-			if (c != NULL && c->pid == pid && !c->exited) {
-				c->exited = 1;
-				c->status = status;
-				debug("pid %ld exited, status %d", (long)pid,
-				    status);
-			}
-		}
-	}
-}
-
 /*
  * End the channel's process and everything in its session: SIGHUP as a
  * closing terminal would, SIGTERM, then SIGKILL for what is left.
@@ -597,26 +585,26 @@ console_kill(struct chan *c)
 
 /*
  * A tool over its time limit: TERM to everything it started, KILL if it is
- * still there 5 seconds later. The client is told why on stderr.
+ * still there 5 seconds later. The client is to be told why on stderr:
+ * the text is put in msg, and its length returned.
  */
-void
-console_deadline(struct chan *c)
+int
+console_deadline(struct chan *c, char *msg, size_t len)
 {
 	struct timespec	 now;
-	char		 msg[128];
-	int		 n;
+	int		 n = 0;
 
 	if (c->tool == NULL || !c->started || c->exited || c->pid <= 0)
-		return;
+		return (0);
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (now.tv_sec < c->deadline.tv_sec)
-		return;
+		return (0);
 	if (c->timed_out == 0) {
-		n = snprintf(msg, sizeof msg, "%stetherd: %s: time limit "
+		n = snprintf(msg, len, "%stetherd: %s: time limit "
 		    "reached, stopping it%s\n", c->pty ? "\r\n" : "", c->tool,
 		    c->pty ? "\r" : "");
-		if (ssh_channel_write_stderr(c->channel, msg, n) == SSH_ERROR)
-			c->sess->ending = 1;
+		if (n < 0 || (size_t)n >= len)
+			n = 0;
 		info("tool %s over its time limit", c->tool);
 		procscan_signal_session(c->pid, SIGTERM);
 		procscan_signal_session(c->pid, SIGCONT);
@@ -626,6 +614,7 @@ console_deadline(struct chan *c)
 		procscan_signal_session(c->pid, SIGKILL);
 		c->timed_out = 2;
 	}
+	return (n);
 }
 
 void

@@ -68,7 +68,7 @@ forward_try(const struct addrinfo *ai, const char **cause)
  * channel of the connection while the kernel retries (TCP_SYNCNT bounds
  * that to about 15 seconds). Returns -1 with *cause when it failed.
  */
-static int
+int
 forward_connect(const char *host, int port, const char **cause)
 {
 	struct addrinfo	 hints, *res, *ai;
@@ -104,7 +104,6 @@ forward_message(ssh_session session, ssh_message msg, void *arg)
 	struct sess	*s = arg;
 	struct chan	*c;
 	const char	*host, *cause;
-	char		 to[300], port[16];
 	int		 fd;
 
 	(void)session;
@@ -115,24 +114,12 @@ forward_message(ssh_session session, ssh_message msg, void *arg)
 		    ssh_message_subtype(msg));
 		return (1);
 	}
+	/* The monitor checks forwarding.tcp, connects, and audits. */
 	host = ssh_message_channel_request_open_destination(msg);
-	snprintf(port, sizeof port, "%d",
-	    ssh_message_channel_request_open_destination_port(msg));
-	snprintf(to, sizeof to, "%.255s:%s", host != NULL ? host : "", port);
-	if (!s->ag->conf.forwarding.tcp) {
-		info("forwarding to %s refused: forwarding.tcp is false", to);
-		audit(s->ag, "forward", "session", s->id, "to", to, "result",
-		    "refused", (char *)NULL);
+	if (host == NULL || (fd = monwrap_forward(s, host,
+	    ssh_message_channel_request_open_destination_port(msg),
+	    &cause)) == -1)
 		return (1);
-	}
-	if (host == NULL || (fd = forward_connect(host, atoi(port),
-	    &cause)) == -1) {
-		info("forwarding to %s failed: %s", to, host == NULL ?
-		    "no host" : cause);
-		audit(s->ag, "forward", "session", s->id, "to", to, "result",
-		    host == NULL ? "no host" : cause, (char *)NULL);
-		return (1);
-	}
 	if ((c = session_chan_new(s)) == NULL) {
 		close(fd);
 		return (1);
@@ -145,8 +132,5 @@ forward_message(ssh_session session, ssh_message msg, void *arg)
 		return (0);
 	}
 	session_chan_callbacks(c, 0);
-	info("forwarding to %s", to);
-	audit(s->ag, "forward", "session", s->id, "to", to, "result", "ok",
-	    (char *)NULL);
 	return (0);
 }

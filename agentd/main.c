@@ -622,6 +622,9 @@ main(int argc, char **argv)
 		log_open("tetherd", 0, LOG_TO_STDERR);
 		return (main_commands[i].main(argc - 1, argv + 1));
 	}
+	/* The unprivileged half of a connection, started by its monitor. */
+	if (argc == 2 && strcmp(argv[1], "--session-process") == 0)
+		return (session_main(argc - 1, argv + 1));
 	if (argc > 1 && strcmp(argv[1], "rescue-next-boot") == 0) {
 		log_open("tetherd", 0, LOG_TO_STDERR);
 		return (rescue_main(argc - 1, argv + 1));
@@ -662,6 +665,8 @@ main(int argc, char **argv)
 		main_consent();
 		audit(&ag, "consent", "answer", "yes", (char *)NULL);
 	}
+	if (sandbox_prepare(&ag, &cause) != 0)
+		fatalx("%s", cause);
 	server_listen(&ag);
 	netinfo_watch(&ag);
 	main_ips(&ag);
@@ -697,6 +702,7 @@ main(int argc, char **argv)
 	    "unattended" : "ticket", (char *)NULL);
 
 	rc = server_loop(&ag);
+	sandbox_cleanup(&ag);
 
 	ag.state = ag.expired ? "expired" : "ended";
 	if (state_write(&ag, &cause) != 0) {

@@ -164,6 +164,25 @@ record_output(struct record *r, const char *data, size_t len)
 	free(out);
 }
 
+/* The file, for the process that writes the output: it opens nothing. */
+int
+record_fd(struct record *r)
+{
+	return (r->fd);
+}
+
+/* A recording the monitor opened and headed; its clock starts now. */
+struct record *
+record_adopt(int fd)
+{
+	struct record	*r;
+
+	r = xcalloc(1, sizeof *r);
+	r->fd = fd;
+	clock_gettime(CLOCK_MONOTONIC, &r->start);
+	return (r);
+}
+
 void
 record_end(struct record *r)
 {

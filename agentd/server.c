@@ -573,7 +573,7 @@ server_accept(struct agent *ag, struct listener *l, const sigset_t *old,
 				close(ag->conns[i].fd);
 		}
 		sigprocmask(SIG_SETMASK, old, NULL);
-		session_serve(ag, fd, from, p[1]);
+		monitor_serve(ag, fd, from, p[1]);
 	}
 	close(fd);
 	close(p[1]);

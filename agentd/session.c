@@ -7,7 +7,7 @@
  * libssh's own state machine would allow.
  */
 
-#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -22,13 +22,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/rand.h>
-
 #include <libssh/server.h>
 
 #include "tetherd.h"
 
-#define SESSION_ADMIT_WAIT	40	/* seconds; the local user has 30 */
+#define SESSION_SOCKET_FD	3	/* as the monitor passes them */
+#define SESSION_MONITOR_FD	4
 
 /*
  * Only what no audit faults: curve25519 key exchange (no NIST curves, and
@@ -52,126 +51,21 @@ static const char *session_env_ok[] = {
 	"LANG", "LC_*", "TZ", "COLORTERM", "TETHER_CHROOT", NULL
 };
 
-/* Tell the listener something: one message per packet. */
-void
-session_report(struct sess *s, const char *fmt, ...)
-{
-	char	 buf[256];
-	va_list	 ap;
-	int	 n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof buf)
-		return;
-	if (send(s->report_fd, buf, n, MSG_NOSIGNAL) != n)
-		debug_r("report to listener");
-}
-
-/* A client's user name, fit for a log line: printable, at most 64. */
-static const char *
-session_safe(const char *user)
-{
-	static char	 buf[65];
-	size_t		 i;
-
-	for (i = 0; i < sizeof buf - 1 && user[i] != '\0'; i++)
-		buf[i] = user[i] > ' ' && user[i] < 0x7f ? user[i] : '?';
-	buf[i] = '\0';
-	return (buf);
-}
-
 /*
- * Wait for the listener's answer to a report, up to wait seconds; an
- * empty string when there is none.
- */
-static void
-session_answer(struct sess *s, char *buf, size_t len, int wait)
-{
-	struct pollfd	 pfd = { s->report_fd, POLLIN, 0 };
-	ssize_t		 n;
-
-	if (poll(&pfd, 1, wait * 1000) != 1 ||
-	    (n = recv(s->report_fd, buf, len - 1, 0)) <= 0)
-		n = 0;
-	buf[n] = '\0';
-}
-
-/*
- * Every failed attempt counts, as in OpenSSH: a wrong password, a public
- * key that is refused (signed or only offered), keyboard-interactive, and
- * "none" after the first. The listener counts it too, and says whether
- * this connection may go on.
- */
-static void
-session_auth_fail(struct sess *s, const char *method, const char *user)
-{
-	char	 tries[16], verdict[16];
-
-	s->auth_tries++;
-	info("auth-fail method=%s user=%s from=%s tries=%d", method,
-	    session_safe(user), s->from, s->auth_tries);
-	snprintf(tries, sizeof tries, "%d", s->auth_tries);
-	audit(s->ag, "auth-fail", "method", method, "user", user, "from",
-	    s->from, "tries", tries, (char *)NULL);
-	session_report(s, "fail");
-	session_answer(s, verdict, sizeof verdict, 5);
-	if (strcmp(verdict, "go") != 0) {
-		info("the listener ends this connection from %s", s->from);
-		s->ending = 1;
-	}
-	if (s->auth_tries >= s->ag->conf.limits.max_auth_tries) {
-		info("too many authentication failures from %s", s->from);
-		s->ending = 1;
-	}
-}
-
-/*
- * Credentials are good; the listener has the last word (max_sessions, or
- * the local user under approve: each). Waiting here holds the client's
- * authentication request, which is what it should see.
+ * The monitor's verdict, as libssh wants it. Only the monitor knows the
+ * ticket and the authorized keys; this process asks and takes the answer.
  */
 static int
-session_auth_ok(struct sess *s, const char *method, const char *user)
+session_verdict(struct sess *s, int verdict, const char *user)
 {
-	char		 reply[256], *banner;
-	ssh_string	 str;
-
+	if (verdict != MON_OK)
+		return (SSH_AUTH_DENIED);
 	alarm(0);
-	session_report(s, "auth %s", session_safe(user));
-	if (s->ag->conf.approve == CONFIG_APPROVE_EACH &&
-	    (str = ssh_string_from_char("tetherd: waiting for approval on "
-	    "the remote machine\n")) != NULL) {
-		ssh_send_issue_banner(s->session, str);
-		ssh_string_free(str);
-		/* Out now: we are about to block until the user answers. */
-		ssh_blocking_flush(s->session, 1000);
-	}
-	session_answer(s, reply, sizeof reply, SESSION_ADMIT_WAIT);
-	/* Anything but "ok" or "no REASON" is no answer. */
-	if (strcmp(reply, "ok") != 0 && strncmp(reply, "no ", 3) != 0)
-		snprintf(reply, sizeof reply, "no the agent did not answer");
-	if (strcmp(reply, "ok") != 0) {
-		info("refused after authentication: %s", reply + 3);
-		xasprintf(&banner, "tetherd: %s\n", reply + 3);
-		if ((str = ssh_string_from_char(banner)) != NULL) {
-			ssh_send_issue_banner(s->session, str);
-			ssh_string_free(str);
-		}
-		free(banner);
-		s->ending = 1;
-		return (-1);
-	}
 	s->authenticated = 1;
 	free(s->user);
 	s->user = xstrdup(user);
 	s->last = time(NULL);
-	info("auth-ok method=%s user=%s from=%s session=%s", method,
-	    session_safe(user), s->from, s->id);
-	audit(s->ag, "auth-ok", "method", method, "user", user, "from",
-	    s->from, "session", s->id, (char *)NULL);
-	return (0);
+	return (SSH_AUTH_SUCCESS);
 }
 
 static int
@@ -183,11 +77,12 @@ session_password(ssh_session session, const char *user, const char *pass,
 	(void)session;
 	if (s->authenticated || s->ending)
 		return (SSH_AUTH_DENIED);
-	if (!s->ag->unattended && ticket_matches(&s->ag->ticket, pass))
-		return (session_auth_ok(s, "password", user) == 0 ?
-		    SSH_AUTH_SUCCESS : SSH_AUTH_DENIED);
-	session_auth_fail(s, "password", user);
-	return (SSH_AUTH_DENIED);
+#ifdef TETHER_SANDBOX_TEST
+	/* A build for the tests only: a call the sandbox must not allow. */
+	if (strcmp(user, "sandbox-trip") == 0)
+		execve("/bin/true", (char *[]){ "true", NULL }, NULL);
+#endif
+	return (session_verdict(s, monwrap_auth_password(s, user, pass), user));
 }
 
 /*
@@ -200,30 +95,18 @@ session_pubkey(ssh_session session, const char *user,
     struct ssh_key_struct *key, char state, void *arg)
 {
 	struct sess	*s = arg;
-	struct agent	*ag = s->ag;
-	int		 ticket, listed;
+	int		 verdict;
 
 	(void)session;
 	if (s->authenticated || s->ending)
 		return (SSH_AUTH_DENIED);
-	/* The ticket's key, or a key from authorized_keys. */
-	ticket = !ag->unattended &&
-	    ssh_key_cmp(key, ag->hostkey, SSH_KEY_CMP_PUBLIC) == 0;
-	listed = auth_key_allowed(ag->keys, ag->nkeys, key);
-	if (state == SSH_PUBLICKEY_STATE_NONE) {
-		debug("publickey probe from %s: %s", s->from, ticket ?
-		    "ticket key" : listed ? "authorized key" : "unknown key");
-		if (ticket || listed)
-			return (SSH_AUTH_SUCCESS);
-		session_auth_fail(s, "publickey", user);
-		return (SSH_AUTH_DENIED);
-	}
-	if (state == SSH_PUBLICKEY_STATE_VALID && (ticket || listed))
-		return (session_auth_ok(s, ticket ? "publickey" :
-		    "authorized-key", user) == 0 ? SSH_AUTH_SUCCESS :
+	verdict = monwrap_auth_pubkey(s, user, key, state);
+	if (state == SSH_PUBLICKEY_STATE_NONE)
+		return (verdict == MON_PROBE_OK ? SSH_AUTH_SUCCESS :
 		    SSH_AUTH_DENIED);
-	session_auth_fail(s, "publickey", user);
-	return (SSH_AUTH_DENIED);
+	if (state != SSH_PUBLICKEY_STATE_VALID)
+		return (SSH_AUTH_DENIED);
+	return (session_verdict(s, verdict, user));
 }
 
 /* The first "none" asks which methods there are; any other is a try. */
@@ -236,7 +119,7 @@ session_none(ssh_session session, const char *user, void *arg)
 	if (s->authenticated || s->ending)
 		return (SSH_AUTH_DENIED);
 	if (s->none_asked++ > 0)
-		session_auth_fail(s, "none", user);
+		monwrap_auth_fail(s, "none", user);
 	return (SSH_AUTH_DENIED);
 }
 
@@ -255,7 +138,7 @@ session_message(ssh_session session, ssh_message msg, void *arg)
 	if (!s->authenticated && !s->ending) {
 		if ((user = ssh_message_auth_user(msg)) == NULL)
 			user = session_nouser;
-		session_auth_fail(s, ssh_message_subtype(msg) ==
+		monwrap_auth_fail(s, ssh_message_subtype(msg) ==
 		    SSH_AUTH_METHOD_INTERACTIVE ? "keyboard-interactive" :
 		    "other", user);
 	}
@@ -269,8 +152,6 @@ session_service(ssh_session session, const char *service, void *arg)
 	(void)arg;
 	return (strcmp(service, "ssh-userauth") == 0 ? 0 : -1);
 }
-
-static void	session_tool_done(struct chan *, const char *);
 
 struct chan *
 session_chan_new(struct sess *s)
@@ -293,8 +174,7 @@ session_chan_free(struct sess *s, struct chan *c)
 {
 	int	 i;
 
-	/* A tool whose client went before it ended. */
-	session_tool_done(c, "closed");
+	monwrap_close(c);
 	console_close(c);
 	record_end(c->rec);
 	if (c->channel != NULL) {
@@ -336,12 +216,12 @@ session_pty_req(ssh_session session, ssh_channel channel, const char *term,
 	(void)channel;
 	if (!session_chan_ok(c) || c->started || c->pty)
 		return (-1);
-	if (strlen(term) > 64 || strspn(term, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.+") != strlen(term))
+	if (!session_term_ok(term))
 		return (-1);
 	free(c->term);
 	c->term = xstrdup(term);
-	return (console_pty(c, cols, rows, px, py) == 0 ? 0 : -1);
+	console_pty(c, cols, rows, px, py);
+	return (0);
 }
 
 static int
@@ -358,17 +238,27 @@ session_pty_resize(ssh_session session, ssh_channel channel, int cols,
 	return (0);
 }
 
-static int
-session_env_allowed(const char *name)
+/* A terminal name: what terminfo names are made of, at most 64. */
+int
+session_term_ok(const char *term)
+{
+	return (strlen(term) <= 64 && strspn(term, "abcdefghijklmnopqrstuvwxy"
+	    "zABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.+") == strlen(term));
+}
+
+/* NAME, or the NAME of NAME=value, is one a client may set. */
+int
+session_env_name_ok(const char *name)
 {
 	const char	**p;
-	size_t		  n;
+	size_t		  n, len = strcspn(name, "=");
 
 	for (p = session_env_ok; *p != NULL; p++) {
 		n = strlen(*p);
-		if ((*p)[n - 1] == '*' && strncmp(name, *p, n - 1) == 0)
+		if ((*p)[n - 1] == '*' && len >= n - 1 &&
+		    strncmp(name, *p, n - 1) == 0)
 			return (1);
-		if (strcmp(name, *p) == 0)
+		if (len == n && strncmp(name, *p, n) == 0)
 			return (1);
 	}
 	return (0);
@@ -384,7 +274,8 @@ session_env_req(ssh_session session, ssh_channel channel, const char *name,
 	(void)channel;
 	if (!session_chan_ok(c) || c->started)
 		return (-1);
-	if (!session_env_allowed(name) || strlen(value) > 1024 ||
+	if (!session_env_name_ok(name) || strchr(name, '=') != NULL ||
+	    strlen(value) > 1024 ||
 	    (size_t)c->nenv >= sizeof c->env / sizeof c->env[0]) {
 		debug("env request %s refused", name);
 		return (-1);
@@ -402,13 +293,9 @@ session_shell_req(ssh_session session, ssh_channel channel, void *arg)
 	(void)channel;
 	if (!session_chan_ok(c) || c->started)
 		return (-1);
-	info("shell pty=%s", c->pty ? "yes" : "no");
-	if (console_start(c, NULL, NULL) != 0)
+	if (monwrap_start(c, MON_START_SHELL, NULL) != 0)
 		return (-1);
 	c->welcome = c->pty && c->sess->ag->conf.welcome[0] != '\0';
-	if (c->pty)
-		c->rec = record_start(c->sess->ag, c->sess->id, c->sess->user,
-		    c->sess->from, c->ws.ws_col, c->ws.ws_row, c->term);
 	return (0);
 }
 
@@ -422,7 +309,7 @@ session_exec_req(ssh_session session, ssh_channel channel,
 	(void)channel;
 	if (!session_chan_ok(c) || c->started)
 		return (-1);
-	return (verbs_exec(c, command) == 0 ? 0 : -1);
+	return (monwrap_start(c, MON_START_EXEC, command));
 }
 
 static int
@@ -430,22 +317,12 @@ session_subsystem_req(ssh_session session, ssh_channel channel,
     const char *name, void *arg)
 {
 	struct chan	*c = arg;
-	char		*argv[2];
 
 	(void)session;
 	(void)channel;
 	if (!session_chan_ok(c) || c->started)
 		return (-1);
-	if (strcmp(name, "sftp") != 0 || c->sess->ag->conf.sftp_server[0] ==
-	    '\0') {
-		info("subsystem %s refused", name);
-		return (-1);
-	}
-	info("sftp");
-	audit(c->sess->ag, "sftp", "session", c->sess->id, (char *)NULL);
-	argv[0] = c->sess->ag->conf.sftp_server;
-	argv[1] = NULL;
-	return (console_start(c, NULL, argv) == 0 ? 0 : -1);
+	return (monwrap_start(c, MON_START_SUBSYSTEM, name));
 }
 
 static int
@@ -488,7 +365,7 @@ session_close(ssh_session session, ssh_channel channel, void *arg)
 
 	(void)session;
 	(void)channel;
-	console_kill(c);
+	monwrap_kill(c);
 	c->finished = 1;
 }
 
@@ -582,34 +459,6 @@ session_reply(struct chan *c)
 	ssh_channel_send_eof(c->channel);
 	ssh_channel_close(c->channel);
 	c->finished = 1;
-	/* The listener is told when this client has gone, with the reply. */
-	if (c->end_after)
-		c->sess->end_after = 1;
-}
-
-static void
-session_tool_done(struct chan *c, const char *why)
-{
-	struct agent	*ag = c->sess->ag;
-	char		 how[32];
-	int		 st = c->status;
-
-	if (c->tool == NULL)
-		return;
-	if (why != NULL)
-		snprintf(how, sizeof how, "%s", why);
-	else if (c->timed_out)
-		snprintf(how, sizeof how, "timeout");
-	else if (WIFSIGNALED(st))
-		snprintf(how, sizeof how, "%s", sigabbrev_np(WTERMSIG(st)) !=
-		    NULL ? sigabbrev_np(WTERMSIG(st)) : "signal");
-	else
-		snprintf(how, sizeof how, "%d", WEXITSTATUS(st));
-	info("tool %s ended: %s", c->tool, how);
-	audit(ag, "tool-exit", "name", c->tool, "session", c->sess->id,
-	    "exit", how, (char *)NULL);
-	free(c->tool);
-	c->tool = NULL;
 }
 
 /*
@@ -623,7 +472,6 @@ session_finish(struct chan *c)
 
 	if (c->finished || !c->exited || !c->out_eof || !c->err_eof)
 		return;
-	session_tool_done(c, NULL);
 	if (c->forward) {
 		/* A forwarded connection has no exit status. */
 	} else if (c->timed_out) {
@@ -653,7 +501,6 @@ session_step(struct sess *s)
 			continue;
 		session_welcome(c);
 		session_reply(c);
-		console_deadline(c);
 		console_flow(c);
 		console_output(c);
 		session_finish(c);
@@ -670,13 +517,8 @@ session_sigfd(socket_t fd, int revents, void *arg)
 
 	(void)revents;
 	while (read(fd, &si, sizeof si) == sizeof si) {
-		if (si.ssi_signo == SIGCHLD)
-			console_reap(s);
-		else {
-			info("ending on signal %d",
-			    si.ssi_signo);
-			s->ending = 1;
-		}
+		info("ending on signal %d", si.ssi_signo);
+		s->ending = 1;
 	}
 	return (0);
 }
@@ -687,35 +529,13 @@ session_setup_signals(struct sess *s)
 	sigset_t	 set;
 
 	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGINT);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	if ((s->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
 		fatal_fr("signalfd");
-	/* If the listener dies, so does this session and all it started. */
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	/*
-	 * Nothing this process or its children run may gain privileges
-	 * through exec, from the first byte a client sends on.
-	 */
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-		debug_r("PR_SET_NO_NEW_PRIVS");
-	if (getppid() == 1)
-		s->ending = 1;
-}
-
-static void
-session_id(struct sess *s)
-{
-	uint8_t	 r[8];
-	int	 i;
-
-	if (RAND_bytes(r, sizeof r) != 1)
-		fatalx("RAND_bytes failed");
-	for (i = 0; i < 8; i++)
-		snprintf(s->id + 2 * i, 3, "%02x", r[i]);
+	signal(SIGPIPE, SIG_IGN);
 }
 
 static ssh_bind
@@ -790,8 +610,7 @@ session_idle(struct sess *s)
 		    !s->chans[i]->exited && !s->chans[i]->pty)
 			return;
 	}
-	info("idle for %d seconds, closing", idle);
-	audit(s->ag, "idle", "from", s->from, "session", s->id, (char *)NULL);
+	monwrap_idle(s);
 	s->ending = 1;
 }
 
@@ -802,7 +621,7 @@ session_end(struct sess *s, int status)
 
 	for (i = 0; i < TETHERD_MAX_CHANNELS; i++) {
 		if (s->chans[i] != NULL)
-			console_kill(s->chans[i]);
+			monwrap_kill(s->chans[i]);
 	}
 	for (i = 0; i < TETHERD_MAX_CHANNELS; i++) {
 		if (s->chans[i] != NULL)
@@ -813,38 +632,76 @@ session_end(struct sess *s, int status)
 		ssh_blocking_flush(s->session, 1000);
 		ssh_disconnect(s->session);
 	}
-	if (s->end_after)
-		session_report(s, "end");
 	if (s->event != NULL) {
 		/* libssh frees the handle of an added fd only on removal. */
 		ssh_event_remove_fd(s->event, s->sig_fd);
 		ssh_event_free(s->event);
 	}
 	ssh_free(s->session);
-	info("closed, from=%s", s->from);
+	debug("session process done");
 	_exit(status);
 }
 
-void
-session_serve(struct agent *ag, int fd, const char *from, int report_fd)
+/*
+ * What the monitor sends first: who this is, the host key, the few
+ * settings this process needs, and the cell it is to enter.
+ */
+static void
+session_config(struct sess *s, struct agent *ag, char **dir, uid_t *uid,
+    gid_t *gid)
 {
-	struct sess	 sess, *s = &sess;
+	struct msg	 m;
+	char		*key = NULL, *id = NULL;
+	uint32_t	 v[6];
+	size_t		 i;
+
+	if (msg_recv(s->mon_fd, &m) != 0 || m.type != MON_CONFIG ||
+	    msg_get_str(&m, &id) != 0 || id == NULL ||
+	    strlen(id) != sizeof s->id - 1 ||
+	    msg_get_str(&m, &s->from) != 0 || s->from == NULL ||
+	    msg_get_str(&m, &key) != 0 || key == NULL ||
+	    msg_get_str(&m, &ag->banner) != 0 ||
+	    msg_get_str(&m, &ag->conf.welcome) != 0 ||
+	    ag->conf.welcome == NULL)
+		fatalx("no configuration from the monitor");
+	for (i = 0; i < 4; i++) {
+		if (msg_get_u32(&m, &v[i]) != 0)
+			fatalx("no configuration from the monitor");
+	}
+	if (msg_get_str(&m, dir) != 0 || *dir == NULL ||
+	    msg_get_u32(&m, &v[4]) != 0 || msg_get_u32(&m, &v[5]) != 0)
+		fatalx("no configuration from the monitor");
+	memcpy(s->id, id, sizeof s->id);
+	free(id);
+	ag->unattended = v[0];
+	ag->conf.limits.login_grace_time = v[1];
+	ag->conf.limits.idle_timeout = v[2];
+	log_open("tetherd", v[3], LOG_TO_STDERR);
+	*uid = v[4];
+	*gid = v[5];
+	if (ssh_pki_import_privkey_base64(key, NULL, NULL, NULL,
+	    &ag->hostkey) != SSH_OK)
+		fatalx("the host key from the monitor does not load");
+	freezero(key, strlen(key));
+	msg_free(&m);
+}
+
+/* This process is started by the monitor, never by hand. */
+static void
+session_check_fds(void)
+{
+	struct stat	 sb;
+
+	if (fstat(SESSION_SOCKET_FD, &sb) != 0 || !S_ISSOCK(sb.st_mode) ||
+	    fstat(SESSION_MONITOR_FD, &sb) != 0 || !S_ISSOCK(sb.st_mode))
+		fatalx("--session-process: only tetherd starts this");
+}
+
+static void
+session_accept(struct sess *s, struct agent *ag, int fd)
+{
 	ssh_bind	 b;
-	char		 prefix[128];
 	int		 one = 1;
-
-	memset(s, 0, sizeof *s);
-	s->ag = ag;
-	s->from = xstrdup(from);
-	s->report_fd = report_fd;
-	session_id(s);
-	snprintf(prefix, sizeof prefix, "[%.16s] ", s->id);
-	log_set_prefix(prefix);
-	session_setup_signals(s);
-
-	/* Login grace time: unauthenticated, the child just goes away. */
-	signal(SIGALRM, SIG_DFL);
-	alarm(ag->conf.limits.login_grace_time);
 
 	/*
 	 * Small packets (exit status, EOF, close; the key exchange) must not
@@ -855,22 +712,53 @@ session_serve(struct agent *ag, int fd, const char *from, int report_fd)
 	b = session_bind(ag);
 	if ((s->session = ssh_new()) == NULL)
 		fatalx("ssh_new failed");
-	if (ssh_bind_accept_fd(b, s->session, fd) != SSH_OK) {
-		error("accept from %s: %s", from, ssh_get_error(b));
-		_exit(1);
-	}
+	if (ssh_bind_accept_fd(b, s->session, fd) != SSH_OK)
+		fatalx("accept from %s: %s", s->from, ssh_get_error(b));
 	ssh_bind_free(b);
 	session_callbacks(s);
+}
+
+/*
+ * The session process: shut in the sandbox before the first byte from the
+ * client is read, it speaks SSH and relays; the monitor does the rest.
+ */
+int
+session_main(int argc, char **argv)
+{
+	static struct agent	 ag;
+	struct sess		 sess, *s = &sess;
+	char			 prefix[128], *dir;
+	uid_t			 uid;
+	gid_t			 gid;
+
+	(void)argc;
+	(void)argv;
+	session_check_fds();
+	memset(s, 0, sizeof *s);
+	s->ag = &ag;
+	s->mon_fd = SESSION_MONITOR_FD;
+	ssh_init();
+	session_config(s, &ag, &dir, &uid, &gid);
+	snprintf(prefix, sizeof prefix, "[%.16s] ", s->id);
+	log_set_prefix(prefix);
+	session_setup_signals(s);
+	/* Login grace time: unauthenticated, the process just goes away. */
+	signal(SIGALRM, SIG_DFL);
+	alarm(ag.conf.limits.login_grace_time);
+	session_accept(s, &ag, SESSION_SOCKET_FD);
+	sandbox_enter(s->mon_fd, dir, uid, gid);
+	free(dir);
 	if (ssh_handle_key_exchange(s->session) != SSH_OK) {
-		info("key exchange with %s failed: %s", from,
+		info("key exchange with %s failed: %s", s->from,
 		    ssh_get_error(s->session));
 		session_end(s, 1);
 	}
-	debug("key exchange with %s done", from);
+	debug("key exchange with %s done", s->from);
 
 	s->event = ssh_event_new();
 	ssh_event_add_session(s->event, s->session);
 	ssh_event_add_fd(s->event, s->sig_fd, POLLIN, session_sigfd, s);
+	ssh_event_add_fd(s->event, s->mon_fd, POLLIN, monwrap_event, s);
 	while (session_live(s)) {
 		if (ssh_event_dopoll(s->event, 1000) == SSH_ERROR &&
 		    !ssh_is_connected(s->session))

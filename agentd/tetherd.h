@@ -138,6 +138,7 @@ struct config {
 	struct strlist authorized_keys;
 	char		*shell;
 	char		*sftp_server;
+	char		*privsep_user;	/* the session process runs as it */
 	struct conf_roots roots;
 	struct conf_snapshot snapshot;
 	struct strlist tools;
@@ -236,6 +237,9 @@ struct agent {
 	time_t		 expires;
 
 	/* Runtime. */
+	uid_t		 privsep_uid;
+	gid_t		 privsep_gid;
+	char		*privsep_dir;	/* empty, root's: the session's root */
 	struct listener	 listeners[TETHERD_MAX_LISTEN];
 	int		 nlisteners;
 	int		 bound_port;
@@ -315,9 +319,15 @@ struct chan {
 	int		 timed_out;	/* 1: TERM sent; 2: KILL sent */
 
 	int		 forward;	/* a direct-tcpip relay: fds a socket */
+	uint32_t	 id;		/* the monitor's name for the process */
+	int		 reported;	/* the monitor told the session it ended */
 };
 
-/* One authenticated-or-not SSH connection, in its own child process. */
+/*
+ * One authenticated-or-not SSH connection. Two processes hold one each:
+ * the unprivileged session process (with the libssh session) and the root
+ * monitor (with report_fd, and chans that hold processes, not channels).
+ */
 struct sess {
 	struct agent	*ag;
 	ssh_session	 session;
@@ -334,8 +344,54 @@ struct sess {
 	int		 sig_fd;
 	int		 ending;
 	int		 end_after;	/* the end verb ran: end all on exit */
+	int		 mon_fd;	/* the other process of this connection */
+	uint32_t	 next_id;	/* of the session's next process */
 	struct chan	*chans[TETHERD_MAX_CHANNELS];
 };
+
+/* msg.c */
+#define MSG_MAX		(512 * 1024)	/* an exec command is under 256 KiB */
+#define MSG_MAXFDS	4
+struct msg {
+	uint32_t	 type;
+	char		*buf;
+	size_t		 len;
+	size_t		 size;
+	size_t		 off;		/* read position */
+	int		 fds[MSG_MAXFDS];
+	int		 nfds;
+	int		 fdoff;		/* descriptors taken so far */
+};
+
+/* monitor.c: what the session asks, and what the monitor answers. */
+enum mon_type {
+	MON_AUTH_PASSWORD = 1,	/* user, password */
+	MON_AUTH_PUBKEY,	/* user, key type, key base64, state */
+	MON_AUTH_FAIL,		/* method, user: a try no callback takes */
+	MON_AUTH_RESULT,	/* verdict, ending, text */
+	MON_START,		/* id, kind, command, pty, term, size, env */
+	MON_STARTED,		/* id, rc, flags, reply, error, status; fds */
+	MON_CLOSE,		/* id: the channel is gone */
+	MON_KILL,		/* id: end its processes */
+	MON_EXITED,		/* id, wait status, timed out */
+	MON_NOTICE,		/* id, text for the channel's stderr */
+	MON_FORWARD,		/* host, port */
+	MON_FORWARDED,		/* rc, cause; the socket */
+	MON_IDLE,		/* the session ends for idleness */
+	MON_SANDBOX,		/* the system call that tripped the sandbox */
+	MON_CONFIG,		/* to the session once: what it needs */
+};
+#define MON_DENIED		0
+#define MON_PROBE_OK		1	/* the key would do; sign with it */
+#define MON_WAIT		2	/* good; the local user decides */
+#define MON_OK			3
+#define MON_REFUSED		4	/* good, but refused: text says why */
+#define MON_START_SHELL		0
+#define MON_START_EXEC		1
+#define MON_START_SUBSYSTEM	2
+#define MON_STARTED_PROC	0x1	/* fds follow: pty master or pipes */
+#define MON_STARTED_REPLY	0x2	/* a verb's answer, no process */
+#define MON_STARTED_RECORD	0x4	/* a recording's fd follows */
 
 /* verbs.c */
 /*
@@ -556,26 +612,64 @@ void	 server_listen(struct agent *);
 int	 server_loop(struct agent *);
 
 /* session.c */
-dead void session_serve(struct agent *, int, const char *, int);
+int	 session_main(int, char **);
 void	 session_report(struct sess *, const char *, ...) printflike(2, 3);
+int	 session_term_ok(const char *);
+int	 session_env_name_ok(const char *);
 struct chan *session_chan_new(struct sess *);
 void	 session_chan_free(struct sess *, struct chan *);
 void	 session_chan_callbacks(struct chan *, int);
 
 /* forward.c */
+int	 forward_connect(const char *, int, const char **);
 int	 forward_message(ssh_session, ssh_message, void *);
 
+/* msg.c */
+void	 msg_init(struct msg *, uint32_t);
+void	 msg_put_u32(struct msg *, uint32_t);
+void	 msg_put_data(struct msg *, const void *, size_t);
+void	 msg_put_str(struct msg *, const char *);
+void	 msg_put_fd(struct msg *, int);
+int	 msg_get_u32(struct msg *, uint32_t *);
+int	 msg_get_int(struct msg *, int *);
+int	 msg_get_data(struct msg *, char **, size_t *);
+int	 msg_get_str(struct msg *, char **);
+int	 msg_take_fd(struct msg *);
+void	 msg_free(struct msg *);
+int	 msg_send(int, struct msg *);
+int	 msg_recv(int, struct msg *);
+
+/* monitor.c */
+dead void monitor_serve(struct agent *, int, const char *, int);
+int	 monitor_dispatch(struct sess *, struct msg *);
+
+/* monwrap.c */
+int	 monwrap_auth_password(struct sess *, const char *, const char *);
+int	 monwrap_auth_pubkey(struct sess *, const char *, ssh_key, int);
+void	 monwrap_auth_fail(struct sess *, const char *, const char *);
+int	 monwrap_start(struct chan *, int, const char *);
+void	 monwrap_close(struct chan *);
+void	 monwrap_kill(struct chan *);
+int	 monwrap_forward(struct sess *, const char *, int, const char **);
+void	 monwrap_idle(struct sess *);
+int	 monwrap_event(socket_t, int, void *);
+
+/* sandbox.c */
+int	 sandbox_prepare(struct agent *, char **);
+void	 sandbox_enter(int, const char *, uid_t, gid_t);
+void	 sandbox_cleanup(struct agent *);
+
 /* console.c */
-int	 console_pty(struct chan *, int, int, int, int);
+void	 console_pty(struct chan *, int, int, int, int);
+int	 console_openpty(struct chan *);
 void	 console_resize(struct chan *, int, int, int, int);
 int	 console_start(struct chan *, const char *, char *const *);
 uint32_t console_take(struct chan *, const void *, uint32_t);
 void	 console_input(struct chan *);
 void	 console_flow(struct chan *);
 void	 console_output(struct chan *);
-void	 console_reap(struct sess *);
 void	 console_kill(struct chan *);
-void	 console_deadline(struct chan *);
+int	 console_deadline(struct chan *, char *, size_t);
 int	 console_relay(struct chan *, int);
 void	 console_close(struct chan *);
 
@@ -805,6 +899,8 @@ int	 auth_host_key(const char *, ssh_key *, char **);
 struct record *record_start(struct agent *, const char *, const char *,
 	     const char *, int, int, const char *);
 void	 record_output(struct record *, const char *, size_t);
+int	 record_fd(struct record *);
+struct record *record_adopt(int);
 void	 record_end(struct record *);
 
 /* wait.c */

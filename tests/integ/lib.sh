@@ -177,6 +177,33 @@ stop_agent() {
 	    "$AGENT_LOG"
 }
 
+# session_pids: the processes that hold the agent's end of a TCP connection
+# to $PORT (the session processes; their parents are the monitors), one a
+# line, oldest connection first.
+session_pids() {
+	ss -Htnp state established "( sport = :$PORT )" 2>/dev/null |
+	    sed -n 's/.*pid=\([0-9]*\).*/\1/p' | sort -n | uniq
+}
+
+# descendants pid: every process below pid (a listener's monitors, their
+# session processes, and what those started), one a line.
+descendants() {
+	for d in $(pgrep -P "$1"); do
+		echo "$d"
+		descendants "$d"
+	done
+}
+
+# descendant_runs pid pattern: some process below pid has pattern in its
+# command line.
+descendant_runs() {
+	for d in $(descendants "$1"); do
+		tr '\0' ' ' <"/proc/$d/cmdline" 2>/dev/null | grep -q -- "$2" &&
+		    return 0
+	done
+	return 1
+}
+
 # agent_ssh command...: stock ssh with the ticket as password.
 agent_ssh() {
 	# shellcheck disable=SC2086

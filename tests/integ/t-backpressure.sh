@@ -28,10 +28,11 @@ rss() {
 agent_ssh "python3 -u $top/tests/integ/slowread.py $SECS" </dev/zero \
     >"$T/slow.out" 2>"$T/slow.err" &
 ssh_pid=$!
-# The connection's process is the listener's child that serves it.
+# The connection's process is the session process: it holds the socket,
+# and the bytes in flight (the monitor only starts what it relays).
 check "the connection's process is there" \
-    wait_for "[ -n \"\$(pgrep -P $AGENT_PID)\" ]" 100
-conn=$(pgrep -P "$AGENT_PID" | head -n 1)
+    wait_for "[ -n \"\$(session_pids)\" ]" 100
+conn=$(session_pids | head -n 1)
 wait_for "pgrep -f slowread.py >/dev/null" 100
 start=$(rss "$conn")
 peak=$start
@@ -57,7 +58,8 @@ big=$!
 check "the big-window client runs cat /dev/zero" \
     wait_for "grep -q ready '$T/big.out'" 150
 kill -STOP "$big"
-conn=$(pgrep -P "$AGENT_PID" | head -n 1)
+wait_for "[ -n \"\$(session_pids)\" ]" 100
+conn=$(session_pids | head -n 1)
 sleep 1
 start=$(rss "$conn")
 peak=$start

@@ -85,8 +85,10 @@ echo "# 5 connections opened in advance: $(cat "$T/pre.out"), $(grep -c 'event=a
 # one more answer than the agent gave.
 check_eq "only 5 guesses were checked: 5 failures in the audit log" 5 \
     "$(grep -c 'event=auth-fail' "$T/pre.log")"
+# The first connection, ended by its third failure, may not be reaped yet
+# when the lockout comes (a slow build): it is then closed with the rest.
 check_grep "the lockout closed the 3 connections not used yet" \
-    "lockout: closed 3 unauthenticated connection" "$AGENT_LOG"
+    "lockout: closed [34] unauthenticated connection" "$AGENT_LOG"
 stop_agent
 
 # Probes count as OpenSSH counts them: the second "none",

@@ -46,7 +46,7 @@ wait $vpid 2>/dev/null
 check_eq "a cut put leaves the old file" precious "$(cat "$T/remote.txt")"
 check "the agent's child for it goes" wait_for "[ \$(children) -eq 0 ]" 100
 check "no sftp server is left" \
-    wait_for "! pgrep -P $AGENT_PID -f sftp-server >/dev/null" 50
+    wait_for "! descendant_runs $AGENT_PID sftp-server" 50
 
 # 3. A connection's process killed while a tool runs.
 viewer_start "-ticket=$TICKET -ipaddress=127.0.0.1 -port=$PORT"

@@ -23,7 +23,7 @@ check_eq "20 MB wait for a local reader that starts late" "$want" "$got"
 agent_ssh 'sleep 3; cat >/dev/null' <"$T/big" &
 sshpid=$!
 sleep 2
-child=$(pgrep -P "$AGENT_PID" | head -n 1)
+child=$(session_pids | head -n 1)
 rss=$(ps -o rss= -p "$child" | tr -d ' ')
 if [ -n "${TETHER_SANITIZED:-}" ]; then
 	# ASan's shadow memory and quarantine make RSS meaningless here.

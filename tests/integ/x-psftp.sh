@@ -32,10 +32,10 @@ put() {
 }
 
 ts=$(put "$SSHD_PORT" root "$T/to-sshd" -i "$T/user.ppk")
-# The connection's peak RSS during the put, sampled from the listener's
-# children (the sampler stops itself after 600 s).
+# The connection's peak RSS during the put, sampled from the session
+# process (the sampler stops itself after 600 s).
 ( peak=0; i=0; while [ $i -lt 6000 ] && [ ! -e "$T/put.done" ]; do
-	for p in $(pgrep -P "$AGENT_PID"); do
+	for p in $(session_pids); do
 		r=$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null)
 		[ -n "$r" ] && [ "$r" -gt "$peak" ] && peak=$r && echo "$peak" >"$T/peak"
 	done

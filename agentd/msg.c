@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: ISC */
+
+/*
+ * Typed, length-prefixed messages between the processes of one connection
+ * (listener, monitor, session), with file descriptors passed beside them.
+ * Every read is bounds-checked: the session that sends them is not trusted.
+ */
+
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tetherd.h"
+
+/* On the wire: type then payload length, host order (one machine). */
+struct msg_head {
+	uint32_t	 type;
+	uint32_t	 len;
+};
+
+void
+msg_init(struct msg *m, uint32_t type)
+{
+	memset(m, 0, sizeof *m);
+	m->type = type;
+}
+
+static void
+msg_grow(struct msg *m, size_t more)
+{
+	size_t	 want;
+
+	if (more > MSG_MAX || m->len > MSG_MAX - more)
+		fatalx("message of type %u too long", m->type);
+	want = m->len + more;
+	if (want > m->size) {
+		m->size = want < 256 ? 256 : want * 2;
+		m->buf = xreallocarray(m->buf, m->size, 1);
+	}
+}
+
+void
+msg_put_u32(struct msg *m, uint32_t v)
+{
+	msg_grow(m, sizeof v);
+	memcpy(m->buf + m->len, &v, sizeof v);
+	m->len += sizeof v;
+}
+
+void
+msg_put_data(struct msg *m, const void *p, size_t len)
+{
+	if (len > UINT32_MAX)
+		fatalx("message field too long");
+	msg_put_u32(m, len);
+	msg_grow(m, len);
+	if (len > 0)
+		memcpy(m->buf + m->len, p, len);
+	m->len += len;
+}
+
+/* NULL goes as the one length no string has. */
+void
+msg_put_str(struct msg *m, const char *s)
+{
+	if (s == NULL)
+		msg_put_u32(m, UINT32_MAX);
+	else
+		msg_put_data(m, s, strlen(s));
+}
+
+void
+msg_put_fd(struct msg *m, int fd)
+{
+	if (m->nfds == MSG_MAXFDS)
+		fatalx("too many descriptors for one message");
+	m->fds[m->nfds++] = fd;
+}
+
+int
+msg_get_u32(struct msg *m, uint32_t *v)
+{
+	if (m->len - m->off < sizeof *v)
+		return (-1);
+	memcpy(v, m->buf + m->off, sizeof *v);
+	m->off += sizeof *v;
+	return (0);
+}
+
+int
+msg_get_int(struct msg *m, int *v)
+{
+	uint32_t	 u;
+
+	if (msg_get_u32(m, &u) != 0)
+		return (-1);
+	*v = (int)u;
+	return (0);
+}
+
+/* A copy of the next field, NUL-terminated; *len may be NULL. */
+int
+msg_get_data(struct msg *m, char **p, size_t *len)
+{
+	uint32_t	 n;
+
+	*p = NULL;
+	if (msg_get_u32(m, &n) != 0 || m->len - m->off < n)
+		return (-1);
+	*p = xmalloc((size_t)n + 1);
+	memcpy(*p, m->buf + m->off, n);
+	(*p)[n] = '\0';
+	m->off += n;
+	if (len != NULL)
+		*len = n;
+	return (0);
+}
+
+/* A string: no NUL inside; NULL when the sender sent none. */
+int
+msg_get_str(struct msg *m, char **s)
+{
+	uint32_t	 n;
+	size_t		 len;
+
+	*s = NULL;
+	if (m->len - m->off >= sizeof n) {
+		memcpy(&n, m->buf + m->off, sizeof n);
+		if (n == UINT32_MAX) {
+			m->off += sizeof n;
+			return (0);
+		}
+	}
+	if (msg_get_data(m, s, &len) != 0)
+		return (-1);
+	if (strlen(*s) != len) {
+		free(*s);
+		*s = NULL;
+		return (-1);
+	}
+	return (0);
+}
+
+/* The next descriptor that came with the message; the caller owns it. */
+int
+msg_take_fd(struct msg *m)
+{
+	int	 fd;
+
+	if (m->fdoff == m->nfds)
+		return (-1);
+	fd = m->fds[m->fdoff];
+	m->fds[m->fdoff++] = -1;
+	return (fd);
+}
+
+/* Whatever the receiver did not take is closed here. */
+void
+msg_free(struct msg *m)
+{
+	int	 i;
+
+	for (i = m->fdoff; i < m->nfds; i++) {
+		if (m->fds[i] != -1)
+			close(m->fds[i]);
+	}
+	freezero(m->buf, m->size);
+	memset(m, 0, sizeof *m);
+}
+
+static int
+msg_write_all(int sock, const char *p, size_t len)
+{
+	ssize_t	 n;
+
+	while (len > 0) {
+		n = send(sock, p, len, MSG_NOSIGNAL);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return (-1);
+		p += n;
+		len -= n;
+	}
+	return (0);
+}
+
+/*
+ * The header carries the descriptors; the payload follows. The sender's
+ * descriptors stay open: it closes what it no longer needs.
+ */
+int
+msg_send(int sock, struct msg *m)
+{
+	struct msg_head	 h = { m->type, (uint32_t)m->len };
+	struct iovec	 iov = { &h, sizeof h };
+	struct msghdr	 mh;
+	struct cmsghdr	*cm;
+	char		 cbuf[CMSG_SPACE(sizeof(int) * MSG_MAXFDS)];
+	ssize_t		 n;
+
+	memset(&mh, 0, sizeof mh);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	if (m->nfds > 0) {
+		memset(cbuf, 0, sizeof cbuf);
+		mh.msg_control = cbuf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * m->nfds);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * m->nfds);
+		memcpy(CMSG_DATA(cm), m->fds, sizeof(int) * m->nfds);
+	}
+	do
+		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	while (n == -1 && errno == EINTR);
+	if (n != sizeof h)
+		return (n == -1 ? -1 : msg_write_all(sock,
+		    (char *)&h + n, sizeof h - n));
+	return (msg_write_all(sock, m->buf, m->len));
+}
+
+static int
+msg_fds(struct msg *m, struct msghdr *mh)
+{
+	struct cmsghdr	*cm;
+	size_t		 n;
+
+	if (mh->msg_flags & MSG_CTRUNC)
+		return (-1);
+	for (cm = CMSG_FIRSTHDR(mh); cm != NULL; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		if (n > MSG_MAXFDS - (size_t)m->nfds)
+			return (-1);
+		memcpy(m->fds + m->nfds, CMSG_DATA(cm), n * sizeof(int));
+		m->nfds += n;
+	}
+	return (0);
+}
+
+static int
+msg_read_all(int sock, char *p, size_t len)
+{
+	ssize_t	 n;
+
+	while (len > 0) {
+		n = recv(sock, p, len, 0);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return (-1);
+		p += n;
+		len -= n;
+	}
+	return (0);
+}
+
+/*
+ * One whole message, blocking. -1 on end of file, a short read or a
+ * length over MSG_MAX; m is then empty and needs no msg_free.
+ */
+int
+msg_recv(int sock, struct msg *m)
+{
+	struct msg_head	 h;
+	struct iovec	 iov = { &h, sizeof h };
+	struct msghdr	 mh;
+	char		 cbuf[CMSG_SPACE(sizeof(int) * MSG_MAXFDS)];
+	ssize_t		 n;
+
+	memset(m, 0, sizeof *m);
+	memset(&mh, 0, sizeof mh);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cbuf;
+	mh.msg_controllen = sizeof cbuf;
+	do
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	while (n == -1 && errno == EINTR);
+	if (n <= 0)
+		return (-1);
+	if (msg_fds(m, &mh) != 0 || ((size_t)n < sizeof h &&
+	    msg_read_all(sock, (char *)&h + n, sizeof h - n) != 0) ||
+	    h.len > MSG_MAX)
+		goto fail;
+	m->type = h.type;
+	m->size = m->len = h.len;
+	m->buf = xmalloc(h.len > 0 ? h.len : 1);
+	if (msg_read_all(sock, m->buf, h.len) != 0)
+		goto fail;
+	return (0);
+fail:
+	m->fdoff = 0;
+	msg_free(m);
+	return (-1);
+}
