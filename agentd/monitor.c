@@ -16,7 +16,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,34 +64,39 @@ static pid_t	 mon_pid = -1;		/* the session process */
 static int	 mon_status;
 static int	 mon_syscall = -1;	/* what tripped the sandbox */
 
-/* Tell the listener something: one message per packet. */
+/* Tell the listener something. */
 static void
-mon_report(struct sess *s, const char *fmt, ...)
+mon_report(struct sess *s, uint32_t type, const char *text)
 {
-	char	 buf[256];
-	va_list	 ap;
-	int	 n;
+	struct msg	 m;
 
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof buf)
-		return;
-	if (send(s->report_fd, buf, n, MSG_NOSIGNAL) != n)
+	msg_init(&m, type);
+	if (text != NULL)
+		msg_put_str(&m, text);
+	if (msg_send(s->report_fd, &m) != 0)
 		debug_r("report to listener");
+	msg_free(&m);
 }
 
-/* The listener's answer, up to wait seconds; empty when none came. */
-static void
-mon_answer(struct sess *s, char *buf, size_t len, int wait)
+/*
+ * The listener's answer, up to wait seconds: its type, and in *why the
+ * reason of a refusal. 0 when none came.
+ */
+static uint32_t
+mon_answer(struct sess *s, char **why, int wait)
 {
 	struct pollfd	 pfd = { s->report_fd, POLLIN, 0 };
-	ssize_t		 n;
+	struct msg	 m;
+	uint32_t	 type;
 
-	if (poll(&pfd, 1, wait * 1000) != 1 ||
-	    (n = recv(s->report_fd, buf, len - 1, 0)) <= 0)
-		n = 0;
-	buf[n] = '\0';
+	*why = NULL;
+	if (poll(&pfd, 1, wait * 1000) != 1 || msg_recv(s->report_fd, &m) != 0)
+		return (0);
+	type = m.type;
+	if (type == MON_L_NO && (msg_get_str(&m, why) != 0 || *why == NULL))
+		type = 0;
+	msg_free(&m);
+	return (type);
 }
 
 /* A client's user name, fit for a log line: printable, at most 64. */
@@ -130,7 +134,7 @@ mon_reply_auth(struct sess *s, int verdict, const char *text)
 static int
 mon_fail(struct sess *s, const char *method, const char *user)
 {
-	char	 tries[16], verdict[16];
+	char	 tries[16], *why;
 
 	s->auth_tries++;
 	info("auth-fail method=%s user=%s from=%s tries=%d", method,
@@ -138,12 +142,12 @@ mon_fail(struct sess *s, const char *method, const char *user)
 	snprintf(tries, sizeof tries, "%d", s->auth_tries);
 	audit(s->ag, "auth-fail", "method", method, "user", user, "from",
 	    s->from, "tries", tries, (char *)NULL);
-	mon_report(s, "fail");
-	mon_answer(s, verdict, sizeof verdict, 5);
-	if (strcmp(verdict, "go") != 0) {
+	mon_report(s, MON_L_FAIL, NULL);
+	if (mon_answer(s, &why, 5) != MON_L_GO) {
 		info("the listener ends this connection from %s", s->from);
 		s->ending = 1;
 	}
+	free(why);
 	if (s->auth_tries >= s->ag->conf.limits.max_auth_tries) {
 		info("too many authentication failures from %s", s->from);
 		s->ending = 1;
@@ -159,23 +163,23 @@ mon_fail(struct sess *s, const char *method, const char *user)
 static int
 mon_admit(struct sess *s, const char *method, const char *user)
 {
-	char	 reply[256], *text;
+	char	*why, *text;
 	int	 rc;
 
-	mon_report(s, "auth %s", mon_safe(user));
+	mon_report(s, MON_L_AUTH, mon_safe(user));
 	if (s->ag->conf.approve == CONFIG_APPROVE_EACH &&
 	    mon_reply_auth(s, MON_WAIT, NULL) != 0)
 		return (-1);
-	mon_answer(s, reply, sizeof reply, MON_ADMIT_WAIT);
-	/* Anything but "ok" or "no REASON" is no answer. */
-	if (strcmp(reply, "ok") != 0 && strncmp(reply, "no ", 3) != 0)
-		snprintf(reply, sizeof reply, "no the agent did not answer");
-	if (strcmp(reply, "ok") != 0) {
-		info("refused after authentication: %s", reply + 3);
+	if (mon_answer(s, &why, MON_ADMIT_WAIT) != MON_L_OK) {
+		/* No answer at all is a refusal too. */
+		info("refused after authentication: %s", why != NULL ? why :
+		    "the agent did not answer");
 		s->ending = 1;
-		xasprintf(&text, "tetherd: %s\n", reply + 3);
+		xasprintf(&text, "tetherd: %s\n", why != NULL ? why :
+		    "the agent did not answer");
 		rc = mon_reply_auth(s, MON_REFUSED, text);
 		free(text);
+		free(why);
 		return (rc);
 	}
 	s->authenticated = 1;
@@ -731,7 +735,7 @@ mon_end(struct sess *s)
 		}
 	}
 	if (s->end_after)
-		mon_report(s, "end");
+		mon_report(s, MON_L_END, NULL);
 	info("closed, from=%s", s->from);
 	_exit(0);
 }

@@ -190,22 +190,22 @@ msg_write_all(int sock, const char *p, size_t len)
 }
 
 /*
- * The header carries the descriptors; the payload follows. The sender's
- * descriptors stay open: it closes what it no longer needs.
+ * Header and payload in one write, the descriptors with them. The
+ * sender's descriptors stay open: it closes what it no longer needs.
  */
 int
 msg_send(int sock, struct msg *m)
 {
 	struct msg_head	 h = { m->type, (uint32_t)m->len };
-	struct iovec	 iov = { &h, sizeof h };
+	struct iovec	 iov[2] = { { &h, sizeof h }, { m->buf, m->len } };
 	struct msghdr	 mh;
 	struct cmsghdr	*cm;
 	char		 cbuf[CMSG_SPACE(sizeof(int) * MSG_MAXFDS)];
 	ssize_t		 n;
 
 	memset(&mh, 0, sizeof mh);
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
+	mh.msg_iov = iov;
+	mh.msg_iovlen = m->len > 0 ? 2 : 1;
 	if (m->nfds > 0) {
 		memset(cbuf, 0, sizeof cbuf);
 		mh.msg_control = cbuf;
@@ -219,10 +219,14 @@ msg_send(int sock, struct msg *m)
 	do
 		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
 	while (n == -1 && errno == EINTR);
-	if (n != sizeof h)
-		return (n == -1 ? -1 : msg_write_all(sock,
-		    (char *)&h + n, sizeof h - n));
-	return (msg_write_all(sock, m->buf, m->len));
+	if (n == -1)
+		return (-1);
+	/* A stream may take part of it; the rest follows in order. */
+	if ((size_t)n < sizeof h)
+		return (msg_write_all(sock, (char *)&h + n, sizeof h - n) ||
+		    msg_write_all(sock, m->buf, m->len));
+	n -= sizeof h;
+	return (msg_write_all(sock, m->buf + n, m->len - n));
 }
 
 static int
@@ -262,10 +266,24 @@ msg_read_all(int sock, char *p, size_t len)
 	return (0);
 }
 
+/* Whether a read would not block: a message is there, or end of file. */
+int
+msg_pending(int sock)
+{
+	char	 c;
+	ssize_t	 n;
+
+	n = recv(sock, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return (0);
+	return (1);
+}
+
 /*
  * One whole message, blocking. -1 on end of file, a short read or a
  * length over MSG_MAX; m is then empty and needs no msg_free.
  */
+
 int
 msg_recv(int sock, struct msg *m)
 {

@@ -150,6 +150,12 @@ sandbox_prepare(struct agent *ag, char **cause)
 	if (sandbox_user(ag->conf.privsep_user, &ag->privsep_uid,
 	    &ag->privsep_gid, cause) != 0)
 		return (-1);
+	/* Not root: no chroot and no other user; the filter still holds. */
+	if (geteuid() != 0) {
+		info("not running as root: the session process keeps uid %ld "
+		    "and its root directory", (long)geteuid());
+		return (0);
+	}
 	xasprintf(&dir, "%s/empty", ag->conf.state_dir);
 	if (mkdir(dir, 0555) != 0 && errno != EEXIST) {
 		xasprintf(cause, "%s: %s", dir, strerror(errno));
@@ -254,6 +260,21 @@ sandbox_filter(void)
 	seccomp_release(ctx);
 }
 
+static void
+sandbox_drop(const char *dir, uid_t uid, gid_t gid)
+{
+	if (chroot(dir) != 0 || chdir("/") != 0)
+		fatal_fr("chroot %s", dir);
+	if (setgroups(0, NULL) != 0 || setresgid(gid, gid, gid) != 0 ||
+	    setresuid(uid, uid, uid) != 0)
+		fatal_fr("cannot become %ld:%ld", (long)uid, (long)gid);
+	if (setuid(0) != -1 || geteuid() != uid)
+		fatalx("still root after dropping privileges");
+	/* A change of credentials cleared it: the monitor's death ends us. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() == 1)
+		_exit(1);
+}
+
 /*
  * Shut the calling process in: once this returns it cannot open a file,
  * start a program, or become root again. Failing any step is fatal.
@@ -263,13 +284,8 @@ sandbox_enter(int mon_fd, const char *dir, uid_t uid, gid_t gid)
 {
 	struct sigaction	 sa;
 
-	if (chroot(dir) != 0 || chdir("/") != 0)
-		fatal_fr("chroot %s", dir);
-	if (setgroups(0, NULL) != 0 || setresgid(gid, gid, gid) != 0 ||
-	    setresuid(uid, uid, uid) != 0)
-		fatal_fr("cannot become %ld:%ld", (long)uid, (long)gid);
-	if (setuid(0) != -1 || geteuid() != uid)
-		fatalx("still root after dropping privileges");
+	if (dir != NULL)
+		sandbox_drop(dir, uid, gid);
 	/* No ptrace or core from another process of the same user. */
 	if (prctl(PR_SET_DUMPABLE, 0) != 0 ||
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)

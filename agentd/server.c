@@ -191,11 +191,20 @@ server_update_state(struct agent *ag)
 	}
 }
 
+/* A word to a connection's monitor, with a reason for a refusal. */
 static void
-server_reply(struct conn *c, const char *msg)
+server_reply(struct conn *c, uint32_t type, const char *text)
 {
-	if (c->fd != -1 && send(c->fd, msg, strlen(msg), MSG_NOSIGNAL) == -1)
+	struct msg	 m;
+
+	if (c->fd == -1)
+		return;
+	msg_init(&m, type);
+	if (text != NULL)
+		msg_put_str(&m, text);
+	if (msg_send(c->fd, &m) != 0)
 		debug_r("reply to pid %ld", (long)c->pid);
+	msg_free(&m);
 }
 
 static void
@@ -206,22 +215,18 @@ server_admit_now(struct agent *ag, struct conn *c)
 	c->since = time(NULL);
 	/* connection.yaml says "connected" before the technician is in. */
 	server_update_state(ag);
-	server_reply(c, "ok");
+	server_reply(c, MON_L_OK, NULL);
 }
 
 static void
 server_deny(struct agent *ag, struct conn *c, const char *why)
 {
-	char	*msg;
-
 	/* Recorded before the child is told, so the record is never late. */
 	audit(ag, "refused", "from", c->from, "user", c->user, "reason", why,
 	    (char *)NULL);
 	info("refused %s: %s", c->from, why);
 	c->asking = 0;
-	xasprintf(&msg, "no %s", why);
-	server_reply(c, msg);
-	free(msg);
+	server_reply(c, MON_L_NO, why);
 }
 
 /* max_sessions: refuse c when the authenticated connections fill it. */
@@ -367,48 +372,47 @@ server_fail(struct agent *ag, struct conn *c)
 		    "limits.guesses", (char *)NULL);
 		go = 0;
 	}
-	if (send(c->fd, go ? "go" : "end", go ? 2 : 3, MSG_NOSIGNAL) == -1)
-		debug("answer to %s: %s", c->from, strerror(errno));
+	server_reply(c, go ? MON_L_GO : MON_L_STOP, NULL);
 }
 
-/* One message from a child, as server_report describes. */
+/* One message from a monitor, as server_report describes. */
 static void
-server_report_one(struct agent *ag, struct conn *c, const char *buf)
+server_report_one(struct agent *ag, struct conn *c, struct msg *m)
 {
-	if (strcmp(buf, "fail") == 0)
+	char	*user;
+
+	if (m->type == MON_L_FAIL)
 		server_fail(ag, c);
-	else if (strncmp(buf, "auth ", 5) == 0 && !c->authed && !c->asking)
-		server_admit(ag, c, buf + 5);
-	else if (strcmp(buf, "end") == 0 && c->authed) {
+	else if (m->type == MON_L_AUTH && !c->authed && !c->asking &&
+	    msg_get_str(m, &user) == 0 && user != NULL) {
+		server_admit(ag, c, user);
+		free(user);
+	} else if (m->type == MON_L_END && c->authed) {
 		audit(ag, "end", "by", "technician", "from", c->from, (char *)NULL);
 		ag->end_reason = "Session ended by technician";
 	}
 }
 
 /*
- * Messages from a child: "fail" after each failed login (it then waits for
- * "go" or "end"), "auth USER" once credentials check out (it then waits for
- * "ok" or "no REASON"), "end" when the technician ends the whole session.
- * The child is not trusted for more. Every queued message is read, so a
- * burst of failures is counted in full.
+ * Messages from a monitor: MON_L_FAIL after each failed login (it then
+ * waits for MON_L_GO or MON_L_STOP), MON_L_AUTH once credentials check out
+ * (it then waits for MON_L_OK or MON_L_NO), MON_L_END when the technician
+ * ends the whole session. Every queued message is read, so a burst of
+ * failures is counted in full.
  */
 static void
 server_report(struct agent *ag, struct conn *c)
 {
-	char	 buf[256];
-	ssize_t	 n;
+	struct msg	 m;
 
-	while (c->fd != -1) {
-		n = recv(c->fd, buf, sizeof buf - 1, MSG_DONTWAIT);
-		if (n == -1 && (errno == EAGAIN || errno == EINTR))
-			break;
-		if (n <= 0) {
+	while (c->fd != -1 && msg_pending(c->fd)) {
+		if (msg_recv(c->fd, &m) != 0) {
 			close(c->fd);
 			c->fd = -1;
 			break;
 		}
-		buf[n] = '\0';
-		server_report_one(ag, c, buf);
+		server_report_one(ag, c, &m);
+		msg_free(&m);
 	}
 }
 
@@ -545,7 +549,7 @@ server_accept(struct agent *ag, struct listener *l, const sigset_t *old,
 		free(from);
 		return;
 	}
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p) != 0) {
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) != 0) {
 		error_r("socketpair");
 		close(fd);
 		free(from);

@@ -668,7 +668,7 @@ session_config(struct sess *s, struct agent *ag, char **dir, uid_t *uid,
 		if (msg_get_u32(&m, &v[i]) != 0)
 			fatalx("no configuration from the monitor");
 	}
-	if (msg_get_str(&m, dir) != 0 || *dir == NULL ||
+	if (msg_get_str(&m, dir) != 0 ||
 	    msg_get_u32(&m, &v[4]) != 0 || msg_get_u32(&m, &v[5]) != 0)
 		fatalx("no configuration from the monitor");
 	memcpy(s->id, id, sizeof s->id);

@@ -380,6 +380,15 @@ enum mon_type {
 	MON_IDLE,		/* the session ends for idleness */
 	MON_SANDBOX,		/* the system call that tripped the sandbox */
 	MON_CONFIG,		/* to the session once: what it needs */
+
+	/* Between a monitor and the listener. */
+	MON_L_FAIL,		/* a failed login: may it go on? */
+	MON_L_AUTH,		/* user: good credentials: may it in? */
+	MON_L_END,		/* the technician ended the remote session */
+	MON_L_GO,		/* after a failure: go on */
+	MON_L_STOP,		/* after a failure: end this connection */
+	MON_L_OK,		/* admitted */
+	MON_L_NO,		/* reason: refused */
 };
 #define MON_DENIED		0
 #define MON_PROBE_OK		1	/* the key would do; sign with it */
@@ -637,6 +646,7 @@ int	 msg_get_str(struct msg *, char **);
 int	 msg_take_fd(struct msg *);
 void	 msg_free(struct msg *);
 int	 msg_send(int, struct msg *);
+int	 msg_pending(int);
 int	 msg_recv(int, struct msg *);
 
 /* monitor.c */
