@@ -541,6 +541,7 @@ main_free(struct agent *ag)
 	ssh_key_free(ag->hostkey);
 	free(ag->fingerprint);
 	free(ag->banner);
+	free(ag->exe);
 	config_free(&ag->conf);
 	tools_free(&ag->catalog);
 	auth_free_keys(ag->keys, ag->nkeys);
@@ -667,6 +668,9 @@ main(int argc, char **argv)
 	}
 	if (sandbox_prepare(&ag, &cause) != 0)
 		fatalx("%s", cause);
+	/* Each connection's session process is this program, run afresh. */
+	if ((ag.exe = realpath("/proc/self/exe", NULL)) == NULL)
+		fatal_fr("/proc/self/exe");
 	server_listen(&ag);
 	netinfo_watch(&ag);
 	main_ips(&ag);

@@ -767,6 +767,7 @@ mon_config(struct sess *s)
 	    &key) != SSH_OK)
 		fatalx("cannot export the host key");
 	msg_init(&m, MON_CONFIG);
+	msg_put_str(&m, TETHER_VERSION);
 	msg_put_str(&m, s->id);
 	msg_put_str(&m, s->from);
 	msg_put_str(&m, key);
@@ -787,7 +788,7 @@ mon_config(struct sess *s)
 
 /* In the new process: the socket and our end as 3 and 4, then exec. */
 static dead void
-mon_exec_session(int fd, int sp)
+mon_exec_session(const char *exe, int fd, int sp)
 {
 	char		*argv[] = { "tetherd", "--session-process", NULL };
 	sigset_t	 none;
@@ -803,7 +804,7 @@ mon_exec_session(int fd, int sp)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	/* The session must not outlive the monitor that answers it. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	execv("/proc/self/exe", argv);
+	execv(exe, argv);
 	dprintf(STDERR_FILENO, "tetherd: cannot start the session process: "
 	    "%s\n", strerror(errno));
 	_exit(127);
@@ -904,7 +905,7 @@ monitor_serve(struct agent *ag, int fd, const char *from, int report_fd)
 	case -1:
 		fatal_fr("fork");
 	case 0:
-		mon_exec_session(fd, sp[1]);
+		mon_exec_session(ag->exe, fd, sp[1]);
 	}
 	close(fd);
 	close(sp[1]);

@@ -651,12 +651,19 @@ session_config(struct sess *s, struct agent *ag, char **dir, uid_t *uid,
     gid_t *gid)
 {
 	struct msg	 m;
-	char		*key = NULL, *id = NULL;
+	char		*key = NULL, *id = NULL, *version = NULL;
 	uint32_t	 v[6];
 	size_t		 i;
 
 	if (msg_recv(s->mon_fd, &m) != 0 || m.type != MON_CONFIG ||
-	    msg_get_str(&m, &id) != 0 || id == NULL ||
+	    msg_get_str(&m, &version) != 0 || version == NULL)
+		fatalx("no configuration from the monitor");
+	/* A package upgrade replaced the program under a running agent. */
+	if (strcmp(version, TETHER_VERSION) != 0)
+		fatalx("tetherd %s is running, but the program is now %s: "
+		    "restart tetherd", version, TETHER_VERSION);
+	free(version);
+	if (msg_get_str(&m, &id) != 0 || id == NULL ||
 	    strlen(id) != sizeof s->id - 1 ||
 	    msg_get_str(&m, &s->from) != 0 || s->from == NULL ||
 	    msg_get_str(&m, &key) != 0 || key == NULL ||

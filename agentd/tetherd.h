@@ -240,6 +240,7 @@ struct agent {
 	uid_t		 privsep_uid;
 	gid_t		 privsep_gid;
 	char		*privsep_dir;	/* empty, root's: the session's root */
+	char		*exe;		/* this program, for the session */
 	struct listener	 listeners[TETHERD_MAX_LISTEN];
 	int		 nlisteners;
 	int		 bound_port;
