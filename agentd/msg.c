@@ -224,8 +224,10 @@ msg_send(int sock, struct msg *m)
 	/* A stream may take part of it; the rest follows in order. */
 	if ((size_t)n < sizeof h)
 		return (msg_write_all(sock, (char *)&h + n, sizeof h - n) ||
-		    msg_write_all(sock, m->buf, m->len));
+		    (m->len > 0 && msg_write_all(sock, m->buf, m->len)));
 	n -= sizeof h;
+	if ((size_t)n == m->len)
+		return (0);
 	return (msg_write_all(sock, m->buf + n, m->len - n));
 }
 

@@ -230,12 +230,12 @@ sandbox_arg_rules(scmp_filter_ctx ctx)
 		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect),
 		    1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 2,
-	    SCMP_A0(SCMP_CMP_EQ, self), SCMP_A2(SCMP_CMP_EQ, SIGSYS));
+	    SCMP_A0(SCMP_CMP_EQ, self, 0), SCMP_A2(SCMP_CMP_EQ, SIGSYS, 0));
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 2,
-	    SCMP_A0(SCMP_CMP_EQ, self), SCMP_A1(SCMP_CMP_EQ, SIGSYS));
+	    SCMP_A0(SCMP_CMP_EQ, self, 0), SCMP_A1(SCMP_CMP_EQ, SIGSYS, 0));
 	for (i = 0; i < nitems(sandbox_ioctls); i++)
 		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-		    SCMP_A1(SCMP_CMP_EQ, sandbox_ioctls[i]));
+		    SCMP_A1(SCMP_CMP_EQ, sandbox_ioctls[i], 0));
 	if (rc != 0)
 		fatalx("seccomp argument rules");
 }
