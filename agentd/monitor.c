@@ -800,6 +800,9 @@ mon_exec_session(const char *exe, int fd, int sp)
 	if (dup2(fd, MON_SESSION_FD) == -1 || dup2(sp, MON_MONITOR_FD) == -1)
 		_exit(127);
 	closefrom(MON_MONITOR_FD + 1);
+	/* A session of its own: no terminal, and nothing shared to signal. */
+	if (setsid() == -1)
+		_exit(127);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	/* The session must not outlive the monitor that answers it. */

@@ -99,7 +99,9 @@ procscan_orphans(const pid_t *known, int nknown)
 			;
 		if (i < nknown)
 			continue;
-		procscan_signal_session(sid, SIGKILL);
+		/* Never our own session: it holds whoever started us. */
+		if (sid != getsid(0))
+			procscan_signal_session(sid, SIGKILL);
 		kill(pid, SIGKILL);
 		n++;
 	}
