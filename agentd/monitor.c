@@ -218,28 +218,35 @@ mon_auth_password(struct sess *s, struct msg *m)
 }
 
 /*
- * The ticket's key or a key from authorized_keys. A probe (state none)
- * learns whether the key would do; only a checked signature (valid) may
- * authenticate. The signature is checked by libssh in the session.
+ * A key from authorized_keys. A probe (state none) learns whether the key
+ * would do; only a checked signature (valid) may authenticate. libssh
+ * checks the signature in the session process and does not pass what was
+ * signed, so that check is the session's word (tetherd(8), CAVEATS).
+ *
+ * The ticket's key is not taken here: it is the host key, which the
+ * session process holds for the key exchange, so a session process taken
+ * over could sign with it. The ticket itself, as the password, is checked
+ * here only.
  */
 static int
 mon_pubkey_verdict(struct sess *s, const char *user, ssh_key key,
     uint32_t state)
 {
 	struct agent	*ag = s->ag;
-	int		 ticket, listed;
+	int		 listed;
 
-	ticket = !ag->unattended &&
-	    ssh_key_cmp(key, ag->hostkey, SSH_KEY_CMP_PUBLIC) == 0;
 	listed = auth_key_allowed(ag->keys, ag->nkeys, key);
+	if (!listed && ag->hostkey != NULL &&
+	    ssh_key_cmp(key, ag->hostkey, SSH_KEY_CMP_PUBLIC) == 0)
+		info("the ticket's key is not a login: use the ticket as "
+		    "the password");
 	if (state == SSH_PUBLICKEY_STATE_NONE) {
-		debug("publickey probe from %s: %s", s->from, ticket ?
-		    "ticket key" : listed ? "authorized key" : "unknown key");
-		if (ticket || listed)
+		debug("publickey probe from %s: %s", s->from, listed ?
+		    "authorized key" : "unknown key");
+		if (listed)
 			return (mon_reply_auth(s, MON_PROBE_OK, NULL));
-	} else if (state == SSH_PUBLICKEY_STATE_VALID && (ticket || listed))
-		return (mon_admit(s, ticket ? "publickey" : "authorized-key",
-		    user));
+	} else if (state == SSH_PUBLICKEY_STATE_VALID && listed)
+		return (mon_admit(s, "authorized-key", user));
 	return (mon_fail(s, "publickey", user));
 }
 
@@ -829,6 +836,9 @@ mon_signals(void)
 		fatal_fr("signalfd");
 	/* If the listener dies, so does this connection and all it started. */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	/* Nothing the connection runs gains privileges through exec. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		debug_r("PR_SET_NO_NEW_PRIVS");
 	return (fd);
 }
 

@@ -426,9 +426,15 @@ LogLevel ERROR
             return []
         log = os.path.join(d, "log")
         path = os.path.join(d, "tetherd.yaml")
+        # A key of the bench's own, as sshd's side has: the ticket's key is
+        # the host key and is not taken as a login (tetherd(8)).
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C",
+                        "tether-bench", "-f", os.path.join(d, "key")],
+                       check=True, timeout=30)
         with open(path, "w") as f:
             f.write("""\
 # tetherd for the bench: nothing outside the scratch directory.
+authorized_keys: [{key}]
 network:
   mode: none
 discovery:
@@ -454,6 +460,7 @@ snapshot:
     green: {{offset: 8, length: 8}}
     blue: {{offset: 0, length: 8}}
 """.format(log=log, shell=self.shell, frame=self.snap_frame(),
+           key=os.path.join(d, "key.pub"),
            w=SNAP_W, h=SNAP_H, stride=SNAP_W * 4))
         r = subprocess.run([tetherd, "-t", "-f", path], capture_output=True,
                            text=True, timeout=10)
@@ -556,9 +563,6 @@ snapshot:
                                   capture_output=True, timeout=10,
                                   text=True).stdout.strip())
         key = os.path.join(d, "key")
-        subprocess.run([os.path.join(self.build, "bench", "kdfbench"),
-                        "key", ticket, str(port), key], check=True,
-                       timeout=30)
         side = Side("tether", "tetherd", "tether", key, port, p.pid)
         side.ticket, side.start_ms, side.proc = ticket, start_ms, p
         return side

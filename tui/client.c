@@ -3,8 +3,9 @@
 /*
  * Connecting to an agent. The order is the point: key exchange, then the
  * banner's salt and the typed ticket give the expected host key, which must
- * be the one the agent used; only then does authentication start, with
- * that same key. A host that fails the check never sees anything secret.
+ * be the one the agent used; only then does authentication start, with the
+ * ticket as the password, to the agent that proved it holds the ticket. A
+ * host that fails the check never sees anything secret.
  */
 
 #include <sys/socket.h>
@@ -201,16 +202,23 @@ client_check(struct client *c, const struct ticket *t, char **cause)
  * Authenticate without blocking, so that an agent that asks its local
  * user first (approve: each) can be shown as doing so.
  */
+/*
+ * The password, not the ticket's key: the agent's SSH process holds that
+ * key as its host key, so the agent takes only what its monitor can check.
+ */
 static int
-client_auth(struct client *c, void (*note)(const char *))
+client_auth(struct client *c, const struct ticket *t,
+    void (*note)(const char *))
 {
 	struct pollfd	 pfd;
 	struct timespec	 t0;
+	char		 pass[TICKET_TEXT];
 	int		 rc, told = 0;
 
+	ticket_format(t, pass, sizeof pass);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ssh_set_blocking(c->session, 0);
-	while ((rc = ssh_userauth_publickey(c->session, NULL, c->key)) ==
+	while ((rc = ssh_userauth_password(c->session, NULL, pass)) ==
 	    SSH_AUTH_AGAIN) {
 		if (!told && note != NULL && client_us(&t0) > 1000000) {
 			note("waiting for approval on the remote machine");
@@ -220,6 +228,7 @@ client_auth(struct client *c, void (*note)(const char *))
 		pfd.events = POLLIN;
 		poll(&pfd, 1, 100);
 	}
+	explicit_bzero(pass, sizeof pass);
 	ssh_set_blocking(c->session, 1);
 	return (rc);
 }
@@ -362,7 +371,7 @@ client_connect(struct client *c, const struct target *t,
 		client_close(c);
 		return (err);
 	}
-	rc = client_auth(c, note);
+	rc = client_auth(c, &t->ticket, note);
 	if (rc != SSH_AUTH_SUCCESS) {
 		/* The agent says why in a banner (max_sessions, the local
 		   user said no). */
@@ -373,8 +382,8 @@ client_connect(struct client *c, const struct target *t,
 			    "tetherd: ", 9) == 0 ? banner + 9 : banner);
 			ssh_string_free_char(banner);
 		} else
-			xasprintf(cause, "%s: the agent refused the ticket's "
-			    "key%s%s", c->host, rc == SSH_AUTH_ERROR ? ": " : "",
+			xasprintf(cause, "%s: the agent refused the ticket"
+			    "%s%s", c->host, rc == SSH_AUTH_ERROR ? ": " : "",
 			    rc == SSH_AUTH_ERROR ? ssh_get_error(c->session) :
 			    "");
 		client_close(c);

@@ -20,7 +20,7 @@ check_screen "the console has a pty" "^/dev/pts/"
 shell_line 'echo "size=$(stty size)"'
 check_screen "the console has the viewer's window size" "^size=40 120"
 check_grep "agent authenticated the viewer by key" \
-    "auth-ok method=publickey" "$AGENT_LOG"
+    "auth-ok method=password" "$AGENT_LOG"
 check_eq "connection.yaml says connected" connected \
     "$("$YGET" "$AGENT_STATE/connection.yaml" state)"
 check_eq "connection.yaml lists the technician" 127.0.0.1 \
