@@ -185,6 +185,11 @@ mon_admit(struct sess *s, const char *method, const char *user)
 	s->authenticated = 1;
 	free(s->user);
 	s->user = xstrdup(user);
+	/* Logged in: no further login on this connection needs them. */
+	ticket_clear(&s->ag->ticket);
+	auth_free_keys(s->ag->keys, s->ag->nkeys);
+	s->ag->keys = NULL;
+	s->ag->nkeys = 0;
 	info("auth-ok method=%s user=%s from=%s session=%s", method,
 	    mon_safe(user), s->from, s->id);
 	audit(s->ag, "auth-ok", "method", method, "user", user, "from",
@@ -791,6 +796,9 @@ mon_config(struct sess *s)
 		error_f("the session process did not take its configuration");
 	msg_free(&m);
 	freezero(key, strlen(key));
+	/* The session signs the key exchange; nothing here signs anything. */
+	ssh_key_free(ag->hostkey);
+	ag->hostkey = NULL;
 }
 
 /* In the new process: the socket and our end as 3 and 4, then exec. */

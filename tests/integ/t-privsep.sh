@@ -120,6 +120,22 @@ check_eq "the shell's command runs as root" root \
     "$(ps -o user= -p "$(pgrep -xf 'sleep 120' | head -n 1)" 2>/dev/null)"
 release
 
+# The session process killed outright: its monitor ends what it started
+# and the connection, and the listener goes on.
+agent_ssh 'sleep 301' </dev/null >/dev/null 2>&1 &
+sshjob=$!
+wait_for "pgrep -xf 'sleep 301' >/dev/null" 100
+victim=$(session_pids | tail -n 1)
+check "a session process runs the command's connection" [ -n "$victim" ]
+kill -KILL "$victim" 2>/dev/null
+check "its command is ended with it" \
+    wait_for "! pgrep -xf 'sleep 301' >/dev/null" 100
+check "and the monitor is gone too" \
+    wait_for "[ -z \"\$(pgrep -P $AGENT_PID)\" ]" 100
+wait "$sshjob" 2>/dev/null
+check_eq "the listener serves the next connection" again \
+    "$(agent_ssh echo again </dev/null)"
+
 # A session process that makes a call outside the allow-list dies of it;
 # the monitor says which call, the audit has it, the agent goes on.
 stop_agent
