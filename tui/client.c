@@ -437,11 +437,17 @@ client_run_input(struct client *c, const char *command, const void *in,
 	o->out = xcalloc(1, 1);
 	o->err = xcalloc(1, 1);
 	o->status = -1;
+	/*
+	 * A command may end before it reads its input (a refusal): the
+	 * channel is then closed under the write, and its answer is still to
+	 * be read.
+	 */
 	if ((ch = ssh_channel_new(c->session)) == NULL ||
 	    ssh_channel_open_session(ch) != SSH_OK ||
 	    ssh_channel_request_exec(ch, command) != SSH_OK ||
 	    (in != NULL && (ssh_channel_write(ch, in, inlen) != (int)inlen ||
-	    ssh_channel_send_eof(ch) != SSH_OK))) {
+	    ssh_channel_send_eof(ch) != SSH_OK) && !ssh_channel_is_closed(ch) &&
+	    !ssh_channel_is_eof(ch))) {
 		xasprintf(cause, "%s: %s", c->host, ssh_get_error(c->session));
 		if (ch != NULL)
 			ssh_channel_free(ch);
