@@ -88,8 +88,9 @@ check_eq "connection.yaml has no address" "" \
 nsenter -t "$NSPID" -n ip addr add 192.0.2.77/24 dev v0
 check "an address comes to v0 after the start" \
     wait_for "[ \"\$('$YGET' '$S/connection.yaml' ips.0 2>/dev/null)\" = 192.0.2.77 ]" 100
-check_grep "and the status screen shows it" "IP address: *192.0.2.77" \
-    "$T/ns/out"
+# connection.yaml is written before the screen is drawn again.
+check "and the status screen shows it" \
+    wait_for "grep -q 'IP address: *192.0.2.77' '$T/ns/out'" 50
 nsenter -t "$NSPID" -n ip addr del 192.0.2.77/24 dev v0
 check "it goes from connection.yaml when the address goes" \
     wait_for "[ -z \"\$('$YGET' '$S/connection.yaml' ips.0 2>/dev/null)\" ]" 100
