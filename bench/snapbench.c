@@ -57,6 +57,8 @@ static const struct {
 	{ "SUB", PNG_FILTER_SUB },
 	{ "UP", PNG_FILTER_UP },
 	{ "PAETH", PNG_FILTER_PAETH },
+	/* Per row, the one whose residuals sum smallest. */
+	{ "SUB or PAETH", PNG_FILTER_SUB | PNG_FILTER_PAETH },
 	{ "adaptive", PNG_ALL_FILTERS },
 };
 #define NFILTERS	(sizeof filters / sizeof filters[0])
@@ -82,7 +84,8 @@ bench_filter_name(int filter)
 	return ("?");
 }
 
-static uint64_t	 rng = 0x2545f4914f6cdd1dULL;
+#define BENCH_SEED	0x2545f4914f6cdd1dULL
+static uint64_t	 rng = BENCH_SEED;
 
 static uint32_t
 bench_rand(void)
@@ -278,12 +281,16 @@ grain_photo(uint8_t *fb, uint32_t w, uint32_t x0, uint32_t y0, uint32_t pw,
 	free(grid[1]);
 }
 
-/* The desktop with a large grainy photograph over its right half. */
+/*
+ * The desktop with a large grainy photograph over its right half, the
+ * same pixels whether made alone (-p) or after the other fixtures.
+ */
 static void
 make_photo_desktop(uint8_t *fb, uint32_t w, uint32_t h)
 {
 	uint64_t	 saved = rng;
 
+	rng = BENCH_SEED;
 	make_desktop(fb, w, h);
 	grain_photo(fb, w, w * 9 / 20, h / 10, w / 2, h * 3 / 5);
 	rng = saved;
@@ -621,7 +628,7 @@ main(int argc, char **argv)
 		bench_reference(&fixtures[i], dir, i);
 		bench_verify(&fixtures[i], best);
 	}
-	printf("Chosen (agentd/snap.c): level %d; RGB with filter %s and "
+	printf("Chosen (agentd/snappng.c): level %d; RGB with filter %s and "
 	    "strategy %s, a palette (<= 256 colours) with filter %s and "
 	    "strategy %s; every fixture decodes back to its exact pixels.\n\n",
 	    best->level, bench_filter_name(best->filter),
