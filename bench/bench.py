@@ -59,6 +59,7 @@ PLAN = {
     "form":        (10, 5),
     "whatif":      (10, 5),
     "snapshot":    (10, 10),
+    "snapphoto":   (10, 10),
     "budget_s":    (560, 115),
 }
 
@@ -67,10 +68,12 @@ PLAN = {
 COST = {"connect": 15, "viewer": 15, "exec": 80, "mux": 20, "echo": 10,
         "vecho": 15, "bulk": 110, "rss": 25, "concurrency": 80,
         "flood": 70, "kdf": 5, "start": 3, "form": 3, "whatif": 30,
-        "snapshot": 20}
+        "snapshot": 20, "snapphoto": 25}
 
-# The snapshot measure's frame: 1920x1080 at 32 bpp, XRGB8888.
+# The snapshot measures' frames: 1920x1080 at 32 bpp, XRGB8888, made by
+# bench/snapbench.c with the option given here.
 SNAP_W, SNAP_H = 1920, 1080
+SNAP_FRAMES = {"desktop": "-w", "photo": "-p"}
 
 
 def now():
@@ -412,7 +415,7 @@ LogLevel ERROR
             self.reap(p)
         raise BenchError("sshd did not start; see its log")
 
-    def tetherd_config(self, d):
+    def tetherd_config(self, d, frame="desktop"):
         """Options for a tetherd that reads a configuration file: keep its
         logs, audit file and recordings in the scratch directory, run no
         DHCP client, answer no discovery, scan no disks, and allow the 50
@@ -459,7 +462,7 @@ snapshot:
     red: {{offset: 16, length: 8}}
     green: {{offset: 8, length: 8}}
     blue: {{offset: 0, length: 8}}
-""".format(log=log, shell=self.shell, frame=self.snap_frame(),
+""".format(log=log, shell=self.shell, frame=self.snap_frame(frame),
            key=os.path.join(d, "key.pub"),
            w=SNAP_W, h=SNAP_H, stride=SNAP_W * 4))
         r = subprocess.run([tetherd, "-t", "-f", path], capture_output=True,
@@ -469,37 +472,50 @@ snapshot:
                              "%s: %s" % (path, (r.stdout + r.stderr).strip()))
         return ["-f", path]
 
-    def snap_frame(self):
-        """The 1920x1080 desktop frame of bench/snapbench.c (gradients,
-        windows with text, photos), as the raw XRGB the fake framebuffer
-        reads and as the PPM that fbcat would give pnmtopng. Made once;
-        returns the raw file's path."""
-        raw = os.path.join(self.tmp, "frame.raw")
+    def snap_frame(self, frame="desktop"):
+        """A 1920x1080 frame of bench/snapbench.c: the desktop (gradients,
+        windows with text, photos) or the photo desktop (the same with a
+        large photograph grainy in one channel), as the raw XRGB the fake
+        framebuffer reads and as the PPM that fbcat would give pnmtopng.
+        Made once; returns the raw file's path."""
+        raw = os.path.join(self.tmp, "%s.raw" % frame)
         if os.path.exists(raw):
             return raw
         subprocess.run([os.path.join(self.build, "bench", "snapbench"),
-                        "-w", raw], check=True, timeout=60)
+                        SNAP_FRAMES[frame], raw], check=True, timeout=60)
         with open(raw, "rb") as f:
             data = f.read()
         rgb = bytearray(SNAP_W * SNAP_H * 3)
         rgb[0::3] = data[2::4]
         rgb[1::3] = data[1::4]
         rgb[2::3] = data[0::4]
-        with open(os.path.join(self.tmp, "frame.ppm"), "wb") as f:
+        with open(os.path.join(self.tmp, "%s.ppm" % frame), "wb") as f:
             f.write(b"P6\n%d %d\n255\n" % (SNAP_W, SNAP_H))
             f.write(rgb)
         return raw
 
-    def m_snapshot(self, t, o):
+    def m_snapphoto(self, o):
+        """The snapshot measure on the photo desktop, from a tetherd whose
+        fake framebuffer is that frame."""
+        if not shutil.which("pnmtopng"):
+            self.skip("snapshot, photo", "pnmtopng not installed",
+                      "<= 0.33, size <= 1.3x")
+            return
+        p = self.start_tetherd("tetherd-photo", frame="photo")
+        self.m_snapshot(p, o, "photo")
+
+    def m_snapshot(self, t, o, frame="desktop"):
         """One frame to a PNG file, the way a user meets it: a plain
         "ssh ... snapshot > f.png", a connection of its own each time,
         against "ssh ... pnmtopng < frame.ppm" on the same pixels (what
         fbcat gives) through sshd. Connection set-up is in both."""
+        name = "snapshot" if frame == "desktop" else "snapshot, " + frame
         if not shutil.which("pnmtopng"):
-            self.skip("snapshot", "pnmtopng not installed",
+            self.skip(name, "pnmtopng not installed",
                       "<= 0.33, size <= 1.3x")
             return
-        ppm = os.path.join(self.tmp, "frame.ppm")
+        self.snap_frame(frame)
+        ppm = os.path.join(self.tmp, "%s.ppm" % frame)
         cmds = {"tether": "snapshot",
                 "OpenSSH": "pnmtopng < %s" % ppm}
         sizes = {}
@@ -513,17 +529,18 @@ snapshot:
             return dt * 1e3
         for side in (t, o, t, o):       # warm-up, untimed
             one(side)
-        res, fails = self.interleave(self.plan("snapshot"), one, [t, o])
+        plan = self.plan("snapshot" if frame == "desktop" else "snapphoto")
+        res, fails = self.interleave(plan, one, [t, o])
         a, b = median(res["tether"]), median(res["OpenSSH"])
         size = sizes.get("tether", 0) / max(1, sizes.get("OpenSSH", 1))
         s = paired(res)
-        self.row("snapshot (1920x1080x32)", "%.1f ms" % a, "%.1f ms" % b,
+        self.row("%s (1920x1080x32)" % name, "%.1f ms" % a, "%.1f ms" % b,
                  "%.2f" % (a / b), "<= 0.33, size <= 1.3x",
                  verdict(a / b <= 0.33 and size <= 1.3 and
                          not any(fails.values()), s, goal_hi=0.33),
                  "plain ssh, a connection each, median of %d; PNG %d / %d "
                  "bytes (%.2fx); ms min/median/max %s / %s; %s" % (
-                     self.plan("snapshot"), sizes.get("tether", 0),
+                     plan, sizes.get("tether", 0),
                      sizes.get("OpenSSH", 0), size,
                      spread_text((min(res["tether"]), a,
                                   max(res["tether"])), "%.0f")
@@ -533,14 +550,14 @@ snapshot:
                      if res["OpenSSH"] else "-", fails_text(fails)),
                  spread_text(s))
 
-    def start_tetherd(self, name, env_extra=None):
+    def start_tetherd(self, name, env_extra=None, frame="desktop"):
         d = os.path.join(self.tmp, name)
         os.makedirs(d)
         env = {"PATH": STD_PATH, "SHELL": self.shell}
         env.update(env_extra or {})
         state = os.path.join(d, "state")
         conn = os.path.join(state, "connection.yaml")
-        conf = self.tetherd_config(d)
+        conf = self.tetherd_config(d, frame)
         t0 = now()
         p = self.spawn([os.path.join(self.build, "tetherd")] + conf +
                        ["-b", "127.0.0.1", "-p", "0", "--no-message",
@@ -1250,6 +1267,7 @@ snapshot:
             ("start", lambda: self.m_start(t, o)),
             ("form", self.m_form),
             ("snapshot", lambda: self.m_snapshot(t, o)),
+            ("snapphoto", lambda: self.m_snapphoto(o)),
         ]
         scale = 0.3 if self.quick else 1.0
         only = self.opts.only.split(",") if self.opts.only else None

@@ -47,8 +47,11 @@ rm -f "$BUILD/bench/libcommon.a"
 # shellcheck disable=SC2086
 ar rcs "$BUILD/bench/libcommon.a" $objs
 pkgs="libssh yaml-0.1 libcrypto"
+# common.h wants the version make gives the build.
+version=$(sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' "$top/debian/changelog")
 # shellcheck disable=SC2046,SC2086
-$CC -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -I"$top/common" \
+$CC -std=c11 -D_GNU_SOURCE -DTETHER_VERSION="\"$version\"" -O2 -Wall \
+    -Wextra -Werror -I"$top/common" \
     $(pkg-config --cflags $pkgs) -o "$BUILD/bench/kdfbench" \
     "$top/bench/kdfbench.c" "$BUILD/bench/libcommon.a" \
     $(pkg-config --libs $pkgs)

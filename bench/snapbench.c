@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: ISC */
 
 /*
- * Snapshot PNG settings by measurement: three generated framebuffers (a
- * text console, a desktop with gradients and photos, a 16 bpp screen) go
- * through the agent's own path, fake framebuffer file -> RGB (read a line
- * at a time) -> PNG, for each zlib level, PNG filter and zlib strategy. pnmtopng's
+ * Snapshot PNG settings by measurement: four generated framebuffers (a
+ * text console, a desktop with gradients and photos, a 16 bpp screen, a
+ * desktop with a large photograph grainy in one channel) go through the
+ * agent's own path, fake framebuffer file -> RGB (read a line at a time)
+ * -> PNG, for each zlib level, PNG filter and zlib strategy. pnmtopng's
  * default output of the same pixels is the size reference.
  *
  *   snapbench [-n RUNS] [-d DIR]   prints a Markdown report on stdout;
  *                                  -d keeps the fixtures in DIR
+ *   snapbench -w FILE | -p FILE    writes the desktop, or the photo
+ *                                  desktop, as raw XRGB for bench.py
  */
 
 #include <sys/stat.h>
@@ -54,6 +57,8 @@ static const struct {
 	{ "SUB", PNG_FILTER_SUB },
 	{ "UP", PNG_FILTER_UP },
 	{ "PAETH", PNG_FILTER_PAETH },
+	/* Per row, the one whose residuals sum smallest. */
+	{ "SUB or PAETH", PNG_FILTER_SUB | PNG_FILTER_PAETH },
 	{ "adaptive", PNG_ALL_FILTERS },
 };
 #define NFILTERS	(sizeof filters / sizeof filters[0])
@@ -79,7 +84,8 @@ bench_filter_name(int filter)
 	return ("?");
 }
 
-static uint64_t	 rng = 0x2545f4914f6cdd1dULL;
+#define BENCH_SEED	0x2545f4914f6cdd1dULL
+static uint64_t	 rng = BENCH_SEED;
 
 static uint32_t
 bench_rand(void)
@@ -212,6 +218,84 @@ make_desktop(uint8_t *fb, uint32_t w, uint32_t h)
 	photo(fb, w, w / 8, h * 2 / 3, w / 4, h / 4);
 }
 
+/*
+ * Value noise: random values on a grid of cells of side c, interpolated
+ * bilinearly, so smooth within a cell and textured across them.
+ */
+static int
+value_noise(const uint8_t *grid, uint32_t gw, uint32_t x, uint32_t y,
+    uint32_t c)
+{
+	uint32_t	 gx = x / c, gy = y / c, fx = x % c, fy = y % c;
+	int		 a, b;
+
+	a = grid[gy * gw + gx] * (int)(c - fx) + grid[gy * gw + gx + 1] *
+	    (int)fx;
+	b = grid[(gy + 1) * gw + gx] * (int)(c - fx) +
+	    grid[(gy + 1) * gw + gx + 1] * (int)fx;
+	return ((a * (int)(c - fy) + b * (int)fy) / (int)(c * c));
+}
+
+/*
+ * A photograph-like region whose noise is in one channel only, as a
+ * camera's green or a scan's: a sky over hills, each channel a blend of
+ * coarse and fine value noise (smooth, but never flat), and green with
+ * grain of +-12. Seeded here, so that its pixels are the same whatever
+ * was generated before it.
+ */
+static void
+grain_photo(uint8_t *fb, uint32_t w, uint32_t x0, uint32_t y0, uint32_t pw,
+    uint32_t ph)
+{
+	uint8_t		*grid[2];
+	uint32_t	 x, y, k, gw[2], cell[2] = { 96, 12 };
+	int		 r, g, b, lo, hi, hill;
+	size_t		 i;
+
+	rng = 0x9e3779b97f4a7c15ULL;
+	for (k = 0; k < 2; k++) {
+		gw[k] = pw / cell[k] + 2;
+		grid[k] = xmalloc((size_t)gw[k] * (ph / cell[k] + 2));
+		for (i = 0; i < (size_t)gw[k] * (ph / cell[k] + 2); i++)
+			grid[k][i] = bench_rand();
+	}
+	for (y = 0; y < ph; y++) {
+		for (x = 0; x < pw; x++) {
+			lo = value_noise(grid[0], gw[0], x, y, cell[0]);
+			hi = value_noise(grid[1], gw[1], x, y, cell[1]);
+			hill = (int)ph / 2 + (lo - 128) / 2;
+			if ((int)y < hill) {
+				r = 80 + (int)(y * 60 / ph) + lo / 8;
+				g = 130 + (int)(y * 50 / ph) + lo / 10;
+				b = 200 - (int)(y * 30 / ph) + hi / 16;
+			} else {
+				r = 50 + lo / 4 + hi / 5;
+				g = 70 + lo / 3 + hi / 4;
+				b = 20 + hi / 6;
+			}
+			g += (int)(bench_rand() % 25) - 12;
+			put32(fb, w, x0 + x, y0 + y, rgb(r, g, b));
+		}
+	}
+	free(grid[0]);
+	free(grid[1]);
+}
+
+/*
+ * The desktop with a large grainy photograph over its right half, the
+ * same pixels whether made alone (-p) or after the other fixtures.
+ */
+static void
+make_photo_desktop(uint8_t *fb, uint32_t w, uint32_t h)
+{
+	uint64_t	 saved = rng;
+
+	rng = BENCH_SEED;
+	make_desktop(fb, w, h);
+	grain_photo(fb, w, w * 9 / 20, h / 10, w / 2, h * 3 / 5);
+	rng = saved;
+}
+
 /* The desktop, small, in RGB565. */
 static void
 make_565(uint8_t *fb, uint32_t w, uint32_t h)
@@ -236,6 +320,8 @@ static struct fixture fixtures[] = {
 	{ "desktop 1920x1080x32", 1920, 1080, 32, make_desktop, "", { 0 },
 	    0, 0 },
 	{ "desktop 1024x768x16", 1024, 768, 16, make_565, "", { 0 }, 0, 0 },
+	{ "photo desktop 1920x1080x32", 1920, 1080, 32, make_photo_desktop, "",
+	    { 0 }, 0, 0 },
 };
 #define NFIXTURES	(sizeof fixtures / sizeof fixtures[0])
 
@@ -499,31 +585,39 @@ bench_verify(struct fixture *fx, const struct snap_png *best)
 	snap_image_free(&img);
 }
 
+/* One fixture as the raw XRGB file a fake framebuffer reads. */
+static void
+fixture_write(int i, const char *path)
+{
+	char	*copy = xstrdup(path);
+
+	fixture_make(&fixtures[i], dirname(copy), i);
+	if (rename(fixtures[i].path, path) != 0)
+		fatal("%s", path);
+	free(copy);
+}
+
 int
 main(int argc, char **argv)
 {
 	const struct snap_png	*best = &snap_png_default;
-	char			 tmp[] = "/tmp/snapbench.XXXXXX", *cmd, *copy;
+	char			 tmp[] = "/tmp/snapbench.XXXXXX", *cmd;
 	const char		*dir = NULL;
 	int			 ch, runs = 5;
 	size_t			 i;
 
 	log_open("snapbench", 0, LOG_TO_STDERR);
-	while ((ch = getopt(argc, argv, "d:n:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "d:n:p:w:")) != -1) {
 		if (ch == 'd')
 			dir = optarg;
-		else if (ch == 'w') {
-			/* The desktop frame, raw XRGB, for bench.py. */
-			copy = xstrdup(optarg);
-			fixture_make(&fixtures[1], dirname(copy), 1);
-			if (rename(fixtures[1].path, optarg) != 0)
-				fatal("%s", optarg);
-			free(copy);
+		else if (ch == 'w' || ch == 'p') {
+			/* A frame for bench.py: the desktop, or the photo. */
+			fixture_write(ch == 'w' ? 1 : 3, optarg);
 			return (0);
 		} else if (ch != 'n' || (runs = atoi(optarg)) < 1 ||
 		    runs > 1000) {
 			fprintf(stderr, "usage: snapbench [-n runs] [-d dir] "
-			    "[-w file]\n");
+			    "[-w file | -p file]\n");
 			return (2);
 		}
 	}
@@ -534,7 +628,7 @@ main(int argc, char **argv)
 		bench_reference(&fixtures[i], dir, i);
 		bench_verify(&fixtures[i], best);
 	}
-	printf("Chosen (agentd/snap.c): level %d; RGB with filter %s and "
+	printf("Chosen (agentd/snappng.c): level %d; RGB with filter %s and "
 	    "strategy %s, a palette (<= 256 colours) with filter %s and "
 	    "strategy %s; every fixture decodes back to its exact pixels.\n\n",
 	    best->level, bench_filter_name(best->filter),
