@@ -10,6 +10,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/signalfd.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -28,6 +29,7 @@
 #define MON_ADMIT_WAIT		40	/* seconds; the local user has 30 */
 #define MON_SESSION_FD		3	/* the client's socket, in the session */
 #define MON_MONITOR_FD		4	/* and this end's other end */
+#define MON_READ_WAIT		10	/* seconds for the rest of a message */
 
 struct mon_handler {
 	uint32_t	 type;
@@ -868,11 +870,27 @@ mon_signal(struct sess *s, int sig_fd)
 	return (end || mon_pid == -1);
 }
 
+/*
+ * The session's grace time, kept here too: a session process taken over
+ * could stop its own alarm and hold a pre-authentication slot.
+ */
+static int
+mon_grace_over(struct sess *s, time_t start)
+{
+	int	 grace = s->ag->conf.limits.login_grace_time;
+
+	if (s->authenticated || grace == 0 || time(NULL) - start <= grace + 5)
+		return (0);
+	info("no login within %d seconds from %s", grace, s->from);
+	return (1);
+}
+
 static void
 mon_loop(struct sess *s, int sig_fd)
 {
 	struct pollfd	 pfd[2];
 	struct msg	 m;
+	time_t		 start = time(NULL);
 
 	pfd[0].fd = s->mon_fd;
 	pfd[1].fd = sig_fd;
@@ -881,6 +899,8 @@ mon_loop(struct sess *s, int sig_fd)
 		if (poll(pfd, 2, 1000) == -1 && errno != EINTR)
 			fatal_fr("poll");
 		if ((pfd[1].revents & POLLIN) && mon_signal(s, sig_fd))
+			break;
+		if (mon_grace_over(s, start))
 			break;
 		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			if (msg_recv(s->mon_fd, &m) != 0)
@@ -931,6 +951,10 @@ monitor_serve(struct agent *ag, int fd, const char *from, int report_fd)
 	close(fd);
 	close(sp[1]);
 	s->mon_fd = sp[0];
+	/* A message comes whole: one begun and never ended is an end. */
+	if (setsockopt(s->mon_fd, SOL_SOCKET, SO_RCVTIMEO, &(struct timeval){
+	    MON_READ_WAIT, 0 }, sizeof(struct timeval)) != 0)
+		fatal_fr("SO_RCVTIMEO");
 	mon_config(s);
 	mon_loop(s, sig_fd);
 	mon_end(s);
