@@ -617,6 +617,30 @@ console_deadline(struct chan *c, char *msg, size_t len)
 	return (n);
 }
 
+/* What a channel holds, in either process; its slot in s is freed. */
+void
+console_free(struct sess *s, struct chan *c)
+{
+	int	 i;
+
+	for (i = 0; i < c->nenv; i++)
+		free(c->env[i]);
+	for (i = 0; i < c->nextra_env; i++)
+		free(c->extra_env[i]);
+	if (c->verb_argv != NULL)
+		words_free(c->verb_argc, c->verb_argv);
+	free(c->term);
+	free(c->tool);
+	freezero(c->inbuf, c->inlen);
+	free(c->reply);
+	free(c->reply_err);
+	for (i = 0; i < TETHERD_MAX_CHANNELS; i++) {
+		if (s->chans[i] == c)
+			s->chans[i] = NULL;
+	}
+	free(c);
+}
+
 void
 console_close(struct chan *c)
 {

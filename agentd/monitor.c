@@ -354,25 +354,8 @@ mon_tool_done(struct chan *c, const char *why)
 static void
 mon_chan_free(struct sess *s, struct chan *c)
 {
-	int	 i;
-
 	mon_tool_done(c, "closed");
-	console_close(c);
-	record_end(c->rec);
-	for (i = 0; i < c->nenv; i++)
-		free(c->env[i]);
-	for (i = 0; i < c->nextra_env; i++)
-		free(c->extra_env[i]);
-	if (c->verb_argv != NULL)
-		words_free(c->verb_argc, c->verb_argv);
-	free(c->term);
-	free(c->reply);
-	free(c->reply_err);
-	for (i = 0; i < TETHERD_MAX_CHANNELS; i++) {
-		if (s->chans[i] == c)
-			s->chans[i] = NULL;
-	}
-	free(c);
+	console_free(s, c);
 }
 
 /* What the session sent for a channel: checked again, it is not trusted. */
@@ -524,16 +507,27 @@ bad:
 	return (-1);
 }
 
+/* The channel a request names: -1 if malformed; *c NULL if gone. */
+static int
+mon_chan_arg(struct sess *s, struct msg *m, struct chan **c)
+{
+	uint32_t	 id;
+
+	if (msg_get_u32(m, &id) != 0)
+		return (-1);
+	*c = mon_chan_find(s, id);
+	return (0);
+}
+
 /* The channel is gone; what it started may go on (nohup, a daemon). */
 static int
 mon_close(struct sess *s, struct msg *m)
 {
 	struct chan	*c;
-	uint32_t	 id;
 
-	if (msg_get_u32(m, &id) != 0)
+	if (mon_chan_arg(s, m, &c) != 0)
 		return (-1);
-	if ((c = mon_chan_find(s, id)) != NULL)
+	if (c != NULL)
 		mon_chan_free(s, c);
 	return (0);
 }
@@ -543,11 +537,10 @@ static int
 mon_kill(struct sess *s, struct msg *m)
 {
 	struct chan	*c;
-	uint32_t	 id;
 
-	if (msg_get_u32(m, &id) != 0)
+	if (mon_chan_arg(s, m, &c) != 0)
 		return (-1);
-	if ((c = mon_chan_find(s, id)) != NULL) {
+	if (c != NULL) {
 		console_kill(c);
 		c->reported = 1;
 	}
@@ -700,6 +693,19 @@ mon_reap(struct sess *s)
 	}
 }
 
+/* What a dead session process left unread: its report of a trip. */
+static void
+mon_drain(struct sess *s)
+{
+	struct msg	 m;
+
+	while (msg_pending(s->mon_fd) && msg_recv(s->mon_fd, &m) == 0) {
+		if (m.type == MON_SANDBOX)
+			mon_sandbox(s, &m);
+		msg_free(&m);
+	}
+}
+
 /* Why the session process went, in the log and, if it tripped, the audit. */
 static void
 mon_session_gone(struct sess *s)
@@ -741,6 +747,7 @@ mon_end(struct sess *s)
 		if (waitpid(mon_pid, &mon_status, 0) == mon_pid)
 			mon_pid = -1;
 	}
+	mon_drain(s);
 	mon_session_gone(s);
 	for (i = 0; i < TETHERD_MAX_CHANNELS; i++) {
 		if (s->chans[i] != NULL) {

@@ -172,13 +172,17 @@ msg_free(struct msg *m)
 	memset(m, 0, sizeof *m);
 }
 
+/* All of len bytes, sent or received; a stream may move them in parts. */
 static int
-msg_write_all(int sock, const char *p, size_t len)
+msg_all(int sock, char *p, size_t len, int receive)
 {
 	ssize_t	 n;
 
 	while (len > 0) {
-		n = send(sock, p, len, MSG_NOSIGNAL);
+		if (receive)
+			n = recv(sock, p, len, 0);
+		else
+			n = send(sock, p, len, MSG_NOSIGNAL);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -223,12 +227,12 @@ msg_send(int sock, struct msg *m)
 		return (-1);
 	/* A stream may take part of it; the rest follows in order. */
 	if ((size_t)n < sizeof h)
-		return (msg_write_all(sock, (char *)&h + n, sizeof h - n) ||
-		    (m->len > 0 && msg_write_all(sock, m->buf, m->len)));
+		return (msg_all(sock, (char *)&h + n, sizeof h - n, 0) ||
+		    (m->len > 0 && msg_all(sock, m->buf, m->len, 0)));
 	n -= sizeof h;
 	if ((size_t)n == m->len)
 		return (0);
-	return (msg_write_all(sock, m->buf + n, m->len - n));
+	return (msg_all(sock, m->buf + n, m->len - n, 0));
 }
 
 static int
@@ -247,23 +251,6 @@ msg_fds(struct msg *m, struct msghdr *mh)
 			return (-1);
 		memcpy(m->fds + m->nfds, CMSG_DATA(cm), n * sizeof(int));
 		m->nfds += n;
-	}
-	return (0);
-}
-
-static int
-msg_read_all(int sock, char *p, size_t len)
-{
-	ssize_t	 n;
-
-	while (len > 0) {
-		n = recv(sock, p, len, 0);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return (-1);
-		p += n;
-		len -= n;
 	}
 	return (0);
 }
@@ -307,13 +294,13 @@ msg_recv(int sock, struct msg *m)
 	if (n <= 0)
 		return (-1);
 	if (msg_fds(m, &mh) != 0 || ((size_t)n < sizeof h &&
-	    msg_read_all(sock, (char *)&h + n, sizeof h - n) != 0) ||
+	    msg_all(sock, (char *)&h + n, sizeof h - n, 1) != 0) ||
 	    h.len > MSG_MAX)
 		goto fail;
 	m->type = h.type;
 	m->size = m->len = h.len;
 	m->buf = xmalloc(h.len > 0 ? h.len : 1);
-	if (msg_read_all(sock, m->buf, h.len) != 0)
+	if (msg_all(sock, m->buf, h.len, 1) != 0)
 		goto fail;
 	return (0);
 fail:

@@ -172,8 +172,6 @@ session_chan_new(struct sess *s)
 void
 session_chan_free(struct sess *s, struct chan *c)
 {
-	int	 i;
-
 	monwrap_close(c);
 	console_close(c);
 	record_end(c->rec);
@@ -181,22 +179,7 @@ session_chan_free(struct sess *s, struct chan *c)
 		ssh_remove_channel_callbacks(c->channel, &c->cb);
 		ssh_channel_free(c->channel);
 	}
-	for (i = 0; i < c->nenv; i++)
-		free(c->env[i]);
-	for (i = 0; i < c->nextra_env; i++)
-		free(c->extra_env[i]);
-	if (c->verb_argv != NULL)
-		words_free(c->verb_argc, c->verb_argv);
-	free(c->term);
-	free(c->tool);
-	freezero(c->inbuf, c->inlen);
-	free(c->reply);
-	free(c->reply_err);
-	for (i = 0; i < TETHERD_MAX_CHANNELS; i++) {
-		if (s->chans[i] == c)
-			s->chans[i] = NULL;
-	}
-	free(c);
+	console_free(s, c);
 }
 
 /* Every channel request below checks this first. */

@@ -683,6 +683,7 @@ void	 console_kill(struct chan *);
 int	 console_deadline(struct chan *, char *, size_t);
 int	 console_relay(struct chan *, int);
 void	 console_close(struct chan *);
+void	 console_free(struct sess *, struct chan *);
 
 /* procscan.c */
 int	 procscan_signal_session(pid_t, int);
