@@ -7,7 +7,10 @@
  */
 
 #include <ctype.h>
+#include <errno.h>
+#include <limits.h>
 #include <net/if.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +35,7 @@ static int	config_check_ifname(const char *, char **);
 static int	config_check_path(const char *, char **);
 static int	config_check_key(const char *, char **);
 static int	config_check_dev(const char *, char **);
+static int	config_check_user(const char *, char **);
 
 static void	config_startups_parse(struct conf_ctx *, yaml_node_t *, void *,
 		    const struct conf_key *);
@@ -233,7 +237,7 @@ static const struct conf_key config_keys[] = {
 	K("sftp_server", conf_string, struct config, sftp_server, 0,
 	    PATH_MAX_LEN, "path", NULL),
 	K("privsep_user", conf_string, struct config, privsep_user, 1, 32,
-	    "user", NULL),
+	    "user", config_check_user),
 	K("roots", conf_sub, struct config, roots, 0, 0, config_roots_keys,
 	    NULL),
 	K("snapshot", conf_sub, struct config, snapshot, 0, 0,
@@ -448,6 +452,45 @@ config_check_key(const char *s, char **cause)
 		return (-1);
 	ssh_key_free(key);
 	return (0);
+}
+
+/* The user the session runs as: a name, a number, or nobody's number. */
+int
+config_user(const char *name, uid_t *uid, gid_t *gid, char **cause)
+{
+	struct passwd	*pw;
+	char		*end;
+	long		 n;
+
+	if ((pw = getpwnam(name)) != NULL) {
+		*uid = pw->pw_uid;
+		*gid = pw->pw_gid;
+	} else if (strcmp(name, "nobody") == 0)
+		*uid = *gid = CONFIG_NOBODY;
+	else {
+		errno = 0;
+		n = strtol(name, &end, 10);
+		if (*name < '0' || *name > '9' || *end != '\0' || errno != 0 ||
+		    n < 1 || n > INT_MAX) {
+			xasprintf(cause, "no user %s", name);
+			return (-1);
+		}
+		*uid = *gid = (uid_t)n;
+	}
+	if (*uid == 0 || *gid == 0) {
+		xasprintf(cause, "%s is root or in group 0", name);
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+config_check_user(const char *s, char **cause)
+{
+	uid_t	 uid;
+	gid_t	 gid;
+
+	return (config_user(s, &uid, &gid, cause));
 }
 
 /* Checks that need more than one key. */

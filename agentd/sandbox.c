@@ -27,7 +27,6 @@
 
 #include "tetherd.h"
 
-#define SANDBOX_NOBODY	65534	/* where there is no passwd entry */
 
 /*
  * What libssh, the relay and the log need once keys are exchanged. The
@@ -89,37 +88,6 @@ sandbox_sanitized(void)
 #endif
 }
 
-/* The user the session runs as: a name, a number, or nobody's number. */
-static int
-sandbox_user(const char *name, uid_t *uid, gid_t *gid, char **cause)
-{
-	struct passwd	*pw;
-	char		*end;
-	long		 n;
-
-	if ((pw = getpwnam(name)) != NULL) {
-		*uid = pw->pw_uid;
-		*gid = pw->pw_gid;
-	} else if (strcmp(name, "nobody") == 0)
-		*uid = *gid = SANDBOX_NOBODY;
-	else {
-		errno = 0;
-		n = strtol(name, &end, 10);
-		if (*name < '0' || *name > '9' || *end != '\0' || errno != 0 ||
-		    n < 1 || n > INT_MAX) {
-			xasprintf(cause, "privsep_user %s: no such user", name);
-			return (-1);
-		}
-		*uid = *gid = (uid_t)n;
-	}
-	if (*uid == 0 || *gid == 0) {
-		xasprintf(cause, "privsep_user %s: must not be root or in "
-		    "group 0", name);
-		return (-1);
-	}
-	return (0);
-}
-
 static int
 sandbox_empty(const char *dir)
 {
@@ -147,7 +115,7 @@ sandbox_prepare(struct agent *ag, char **cause)
 	struct stat	 sb;
 	char		*dir;
 
-	if (sandbox_user(ag->conf.privsep_user, &ag->privsep_uid,
+	if (config_user(ag->conf.privsep_user, &ag->privsep_uid,
 	    &ag->privsep_gid, cause) != 0)
 		return (-1);
 	/* Not root: no chroot and no other user; the filter still holds. */

@@ -151,6 +151,7 @@ struct config {
 #define CONFIG_NET_NONE		1
 #define CONFIG_FILE		"/etc/tether/tetherd.yaml"
 #define CONFIG_WELCOME_MAX	2048
+#define CONFIG_NOBODY		65534	/* where there is no passwd entry */
 
 /* One tool of the catalog (tether-tools(5)). */
 struct tool_arg {
@@ -741,6 +742,7 @@ extern const char *config_facilities[];
 void	 config_defaults(struct config *);
 void	 config_free(struct config *);
 int	 config_tools_default(const struct config *);
+int	 config_user(const char *, uid_t *, gid_t *, char **);
 int	 config_load(const char *, struct config *, struct conf_errors *);
 char	*config_print(const struct config *);
 int	 config_split_listen(const char *, char *, size_t, int *, char **);

@@ -596,6 +596,7 @@ conf_string_parse(struct conf_ctx *ctx, yaml_node_t *node, void *dst,
     const struct conf_key *key)
 {
 	const char	*s;
+	char		*cause;
 	size_t		 len;
 
 	if ((s = conf_scalar(ctx, node, key, "text")) == NULL)
@@ -617,6 +618,11 @@ conf_string_parse(struct conf_ctx *ctx, yaml_node_t *node, void *dst,
 	    *s != '/') {
 		conf_error(ctx, node, "%s: \"%s\" is not an absolute path",
 		    key->name, s);
+		return;
+	}
+	if (key->check != NULL && key->check(s, &cause) != 0) {
+		conf_error(ctx, node, "%s: %s", key->name, cause);
+		free(cause);
 		return;
 	}
 	free(*(char **)dst);
