@@ -15,16 +15,23 @@
 #include "common.h"
 
 #define TETHER_IP_MAX		64
+#define TETHER_RELAY_MAX	256	/* [user@]host[:port] */
+#define TETHER_REASON_MAX	200	/* as the agent takes it */
 
 /* Exit statuses of the viewer itself (a remote shell's status passes). */
 #define TETHER_EXIT_USAGE	2
 #define TETHER_EXIT_CONNECT	255
 
-/* What to connect to: a checked ticket, address and port. */
+/*
+ * What to connect to: a checked ticket, address and port; the relay to
+ * go through (as the relay sees the address), and the reason to give.
+ */
 struct target {
 	struct ticket	 ticket;
 	char		 ip[TETHER_IP_MAX];
 	int		 port;
+	char		 relay[TETHER_RELAY_MAX];
+	char		 reason[TETHER_REASON_MAX + 1];
 };
 
 /* The command line as typed, before the DaRT rule judges it. */
@@ -42,6 +49,8 @@ struct args {
 	char		**discover;	/* --discover-on interfaces */
 	int		 ndiscover;
 	int		 discover_given;
+	char		*relay;		/* --relay, or TETHER_RELAY */
+	char		*reason;	/* --reason, or TETHER_REASON */
 };
 
 /* The DaRT rule's verdict. */
@@ -55,6 +64,8 @@ struct prefill {
 	char		 ticket[TICKET_DIGITS + 1];
 	char		 ip[TETHER_IP_MAX];
 	char		 port[8];
+	char		 relay[TETHER_RELAY_MAX];
+	char		 reason[TETHER_REASON_MAX + 1];
 };
 
 struct client {
@@ -355,6 +366,8 @@ void	 args_hide_ticket(int, char **);
 enum dart args_dart(const struct args *, struct target *, struct prefill *,
 	     char **);
 void	 args_free(struct args *);
+int	 args_relay_check(const char *, char **);
+int	 args_reason_check(const char *, char **);
 
 /* browse.c */
 extern const struct screen screen_files;
