@@ -289,9 +289,8 @@ relay_pump(ssh_session s, int sock, char **cause)
 			ssh_string_free_char(orig);
 		}
 		if (!ssh_is_connected(s)) {
-			xasprintf(cause, "the relay closed the connection%s%s",
-			    *ssh_get_error(s) != '\0' ? ": " : "",
-			    ssh_get_error(s));
+			/* libssh's last error is of a poll, not the cause. */
+			*cause = xstrdup("the connection to the relay was lost");
 			break;
 		}
 		blocked = 0;
