@@ -273,4 +273,23 @@ check "a SHA256: fingerprint of the relay's key is taken" \
     wait_for '[ -n "$(rport)" ]' 100
 stop_agent
 
+# tether.relay= on the kernel command line wins over the file's relay,
+# with the file's identity and host key. The agent sees a command line of
+# the test's own, bound over /proc/cmdline in a mount namespace.
+echo "quiet tether.relay=root@127.0.0.1:$RPORT" >"$T/cmdline"
+cat >"$T/wrap" <<EOW
+#!/bin/sh
+exec unshare -m sh -c 'mount --bind "\$0" /proc/cmdline && exec "\$@"' \
+    "$T/cmdline" "$BUILD/tetherd" "\$@"
+EOW
+chmod 0755 "$T/wrap"
+sed -e "s|host: 127.0.0.1|host: relay.invalid|" -e "s|port: $RPORT|port: 1|" \
+    "$T/fp.yaml" >"$T/boot.yaml"
+TETHERD=$T/wrap start_agent -f "$T/boot.yaml"
+check "tether.relay= on the kernel command line is the relay" \
+    wait_for '[ -n "$(rport)" ]' 100
+check_eq "connection.yaml names the relay it gave" "127.0.0.1:$RPORT" \
+    "$("$YGET" "$AGENT_STATE/connection.yaml" relay.0.host)"
+stop_agent
+
 finish
