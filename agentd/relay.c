@@ -12,6 +12,8 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +32,9 @@
 #define RELAY_MAX_CHANS		(2 * TETHERD_MAX_CHILDREN)
 #define RELAY_RESPAWN		10	/* a process that died sooner stays */
 #define RELAY_MSG		512
+#define RELAY_KEEPIDLE		30	/* TCP keepalive: a link that died */
+#define RELAY_KEEPINTVL		10	/* silently (a NAT that forgot us) */
+#define RELAY_KEEPCNT		3	/* is found in about a minute */
 
 /* One forwarded connection in the relay's process. */
 struct relay_chan {
@@ -43,6 +48,25 @@ struct relay_chan {
 };
 
 static int	relay_stopping;
+
+/*
+ * Nothing may come from the relay for hours, and libssh sends nothing on
+ * its own: without keepalives a dead link would hold a port that no
+ * longer leads here.
+ */
+static void
+relay_keepalive(int fd)
+{
+	int	 on = 1, idle = RELAY_KEEPIDLE, intvl = RELAY_KEEPINTVL;
+	int	 cnt = RELAY_KEEPCNT;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on) != 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle) != 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl,
+	    sizeof intvl) != 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt) != 0)
+		debug_r("relay keepalive");
+}
 
 /* Connect, check the host key, log in and have the relay listen. */
 static ssh_session
@@ -93,6 +117,7 @@ relay_connect(const struct conf_relay *r, int *port, char **cause)
 		    ssh_get_error(s));
 		goto fail;
 	}
+	relay_keepalive(ssh_get_fd(s));
 	return (s);
 fail:
 	ssh_disconnect(s);
@@ -363,8 +388,10 @@ relay_child(struct agent *ag, int idx, int sock)
 			close(ag->conns[i].fd);
 	}
 	relay_close_fds(ag);
-	/* It needs no ticket, and should not hold one. */
+	/* It needs neither the ticket nor the key, and should hold neither. */
 	ticket_clear(&ag->ticket);
+	ssh_key_free(ag->hostkey);
+	ag->hostkey = NULL;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGTERM, SIG_DFL);
@@ -375,7 +402,7 @@ relay_child(struct agent *ag, int idx, int sock)
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() == 1)
 		_exit(0);
 	log_set_prefix("[relay] ");
-	relay_main(ag, &ag->conf.relay.v[idx], sock);
+	relay_main(ag, &ag->relays[idx].conf, sock);
 }
 
 static void
@@ -418,6 +445,11 @@ relay_start(struct agent *ag)
 		rl = &ag->relays[i];
 		memset(rl, 0, sizeof *rl);
 		rl->fd = -1;
+		rl->conf.host = xstrdup(r->host);
+		rl->conf.port = r->port;
+		rl->conf.user = xstrdup(r->user);
+		rl->conf.identity = xstrdup(r->identity);
+		rl->conf.host_key = xstrdup(r->host_key);
 		if (r->port == 22)
 			rl->label = xstrdup(r->host);
 		else
@@ -460,6 +492,10 @@ relay_stop(struct agent *ag)
 		rl->port = 0;
 		free(rl->label);
 		free(rl->why);
+		free(rl->conf.host);
+		free(rl->conf.user);
+		free(rl->conf.identity);
+		free(rl->conf.host_key);
 	}
 	relay_close_fds(ag);
 	ag->nrelays = 0;

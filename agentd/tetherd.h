@@ -231,6 +231,7 @@ struct relay {
 	time_t		 started;
 	char		*label;		/* host, or host:port */
 	char		*why;		/* why it is down */
+	struct conf_relay conf;		/* as at start: a reload keeps it */
 };
 
 /* The command line, which wins over the file. */

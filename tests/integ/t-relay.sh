@@ -241,6 +241,23 @@ out=$(sshpass -p "$TICKET" ssh -F "$R/ssh_config" -J relay -p "$RP2" \
     -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no agent \
     'echo again-42' 2>&1)
 check_eq "and takes connections through it again" "again-42" "$out"
+
+# A reload keeps the relays as they started; the relay's process, if it
+# dies, is started again with them.
+cp "$T/conf.yaml" "$T/conf.orig"
+printf 'audit: {file: %s}\n' "$T/audit.log" >"$T/conf.yaml"
+kill -HUP "$AGENT_PID"
+check "the agent reloads a file without relays" wait_for \
+    "grep -q 'reloaded' '$AGENT_LOG'" 50
+rpid=$(ss -Htnp "dport = :$RPORT" | grep -o 'pid=[0-9]*' | head -n 1 |
+    cut -d= -f2)
+check "the relay's process holds the connection to the relay" \
+    [ -n "$rpid" ]
+ups=$(grep -c "relay: 127.0.0.1:$RPORT port" "$OUT")
+kill -TERM "$rpid"
+check "after a reload, a relay process that died is back within 10 s" \
+    wait_for "[ \$(grep -c 'relay: 127.0.0.1:$RPORT port' '$OUT') -gt $ups ]" 100
+cp "$T/conf.orig" "$T/conf.yaml"
 stop_agent
 
 # A relay with another host key: refused before the agent logs in.
