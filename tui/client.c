@@ -326,6 +326,15 @@ client_why(const struct target *t, char **cause)
 	ssize_t		 n = -1;
 	int		 fd;
 
+	/* Through a relay: ssh said why on stderr; say where to look. */
+	if (t->relay[0] != '\0' && strstr(*cause, "cancelled") == NULL &&
+	    strstr(*cause, "Timeout") == NULL) {
+		free(*cause);
+		xasprintf(cause, "no connection through the relay %s to %s "
+		    "port %d: ssh -W to the relay failed, or nothing listens "
+		    "there on that port", t->relay, t->ip, t->port);
+		return;
+	}
 	if (t->relay[0] != '\0' ||
 	    strstr(*cause, "refused") != NULL ||
 	    strstr(*cause, "cancelled") != NULL ||

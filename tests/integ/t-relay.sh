@@ -151,6 +151,14 @@ check_eq "info through the relay: the relay's port" "$RP" \
 check_eq "info: the connection came from the relay" "relay:127.0.0.1:$RPORT" \
     "$("$YGET" "$T/info.yaml" from)"
 
+# A port on the relay where no agent listens: the viewer says where.
+$TETHER --relay relay --ticket "$TICKET" --ip localhost --port 1 info \
+    >/dev/null 2>"$T/noport.err"
+check_eq "a relay port with no agent: exit 255" 255 $?
+check_grep "and the viewer says the relay had nothing there" \
+    "no connection through the relay relay to localhost port 1" \
+    "$T/noport.err"
+
 # The agent's keys get no shell and no command on the relay.
 for k in agent agent2; do
 	out=$(ssh -i "$R/$k" -o IdentitiesOnly=yes -o BatchMode=yes \
