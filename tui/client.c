@@ -405,7 +405,7 @@ client_handshake(struct client *c, const struct timespec *t0, char **cause)
  * runs nothing. The agent keeps it for the session, audits it and shows
  * it on its screen.
  */
-static int
+int
 client_reason(struct client *c, const char *reason, char **cause)
 {
 	ssh_channel	 ch;

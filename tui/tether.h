@@ -122,6 +122,7 @@ struct session {
 	int			 lost;
 	int			 focus;		/* the screen has the keys */
 	int			 recording;	/* from info */
+	int			 need_reason;	/* from info: required, none */
 	char			 host[256];	/* the agent's, from info */
 	int			 loaded[SCREEN_MAX];
 };
@@ -378,6 +379,7 @@ int	 cand_run(const struct target *, char **, int, struct target *,
 
 /* client.c */
 ssh_session client_session(const struct target *);
+int	 client_reason(struct client *, const char *, char **);
 int	 client_derive(const struct ticket *, const struct kdf_params *,
 	     ssh_key *, char **);
 enum client_err client_check(struct client *, const struct ticket *,

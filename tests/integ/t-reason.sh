@@ -70,6 +70,17 @@ keys Enter
 check "the form connects with the reason: the agent's screen shows it" \
     wait_for "grep -q 'connected: 127.0.0.1, reason: INC-9 form field' '$OUT'" 100
 
+# No reason given, and the agent requires one: the viewer asks for it.
+viewer_start "-ticket=$TICKET -ipaddress=127.0.0.1 -port=$PORT"
+check_screen "the viewer asks for the reason the agent requires" \
+    "Reason for this connection:"
+keys "INC-7 asked"
+keys Enter
+check "the agent's screen shows the reason asked for" wait_for \
+    "grep -q 'connected: 127.0.0.1, reason: INC-7 asked' '$OUT'" 50
+keys Enter
+check_screen "and with it the console opens" "[#$] *$"
+
 # A console with a reason: the recording's header has it.
 viewer_start "-ticket=$TICKET -ipaddress=127.0.0.1 -port=$PORT --reason 'REC-1 header' shell"
 check_screen "a console with a reason" "[#$] *$"
