@@ -144,6 +144,19 @@ cast=$(ls -t "$AGENT_DIR"/logs/sessions/*.cast 2>/dev/null | head -n 1)
 check_grep "the recording's header has the reason" \
     '"reason": "INC-4821 disk full"' "${cast:-/dev/null}"
 
+# The form's Relay field, and TETHER_RELAY.
+viewer_start "--ticket $TICKET"
+check_screen "the form starts" "Relay"
+keys localhost Tab C-u "$RP" Tab relay Enter
+check_screen "the form's Relay field connects through the relay" "Console"
+n=$(grep -c "event=auth-ok from=relay:127.0.0.1:$RPORT" "$T/audit.log")
+TETHER_RELAY=relay $TETHER --ticket "$TICKET" --ip localhost --port "$RP" \
+    info >"$T/env.yaml" 2>&1
+check_eq "TETHER_RELAY stands for --relay" "relay:127.0.0.1:$RPORT" \
+    "$("$YGET" "$T/env.yaml" from)"
+check_eq "and logged in through it" $((n + 1)) \
+    "$(grep -c "event=auth-ok from=relay:127.0.0.1:$RPORT" "$T/audit.log")"
+
 # info shows the relay.
 $V info >"$T/info.yaml"
 check_eq "info through the relay: the relay's port" "$RP" \
