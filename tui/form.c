@@ -68,7 +68,7 @@ form_draw_field(struct form *f, int i, int y, int x)
 			shown[k++] = f->text[i][n];
 		}
 		shown[k] = '\0';
-	} else if ((n = strlen(f->text[i])) >= w)
+	} else if (i >= FIELD_RELAY && (n = strlen(f->text[i])) >= w)
 		/* A long reason scrolls: its end, where the typing is. */
 		snprintf(shown, sizeof shown, "%s", f->text[i] + n - (w - 1));
 	else
@@ -95,7 +95,8 @@ form_draw(struct form *f)
 		if (i == f->focus) {
 			n = strlen(f->text[i]);
 			cy = y;
-			if (n >= (size_t)form_fields[i].width)
+			if (i >= FIELD_RELAY &&
+			    n >= (size_t)form_fields[i].width)
 				n = form_fields[i].width - 1;
 			cx = x + (int)n + (i == FIELD_TICKET ? (n > 8 ? 2 :
 			    n > 4 ? 1 : 0) : 0);
