@@ -322,9 +322,10 @@ relay_pump(ssh_session s, int sock, char **cause)
 		for (i = 0; i < n; i++) {
 			shut = relay_up(&chans[i], &err);
 			blocked |= shut;
+			/* Closed: once what it sent has reached the socket. */
 			if (err || relay_down(&chans[i]) != 0 ||
-			    ssh_channel_is_closed(chans[i].ch) ||
-			    (chans[i].fd_eof && chans[i].shut &&
+			    ((ssh_channel_is_closed(chans[i].ch) ||
+			    (chans[i].fd_eof && chans[i].shut)) &&
 			    chans[i].outoff == chans[i].outlen)) {
 				relay_chan_free(chans, &n, i);
 				i--;

@@ -125,6 +125,16 @@ check_grep "known-hosts through the relay" "^\[localhost\]:$RP ssh-ed25519 " \
 out=$(sshpass -p "$TICKET" ssh -F "$R/ssh_config" -J relay -p "$RP" agent \
     'echo via-$((6*7))' 2>&1)
 check_eq "stock ssh -J reaches the agent through the relay" "via-42" "$out"
+# 8 MB each way through the relay's one connection, byte for byte.
+head -c 8388608 /dev/urandom >"$T/big"
+sshpass -p "$TICKET" ssh -F "$R/ssh_config" -J relay -p "$RP" agent \
+    "cat > $T/big.up" <"$T/big"
+check "8 MB up through the relay arrive whole" cmp -s "$T/big" "$T/big.up"
+sshpass -p "$TICKET" ssh -F "$R/ssh_config" -J relay -p "$RP" agent \
+    "cat $T/big" >"$T/big.down" </dev/null
+check "8 MB down through the relay arrive whole" cmp -s "$T/big" \
+    "$T/big.down"
+rm -f "$T/big" "$T/big.up" "$T/big.down"
 check_grep "the agent names the relay as the source" \
     "event=auth-ok from=relay:127.0.0.1:$RPORT" "$T/audit.log"
 
