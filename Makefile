@@ -54,7 +54,8 @@ AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/console.c \
 		agentd/keyboard.c agentd/layer.c agentd/limits.c agentd/main.c \
 		agentd/monitor.c agentd/monwrap.c agentd/mountlog.c \
 		agentd/msg.c agentd/netinfo.c agentd/procscan.c \
-		agentd/record.c agentd/rescue.c agentd/root.c agentd/rootcrypt.c \
+		agentd/reason.c agentd/record.c agentd/relay.c agentd/relaykey.c \
+		agentd/rescue.c agentd/root.c agentd/rootcrypt.c \
 		agentd/rootfile.c agentd/roothealth.c agentd/rootlayer.c \
 		agentd/rootpath.c agentd/rootscan.c agentd/sandbox.c \
 		agentd/server.c agentd/session.c $(SNAP_SRCS) agentd/snapverb.c \

@@ -37,6 +37,18 @@ static int	config_check_key(const char *, char **);
 static int	config_check_dev(const char *, char **);
 static int	config_check_user(const char *, char **);
 
+static int	config_check_host(const char *, char **);
+static int	config_check_user(const char *, char **);
+
+static void	config_relays_parse(struct conf_ctx *, yaml_node_t *, void *,
+		    const struct conf_key *);
+static void	config_relays_emit(struct yw *, const void *,
+		    const struct conf_key *);
+static void	config_relays_free(void *, const struct conf_key *);
+static const struct conf_type config_relays = {
+	config_relays_parse, config_relays_emit, config_relays_free
+};
+
 static void	config_startups_parse(struct conf_ctx *, yaml_node_t *, void *,
 		    const struct conf_key *);
 static void	config_startups_emit(struct yw *, const void *,
@@ -199,6 +211,17 @@ static const struct conf_key config_snapshot_keys[] = {
 	{ NULL, NULL, 0, 0, 0, NULL, NULL }
 };
 
+static const struct conf_key config_relay_keys[] = {
+	K("host", conf_string, struct conf_relay, host, 1, 255, NULL, NULL),
+	K("port", conf_int, struct conf_relay, port, 1, 65535, NULL, NULL),
+	K("user", conf_string, struct conf_relay, user, 1, 64, NULL, NULL),
+	K("identity", conf_string, struct conf_relay, identity, 1,
+	    PATH_MAX_LEN, "path", NULL),
+	K("host_key", conf_string, struct conf_relay, host_key, 1, 16384,
+	    NULL, NULL),
+	{ NULL, NULL, 0, 0, 0, NULL, NULL }
+};
+
 static const struct conf_key config_keys[] = {
 	K("listen", conf_list, struct config, listen, 0, TETHERD_MAX_LISTEN,
 	    NULL, config_check_listen),
@@ -244,6 +267,10 @@ static const struct conf_key config_keys[] = {
 	    config_snapshot_keys, NULL),
 	K("tools", conf_list, struct config, tools, 0, LIST_MAX, NULL,
 	    config_check_path),
+	K("relay", config_relays, struct config, relay, 0, TETHERD_MAX_RELAYS,
+	    config_relay_keys, NULL),
+	K("require_reason", conf_bool, struct config, require_reason, 0, 1,
+	    NULL, NULL),
 	{ NULL, NULL, 0, 0, 0, NULL, NULL }
 };
 
@@ -346,6 +373,206 @@ config_startups_emit(struct yw *w, const void *src, const struct conf_key *key)
 	(void)key;
 	snprintf(buf, sizeof buf, "%d:%d:%d", ms->start, ms->rate, ms->full);
 	yw_str(w, buf);
+}
+
+/* A relay's defaults: what a relay: item leaves out. */
+static void
+config_relay_defaults(struct conf_relay *r)
+{
+	memset(r, 0, sizeof *r);
+	r->port = 22;
+	r->user = xstrdup(TETHER_USER);
+	r->identity = xstrdup("/etc/tether/relay_key");
+	r->host_key = xstrdup("/etc/tether/relay_host_key");
+}
+
+/* One relay: item, checked as a whole: the node is for the messages. */
+static int
+config_relay_one(struct conf_ctx *ctx, yaml_node_t *node,
+    struct conf_relay *r)
+{
+	yaml_node_t	*at;
+	char		*cause;
+	int		 before = ctx->errs->n;
+
+	config_relay_defaults(r);
+	if (conf_map(ctx, node, r, config_relay_keys) != 0)
+		return (-1);
+	if (r->host == NULL) {
+		conf_error(ctx, node, "relay: needs a host");
+		return (-1);
+	}
+	if (config_check_host(r->host, &cause) != 0 ||
+	    config_check_user(r->user, &cause) != 0 ||
+	    relaykey_check(r->host_key, &cause) != 0) {
+		at = yr_get(&ctx->file->doc, node, "host_key");
+		if (strncmp(cause, "host_key", 8) != 0 || at == NULL)
+			at = node;
+		conf_error(ctx, at, "relay: %s", cause);
+		free(cause);
+	}
+	return (ctx->errs->n == before ? 0 : -1);
+}
+
+/* relay: a list of mappings, each {host, port, user, identity, host_key}. */
+static void
+config_relays_parse(struct conf_ctx *ctx, yaml_node_t *node, void *dst,
+    const struct conf_key *key)
+{
+	struct conf_relays	 l = { NULL, 0 };
+	yaml_node_item_t	*item;
+	yaml_node_t		*v;
+	int			 bad = 0;
+
+	if (node->type == YAML_SCALAR_NODE &&
+	    node->data.scalar.length == 0 && !conf_quoted(node)) {
+		config_relays_free(dst, key);	/* "relay:" alone: none */
+		return;
+	}
+	if (node->type != YAML_SEQUENCE_NODE) {
+		conf_error(ctx, node, "%s: expected a list of mappings "
+		    "(- host: ...)", key->name);
+		return;
+	}
+	for (item = node->data.sequence.items.start;
+	    item < node->data.sequence.items.top; item++) {
+		v = yaml_document_get_node(&ctx->file->doc, *item);
+		if (l.n >= key->max) {
+			conf_error(ctx, v, "%s: more than %lld relays",
+			    key->name, key->max);
+			bad = 1;
+			break;
+		}
+		l.v = xreallocarray(l.v, l.n + 1, sizeof *l.v);
+		if (config_relay_one(ctx, v, &l.v[l.n]) != 0)
+			bad = 1;
+		l.n++;
+	}
+	if (bad) {
+		config_relays_free(&l, key);
+		return;
+	}
+	config_relays_free(dst, key);
+	*(struct conf_relays *)dst = l;
+}
+
+static void
+config_relays_emit(struct yw *w, const void *src, const struct conf_key *key)
+{
+	const struct conf_relays	*l = src;
+	int				 i;
+
+	if (l->n == 0) {
+		yw_flow_seq(w);
+		yw_end(w);
+		return;
+	}
+	yw_seq(w);
+	for (i = 0; i < l->n; i++)
+		conf_emit(w, &l->v[i], key->arg);
+	yw_end(w);
+}
+
+static void
+config_relays_free(void *dst, const struct conf_key *key)
+{
+	struct conf_relays	*l = dst;
+	int			 i;
+
+	(void)key;
+	for (i = 0; i < l->n; i++)
+		conf_free(&l->v[i], config_relay_keys);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+/* A relay's host name or address, as ssh takes it. */
+static int
+config_check_host(const char *s, char **cause)
+{
+	size_t	 n = strlen(s);
+
+	if (n == 0 || n > 255 || strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:") != n || *s == '-') {
+		xasprintf(cause, "bad host \"%s\"", s);
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+config_check_user(const char *s, char **cause)
+{
+	size_t	 n = strlen(s);
+
+	if (n == 0 || strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != n || *s == '-') {
+		xasprintf(cause, "bad user \"%s\"", s);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * tether.relay=[user@]host[:port] on the kernel command line: chosen for
+ * this boot, so it wins over the file's relays. The identity and host
+ * key come from the file's first relay, or their default files on the
+ * configuration disk. A bad value is reported and ignored.
+ */
+void
+config_relay_boot(struct config *c, const char *cmdline)
+{
+	FILE			*f;
+	struct conf_relay	 r;
+	char			 buf[4096], *w, *last, *found = NULL, *at;
+	char			*colon, *cause;
+
+	if ((f = fopen(cmdline, "re")) == NULL)
+		return;
+	if (fgets(buf, sizeof buf, f) != NULL) {
+		for (w = strtok_r(buf, " \t\n", &last); w != NULL;
+		    w = strtok_r(NULL, " \t\n", &last)) {
+			if (strncmp(w, "tether.relay=", 13) == 0)
+				found = w + 13;
+		}
+	}
+	fclose(f);
+	if (found == NULL)
+		return;
+	config_relay_defaults(&r);
+	if ((at = strchr(found, '@')) != NULL) {
+		*at = '\0';
+		free(r.user);
+		r.user = xstrdup(found);
+		found = at + 1;
+	}
+	if ((colon = strrchr(found, ':')) != NULL &&
+	    strchr(found, ':') == colon) {
+		*colon = '\0';
+		if (net_parse_port(colon + 1, &r.port, &cause) != 0 ||
+		    r.port == 0)
+			goto bad;
+	}
+	r.host = xstrdup(found);
+	if (config_check_host(r.host, &cause) != 0 ||
+	    config_check_user(r.user, &cause) != 0)
+		goto bad;
+	if (c->relay.n > 0) {
+		free(r.identity);
+		free(r.host_key);
+		r.identity = xstrdup(c->relay.v[0].identity);
+		r.host_key = xstrdup(c->relay.v[0].host_key);
+	}
+	config_relays_free(&c->relay, NULL);
+	c->relay.v = xmalloc(sizeof *c->relay.v);
+	c->relay.v[0] = r;
+	c->relay.n = 1;
+	return;
+bad:
+	error("tether.relay=: %s; ignored", cause);
+	free(cause);
+	conf_free(&r, config_relay_keys);
 }
 
 /* addr or addr:port or [v6]:port. */

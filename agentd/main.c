@@ -246,6 +246,7 @@ main_configure(struct agent *ag, struct conf_errors *errs)
 		return (-1);
 	}
 	main_apply_cli(&c, &ag->cli);
+	config_relay_boot(&c, "/proc/cmdline");
 	main_resolve(&c);
 	if (tools_load(&c.tools, !config_tools_default(&c), &cat, errs) != 0) {
 		config_free(&c);
@@ -505,6 +506,7 @@ main_status(struct agent *ag)
 		    "                ip=ADDRESS::GATEWAY:NETMASK::INTERFACE:off "
 		    "on the kernel command line\n");
 	printf("  Port:         %d\n", ag->bound_port);
+	relay_status(ag);
 	if (ag->fingerprint != NULL)
 		printf("  Host key:     %s\n", ag->fingerprint);
 	else
@@ -705,6 +707,7 @@ main(int argc, char **argv)
 	    "fingerprint", ag.fingerprint, "mode", ag.unattended ?
 	    "unattended" : "ticket", (char *)NULL);
 
+	relay_start(&ag);
 	rc = server_loop(&ag);
 	sandbox_cleanup(&ag);
 

@@ -47,6 +47,7 @@ static int	mon_kill(struct sess *, struct msg *);
 static int	mon_forward(struct sess *, struct msg *);
 static int	mon_idle(struct sess *, struct msg *);
 static int	mon_sandbox(struct sess *, struct msg *);
+static int	mon_reason(struct sess *, struct msg *);
 
 /* Every request the session may make; only auth and a trip come early. */
 static const struct mon_handler mon_dispatch[] = {
@@ -59,6 +60,7 @@ static const struct mon_handler mon_dispatch[] = {
 	{ MON_KILL, "kill", 0, mon_kill },
 	{ MON_FORWARD, "forward", 0, mon_forward },
 	{ MON_IDLE, "idle", 0, mon_idle },
+	{ MON_REASON, "reason", 0, mon_reason },
 	{ 0, NULL, 0, NULL }
 };
 
@@ -494,7 +496,9 @@ mon_start(struct sess *s, struct msg *m)
 		mon_chan_free(s, c);
 		goto bad;
 	}
-	if (kind == MON_START_SHELL)
+	if (kind != MON_START_EXEC && reason_missing(c, NULL))
+		rc = verbs_no_reason(c);
+	else if (kind == MON_START_SHELL)
 		rc = mon_shell(c);
 	else if (kind == MON_START_EXEC && what != NULL)
 		rc = verbs_exec(c, what);
@@ -605,6 +609,20 @@ mon_sandbox(struct sess *s, struct msg *m)
 		return (-1);
 	mon_syscall = (int)nr;
 	return (0);
+}
+
+/* The technician's reason for the connection (reason.c). */
+static int
+mon_reason(struct sess *s, struct msg *m)
+{
+	char	*text = NULL;
+	int	 rc;
+
+	if (msg_get_str(m, &text) != 0 || text == NULL)
+		return (-1);
+	rc = reason_set(s, text);
+	free(text);
+	return (rc);
 }
 
 /*

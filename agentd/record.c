@@ -85,7 +85,8 @@ record_start(struct agent *ag, const char *session, const char *user,
     const char *from, int cols, int rows, const char *term)
 {
 	struct record	*r;
-	char		 stamp[32], head[1024], *path, *cause;
+	char		 stamp[32], head[4096], *path, *cause;
+	const char	*reason = reason_get();
 	size_t		 n = 0, m;
 	struct tm	 tm;
 	time_t		 now = time(NULL);
@@ -125,7 +126,17 @@ record_start(struct agent *ag, const char *session, const char *user,
 	record_escape((const unsigned char *)user, strnlen(user, 64), head, &m,
 	    1);
 	n = m;
-	n += snprintf(head + n, sizeof head - n, " from %s\"}\n", from);
+	n += snprintf(head + n, sizeof head - n, " from %s\"", from);
+	/* At most TETHERD_REASON_MAX bytes, 6 each escaped: it fits. */
+	if (reason != NULL) {
+		n += snprintf(head + n, sizeof head - n, ", \"reason\": \"");
+		m = n;
+		record_escape((const unsigned char *)reason, strnlen(reason,
+		    TETHERD_REASON_MAX), head, &m, 1);
+		n = m;
+		n += snprintf(head + n, sizeof head - n, "\"");
+	}
+	n += snprintf(head + n, sizeof head - n, "}\n");
 	if (write(fd, head, n) != (ssize_t)n)
 		error_r("recording %s", path);
 	audit(ag, "record", "session", session, "file", path, (char *)NULL);

@@ -359,11 +359,12 @@ server_fail(struct agent *ag, struct conn *c)
 	int	 penalty, go = 1;
 
 	c->tried = 1;
-	penalty = limit_fail(&ag->conf.limits.per_source, c->from, time(NULL));
+	penalty = c->relayed ? 0 : limit_fail(&ag->conf.limits.per_source,
+	    c->from, time(NULL));
 	if (penalty > 0) {
 		server_lock_out(ag, c, penalty);
 		go = 0;
-	} else if (limit_refused(c->from, time(NULL)) > 0)
+	} else if (!c->relayed && limit_refused(c->from, time(NULL)) > 0)
 		go = 0;
 	if (go && !server_guess(ag)) {
 		info("guess budget spent: closing the connection from %s",
@@ -379,7 +380,7 @@ server_fail(struct agent *ag, struct conn *c)
 static void
 server_report_one(struct agent *ag, struct conn *c, struct msg *m)
 {
-	char	*user;
+	char	*user, *text;
 
 	if (m->type == MON_L_FAIL)
 		server_fail(ag, c);
@@ -387,6 +388,10 @@ server_report_one(struct agent *ag, struct conn *c, struct msg *m)
 	    msg_get_str(m, &user) == 0 && user != NULL) {
 		server_admit(ag, c, user);
 		free(user);
+	} else if (m->type == MON_L_REASON && c->authed &&
+	    msg_get_str(m, &text) == 0 && text != NULL) {
+		reason_report(ag, c, text);
+		free(text);
 	} else if (m->type == MON_L_END && c->authed) {
 		audit(ag, "end", "by", "technician", "from", c->from, (char *)NULL);
 		ag->end_reason = "Session ended by technician";
@@ -424,7 +429,7 @@ server_noauth(struct agent *ag, struct conn *c)
 {
 	int	 penalty;
 
-	if (c->authed || c->tried)
+	if (c->authed || c->tried || c->relayed)
 		return;
 	penalty = limit_noauth(&ag->conf.limits.per_source, c->from,
 	    time(NULL));
@@ -440,8 +445,10 @@ server_reap(struct agent *ag)
 	int		 status, changed = 0, killed = 0;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if ((c = server_conn(ag, pid)) == NULL)
+		if ((c = server_conn(ag, pid)) == NULL) {
+			relay_reaped(ag, pid);
 			continue;
+		}
 		debug("connection from %s ended (pid %ld)", c->from,
 		    (long)pid);
 		changed |= c->authed;
@@ -469,13 +476,15 @@ server_reap(struct agent *ag)
 static void
 server_sweep(struct agent *ag)
 {
-	pid_t	 known[TETHERD_MAX_CHILDREN];
+	pid_t	 known[TETHERD_MAX_CHILDREN + TETHERD_MAX_RELAYS];
 	char	 count[16];
-	int	 i, n;
+	int	 i, n, nknown;
 
 	for (i = 0; i < ag->nconns; i++)
 		known[i] = ag->conns[i].pid;
-	if ((n = procscan_orphans(known, ag->nconns)) == 0)
+	nknown = ag->nconns + relay_pids(ag, known + ag->nconns,
+	    TETHERD_MAX_RELAYS);
+	if ((n = procscan_orphans(known, nknown)) == 0)
 		return;
 	info("ended %d process group(s) left by a killed connection", n);
 	snprintf(count, sizeof count, "%d", n);
@@ -507,11 +516,8 @@ server_accept(struct agent *ag, struct listener *l, const sigset_t *old,
 {
 	struct sockaddr_storage	 ss;
 	socklen_t		 len = sizeof ss;
-	struct conn		*c;
 	char			*from;
-	char			 port[8], child[16];
-	int			 fd, p[2], i, left;
-	pid_t			 pid;
+	int			 fd;
 
 	fd = accept4(l->fd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
 	if (fd == -1) {
@@ -521,8 +527,33 @@ server_accept(struct agent *ag, struct listener *l, const sigset_t *old,
 		return;
 	}
 	from = net_ntop((struct sockaddr *)&ss);
+	server_take(ag, fd, from, net_sockaddr_port((struct sockaddr *)&ss), 0,
+	    old, sig_fd);
+}
+
+/*
+ * A connection, accepted here or handed over by a relay's process: the
+ * limits, then a child for it. A relayed one has the relay for a source,
+ * shared by every technician behind it, so only the global limits apply
+ * (the guess budget and max_startups): a per-source lockout would lock
+ * them all out. Takes fd and from.
+ */
+void
+server_take(struct agent *ag, int fd, char *from, int fromport, int relayed,
+    const sigset_t *old, int sig_fd)
+{
+	struct conn		*c;
+	char			 port[8], child[16];
+	int			 p[2], i, left;
+	pid_t			 pid;
+
+	if (ag->expired) {
+		close(fd);
+		free(from);
+		return;
+	}
 	/* Refusals here cost no key exchange: not even a banner is sent. */
-	if ((left = limit_refused(from, time(NULL))) > 0) {
+	if (!relayed && (left = limit_refused(from, time(NULL))) > 0) {
 		debug("refused %s: locked out for %d more seconds", from, left);
 		server_lockout_line(fd, left);
 		close(fd);
@@ -530,7 +561,7 @@ server_accept(struct agent *ag, struct listener *l, const sigset_t *old,
 		return;
 	}
 	/* One source cannot hold every pre-authentication slot. */
-	if (server_startups_from(ag, from) >=
+	if (!relayed && server_startups_from(ag, from) >=
 	    ag->conf.limits.per_source.max_startups) {
 		info("dropped %s: too many unauthenticated connections from "
 		    "it", from);
@@ -576,6 +607,7 @@ server_accept(struct agent *ag, struct listener *l, const sigset_t *old,
 			if (ag->conns[i].fd != -1)
 				close(ag->conns[i].fd);
 		}
+		relay_close_fds(ag);
 		sigprocmask(SIG_SETMASK, old, NULL);
 		monitor_serve(ag, fd, from, p[1]);
 	}
@@ -586,10 +618,10 @@ server_accept(struct agent *ag, struct listener *l, const sigset_t *old,
 	c->pid = pid;
 	c->fd = p[0];
 	c->from = from;
-	info("connection from %s port %d (pid %ld)", from,
-	    net_sockaddr_port((struct sockaddr *)&ss), (long)pid);
-	snprintf(port, sizeof port, "%d",
-	    net_sockaddr_port((struct sockaddr *)&ss));
+	c->relayed = relayed;
+	info("connection from %s port %d (pid %ld)", from, fromport,
+	    (long)pid);
+	snprintf(port, sizeof port, "%d", fromport);
 	snprintf(child, sizeof child, "%ld", (long)pid);
 	/* The child's pid is on its own lines: this joins them. */
 	audit(ag, "connect", "from", from, "port", port, "child", child,
@@ -721,6 +753,7 @@ server_expire(struct agent *ag)
 			close(ag->listeners[i].fd);
 		ag->listeners[i].fd = -1;
 	}
+	relay_stop(ag);
 	ag->expired = 1;
 	ag->state = "expired";
 	if (state_write(ag, &cause) != 0) {
@@ -773,13 +806,26 @@ server_key(struct agent *ag)
 	}
 }
 
+/* A relay's process said something, or handed over a connection. */
+static void
+server_relayed(struct agent *ag, struct relay *rl, const sigset_t *old,
+    int sig_fd)
+{
+	char	*from;
+	int	 fd, port;
+
+	if (rl->fd != -1 && (fd = relay_input(ag, rl, &from, &port)) != -1)
+		server_take(ag, fd, from, port, 1, old, sig_fd);
+}
+
 int
 server_loop(struct agent *ag)
 {
-	struct pollfd	 pfd[2 * TETHERD_MAX_LISTEN + 3 + TETHERD_MAX_CHILDREN];
+	struct pollfd	 pfd[2 * TETHERD_MAX_LISTEN + 3 + TETHERD_MAX_CHILDREN +
+			     TETHERD_MAX_RELAYS];
 	struct conn	*who[TETHERD_MAX_CHILDREN];
 	sigset_t	 old;
-	int		 sig_fd, i, n, nl, nc;
+	int		 sig_fd, i, n, nl, nc, nd;
 
 	sig_fd = server_signals(&old);
 	/* What a killed connection leaves running comes to us, not init. */
@@ -810,6 +856,11 @@ server_loop(struct agent *ag)
 			pfd[n].fd = ag->disc_fds[i];
 			pfd[n++].events = POLLIN;
 		}
+		nd = n;
+		for (i = 0; i < ag->nrelays; i++) {
+			pfd[n].fd = ag->relays[i].fd;
+			pfd[n++].events = POLLIN;
+		}
 		if (poll(pfd, n, server_timeout(ag)) == -1) {
 			if (errno == EINTR)
 				continue;
@@ -832,9 +883,14 @@ server_loop(struct agent *ag)
 				server_accept(ag, &ag->listeners[i - 3], &old,
 				    sig_fd);
 		}
-		for (i = nc; i < n; i++) {
+		for (i = nc; i < nd; i++) {
 			if (pfd[i].revents & POLLIN)
 				disc_input(ag, pfd[i].fd);
+		}
+		for (i = nd; i < n && ag->end_reason == NULL; i++) {
+			if (pfd[i].revents != 0)
+				server_relayed(ag, &ag->relays[i - nd], &old,
+				    sig_fd);
 		}
 	}
 	if (ag->end_reason != NULL) {
@@ -846,6 +902,7 @@ server_loop(struct agent *ag)
 			close(ag->listeners[i].fd);
 	}
 	disc_close(ag);
+	relay_stop(ag);
 	server_end_children(ag);
 	root_cleanup(ag);
 	close(sig_fd);

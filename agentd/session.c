@@ -257,6 +257,8 @@ session_env_req(ssh_session session, ssh_channel channel, const char *name,
 	(void)channel;
 	if (!session_chan_ok(c) || c->started)
 		return (-1);
+	if (strcmp(name, "TETHER_REASON") == 0)
+		return (reason_send(c->sess, value));
 	if (!session_env_name_ok(name) || strchr(name, '=') != NULL ||
 	    strlen(value) > 1024 ||
 	    (size_t)c->nenv >= sizeof c->env / sizeof c->env[0]) {

@@ -134,6 +134,7 @@ state_yaml(struct agent *ag, size_t *len)
 	yw_kv(w, "ticket", ag->unattended ? NULL : text);
 	yw_kvint(w, "port", ag->bound_port);
 	yw_kvlist(w, "ips", ag->ips, ag->nips);
+	relay_yaml(w, ag);
 	yw_kv(w, "fingerprint", ag->fingerprint);
 	yw_kvtime(w, "created", ag->created);
 	if (ag->unattended)

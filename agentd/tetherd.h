@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include <regex.h>
+#include <signal.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -31,6 +32,8 @@
 #define TETHERD_GRACE		30
 #define TETHERD_MAX_AUTH_TRIES	3
 #define TETHERD_MAX_CHILDREN	64
+#define TETHERD_MAX_RELAYS	4
+#define TETHERD_REASON_MAX	200
 
 /* tetherd.yaml, as loaded; see config.c for the tables. */
 struct conf_ticket {
@@ -118,6 +121,18 @@ struct conf_snapshot {
 	struct conf_fake_fb fake_fb;
 	struct conf_fake_vc fake_vc;
 };
+/* One relay: an sshd the agent connects out to (relay.c). */
+struct conf_relay {
+	char		*host;
+	int		 port;
+	char		*user;
+	char		*identity;	/* private key file */
+	char		*host_key;	/* known_hosts line, SHA256:, or file */
+};
+struct conf_relays {
+	struct conf_relay *v;
+	int		 n;
+};
 struct config {
 	struct strlist listen;
 	int		 port;
@@ -142,6 +157,8 @@ struct config {
 	struct conf_roots roots;
 	struct conf_snapshot snapshot;
 	struct strlist tools;
+	struct conf_relays relay;
+	int		 require_reason;
 };
 #define CONFIG_EXPIRY_ROTATE	0
 #define CONFIG_EXPIRY_END	1
@@ -203,6 +220,19 @@ struct conn {
 	int		 asking;	/* waiting for the local user */
 	int		 asked;		/* the question is on the screen */
 	time_t		 ask_since;
+	int		 relayed;	/* came through a relay: no per-source
+					   counting, the source is the relay */
+};
+
+/* A relay's process as the listener sees it (relay.c). */
+struct relay {
+	pid_t		 pid;
+	int		 fd;		/* its messages, and connections */
+	int		 port;		/* on the relay's loopback; 0: down */
+	time_t		 started;
+	char		*label;		/* host, or host:port */
+	char		*why;		/* why it is down */
+	struct conf_relay conf;		/* as at start: a reload keeps it */
 };
 
 /* The command line, which wins over the file. */
@@ -255,6 +285,10 @@ struct agent {
 	int		 expired;	/* on_expiry end: no new connections */
 	struct conn	 conns[TETHERD_MAX_CHILDREN];
 	int		 nconns;
+
+	/* Relays (relay.c). */
+	struct relay	 relays[TETHERD_MAX_RELAYS];
+	int		 nrelays;
 
 	/* LAN discovery (disc.c). */
 	int		 disc_fds[TETHERD_MAX_LISTEN];
@@ -382,6 +416,7 @@ enum mon_type {
 	MON_IDLE,		/* the session ends for idleness */
 	MON_SANDBOX,		/* the system call that tripped the sandbox */
 	MON_CONFIG,		/* to the session once: what it needs */
+	MON_REASON,		/* text: the technician's reason */
 
 	/* Between a monitor and the listener. */
 	MON_L_FAIL,		/* a failed login: may it go on? */
@@ -391,6 +426,7 @@ enum mon_type {
 	MON_L_STOP,		/* after a failure: end this connection */
 	MON_L_OK,		/* admitted */
 	MON_L_NO,		/* reason: refused */
+	MON_L_REASON,		/* text: why the technician connects */
 };
 #define MON_DENIED		0
 #define MON_PROBE_OK		1	/* the key would do; sign with it */
@@ -621,6 +657,31 @@ void	 main_addresses(struct agent *);
 /* server.c */
 void	 server_listen(struct agent *);
 int	 server_loop(struct agent *);
+void	 server_take(struct agent *, int, char *, int, int, const sigset_t *,
+	     int);
+
+/* relaykey.c */
+int	 relaykey_check(const char *, char **);
+int	 relaykey_ok(const char *, ssh_key, char **);
+void	 relaykey_want_type(ssh_session, const char *);
+
+/* relay.c */
+void	 relay_start(struct agent *);
+void	 relay_stop(struct agent *);
+void	 relay_close_fds(struct agent *);
+int	 relay_reaped(struct agent *, pid_t);
+int	 relay_input(struct agent *, struct relay *, char **, int *);
+void	 relay_status(struct agent *);
+void	 relay_yaml(struct yw *, struct agent *);
+int	 relay_pids(struct agent *, pid_t *, int);
+
+/* reason.c */
+int	 reason_valid(const char *);
+int	 reason_send(struct sess *, const char *);
+int	 reason_set(struct sess *, const char *);
+const char *reason_get(void);
+int	 reason_missing(struct chan *, const char *);
+void	 reason_report(struct agent *, struct conn *, const char *);
 
 /* session.c */
 int	 session_main(int, char **);
@@ -692,6 +753,7 @@ int	 procscan_orphans(const pid_t *, int);
 
 /* verbs.c */
 int	 verbs_exec(struct chan *, const char *);
+int	 verbs_no_reason(struct chan *);
 
 /* snapcap.c */
 int	 snap_geom_check(const struct snap_geom *, char **);
@@ -746,6 +808,7 @@ int	 config_user(const char *, uid_t *, gid_t *, char **);
 int	 config_load(const char *, struct config *, struct conf_errors *);
 char	*config_print(const struct config *);
 int	 config_split_listen(const char *, char *, size_t, int *, char **);
+void	 config_relay_boot(struct config *, const char *);
 
 /* tools.c */
 int	 tools_load(const struct strlist *, int, struct catalog *,

@@ -76,6 +76,7 @@ verbs_info(struct chan *c, int argc, char **argv, char **out)
 	yw_kv(w, "kernel", kernel);
 	yw_kvint(w, "port", ag->bound_port);
 	yw_kvlist(w, "ips", ag->ips, ag->nips);
+	relay_yaml(w, ag);
 	yw_kv(w, "fingerprint", ag->fingerprint);
 	if (ag->unattended)
 		yw_kv(w, "expires", NULL);
@@ -89,6 +90,8 @@ verbs_info(struct chan *c, int argc, char **argv, char **out)
 	    ag->conf.sftp_server : NULL);
 	yw_kv(w, "welcome", ag->conf.welcome);
 	yw_kvbool(w, "recording", ag->conf.recording.enabled);
+	yw_kvbool(w, "require_reason", ag->conf.require_reason);
+	yw_kv(w, "reason", reason_get());
 	yw_end(w);
 	*out = yw_finish(w, NULL);
 	return (0);
@@ -225,6 +228,10 @@ verbs_exec(struct chan *c, const char *command)
 	int			 argc;
 
 	first = words_first(command);
+	if (reason_missing(c, first)) {
+		free(first);
+		return (verbs_no_reason(c));
+	}
 	for (v = verbs; v->name != NULL; v++) {
 		if (strcmp(first, v->name) == 0)
 			break;
@@ -258,6 +265,14 @@ verbs_exec(struct chan *c, const char *command)
 	if (c->reply_status == VERB_STARTED)
 		return (0);
 	return (verbs_reply(c, out, c->reply_status));
+}
+
+/* require_reason, and none given: the request fails with a word why. */
+int
+verbs_no_reason(struct chan *c)
+{
+	return (verbs_reply(c, xstrdup("tetherd: this agent requires a reason "
+	    "for the connection (tether --reason, or TETHER_REASON)\n"), 3));
 }
 
 /* A verb answered at once: out goes after the request's reply. */

@@ -63,5 +63,6 @@ BUILD=$BUILD sh "$top/bench/psftp.sh" "$@" || echo "bench: the psftp row failed"
 # Rows measured by scripts of their own, one line each (bench/README.md,
 # "A row from a script"); bench.py runs them after its own measures.
 set -- --script "$top/bench/live.py" "$@"
+set -- --script "$top/bench/relay.sh" "$@"
 
 exec "$PYTHON" "$top/bench/bench.py" --build "$BUILD" "$@"

@@ -14,7 +14,7 @@
 #include "tether.h"
 
 enum args_field { ARG_TICKET, ARG_IP, ARG_PORT, ARG_HELP, ARG_VERSION,
-	ARG_DISCOVER };
+	ARG_DISCOVER, ARG_RELAY, ARG_REASON };
 
 static const struct args_opt {
 	const char	*name;
@@ -31,6 +31,8 @@ static const struct args_opt {
 	{ "help",	ARG_HELP,	0 },
 	{ "version",	ARG_VERSION,	0 },
 	{ "discover-on", ARG_DISCOVER,	0 },
+	{ "relay",	ARG_RELAY,	0 },
+	{ "reason",	ARG_REASON,	0 },
 	{ NULL,		0,		0 }
 };
 
@@ -85,6 +87,14 @@ args_set(struct args *a, enum args_field f, const char *v,
 		return;
 	case ARG_DISCOVER:
 		args_discover(a, v);
+		return;
+	case ARG_RELAY:
+		free(a->relay);
+		a->relay = xstrdup(v);
+		return;
+	case ARG_REASON:
+		free(a->reason);
+		a->reason = xstrdup(v);
 		return;
 	}
 	snprintf(spelt, sizeof a->ticket_opt, "%s%s", o->dart ? "-" : "--",
@@ -164,6 +174,57 @@ args_parse(int argc, char **argv, struct args *a, char **cause)
 	return (0);
 }
 
+/*
+ * A relay as ssh takes it: [user@]host[:port], host a name or an address
+ * ([v6]:port with a port). It goes into a shell command line, so only
+ * characters that need no quoting.
+ */
+int
+args_relay_check(const char *s, char **cause)
+{
+	size_t	 n = strlen(s);
+
+	if (n == 0 || n >= TETHER_RELAY_MAX || *s == '-' ||
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789.-_@:[]") != n || strchr(s, '@') != strrchr(s, '@')) {
+		xasprintf(cause, "not [user@]host[:port]");
+		return (-1);
+	}
+	return (0);
+}
+
+/* A reason: printable text the agent takes, at most 200 bytes. */
+int
+args_reason_check(const char *s, char **cause)
+{
+	size_t	 i, n = strlen(s);
+
+	if (n > TETHER_REASON_MAX) {
+		xasprintf(cause, "longer than %d characters",
+		    TETHER_REASON_MAX);
+		return (-1);
+	}
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+			xasprintf(cause, "has a control character");
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/* With a relay the address is as the relay sees it: localhost, often. */
+static int
+args_ip_check(const struct args *a, char **cause)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+
+	if (a->relay != NULL && strcmp(a->ip, "localhost") == 0)
+		return (0);
+	return (net_parse_ip(a->ip, &ss, &len, cause));
+}
+
 static void
 args_note(char **ignored, const char *opt, const char *value, const char *why)
 {
@@ -188,8 +249,6 @@ enum dart
 args_dart(const struct args *a, struct target *t, struct prefill *pf,
     char **ignored)
 {
-	struct sockaddr_storage	 ss;
-	socklen_t		 len;
 	char			*cause;
 	int			 bad = 0, n = 0;
 
@@ -207,7 +266,7 @@ args_dart(const struct args *a, struct target *t, struct prefill *pf,
 	if (a->ip != NULL) {
 		n++;
 		if (strlen(a->ip) >= sizeof t->ip ||
-		    net_parse_ip(a->ip, &ss, &len, &cause) != 0) {
+		    args_ip_check(a, &cause) != 0) {
 			if (strlen(a->ip) >= sizeof t->ip)
 				cause = xstrdup("too long");
 			args_note(ignored, a->ip_opt, a->ip, cause);
@@ -228,6 +287,21 @@ args_dart(const struct args *a, struct target *t, struct prefill *pf,
 			bad = 1;
 		}
 	}
+	/* The relay and the reason go with any address, or the form. */
+	if (a->relay != NULL && args_relay_check(a->relay, &cause) != 0) {
+		args_note(ignored, "--relay", a->relay, cause);
+		free(cause);
+		bad = 1;
+	} else if (a->relay != NULL)
+		snprintf(t->relay, sizeof t->relay, "%s", a->relay);
+	if (a->reason != NULL && args_reason_check(a->reason, &cause) != 0) {
+		args_note(ignored, "--reason", a->reason, cause);
+		free(cause);
+		bad = 1;
+	} else if (a->reason != NULL)
+		snprintf(t->reason, sizeof t->reason, "%s", a->reason);
+	snprintf(pf->relay, sizeof pf->relay, "%s", t->relay);
+	snprintf(pf->reason, sizeof pf->reason, "%s", t->reason);
 	if (!bad && n == 3)
 		return (DART_CONNECT);
 	if (!bad) {
@@ -248,7 +322,9 @@ args_free(struct args *a)
 		freezero(a->ticket, strlen(a->ticket));
 	free(a->ip);
 	free(a->port);
-	a->ticket = a->ip = a->port = NULL;
+	free(a->relay);
+	free(a->reason);
+	a->ticket = a->ip = a->port = a->relay = a->reason = NULL;
 	while (a->ndiscover > 0)
 		free(a->discover[--a->ndiscover]);
 	free(a->discover);

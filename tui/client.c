@@ -134,6 +134,41 @@ client_derive(const struct ticket *t, const struct kdf_params *kp,
 	return (0);
 }
 
+/*
+ * --relay [user@]host[:port]: the session goes through the technician's
+ * own ssh as a ProxyCommand (ssh -W), so that its configuration, keys and
+ * agent apply to the relay. The relay sees only ciphertext: the host key
+ * is still checked against the ticket. TETHER_SSH replaces "ssh".
+ */
+static char *
+client_proxy(const struct target *t, const char *host)
+{
+	const char	*ssh = getenv("TETHER_SSH"), *colon;
+	char		 dest[TETHER_RELAY_MAX], *cmd;
+	int		 port = 0;
+
+	if (ssh == NULL || *ssh == '\0')
+		ssh = "ssh";
+	snprintf(dest, sizeof dest, "%s", t->relay);
+	/* host:port, [v6]:port; a bare v6 address has no port. */
+	colon = strrchr(dest, ':');
+	if (colon != NULL && (strchr(dest, ':') == colon ||
+	    colon[-1] == ']')) {
+		port = atoi(colon + 1);
+		dest[colon - dest] = '\0';
+	}
+	if (dest[0] != '\0' && dest[strlen(dest) - 1] == ']') {
+		dest[strlen(dest) - 1] = '\0';
+		memmove(strchr(dest, '[') , strchr(dest, '[') + 1,
+		    strlen(strchr(dest, '[')));
+	}
+	xasprintf(&cmd, "exec %s -W %s%s%s:%d%s%.0d -- %s", ssh,
+	    strchr(host, ':') != NULL ? "[" : "", host,
+	    strchr(host, ':') != NULL ? "]" : "", t->port,
+	    port != 0 ? " -p " : "", port, dest);
+	return (cmd);
+}
+
 ssh_session
 client_session(const struct target *t)
 {
@@ -141,7 +176,7 @@ client_session(const struct target *t)
 	long		 timeout = CLIENT_TIMEOUT_S;
 	int		 off = 0, on = 1, port = t->port;
 	int		 verbosity = SSH_LOG_NOLOG;
-	char		 host[TETHER_IP_MAX];
+	char		 host[TETHER_IP_MAX], *proxy;
 	size_t		 n = strlen(t->ip);
 
 	/* libssh wants IPv6 without the brackets a person may type. */
@@ -160,6 +195,12 @@ client_session(const struct target *t)
 	    ssh_options_set(s, SSH_OPTIONS_HOSTKEYS, "ssh-ed25519") != 0 ||
 	    ssh_options_set(s, SSH_OPTIONS_NODELAY, &on) != 0)
 		fatalx("ssh options: %s", ssh_get_error(s));
+	if (t->relay[0] != '\0') {
+		proxy = client_proxy(t, host);
+		if (ssh_options_set(s, SSH_OPTIONS_PROXYCOMMAND, proxy) != 0)
+			fatalx("ssh options: %s", ssh_get_error(s));
+		free(proxy);
+	}
 	return (s);
 }
 
@@ -285,7 +326,17 @@ client_why(const struct target *t, char **cause)
 	ssize_t		 n = -1;
 	int		 fd;
 
-	if (strstr(*cause, "refused") != NULL ||
+	/* Through a relay: ssh said why on stderr; say where to look. */
+	if (t->relay[0] != '\0' && strstr(*cause, "cancelled") == NULL &&
+	    strstr(*cause, "Timeout") == NULL) {
+		free(*cause);
+		xasprintf(cause, "no connection through the relay %s to %s "
+		    "port %d: ssh -W to the relay failed, or nothing listens "
+		    "there on that port", t->relay, t->ip, t->port);
+		return;
+	}
+	if (t->relay[0] != '\0' ||
+	    strstr(*cause, "refused") != NULL ||
 	    strstr(*cause, "cancelled") != NULL ||
 	    strstr(*cause, "Timeout") != NULL ||
 	    strstr(*cause, "unreachable") != NULL ||
@@ -349,6 +400,36 @@ client_handshake(struct client *c, const struct timespec *t0, char **cause)
 	return (0);
 }
 
+/*
+ * The reason, once a session: TETHER_REASON on a channel of its own that
+ * runs nothing. The agent keeps it for the session, audits it and shows
+ * it on its screen.
+ */
+int
+client_reason(struct client *c, const char *reason, char **cause)
+{
+	ssh_channel	 ch;
+	int		 rc = -1;
+
+	if ((ch = ssh_channel_new(c->session)) == NULL ||
+	    ssh_channel_open_session(ch) != SSH_OK) {
+		xasprintf(cause, "%s: %s", c->host, ssh_get_error(c->session));
+		goto out;
+	}
+	if (ssh_channel_request_env(ch, "TETHER_REASON", reason) != SSH_OK) {
+		xasprintf(cause, "%s: the agent did not take the reason (an "
+		    "older agent, or text it refuses)", c->host);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (ch != NULL) {
+		ssh_channel_close(ch);
+		ssh_channel_free(ch);
+	}
+	return (rc);
+}
+
 enum client_err
 client_connect(struct client *c, const struct target *t,
     void (*note)(const char *), char **cause)
@@ -361,7 +442,11 @@ client_connect(struct client *c, const struct target *t,
 	memset(c, 0, sizeof *c);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	c->session = client_session(t);
-	xasprintf(&c->host, "%s port %d", t->ip, t->port);
+	if (t->relay[0] != '\0')
+		xasprintf(&c->host, "%s port %d via %s", t->ip, t->port,
+		    t->relay);
+	else
+		xasprintf(&c->host, "%s port %d", t->ip, t->port);
 	if (client_handshake(c, &t0, cause) != 0) {
 		client_close(c);
 		client_why(t, cause);
@@ -386,6 +471,10 @@ client_connect(struct client *c, const struct target *t,
 			    "%s%s", c->host, rc == SSH_AUTH_ERROR ? ": " : "",
 			    rc == SSH_AUTH_ERROR ? ssh_get_error(c->session) :
 			    "");
+		client_close(c);
+		return (CLIENT_ERR_AUTH);
+	}
+	if (t->reason[0] != '\0' && client_reason(c, t->reason, cause) != 0) {
 		client_close(c);
 		return (CLIENT_ERR_AUTH);
 	}

@@ -2,7 +2,8 @@
 
 /*
  * The ticket form: ticket (dashes appear as the digits are typed), IP
- * address and port. Enter checks all three and connects; Esc leaves.
+ * address and port; then, optional, the relay to go through and the
+ * reason for the connection. Enter checks them and connects; Esc leaves.
  */
 
 #include <ctype.h>
@@ -12,24 +13,34 @@
 
 #include "tether.h"
 
-enum { FIELD_TICKET, FIELD_IP, FIELD_PORT, FIELD_CONNECT, FIELD_COUNT };
+enum { FIELD_TICKET, FIELD_IP, FIELD_PORT, FIELD_RELAY, FIELD_REASON,
+	FIELD_CONNECT, FIELD_COUNT };
+
+#define FORM_TEXT_MAX	(TETHER_RELAY_MAX > TETHER_REASON_MAX ? \
+			    TETHER_RELAY_MAX : TETHER_REASON_MAX + 1)
+#define FORM_PRINTABLE	""	/* any printable character */
 
 struct form_field {
 	const char	*label;
 	size_t		 max;		/* characters the field holds */
 	const char	*allowed;	/* characters it takes, NULL: none */
+	int		 width;		/* on the screen */
 };
 
 static const struct form_field form_fields[FIELD_COUNT] = {
-	{ "Ticket",	TICKET_DIGITS,	"0123456789" },
+	{ "Ticket",	TICKET_DIGITS,	"0123456789", 14 },
 	{ "IP address",	TETHER_IP_MAX - 1,
-	    "0123456789abcdefABCDEF.:[]%" "ghijklmnopqrstuvwxyz" },
-	{ "Port",	5,		"0123456789" },
-	{ NULL,		0,		NULL }
+	    "0123456789abcdefABCDEF.:[]%" "ghijklmnopqrstuvwxyz", 40 },
+	{ "Port",	5,		"0123456789", 5 },
+	{ "Relay",	TETHER_RELAY_MAX - 1,
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789.-_@:[]", 40 },
+	{ "Reason",	TETHER_REASON_MAX, FORM_PRINTABLE, 60 },
+	{ NULL,		0,		NULL, 0 }
 };
 
 struct form {
-	char	 text[FIELD_COUNT][TETHER_IP_MAX];
+	char	 text[FIELD_COUNT][FORM_TEXT_MAX];
 	int	 focus;
 	char	*status;
 	int	 status_bad;
@@ -38,8 +49,8 @@ struct form {
 static void
 form_draw_field(struct form *f, int i, int y, int x)
 {
-	char	 shown[TETHER_IP_MAX + 4];
-	size_t	 n, k;
+	char	 shown[FORM_TEXT_MAX + 4];
+	size_t	 n, k, w = form_fields[i].width;
 
 	if (i == FIELD_CONNECT) {
 		if (f->focus == i)
@@ -57,11 +68,13 @@ form_draw_field(struct form *f, int i, int y, int x)
 			shown[k++] = f->text[i][n];
 		}
 		shown[k] = '\0';
-	} else
+	} else if (i >= FIELD_RELAY && (n = strlen(f->text[i])) >= w)
+		/* A long reason scrolls: its end, where the typing is. */
+		snprintf(shown, sizeof shown, "%s", f->text[i] + n - (w - 1));
+	else
 		snprintf(shown, sizeof shown, "%s", f->text[i]);
 	attron(A_UNDERLINE);
-	mvprintw(y, x, "%-*s", i == FIELD_IP ? 40 : i == FIELD_TICKET ? 14 :
-	    5, shown);
+	mvprintw(y, x, "%-*s", (int)w, shown);
 	attroff(A_UNDERLINE);
 }
 
@@ -82,6 +95,9 @@ form_draw(struct form *f)
 		if (i == f->focus) {
 			n = strlen(f->text[i]);
 			cy = y;
+			if (i >= FIELD_RELAY &&
+			    n >= (size_t)form_fields[i].width)
+				n = form_fields[i].width - 1;
 			cx = x + (int)n + (i == FIELD_TICKET ? (n > 8 ? 2 :
 			    n > 4 ? 1 : 0) : 0);
 		}
@@ -123,7 +139,26 @@ form_check(struct form *f, struct target *t)
 		goto bad;
 	}
 	/* No address: the candidates screen looks for agents on the LAN. */
-	if (f->text[FIELD_IP][0] != '\0' &&
+	if (f->text[FIELD_RELAY][0] != '\0' &&
+	    args_relay_check(f->text[FIELD_RELAY], &cause) != 0) {
+		f->focus = FIELD_RELAY;
+		goto bad;
+	}
+	if (f->text[FIELD_REASON][0] != '\0' &&
+	    args_reason_check(f->text[FIELD_REASON], &cause) != 0) {
+		f->focus = FIELD_REASON;
+		goto bad;
+	}
+	/* Through a relay, the address is as the relay sees it. */
+	if (f->text[FIELD_RELAY][0] != '\0' &&
+	    f->text[FIELD_IP][0] == '\0') {
+		cause = xstrdup("through a relay, the address is the one the "
+		    "relay reaches the agent at (localhost)");
+		f->focus = FIELD_IP;
+		goto bad;
+	}
+	if (f->text[FIELD_IP][0] != '\0' && !(f->text[FIELD_RELAY][0] !=
+	    '\0' && strcmp(f->text[FIELD_IP], "localhost") == 0) &&
 	    net_parse_ip(f->text[FIELD_IP], &ss, &len, &cause) != 0) {
 		f->focus = FIELD_IP;
 		goto bad;
@@ -137,7 +172,11 @@ form_check(struct form *f, struct target *t)
 		f->focus = FIELD_PORT;
 		goto bad;
 	}
-	snprintf(t->ip, sizeof t->ip, "%s", f->text[FIELD_IP]);
+	snprintf(t->ip, sizeof t->ip, "%.*s", (int)sizeof t->ip - 1,
+	    f->text[FIELD_IP]);
+	snprintf(t->relay, sizeof t->relay, "%s", f->text[FIELD_RELAY]);
+	snprintf(t->reason, sizeof t->reason, "%.*s", TETHER_REASON_MAX,
+	    f->text[FIELD_REASON]);
 	return (0);
 bad:
 	form_status(f, 1, cause);
@@ -162,8 +201,9 @@ form_type(struct form *f, int key)
 		s[0] = '\0';
 		return;
 	}
-	if (key > 0 && key < 256 && strchr(form_fields[f->focus].allowed,
-	    key) != NULL && n < form_fields[f->focus].max) {
+	if (key >= 0x20 && key < 0x7f && (*form_fields[f->focus].allowed ==
+	    '\0' || strchr(form_fields[f->focus].allowed, key) != NULL) &&
+	    n < form_fields[f->focus].max) {
 		s[n] = (char)key;
 		s[n + 1] = '\0';
 	}
@@ -187,6 +227,8 @@ form_run(struct prefill *pf, struct target *t, char **status, int bad)
 	snprintf(f.text[FIELD_IP], sizeof f.text[0], "%s", pf->ip);
 	snprintf(f.text[FIELD_PORT], sizeof f.text[0], "%s",
 	    pf->port[0] != '\0' ? pf->port : "7022");
+	snprintf(f.text[FIELD_RELAY], sizeof f.text[0], "%s", pf->relay);
+	snprintf(f.text[FIELD_REASON], sizeof f.text[0], "%s", pf->reason);
 	if (f.text[FIELD_TICKET][0] != '\0')
 		f.focus = f.text[FIELD_IP][0] == '\0' ? FIELD_IP :
 		    FIELD_CONNECT;
@@ -213,8 +255,12 @@ form_run(struct prefill *pf, struct target *t, char **status, int bad)
 			form_type(&f, key);
 	}
 	memcpy(pf->ticket, f.text[FIELD_TICKET], sizeof pf->ticket);
-	snprintf(pf->ip, sizeof pf->ip, "%s", f.text[FIELD_IP]);
+	snprintf(pf->ip, sizeof pf->ip, "%.*s", (int)sizeof pf->ip - 1,
+	    f.text[FIELD_IP]);
 	snprintf(pf->port, sizeof pf->port, "%.5s", f.text[FIELD_PORT]);
+	snprintf(pf->relay, sizeof pf->relay, "%s", f.text[FIELD_RELAY]);
+	snprintf(pf->reason, sizeof pf->reason, "%.*s", TETHER_REASON_MAX,
+	    f.text[FIELD_REASON]);
 	explicit_bzero(f.text[FIELD_TICKET], sizeof f.text[FIELD_TICKET]);
 	free(f.status);
 	return (rc);

@@ -42,6 +42,11 @@ info_bar(struct session *s, const char *out, size_t len)
 	}
 	v = yr_scalar(yr_path(&doc, "recording"));
 	s->recording = v != NULL && strcmp(v, "true") == 0;
+	v = yr_scalar(yr_path(&doc, "require_reason"));
+	s->need_reason = v != NULL && strcmp(v, "true") == 0;
+	v = yr_scalar(yr_path(&doc, "reason"));
+	if (v != NULL && strcmp(v, "null") != 0 && *v != '\0')
+		s->need_reason = 0;
 	if ((v = yr_scalar(yr_path(&doc, "host"))) != NULL)
 		snprintf(s->host, sizeof s->host, "%s", v);
 	yaml_document_delete(&doc);

@@ -24,6 +24,8 @@ usage(int status)
 	    "usage: tether [-ticket=T -ipaddress=IP -port=P] [command]\n"
 	    "       tether [--ticket T --ip IP --port P] [command]\n"
 	    "       tether [--discover-on IFACE[,IFACE...]]...\n"
+	    "       tether --relay [USER@]HOST[:PORT] --ip localhost --port N "
+	    "...\n"
 	    "\n"
 	    "With all three values valid, tether connects at once; with any\n"
 	    "invalid, it starts with a blank form. Commands, for scripts:\n"
@@ -40,8 +42,17 @@ usage(int status)
 	    "                    save the screen, or show it full screen\n"
 	    "  end               end the session: the agent closes and stops\n"
 	    "\n"
-	    "TETHER_TICKET in the environment stands for --ticket.\n"
+	    "TETHER_TICKET, TETHER_RELAY and TETHER_REASON in the environment\n"
+	    "stand for --ticket, --relay and --reason.\n"
 	    "\n"
+	    "      --relay [USER@]HOST[:PORT]\n"
+	    "                   reach the agent through this ssh server, with\n"
+	    "                   the address and port as the server sees them\n"
+	    "      --reason TEXT\n"
+	    "                   why you connect (a ticket number), for the\n"
+	    "                   agent's audit and its screen\n"
+	    "      --discover-on IFACE[,IFACE...]\n"
+	    "                   look for agents on these interfaces\n"
 	    "  -h, --help       show this help\n"
 	    "  -V, --version    show the version\n");
 	exit(status);
@@ -446,8 +457,10 @@ main_candidates(struct target *t, const struct args *a, char **status,
 	if (!a->discover_given && (own = 1))
 		nifaces = discover_default_ifaces(&ifaces);
 	*bad = 1;
-	if (cand_run(t, ifaces, nifaces, &chosen, status) == CAND_CONNECT)
+	if (cand_run(t, ifaces, nifaces, &chosen, status) == CAND_CONNECT) {
+		memcpy(chosen.reason, t->reason, sizeof chosen.reason);
 		main_session(&chosen, status, bad);
+	}
 	ticket_clear(&chosen.ticket);
 	while (own && nifaces > 0)
 		free(ifaces[--nifaces]);
@@ -509,6 +522,12 @@ main(int argc, char **argv)
 		a.ticket = xstrdup(env);
 		snprintf(a.ticket_opt, sizeof a.ticket_opt, "TETHER_TICKET");
 	}
+	if (a.relay == NULL && (env = getenv("TETHER_RELAY")) != NULL &&
+	    *env != '\0')
+		a.relay = xstrdup(env);
+	if (a.reason == NULL && (env = getenv("TETHER_REASON")) != NULL &&
+	    *env != '\0')
+		a.reason = xstrdup(env);
 	if (a.version) {
 		printf("tether %s\n", TETHER_VERSION);
 		return (0);

@@ -362,6 +362,39 @@ menu_turn(struct menu *m)
 }
 
 /*
+ * The agent requires a reason and none was given (--reason, the form):
+ * ask once, on the bottom rows; without one only Info works.
+ */
+static void
+menu_reason(struct menu *m)
+{
+	char	 buf[TETHER_REASON_MAX + 1] = "", *cause = NULL;
+
+	for (;;) {
+		if (ui_prompt("Reason for this connection", buf, sizeof buf,
+		    cause != NULL ? cause : "this agent requires a reason "
+		    "(a ticket number, a few words); Esc goes on without") != 0) {
+			free(cause);
+			m->s.note = xstrdup("no reason given: this agent runs "
+			    "nothing without one");
+			m->s.note_bad = 1;
+			return;
+		}
+		free(cause);
+		cause = NULL;
+		if (*buf == '\0' || args_reason_check(buf, &cause) != 0) {
+			if (cause == NULL)
+				cause = xstrdup("the reason may not be empty");
+			continue;
+		}
+		if (client_reason(m->s.c, buf, &cause) != 0)
+			continue;
+		menu_load(m, menu_find(&screen_info));
+		return;
+	}
+}
+
+/*
  * Run the session screen on a connected client until the technician
  * leaves (MENU_LEFT) or ends the session (MENU_ENDED). *status says what
  * happened, for the form.
@@ -377,6 +410,8 @@ menu_run(struct client *c, const struct target *t, char **status)
 	m.s.t = t;
 	menu_screens_init(&m);
 	menu_load(&m, menu_find(&screen_info));
+	if (m.s.need_reason)
+		menu_reason(&m);
 	menu_watch(&m, 1);
 	timeout(100);
 	for (;;) {

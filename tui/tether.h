@@ -15,16 +15,23 @@
 #include "common.h"
 
 #define TETHER_IP_MAX		64
+#define TETHER_RELAY_MAX	256	/* [user@]host[:port] */
+#define TETHER_REASON_MAX	200	/* as the agent takes it */
 
 /* Exit statuses of the viewer itself (a remote shell's status passes). */
 #define TETHER_EXIT_USAGE	2
 #define TETHER_EXIT_CONNECT	255
 
-/* What to connect to: a checked ticket, address and port. */
+/*
+ * What to connect to: a checked ticket, address and port; the relay to
+ * go through (as the relay sees the address), and the reason to give.
+ */
 struct target {
 	struct ticket	 ticket;
 	char		 ip[TETHER_IP_MAX];
 	int		 port;
+	char		 relay[TETHER_RELAY_MAX];
+	char		 reason[TETHER_REASON_MAX + 1];
 };
 
 /* The command line as typed, before the DaRT rule judges it. */
@@ -42,6 +49,8 @@ struct args {
 	char		**discover;	/* --discover-on interfaces */
 	int		 ndiscover;
 	int		 discover_given;
+	char		*relay;		/* --relay, or TETHER_RELAY */
+	char		*reason;	/* --reason, or TETHER_REASON */
 };
 
 /* The DaRT rule's verdict. */
@@ -55,6 +64,8 @@ struct prefill {
 	char		 ticket[TICKET_DIGITS + 1];
 	char		 ip[TETHER_IP_MAX];
 	char		 port[8];
+	char		 relay[TETHER_RELAY_MAX];
+	char		 reason[TETHER_REASON_MAX + 1];
 };
 
 struct client {
@@ -111,6 +122,7 @@ struct session {
 	int			 lost;
 	int			 focus;		/* the screen has the keys */
 	int			 recording;	/* from info */
+	int			 need_reason;	/* from info: required, none */
 	char			 host[256];	/* the agent's, from info */
 	int			 loaded[SCREEN_MAX];
 };
@@ -355,6 +367,8 @@ void	 args_hide_ticket(int, char **);
 enum dart args_dart(const struct args *, struct target *, struct prefill *,
 	     char **);
 void	 args_free(struct args *);
+int	 args_relay_check(const char *, char **);
+int	 args_reason_check(const char *, char **);
 
 /* browse.c */
 extern const struct screen screen_files;
@@ -365,6 +379,7 @@ int	 cand_run(const struct target *, char **, int, struct target *,
 
 /* client.c */
 ssh_session client_session(const struct target *);
+int	 client_reason(struct client *, const char *, char **);
 int	 client_derive(const struct ticket *, const struct kdf_params *,
 	     ssh_key *, char **);
 enum client_err client_check(struct client *, const struct ticket *,

@@ -14,7 +14,7 @@
 _tether_scan()
 {
 	local i w
-	_tether_ticket= _tether_ip= _tether_port= _tether_cmd=0
+	_tether_ticket= _tether_ip= _tether_port= _tether_cmd=0 _tether_relay=
 	for ((i = 1; i < cword; i++)); do
 		w=${words[i]}
 		case $w in
@@ -28,7 +28,9 @@ _tether_scan()
 		--ticket) _tether_ticket=${words[++i]-} ;;
 		--ip | --ipaddress) _tether_ip=${words[++i]-} ;;
 		--port) _tether_port=${words[++i]-} ;;
-		--discover-on) ((i++)) ;;
+		--relay=*) _tether_relay=${w#*=} ;;
+		--relay) _tether_relay=${words[++i]-} ;;
+		--discover-on | --reason) ((i++)) ;;
 		-?*)
 			# The DaRT forms take any case.
 			case ${w,,} in
@@ -53,13 +55,15 @@ _tether_ask()
 {
 	local key=$1 t=${_tether_ticket//[\'\"\\]/} ip=${_tether_ip//[\'\"\\]/}
 	local port=${_tether_port//[\'\"\\]/} line
+	local -a relay=()
 	shift
 	[[ -n $t && -n $ip && -n $port ]] || return
+	[[ -n $_tether_relay ]] && relay=(--relay "${_tether_relay//[\'\"\\]/}")
 	while IFS= read -r line; do
 		[[ $line =~ ^-\ $key:\ ([A-Za-z0-9._+-]+)$ ]] &&
 			printf '%s\n' "${BASH_REMATCH[1]}"
-	done < <(timeout -k 1 2 "${words[0]}" --ticket "$t" --ip "$ip" \
-		--port "$port" "$@" </dev/null 2>/dev/null)
+	done < <(timeout -k 1 2 "${words[0]}" "${relay[@]}" --ticket "$t" \
+		--ip "$ip" --port "$port" "$@" </dev/null 2>/dev/null)
 }
 
 # _tether_reply WORD...: those of the words that start with $cur, taken as
@@ -135,7 +139,12 @@ _tether()
 		return
 	fi
 	case $prev in
-	--ticket | --ip | --ipaddress) return ;;
+	--ticket | --ip | --ipaddress | --reason) return ;;
+	--relay)
+		declare -F _known_hosts_real >/dev/null &&
+			_known_hosts_real -a -- "$cur"
+		return
+		;;
 	--port)
 		_tether_reply 7022
 		return
@@ -156,7 +165,8 @@ _tether()
 	-*)
 		# The DaRT forms in any case, as typed so far.
 		_tether_reply -ticket= -ipaddress= -port= --ticket --ip \
-		    --ipaddress --port --discover-on --help --version -h -V
+		    --ipaddress --port --discover-on --relay --reason --help \
+		    --version -h -V
 		if ((${#COMPREPLY[@]} == 0)); then
 			local o
 			for o in -ticket= -ipaddress= -port=; do

@@ -61,7 +61,8 @@ keys C-]
 check_screen "Ctrl-] goes back to the menu" "the shell is still running"
 keys q y
 check_screen "back in the form" "disconnected; Enter connects again"
-keys Tab Tab C-u "$A_PORT" Enter
+# From the empty address to Connect: Port, Relay, Reason, Connect.
+keys Tab Tab Tab Tab C-u "$A_PORT" Enter
 check_screen "the form again leads to candidates" "candidates"
 check_screen "its discovery finds the agent again" "✔ matches ticket" 50
 keys q

@@ -121,8 +121,23 @@ check_eq "compgen: _tether is defined" "_tether" "$(echo "$out" | grep -x _tethe
 V=$TETHER
 # Options and commands.
 check_eq "options in both forms" \
-    "--discover-on --help --ip --ipaddress --port --ticket --version -V -h -ipaddress= -port= -ticket=" \
+    "--discover-on --help --ip --ipaddress --port --reason --relay --ticket --version -V -h -ipaddress= -port= -ticket=" \
     "$(comp "$V -")"
+# Every option tether --help names completes.
+missing=
+for o in $("$TETHER" --help 2>&1 | grep -E '^ +-' |
+    grep -oE -- '(^ *|, )--?[a-zA-Z][a-zA-Z-]*' | sed 's/^[ ,]*//' |
+    LC_ALL=C sort -u); do
+	case " $(comp "$V -") " in
+	*" $o "*) ;;
+	*) missing="$missing $o" ;;
+	esac
+done
+check_eq "the options tether --help names all complete" "" "$missing"
+check_eq "nothing for a reason" "" "$(comp "$V --reason ")"
+check_eq "--relay and --reason do not end the options" \
+    "end get info known-hosts put roots run shell snapshot tools" \
+    "$(comp "$V --relay r.example --reason x ")"
 check_eq "a DaRT option completes with its =" "-ticket=" "$(comp "$V -tic")"
 check_eq "with no space after it" "-o nospace" "$(cat "$T/compopt")"
 check_eq "in any case, as DaRT takes it" "-ipaddress=" "$(comp "$V -IPADD")"

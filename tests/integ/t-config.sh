@@ -92,6 +92,10 @@ limits:
   idle_timeout: 45s
 network: {mode: none, interfaces: [eth0, enp0s3]}
 tools: [$top/config/tools.yaml]
+relay:
+  - {host: relay.example.org, port: 2222, user: agent, identity: /etc/k,
+     host_key: "SHA256:AAAAC3NzaC1lZDI1NTE5AAAAIBNpGfjizwVdAZY/li6"}
+require_reason: true
 EOC
 "$TETHERD" -T -f "$T/custom.yaml" >"$T/rt1.yaml"
 check_eq "-T of a custom file exits 0" 0 $?
@@ -101,6 +105,9 @@ check "-T output reads back to the same -T output" cmp -s "$T/rt1.yaml" \
 check_eq "-T keeps the file's values" 90m "$("$YGET" "$T/rt1.yaml" ticket.lifetime)"
 check_eq "-T prints durations in their largest unit" 1h \
     "$("$YGET" "$T/rt1.yaml" limits.per_source.penalty)"
+check_eq "-T keeps a relay" "relay.example.org 2222 agent" \
+    "$("$YGET" "$T/rt1.yaml" relay.0.host) $("$YGET" "$T/rt1.yaml" relay.0.port) $("$YGET" "$T/rt1.yaml" relay.0.user)"
+check_eq "and require_reason" true "$("$YGET" "$T/rt1.yaml" require_reason)"
 
 # Command line over file over defaults.
 "$TETHERD" -T -f "$T/custom.yaml" -p 4000 -b 127.0.0.2 --no-message \
