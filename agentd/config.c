@@ -35,10 +35,10 @@ static int	config_check_ifname(const char *, char **);
 static int	config_check_path(const char *, char **);
 static int	config_check_key(const char *, char **);
 static int	config_check_dev(const char *, char **);
-static int	config_check_user(const char *, char **);
 
 static int	config_check_host(const char *, char **);
 static int	config_check_user(const char *, char **);
+static int	config_check_privsep_user(const char *, char **);
 
 static void	config_relays_parse(struct conf_ctx *, yaml_node_t *, void *,
 		    const struct conf_key *);
@@ -260,7 +260,7 @@ static const struct conf_key config_keys[] = {
 	K("sftp_server", conf_string, struct config, sftp_server, 0,
 	    PATH_MAX_LEN, "path", NULL),
 	K("privsep_user", conf_string, struct config, privsep_user, 1, 32,
-	    "user", config_check_user),
+	    "user", config_check_privsep_user),
 	K("roots", conf_sub, struct config, roots, 0, 0, config_roots_keys,
 	    NULL),
 	K("snapshot", conf_sub, struct config, snapshot, 0, 0,
@@ -712,7 +712,7 @@ config_user(const char *name, uid_t *uid, gid_t *gid, char **cause)
 }
 
 static int
-config_check_user(const char *s, char **cause)
+config_check_privsep_user(const char *s, char **cause)
 {
 	uid_t	 uid;
 	gid_t	 gid;
