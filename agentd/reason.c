@@ -117,7 +117,7 @@ reason_report(struct agent *ag, struct conn *c, const char *text)
 
 	(void)ag;
 	/* From a monitor: cleaned again all the same. */
-	for (i = 0; text[i] != '\0' && i < sizeof safe - 1; i++)
+	for (i = 0; i < sizeof safe - 1 && text[i] != '\0'; i++)
 		safe[i] = (unsigned char)text[i] < 0x20 || text[i] == 0x7f ?
 		    '?' : text[i];
 	safe[i] = '\0';
