@@ -31,7 +31,6 @@
 #define RELAY_BUF		32768
 #define RELAY_MAX_CHANS		(2 * TETHERD_MAX_CHILDREN)
 #define RELAY_RESPAWN		10	/* a process that died sooner stays */
-#define RELAY_MSG		512
 #define RELAY_KEEPIDLE		30	/* TCP keepalive: a link that died */
 #define RELAY_KEEPINTVL		10	/* silently (a NAT that forgot us) */
 #define RELAY_KEEPCNT		3	/* is found in about a minute */
@@ -125,44 +124,13 @@ fail:
 	return (NULL);
 }
 
-/* A message to the listener, with an fd if fd is not -1. */
+/* A message to the listener; if it is gone, so is the reason to relay. */
 static void
-relay_send(int sock, int fd, const char *fmt, ...)
+relay_send(int sock, struct msg *m)
 {
-	struct msghdr	 msg;
-	struct iovec	 iov;
-	struct cmsghdr	*cmsg;
-	union {
-		struct cmsghdr	 hdr;
-		char		 buf[CMSG_SPACE(sizeof(int))];
-	} cm;
-	char		 text[RELAY_MSG];
-	va_list		 ap;
-	int		 n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(text, sizeof text, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof text)
-		n = sizeof text - 1;
-	memset(&msg, 0, sizeof msg);
-	iov.iov_base = text;
-	iov.iov_len = n;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	if (fd != -1) {
-		memset(&cm, 0, sizeof cm);
-		msg.msg_control = cm.buf;
-		msg.msg_controllen = sizeof cm.buf;
-		cmsg = CMSG_FIRSTHDR(&msg);
-		cmsg->cmsg_level = SOL_SOCKET;
-		cmsg->cmsg_type = SCM_RIGHTS;
-		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cmsg), &fd, sizeof fd);
-	}
-	/* The listener is gone: so is the reason to relay. */
-	if (sendmsg(sock, &msg, MSG_NOSIGNAL) == -1)
+	if (msg_send(sock, m) != 0)
 		_exit(0);
+	msg_free(m);
 }
 
 /* A forwarded channel: a socketpair, one end to the listener. */
@@ -170,7 +138,8 @@ static void
 relay_new_chan(int sock, ssh_channel ch, const char *orig, int oport,
     struct relay_chan *chans, int *n)
 {
-	int	 p[2], size = 256 * 1024;
+	struct msg	 m;
+	int		 p[2], size = 256 * 1024;
 
 	if (*n == RELAY_MAX_CHANS ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) != 0) {
@@ -183,7 +152,11 @@ relay_new_chan(int sock, ssh_channel ch, const char *orig, int oport,
 	setsockopt(p[0], SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
 	setsockopt(p[1], SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
 	fcntl(p[0], F_SETFL, fcntl(p[0], F_GETFL) | O_NONBLOCK);
-	relay_send(sock, p[1], "conn %d %s", oport, orig);
+	msg_init(&m, MON_R_CONN);
+	msg_put_u32(&m, oport);
+	msg_put_str(&m, orig);
+	msg_put_fd(&m, p[1]);
+	relay_send(sock, &m);
 	close(p[1]);
 	memset(&chans[*n], 0, sizeof chans[*n]);
 	chans[*n].ch = ch;
@@ -346,6 +319,7 @@ static dead void
 relay_main(struct agent *ag, const struct conf_relay *r, int sock)
 {
 	ssh_session	 s;
+	struct msg	 m;
 	char		*cause = NULL;
 	int		 port, backoff = 1;
 
@@ -354,14 +328,19 @@ relay_main(struct agent *ag, const struct conf_relay *r, int sock)
 		if ((s = relay_connect(r, &port, &cause)) != NULL) {
 			info("relay %s: listening on its port %d", r->host,
 			    port);
-			relay_send(sock, -1, "up %d", port);
+			msg_init(&m, MON_R_UP);
+			msg_put_u32(&m, port);
+			relay_send(sock, &m);
 			backoff = 1;
 			relay_pump(s, sock, &cause);
 			ssh_disconnect(s);
 			ssh_free(s);
 		}
 		info("relay %s: %s; again in %d s", r->host, cause, backoff);
-		relay_send(sock, -1, "down %d %s", backoff, cause);
+		msg_init(&m, MON_R_DOWN);
+		msg_put_u32(&m, backoff);
+		msg_put_str(&m, cause);
+		relay_send(sock, &m);
 		free(cause);
 		cause = NULL;
 		sleep(backoff);
@@ -414,7 +393,7 @@ relay_spawn(struct agent *ag, struct relay *rl, int idx)
 {
 	int	 p[2];
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p) != 0) {
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) != 0) {
 		error_r("relay socketpair");
 		return;
 	}
@@ -563,17 +542,16 @@ relay_reaped(struct agent *ag, pid_t pid)
 	return (0);
 }
 
-/* "up PORT" or "down SECONDS WHY": the screen, the state file, the audit. */
+/* Up on a port, or down and why: the screen, the state file, the audit. */
 static void
-relay_note(struct agent *ag, struct relay *rl, const char *msg)
+relay_note(struct agent *ag, struct relay *rl, struct msg *m)
 {
-	char	 port[16];
-	int	 n, was = rl->port;
-	const char *why;
+	char		 port[16], *why = NULL;
+	uint32_t	 n, backoff;
+	int		 was = rl->port;
 
-	if (strncmp(msg, "up ", 3) == 0) {
-		n = (int)strtol(msg + 3, NULL, 10);
-		if (n <= 0 || n > 65535)
+	if (m->type == MON_R_UP) {
+		if (msg_get_u32(m, &n) != 0 || n == 0 || n > 65535)
 			return;
 		rl->port = n;
 		free(rl->why);
@@ -586,15 +564,19 @@ relay_note(struct agent *ag, struct relay *rl, const char *msg)
 		relay_changed(ag);
 		return;
 	}
-	if (strncmp(msg, "down ", 5) != 0)
+	if (m->type != MON_R_DOWN || msg_get_u32(m, &backoff) != 0 ||
+	    msg_get_str(m, &why) != 0 || why == NULL) {
+		free(why);
 		return;
-	why = strchr(msg + 5, ' ') != NULL ? strchr(msg + 5, ' ') + 1 : "";
+	}
 	rl->port = 0;
 	/* Once for each new reason, not once a retry. */
-	if (was == 0 && rl->why != NULL && strcmp(rl->why, why) == 0)
+	if (was == 0 && rl->why != NULL && strcmp(rl->why, why) == 0) {
+		free(why);
 		return;
+	}
 	free(rl->why);
-	rl->why = xstrdup(why);
+	rl->why = why;
 	printf("\r\nrelay: %s down (%s); trying again\r\n", rl->label, why);
 	fflush(stdout);
 	audit(ag, "relay", "host", rl->label, "down", why, (char *)NULL);
@@ -609,51 +591,27 @@ relay_note(struct agent *ag, struct relay *rl, const char *msg)
 int
 relay_input(struct agent *ag, struct relay *rl, char **from, int *port)
 {
-	struct msghdr	 msg;
-	struct iovec	 iov;
-	struct cmsghdr	*cmsg;
-	union {
-		struct cmsghdr	 hdr;
-		char		 buf[CMSG_SPACE(sizeof(int))];
-	} cm;
-	char		 text[RELAY_MSG + 1];
-	ssize_t		 n;
+	struct msg	 m;
+	uint32_t	 oport;
 	int		 fd = -1;
 
-	memset(&msg, 0, sizeof msg);
-	iov.iov_base = text;
-	iov.iov_len = sizeof text - 1;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cm.buf;
-	msg.msg_controllen = sizeof cm.buf;
-	n = recvmsg(rl->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+	if (!msg_pending(rl->fd))
 		return (-1);
-	if (n <= 0) {
+	if (msg_recv(rl->fd, &m) != 0) {
 		/* The process went; the reap starts it again. */
 		close(rl->fd);
 		rl->fd = -1;
 		rl->port = 0;
 		return (-1);
 	}
-	text[n] = '\0';
-	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg != NULL;
-	    cmsg = CMSG_NXTHDR(&msg, cmsg)) {
-		if (cmsg->cmsg_level == SOL_SOCKET &&
-		    cmsg->cmsg_type == SCM_RIGHTS &&
-		    cmsg->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(&fd, CMSG_DATA(cmsg), sizeof fd);
-	}
-	if (strncmp(text, "conn ", 5) == 0 && fd != -1) {
-		*port = (int)strtol(text + 5, NULL, 10);
+	if (m.type == MON_R_CONN && msg_get_u32(&m, &oport) == 0 &&
+	    (fd = msg_take_fd(&m)) != -1) {
+		*port = (int)oport;
 		xasprintf(from, "relay:%s", rl->label);
-		return (fd);
-	}
-	if (fd != -1)
-		close(fd);
-	relay_note(ag, rl, text);
-	return (-1);
+	} else
+		relay_note(ag, rl, &m);
+	msg_free(&m);
+	return (fd);
 }
 
 /* The status screen's lines. */

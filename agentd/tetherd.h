@@ -426,6 +426,11 @@ enum mon_type {
 	MON_L_STOP,		/* after a failure: end this connection */
 	MON_L_OK,		/* admitted */
 	MON_L_NO,		/* reason: refused */
+
+	/* From a relay's process to the listener. */
+	MON_R_UP,		/* port: listening on the relay */
+	MON_R_DOWN,		/* seconds to the next try, why */
+	MON_R_CONN,		/* port, origin; the connection's socket */
 	MON_L_REASON,		/* text: why the technician connects */
 };
 #define MON_DENIED		0
