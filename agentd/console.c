@@ -386,6 +386,17 @@ console_pull(struct chan *c)
 	c->pulling = 0;
 }
 
+/* How much of the queue the process may have now. */
+static size_t
+console_room(struct chan *c)
+{
+	if (c->inlen == 0 || c->in_fd == -1)
+		return (0);
+	if (c->pace == NULL)
+		return (c->inlen);
+	return (sftppace_room(c->pace, c->inbuf, c->inlen));
+}
+
 /*
  * Give the process what the client sent, as far as it will take it. This
  * runs inside libssh's callbacks too, so it must not touch the poll set.
@@ -394,9 +405,10 @@ void
 console_input(struct chan *c)
 {
 	ssize_t	 n;
+	size_t	 len;
 
-	while (c->inlen > 0 && c->in_fd != -1) {
-		n = write(c->in_fd, c->inbuf, c->inlen);
+	while ((len = console_room(c)) > 0) {
+		n = write(c->in_fd, c->inbuf, len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -409,6 +421,8 @@ console_input(struct chan *c)
 			}
 			break;
 		}
+		if (c->pace != NULL)
+			sftppace_sent(c->pace, c->inbuf, n);
 		memmove(c->inbuf, c->inbuf + n, c->inlen - n);
 		c->inlen -= n;
 	}
@@ -416,12 +430,16 @@ console_input(struct chan *c)
 
 /*
  * After each poll round, outside every callback: refill from libssh's
- * held data, poll the input for room while some is pending, and pass the
- * client's EOF on once all of it has been written.
+ * held data, poll the input for room while some may be written, and pass
+ * the client's EOF on once all of it has been. Input held back for the
+ * sftp server's replies is not polled for: a reply read in this round
+ * lets it go at the next.
  */
 void
 console_flow(struct chan *c)
 {
+	int	 want;
+
 	if (!c->started || c->in_fd == -1)
 		return;
 	console_input(c);
@@ -431,11 +449,12 @@ console_flow(struct chan *c)
 			break;
 		console_input(c);
 	}
-	if (c->inlen > 0 && !c->in_polled) {
+	want = console_room(c) > 0;
+	if (want && !c->in_polled) {
 		ssh_event_add_fd(c->sess->event, c->in_fd, POLLOUT,
 		    console_writable, c);
 		c->in_polled = 1;
-	} else if (c->inlen == 0 && c->in_polled) {
+	} else if (!want && c->in_polled) {
 		ssh_event_remove_fd(c->sess->event, c->in_fd);
 		c->in_polled = 0;
 	}
@@ -467,6 +486,8 @@ console_pump(struct chan *c, int is_err)
 	n = read(fd, buf, win < sizeof buf ? win : sizeof buf);
 	if (n > 0) {
 		c->sess->last = time(NULL);
+		if (!is_err && c->pace != NULL)
+			sftppace_replied(c->pace, buf, n);
 		if ((is_err ? ssh_channel_write_stderr(c->channel, buf, n) :
 		    ssh_channel_write(c->channel, buf, n)) == SSH_ERROR)
 			c->sess->ending = 1;
@@ -656,6 +677,8 @@ console_close(struct chan *c)
 			ssh_event_remove_fd(c->sess->event, c->err_fd);
 	}
 	c->in_polled = c->out_polled = c->err_polled = 0;
+	sftppace_free(c->pace);
+	c->pace = NULL;
 	/* Once started, the pty master is out_fd and is closed as that. */
 	if (c->master != -1 && c->master != c->out_fd)
 		close(c->master);

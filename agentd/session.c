@@ -307,7 +307,11 @@ session_subsystem_req(ssh_session session, ssh_channel channel,
 	(void)channel;
 	if (!session_chan_ok(c) || c->started)
 		return (-1);
-	return (monwrap_start(c, MON_START_SUBSYSTEM, name));
+	if (monwrap_start(c, MON_START_SUBSYSTEM, name) != 0)
+		return (-1);
+	/* The monitor starts no subsystem but sftp. */
+	c->pace = sftppace_new();
+	return (0);
 }
 
 static int

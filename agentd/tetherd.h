@@ -330,6 +330,7 @@ struct chan {
 	int		 in_eof;
 	int		 backlog;	/* libssh holds data we refused */
 	int		 pulling;
+	struct sftppace	*pace;		/* the sftp server's requests */
 
 	char		*reply;		/* a verb's output, sent after the
 					   request has been answered */
@@ -751,6 +752,13 @@ int	 console_deadline(struct chan *, char *, size_t);
 int	 console_relay(struct chan *, int);
 void	 console_close(struct chan *);
 void	 console_free(struct sess *, struct chan *);
+
+/* sftppace.c */
+struct sftppace	*sftppace_new(void);
+void	 sftppace_free(struct sftppace *);
+size_t	 sftppace_room(const struct sftppace *, const void *, size_t);
+void	 sftppace_sent(struct sftppace *, const void *, size_t);
+void	 sftppace_replied(struct sftppace *, const void *, size_t);
 
 /* procscan.c */
 int	 procscan_signal_session(pid_t, int);

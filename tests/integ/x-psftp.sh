@@ -2,9 +2,10 @@
 # PuTTY's psftp puts 50 MB to the agent no slower than 1.5 times the same
 # put to a private sshd in the same run: the agent's input queue toward
 # sftp-server stays bounded, so sftp-server never re-copies a long queue.
-# Not in make check: about one put in four on a busy machine stalls for
-# about 60 s (a defect of the flow control, still open); make check-all
-# runs it, and bench/psftp.sh measures the same put.
+# About one put in four on a busy machine used to stall for about 60 s,
+# sftp-server's input queue filling (agentd/sftppace.c); t-sftp-flow.sh
+# tests that in make check. This one stays in make check-all until it has
+# run clean for a while; bench/psftp.sh measures the same put.
 . "$(dirname "$0")/lib.sh"
 
 command -v psftp >/dev/null || { not_ok "psftp is installed (putty-tools)"; finish; }
