@@ -4,8 +4,7 @@
 # sftp-server stays bounded, so sftp-server never re-copies a long queue.
 # About one put in four on a busy machine used to stall for about 60 s,
 # sftp-server's input queue filling (agentd/sftppace.c); t-sftp-flow.sh
-# tests that in make check. This one stays in make check-all until it has
-# run clean for a while; bench/psftp.sh measures the same put.
+# tests that part alone. bench/psftp.sh measures the same put.
 . "$(dirname "$0")/lib.sh"
 
 command -v psftp >/dev/null || { not_ok "psftp is installed (putty-tools)"; finish; }
