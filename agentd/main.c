@@ -360,6 +360,21 @@ main_ticket_new(struct agent *ag)
  * salt. scrypt takes a while on a slow machine, so this runs with the
  * ticket already on screen; connections wait in the listen queue.
  */
+/*
+ * The host key as each session process is given it, made once here: a
+ * monitor then sends it with no cryptography of its own to do.
+ */
+static void
+main_hostkey_text(struct agent *ag)
+{
+	if (ag->hostkey_text != NULL)
+		freezero(ag->hostkey_text, strlen(ag->hostkey_text));
+	ag->hostkey_text = NULL;
+	if (ssh_pki_export_privkey_base64(ag->hostkey, NULL, NULL, NULL,
+	    &ag->hostkey_text) != SSH_OK)
+		fatalx("cannot export the host key");
+}
+
 static void
 main_hostkey(struct agent *ag)
 {
@@ -367,6 +382,7 @@ main_hostkey(struct agent *ag)
 
 	if (kdf_hostkey(&ag->ticket, &ag->kdf, &ag->hostkey, &cause) != 0)
 		fatalx("cannot derive the host key: %s", cause);
+	main_hostkey_text(ag);
 	free(ag->banner);
 	ag->banner = wire_banner(&ag->kdf);
 	free(ag->fingerprint);
@@ -389,6 +405,7 @@ main_unattended(struct agent *ag)
 	ag->unattended = 1;
 	if (auth_host_key(ag->conf.host_key, &ag->hostkey, &cause) != 0)
 		fatalx("%s", cause);
+	main_hostkey_text(ag);
 	ag->fingerprint = kdf_fingerprint(ag->hostkey);
 	xasprintf(&ag->banner, "tether_%s", TETHER_VERSION);
 	ag->created = time(NULL);
@@ -541,6 +558,8 @@ main_free(struct agent *ag)
 		free(ag->listeners[i].text);
 	ticket_clear(&ag->ticket);
 	ssh_key_free(ag->hostkey);
+	if (ag->hostkey_text != NULL)
+		freezero(ag->hostkey_text, strlen(ag->hostkey_text));
 	free(ag->fingerprint);
 	free(ag->banner);
 	free(ag->exe);

@@ -8,6 +8,7 @@
  */
 
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/signalfd.h>
 #include <sys/time.h>
@@ -21,8 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include <openssl/rand.h>
 
 #include "tetherd.h"
 
@@ -785,8 +784,9 @@ mon_id(struct sess *s)
 	uint8_t	 r[8];
 	int	 i;
 
-	if (RAND_bytes(r, sizeof r) != 1)
-		fatalx("RAND_bytes failed");
+	/* The kernel's, not OpenSSL's: this process does no cryptography. */
+	if (getrandom(r, sizeof r, 0) != sizeof r)
+		fatal_fr("getrandom");
 	for (i = 0; i < 8; i++)
 		snprintf(s->id + 2 * i, 3, "%02x", r[i]);
 }
@@ -800,16 +800,12 @@ mon_config(struct sess *s)
 {
 	struct agent	*ag = s->ag;
 	struct msg	 m;
-	char		*key = NULL;
 
-	if (ssh_pki_export_privkey_base64(ag->hostkey, NULL, NULL, NULL,
-	    &key) != SSH_OK)
-		fatalx("cannot export the host key");
 	msg_init(&m, MON_CONFIG);
 	msg_put_str(&m, TETHER_VERSION);
 	msg_put_str(&m, s->id);
 	msg_put_str(&m, s->from);
-	msg_put_str(&m, key);
+	msg_put_str(&m, ag->hostkey_text);
 	msg_put_str(&m, ag->banner);
 	msg_put_str(&m, ag->conf.welcome);
 	msg_put_u32(&m, ag->unattended);
@@ -822,8 +818,9 @@ mon_config(struct sess *s)
 	if (msg_send(s->mon_fd, &m) != 0)
 		error_f("the session process did not take its configuration");
 	msg_free(&m);
-	freezero(key, strlen(key));
 	/* The session signs the key exchange; nothing here signs anything. */
+	freezero(ag->hostkey_text, strlen(ag->hostkey_text));
+	ag->hostkey_text = NULL;
 	ssh_key_free(ag->hostkey);
 	ag->hostkey = NULL;
 }

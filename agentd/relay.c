@@ -375,6 +375,9 @@ relay_child(struct agent *ag, int idx, int sock)
 	ticket_clear(&ag->ticket);
 	ssh_key_free(ag->hostkey);
 	ag->hostkey = NULL;
+	if (ag->hostkey_text != NULL)
+		freezero(ag->hostkey_text, strlen(ag->hostkey_text));
+	ag->hostkey_text = NULL;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGTERM, SIG_DFL);

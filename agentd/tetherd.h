@@ -262,6 +262,7 @@ struct agent {
 	struct ticket	 ticket;
 	struct kdf_params kdf;
 	ssh_key		 hostkey;
+	char		*hostkey_text;	/* its private half, for sessions */
 	char		*fingerprint;
 	char		*banner;
 	time_t		 created;
