@@ -302,11 +302,15 @@ xlog_state(struct xlog *l)
 	uint8_t		 h[BB];
 	const uint8_t	*p;
 	int64_t		 head, rec;
+	uint32_t	 c;
 
 	if (xlog_find_head(l, &head) != 0)
 		return (-1);
 	if (head == l->nbb)
 		head = 0;
+	/* A log never written to (zeroed) has nothing to replay. */
+	if (head == 0 && xlog_cycle(l, 0, &c) == 0 && c == 0)
+		return (ROOT_LOG_CLEAN);
 	if (xlog_rec_before(l, head, &rec, h) != 0)
 		return (-1);
 	if (xlog_distance(l, rec, head) != xlog_rec_len(l, h) % l->nbb) {
