@@ -342,6 +342,7 @@ xlog_locate(struct xlog *l, const uint8_t *sb)
 	uint32_t	 bsize = root_log_be32(sb + 4), agblocks, agcount;
 	uint32_t	 logblocks, blocklog = sb[120], agblklog = sb[124];
 	uint64_t	 logstart = root_log_be64(sb + 48), agno, agbno;
+	uint64_t	 dblocks = root_log_be64(sb + 8);
 	uint16_t	 version = sb[100] << 8 | sb[101];
 
 	agblocks = root_log_be32(sb + 84);
@@ -357,10 +358,14 @@ xlog_locate(struct xlog *l, const uint8_t *sb)
 		l->why = "the log is on another device";
 		return (-1);
 	}
+	/* The log lies inside one group, and the groups inside the device. */
 	agno = logstart >> agblklog;
 	agbno = logstart & ((1ULL << agblklog) - 1);
 	if (agno >= agcount || logblocks == 0 ||
 	    agbno + logblocks > agblocks ||
+	    dblocks > (uint64_t)INT64_MAX >> blocklog ||
+	    agno > dblocks / agblocks ||
+	    agno * agblocks + agbno + logblocks > dblocks ||
 	    ((uint64_t)logblocks << blocklog) / BB > XLOG_BBS_MAX ||
 	    ((uint64_t)logblocks << blocklog) / BB < 2) {
 		l->why = "the superblock's log is out of bounds";

@@ -43,6 +43,7 @@ fuzz_rootlog_sb(int fd, size_t nbb)
 	memset(sb, 0, sizeof sb);
 	memcpy(sb, "XFSB", 4);
 	fuzz_rootlog_be32(sb + 4, 512);
+	fuzz_rootlog_be32(sb + 12, 1 << 20);
 	fuzz_rootlog_be32(sb + 52, LOG_AT);
 	fuzz_rootlog_be32(sb + 84, 1 << 20);
 	fuzz_rootlog_be32(sb + 88, 1);

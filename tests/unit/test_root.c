@@ -421,6 +421,7 @@ xl_new(struct xl *x, int64_t nbb)
 	memset(sb, 0, sizeof sb);
 	memcpy(sb, "XFSB", 4);
 	xl_be32(sb + 4, 4096);
+	xl_be32(sb + 12, 4 * XL_AGBLOCKS);	/* sb_dblocks, low half */
 	memcpy(sb + 32, x->uuid, 16);
 	xl_be32(sb + 52, XL_LOGBLOCK);		/* sb_logstart, low half */
 	xl_be32(sb + 84, XL_AGBLOCKS);
@@ -679,6 +680,16 @@ test_log_xfs_unknown(void **state)
 	xl_new(&x, 10000);
 	xl_be32(b, 0x7fffffff);				/* sb_logblocks */
 	assert_int_equal(pwrite(x.fd, b, 4, 96), 4);
+	xl_want(&x, -1, "the superblock's log is out of bounds");
+	xl_new(&x, 10000);
+	xl_be32(b, XL_AGBLOCKS + 20);			/* sb_dblocks */
+	assert_int_equal(pwrite(x.fd, b, 4, 12), 4);
+	xl_want(&x, -1, "the superblock's log is out of bounds");
+	xl_new(&x, 10000);
+	xl_be32(b, 0xffffffff);				/* sb_agcount */
+	assert_int_equal(pwrite(x.fd, b, 4, 88), 4);
+	xl_be32(b, 100 << 12 | 10);	/* sb_logstart: group 100 of 4 */
+	assert_int_equal(pwrite(x.fd, b, 4, 52), 4);
 	xl_want(&x, -1, "the superblock's log is out of bounds");
 	xl_new(&x, 10000);
 	xl_be32(b, 3000);				/* sb_blocksize */
