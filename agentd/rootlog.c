@@ -23,19 +23,19 @@
 #define ROOT_LOG_ALIGN		4096	/* what O_DIRECT wants, any disk */
 
 #define XLOG_MAGIC		0xfeedbabeU
-#define XLOG_CYCLE_SPAN		32768	/* data one header's cycle words cover */
+#define XLOG_CYCLE_SPAN		32768	/* data a header block has cycles of */
 #define XLOG_REC_BBS		512	/* a record at most, header included */
 #define XLOG_FLIGHT_BBS		(8 * XLOG_REC_BBS)	/* 8 written at once */
 #define XLOG_BBS_MAX		(4U << 20)	/* 2 GiB, the largest log */
 #define XLOG_UNMOUNT_TRANS	0x20	/* the op header's flag */
 
-struct xlog {
+struct xfs_log {
 	int		 fd;
-	uint64_t	 start;		/* byte offset of the log on the device */
+	uint64_t	 start;		/* where the log starts, in bytes */
 	int64_t		 nbb;		/* its length in basic blocks */
 	int		 v2;		/* multiple header blocks possible */
 	uint8_t		 uuid[16];
-	uint8_t		*buf;		/* aligned, XLOG_FLIGHT_BBS and margin */
+	uint8_t		*buf;		/* aligned: XLOG_FLIGHT_BBS, a margin */
 	const char	*why;		/* why the state is unknown */
 };
 
@@ -99,7 +99,7 @@ root_log_pread(int fd, uint8_t *buf, size_t size, uint64_t off, size_t len,
 
 /* Basic blocks blk to blk + n - 1 of the log (not wrapping), or NULL. */
 static const uint8_t *
-xlog_read(struct xlog *l, int64_t blk, int64_t n)
+root_log_read(struct xfs_log *l, int64_t blk, int64_t n)
 {
 	const uint8_t	*p;
 
@@ -118,7 +118,7 @@ xlog_read(struct xlog *l, int64_t blk, int64_t n)
 
 /* The cycle a block was written in: a header holds it after its magic. */
 static uint32_t
-xlog_cycle_of(const uint8_t *p)
+root_log_cycle_of(const uint8_t *p)
 {
 	if (root_log_be32(p) == XLOG_MAGIC)
 		return (root_log_be32(p + 4));
@@ -126,13 +126,13 @@ xlog_cycle_of(const uint8_t *p)
 }
 
 static int
-xlog_cycle(struct xlog *l, int64_t blk, uint32_t *cycle)
+root_log_cycle(struct xfs_log *l, int64_t blk, uint32_t *cycle)
 {
 	const uint8_t	*p;
 
-	if ((p = xlog_read(l, blk, 1)) == NULL)
+	if ((p = root_log_read(l, blk, 1)) == NULL)
 		return (-1);
-	*cycle = xlog_cycle_of(p);
+	*cycle = root_log_cycle_of(p);
 	return (0);
 }
 
@@ -140,7 +140,7 @@ xlog_cycle(struct xlog *l, int64_t blk, uint32_t *cycle)
  * The first block of [start, start + n) written in cycle, or -1 in *found.
  */
 static int
-xlog_find_cycle(struct xlog *l, int64_t start, int64_t n, uint32_t cycle,
+root_log_find_cycle(struct xfs_log *l, int64_t start, int64_t n, uint32_t cycle,
     int64_t *found)
 {
 	const uint8_t	*p;
@@ -151,10 +151,10 @@ xlog_find_cycle(struct xlog *l, int64_t start, int64_t n, uint32_t cycle,
 		chunk = start + n - i;
 		if (chunk > XLOG_FLIGHT_BBS)
 			chunk = XLOG_FLIGHT_BBS;
-		if ((p = xlog_read(l, i, chunk)) == NULL)
+		if ((p = root_log_read(l, i, chunk)) == NULL)
 			return (-1);
 		for (j = 0; j < chunk; j++) {
-			if (xlog_cycle_of(p + j * BB) == cycle) {
+			if (root_log_cycle_of(p + j * BB) == cycle) {
 				*found = i + j;
 				return (0);
 			}
@@ -171,13 +171,13 @@ xlog_find_cycle(struct xlog *l, int64_t start, int64_t n, uint32_t cycle,
  * crash, which move the head back to the first hole.
  */
 static int
-xlog_find_head(struct xlog *l, int64_t *head)
+root_log_head(struct xfs_log *l, int64_t *head)
 {
 	uint32_t	 first, last, stop, c;
 	int64_t		 lo, hi, mid, found, win;
 
-	if (xlog_cycle(l, 0, &first) != 0 ||
-	    xlog_cycle(l, l->nbb - 1, &last) != 0)
+	if (root_log_cycle(l, 0, &first) != 0 ||
+	    root_log_cycle(l, l->nbb - 1, &last) != 0)
 		return (-1);
 	if (first == last) {
 		hi = l->nbb;	/* the head is at the start: one cycle */
@@ -187,7 +187,7 @@ xlog_find_head(struct xlog *l, int64_t *head)
 		hi = l->nbb - 1;
 		while (hi - lo > 1) {
 			mid = lo + (hi - lo) / 2;
-			if (xlog_cycle(l, mid, &c) != 0)
+			if (root_log_cycle(l, mid, &c) != 0)
 				return (-1);
 			if (c == last)
 				hi = mid;
@@ -198,15 +198,15 @@ xlog_find_head(struct xlog *l, int64_t *head)
 	}
 	win = l->nbb < XLOG_FLIGHT_BBS ? l->nbb : XLOG_FLIGHT_BBS;
 	if (hi >= win) {
-		if (xlog_find_cycle(l, hi - win, win, stop, &found) != 0)
+		if (root_log_find_cycle(l, hi - win, win, stop, &found) != 0)
 			return (-1);
 	} else {
 		/* The window wraps: an older hole at the end comes first. */
-		if (xlog_find_cycle(l, l->nbb - (win - hi), win - hi,
+		if (root_log_find_cycle(l, l->nbb - (win - hi), win - hi,
 		    stop - 1, &found) != 0)
 			return (-1);
 		if (found == -1 &&
-		    xlog_find_cycle(l, 0, hi, stop, &found) != 0)
+		    root_log_find_cycle(l, 0, hi, stop, &found) != 0)
 			return (-1);
 	}
 	*head = found != -1 ? found : hi;
@@ -215,7 +215,7 @@ xlog_find_head(struct xlog *l, int64_t *head)
 
 /* Header blocks of a record: one, or one per 32 KiB of a v2 log's record. */
 static int64_t
-xlog_rec_hblks(const struct xlog *l, const uint8_t *h)
+root_log_hblks(const struct xfs_log *l, const uint8_t *h)
 {
 	uint32_t	 size = root_log_be32(h + 320);
 
@@ -226,14 +226,14 @@ xlog_rec_hblks(const struct xlog *l, const uint8_t *h)
 
 /* Blocks a record takes: its header blocks and its data. */
 static int64_t
-xlog_rec_len(const struct xlog *l, const uint8_t *h)
+root_log_rec_len(const struct xfs_log *l, const uint8_t *h)
 {
-	return (xlog_rec_hblks(l, h) + (root_log_be32(h + 12) + BB - 1) / BB);
+	return (root_log_hblks(l, h) + (root_log_be32(h + 12) + BB - 1) / BB);
 }
 
 /* A record header this log could have written. */
 static int
-xlog_rec_ok(struct xlog *l, const uint8_t *h)
+root_log_rec_ok(struct xfs_log *l, const uint8_t *h)
 {
 	static const uint8_t	 nil[16];
 	uint32_t		 version = root_log_be32(h + 8);
@@ -256,7 +256,7 @@ xlog_rec_ok(struct xlog *l, const uint8_t *h)
  * wrapping at the start of the log: its block in *rec, and a copy of it.
  */
 static int
-xlog_rec_before(struct xlog *l, int64_t blk, int64_t *rec, uint8_t *h)
+root_log_rec_before(struct xfs_log *l, int64_t blk, int64_t *rec, uint8_t *h)
 {
 	const uint8_t	*p;
 	int64_t		 i, n, from, left = XLOG_REC_BBS;
@@ -268,14 +268,14 @@ xlog_rec_before(struct xlog *l, int64_t blk, int64_t *rec, uint8_t *h)
 			blk = l->nbb;
 		n = blk < left ? blk : left;
 		from = blk - n;
-		if ((p = xlog_read(l, from, n)) == NULL)
+		if ((p = root_log_read(l, from, n)) == NULL)
 			return (-1);
 		for (i = n - 1; i >= 0; i--) {
 			if (root_log_be32(p + i * BB) != XLOG_MAGIC)
 				continue;
 			memcpy(h, p + i * BB, BB);
 			*rec = from + i;
-			return (xlog_rec_ok(l, h) ? 0 : -1);
+			return (root_log_rec_ok(l, h) ? 0 : -1);
 		}
 		left -= n;
 		blk = from;
@@ -284,11 +284,12 @@ xlog_rec_before(struct xlog *l, int64_t blk, int64_t *rec, uint8_t *h)
 	return (-1);
 }
 
-/* Blocks from a to b, going forward round the log. */
-static int64_t
-xlog_distance(const struct xlog *l, int64_t a, int64_t b)
+/* Whether the record at rec, with header h, ends just before blk. */
+static int
+root_log_ends_at(const struct xfs_log *l, int64_t rec, const uint8_t *h,
+    int64_t blk)
 {
-	return (b >= a ? b - a : l->nbb - a + b);
+	return ((rec + root_log_rec_len(l, h)) % l->nbb == blk);
 }
 
 /*
@@ -297,34 +298,33 @@ xlog_distance(const struct xlog *l, int64_t a, int64_t b)
  * crash) moves back to that record's start first.
  */
 static int
-xlog_state(struct xlog *l)
+root_log_xfs_state(struct xfs_log *l)
 {
 	uint8_t		 h[BB];
 	const uint8_t	*p;
 	int64_t		 head, rec;
 	uint32_t	 c;
 
-	if (xlog_find_head(l, &head) != 0)
+	if (root_log_head(l, &head) != 0)
 		return (-1);
 	if (head == l->nbb)
 		head = 0;
 	/* A log never written to (zeroed) has nothing to replay. */
-	if (head == 0 && xlog_cycle(l, 0, &c) == 0 && c == 0)
+	if (head == 0 && root_log_cycle(l, 0, &c) == 0 && c == 0)
 		return (ROOT_LOG_CLEAN);
-	if (xlog_rec_before(l, head, &rec, h) != 0)
+	if (root_log_rec_before(l, head, &rec, h) != 0)
 		return (-1);
-	if (xlog_distance(l, rec, head) != xlog_rec_len(l, h) % l->nbb) {
+	if (!root_log_ends_at(l, rec, h, head)) {
 		head = rec;
-		if (xlog_rec_before(l, head, &rec, h) != 0)
+		if (root_log_rec_before(l, head, &rec, h) != 0)
 			return (-1);
-		if (xlog_distance(l, rec, head) != xlog_rec_len(l, h) %
-		    l->nbb)
+		if (!root_log_ends_at(l, rec, h, head))
 			return (ROOT_LOG_DIRTY);
 	}
 	if (root_log_be32(h + 40) != 1)
 		return (ROOT_LOG_DIRTY);
 	/* Its one operation's header: oh_flags is its tenth byte. */
-	if ((p = xlog_read(l, (rec + xlog_rec_hblks(l, h)) % l->nbb,
+	if ((p = root_log_read(l, (rec + root_log_hblks(l, h)) % l->nbb,
 	    1)) == NULL)
 		return (-1);
 	return ((p[9] & XLOG_UNMOUNT_TRANS) ? ROOT_LOG_CLEAN :
@@ -337,7 +337,7 @@ xlog_state(struct xlog *l)
  * that a hostile superblock cannot point anywhere absurd.
  */
 static int
-xlog_locate(struct xlog *l, const uint8_t *sb)
+root_log_locate(struct xfs_log *l, const uint8_t *sb)
 {
 	uint32_t	 bsize = root_log_be32(sb + 4), agblocks, agcount;
 	uint32_t	 logblocks, blocklog = sb[120], agblklog = sb[124];
@@ -382,7 +382,7 @@ xlog_locate(struct xlog *l, const uint8_t *sb)
 int
 root_log_xfs(int fd, char **cause)
 {
-	struct xlog	 l;
+	struct xfs_log	 l;
 	const uint8_t	*sb;
 	int		 rc = -1;
 
@@ -396,8 +396,8 @@ root_log_xfs(int fd, char **cause)
 		l.why = "the superblock cannot be read";
 	else if (memcmp(sb, "XFSB", 4) != 0)
 		l.why = "no xfs superblock";
-	else if (xlog_locate(&l, sb) == 0)
-		rc = xlog_state(&l);
+	else if (root_log_locate(&l, sb) == 0)
+		rc = root_log_xfs_state(&l);
 	if (rc == -1)
 		*cause = xstrdup(l.why != NULL ? l.why : "unknown");
 	free(l.buf);

@@ -15,7 +15,8 @@ fi
 fake_root "$T/tree" xfslog
 devs=
 trap '_x=$?; umount "$T/mnt" 2>/dev/null
-    for d in $devs; do losetup -d "$d" 2>/dev/null; done; (exit $_x); cleanup' EXIT
+    for d in $devs; do losetup -d "$d" 2>/dev/null; done
+    (exit $_x); cleanup' EXIT
 mkdir "$T/mnt"
 
 # churn N: create N files, remove them, create N more: log traffic.
@@ -35,7 +36,8 @@ make_xfs() {
 	if [ -n "${3-}" ]; then
 		truncate -s 96M "$T/$1.img"
 		TEST_DIR=$T TEST_DEV=$T/$1.img QA_CHECK_FS=1 \
-		    mkfs.xfs -q -L "$1" -l size=1368b "$T/$1.img" >/dev/null 2>&1
+		    mkfs.xfs -q -L "$1" -l size=1368b "$T/$1.img" \
+		    >/dev/null 2>&1
 	else
 		truncate -s 320M "$T/$1.img"
 		mkfs.xfs -q -L "$1" "$T/$1.img" >/dev/null 2>&1

@@ -559,7 +559,7 @@ static void
 test_log_xfs_wrapped(void **state)
 {
 	struct xl	 x;
-	int64_t		 nbb[] = { 10000, 1000 };	/* and within a window */
+	int64_t		 nbb[] = { 10000, 1000 };	/* 1000: one window */
 	int		 i, j, k;
 
 	(void)state;
