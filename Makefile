@@ -57,8 +57,9 @@ AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/console.c \
 		agentd/reason.c agentd/record.c agentd/relay.c agentd/relaykey.c \
 		agentd/rescue.c agentd/root.c agentd/rootcrypt.c \
 		agentd/rootfile.c agentd/roothealth.c agentd/rootlayer.c \
-		agentd/rootpath.c agentd/rootscan.c agentd/sandbox.c \
-		agentd/server.c agentd/session.c agentd/sftppace.c $(SNAP_SRCS) \
+		agentd/rootlog.c agentd/rootpath.c agentd/rootscan.c \
+		agentd/sandbox.c agentd/server.c agentd/session.c \
+		agentd/sftppace.c $(SNAP_SRCS) \
 		agentd/snapverb.c agentd/state.c agentd/tools.c agentd/verbs.c \
 		agentd/wait.c
 TUI_SRCS =	tui/args.c tui/browse.c tui/cand.c tui/client.c tui/console.c \
@@ -152,6 +153,7 @@ $(BUILD)/tests/test_args: $(BUILD)/tests/unit/test_args.o \
 
 $(BUILD)/tests/test_root: $(BUILD)/tests/unit/test_root.o \
     $(BUILD)/agentd/rootfile.o $(BUILD)/agentd/roothealth.o \
+    $(BUILD)/agentd/rootlog.o \
     $(BUILD)/agentd/rootpath.o $(COMMON_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_COMMON)
 $(BUILD)/tests/test_diag: $(BUILD)/tests/unit/test_diag.o $(DIAG_OBJS) \

@@ -149,31 +149,31 @@ root_scan_noreplay(const char *fstype)
 }
 
 /*
- * Whether an ext3 or ext4 superblock says its journal needs recovery
- * (EXT3_FEATURE_INCOMPAT_RECOVER), read from the device, not the mount.
+ * Whether r's journal needs recovery, read from the device, not the mount:
+ * said in its problems, which make it limited, as is a journal that cannot
+ * be read (on a failing disk, most likely).
  */
-static int
-root_scan_needs_recovery(const struct root *r)
+static void
+root_scan_journal(struct root *r)
 {
-	uint8_t		 sb[1024];
-	uint32_t	 incompat;
-	int		 fd;
+	char	*cause = NULL;
 
 	if (r->device == NULL || r->fstype == NULL ||
-	    root_scan_noreplay(r->fstype) == NULL ||
-	    strcmp(r->fstype, "xfs") == 0)
-		return (0);
-	if ((fd = open(r->device, O_RDONLY | O_CLOEXEC)) == -1)
-		return (0);
-	if (pread(fd, sb, sizeof sb, 1024) != (ssize_t)sizeof sb ||
-	    sb[0x38] != 0x53 || sb[0x39] != 0xef) {
-		close(fd);
-		return (0);
+	    root_scan_noreplay(r->fstype) == NULL)
+		return;
+	switch (root_log_state(r->device, r->fstype, &cause)) {
+	case ROOT_LOG_CLEAN:
+		return;
+	case ROOT_LOG_DIRTY:
+		root_problem(r, "the journal needs recovery (not replayed "
+		    "here)");
+		break;
+	default:
+		root_problem(r, "the journal cannot be checked: %s", cause);
+		free(cause);
+		break;
 	}
-	close(fd);
-	incompat = sb[0x60] | sb[0x61] << 8 | sb[0x62] << 16 |
-	    (uint32_t)sb[0x63] << 24;
-	return ((incompat & 0x4) != 0);
+	r->health = ROOT_LIMITED;
 }
 
 /* Mount r read-only at its path: the top level, or subvol if not NULL. */
@@ -421,12 +421,8 @@ root_scan(struct agent *ag, const char *dir, int *n)
 			continue;	/* a container: no system itself */
 		if (rs[i].problems.n == 0)
 			root_health(&rs[i]);
-		if (rs[i].health != ROOT_UNREADABLE &&
-		    root_scan_needs_recovery(&rs[i])) {
-			root_problem(&rs[i], "the journal needs recovery (not "
-			    "replayed here)");
-			rs[i].health = ROOT_LIMITED;
-		}
+		if (rs[i].health != ROOT_UNREADABLE)
+			root_scan_journal(&rs[i]);
 		layer_describe(&rs[i]);
 		if (rs[i].health != ROOT_UNREADABLE || rs[i].device == NULL)
 			root_statvfs(&rs[i]);

@@ -897,6 +897,13 @@ int	 root_mount(struct agent *, const char *, const char *, const char *,
 int	 root_unmount(struct agent *, const char *, const char *, char **);
 void	 root_cleanup(struct agent *);
 
+/* rootlog.c */
+#define ROOT_LOG_CLEAN	0
+#define ROOT_LOG_DIRTY	1
+int	 root_log_state(const char *, const char *, char **);
+int	 root_log_xfs(int, char **);
+int	 root_log_ext(int, char **);
+
 /* roothealth.c */
 void	 root_problem(struct root *, const char *, ...) printflike(2, 3);
 void	 root_health(struct root *);

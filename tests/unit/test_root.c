@@ -3,9 +3,11 @@
 /*
  * Unit tests for agentd/rootfile.c, the parsers: fstab, os-release, passwd and
  * shadow, dpkg status and mount options, and the health of trees made in a
- * temporary directory.
+ * temporary directory; and for agentd/rootlog.c, the journal's state, on
+ * xfs and ext4 images written in memory.
  */
 
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 
@@ -368,6 +370,377 @@ test_health_symlink(void **state)
 	free(dir);
 }
 
+/*
+ * An xfs image in a memory file: a superblock (4 KiB blocks, 4 groups of
+ * 4096 blocks, v5) and an internal log in group 1 at block 10, written as
+ * the kernel writes it: every block carries the cycle it was written in,
+ * a record's header holds it after the magic, and the cycle goes up by
+ * one each time the writing wraps round the end of the log.
+ */
+#define XL_BB		512
+#define XL_AGBLOCKS	4096
+#define XL_LOGBLOCK	(1 << 12 | 10)	/* group 1, block 10 */
+#define XL_LOGOFF	((off_t)(XL_AGBLOCKS + 10) * 4096)
+
+struct xl {
+	int		 fd;
+	int64_t		 nbb;
+	int64_t		 pos;		/* where the next block goes */
+	uint32_t	 cycle;		/* and its cycle */
+	uint8_t		 uuid[16];
+};
+
+static void
+xl_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+}
+
+static void
+xl_put(struct xl *x, int64_t blk, const uint8_t *b)
+{
+	assert_int_equal(pwrite(x->fd, b, XL_BB, XL_LOGOFF + blk * XL_BB),
+	    XL_BB);
+}
+
+static void
+xl_new(struct xl *x, int64_t nbb)
+{
+	uint8_t	 sb[XL_BB];
+
+	memset(x, 0, sizeof *x);
+	x->fd = memfd_create("xfs", MFD_CLOEXEC);
+	assert_true(x->fd != -1);
+	assert_int_equal(ftruncate(x->fd, 4 * XL_AGBLOCKS * 4096LL), 0);
+	x->nbb = nbb;
+	x->cycle = 1;
+	memset(x->uuid, 0x5a, sizeof x->uuid);
+	memset(sb, 0, sizeof sb);
+	memcpy(sb, "XFSB", 4);
+	xl_be32(sb + 4, 4096);
+	xl_be32(sb + 12, 4 * XL_AGBLOCKS);	/* sb_dblocks, low half */
+	memcpy(sb + 32, x->uuid, 16);
+	xl_be32(sb + 52, XL_LOGBLOCK);		/* sb_logstart, low half */
+	xl_be32(sb + 84, XL_AGBLOCKS);
+	xl_be32(sb + 88, 4);
+	xl_be32(sb + 96, nbb * XL_BB / 4096);
+	sb[100] = 0xb4;				/* sb_versionnum 0xb4a5 */
+	sb[101] = 0xa5;
+	sb[120] = 12;				/* sb_blocklog */
+	sb[124] = 12;				/* sb_agblklog */
+	assert_int_equal(pwrite(x->fd, sb, sizeof sb, 0), sizeof sb);
+}
+
+/* The next block of the stream: b with the cycle in its first word. */
+static void
+xl_next(struct xl *x, uint8_t *b, int header)
+{
+	if (header)
+		xl_be32(b + 4, x->cycle);
+	else
+		xl_be32(b, x->cycle);
+	xl_put(x, x->pos, b);
+	if (++x->pos == x->nbb) {
+		x->pos = 0;
+		x->cycle++;
+	}
+}
+
+/*
+ * A record of ops operations, data blocks long, with hsize as its h_size
+ * (one header block per 32 KiB of it); flags is its first operation's.
+ */
+static void
+xl_rec(struct xl *x, uint32_t ops, uint8_t flags, int data, uint32_t hsize)
+{
+	uint8_t	 b[XL_BB];
+	int	 i;
+
+	memset(b, 0, sizeof b);
+	xl_be32(b, 0xfeedbabe);
+	xl_be32(b + 8, 2);
+	xl_be32(b + 12, data * XL_BB);
+	xl_be32(b + 40, ops);
+	xl_be32(b + 300, 1);
+	memcpy(b + 304, x->uuid, 16);
+	xl_be32(b + 320, hsize);
+	xl_next(x, b, 1);
+	for (i = 1; i < (int)((hsize + 32767) / 32768); i++) {
+		memset(b, 0, sizeof b);
+		xl_next(x, b, 0);
+	}
+	for (i = 0; i < data; i++) {
+		memset(b, 0, sizeof b);
+		if (i == 0) {
+			xl_be32(b + 4, 8);	/* oh_len */
+			b[8] = 0xaa;		/* oh_clientid: the log */
+			b[9] = flags;
+		}
+		xl_next(x, b, 0);
+	}
+}
+
+#define xl_unmount(x)	xl_rec(x, 1, 0x20, 1, 32768)
+#define xl_trans(x, n)	xl_rec(x, 5, 0, n, 32768)
+
+/* Transactions up to block to of the second cycle. */
+static void
+xl_fill_to(struct xl *x, int64_t to)
+{
+	while (x->cycle < 2 || x->pos < to - 300)
+		xl_trans(x, 3);
+	xl_trans(x, to - x->pos - 1);
+	assert_int_equal(x->pos, to);
+}
+
+/* Blocks of cycle c, none a record header, up to the end of the log. */
+static void
+xl_stale(struct xl *x, uint32_t cycle)
+{
+	uint8_t		 b[XL_BB];
+	int64_t		 i;
+
+	for (i = x->pos; i < x->nbb; i++) {
+		memset(b, 0, sizeof b);
+		xl_be32(b, cycle);
+		xl_put(x, i, b);
+	}
+}
+
+static void
+xl_want(struct xl *x, int want, const char *why)
+{
+	char	*cause = NULL;
+
+	assert_int_equal(root_log_xfs(x->fd, &cause), want);
+	if (why == NULL)
+		assert_null(cause);
+	else
+		assert_string_equal(cause, why);
+	free(cause);
+	close(x->fd);
+}
+
+/* A log never full: the cycle-0 blocks after the last record are unused. */
+static void
+test_log_xfs_fresh(void **state)
+{
+	struct xl	 x;
+	int		 i;
+
+	(void)state;
+	xl_new(&x, 10000);
+	xl_want(&x, ROOT_LOG_CLEAN, NULL);	/* all zero: nothing to do */
+	xl_new(&x, 10000);
+	xl_unmount(&x);				/* as mkfs leaves it */
+	xl_want(&x, ROOT_LOG_CLEAN, NULL);
+	xl_new(&x, 10000);
+	xl_unmount(&x);
+	for (i = 0; i < 20; i++)
+		xl_trans(&x, 1 + i % 7);
+	xl_want(&x, ROOT_LOG_DIRTY, NULL);
+	xl_new(&x, 10000);
+	xl_unmount(&x);
+	for (i = 0; i < 20; i++)
+		xl_trans(&x, 1 + i % 7);
+	xl_unmount(&x);
+	xl_want(&x, ROOT_LOG_CLEAN, NULL);
+	xl_new(&x, 10000);			/* two operations: not one */
+	xl_trans(&x, 3);
+	xl_rec(&x, 2, 0x20, 1, 32768);
+	xl_want(&x, ROOT_LOG_DIRTY, NULL);
+}
+
+/* After wrapping: "c ... c, c - 1 ... c - 1", records across the end. */
+static void
+test_log_xfs_wrapped(void **state)
+{
+	struct xl	 x;
+	int64_t		 nbb[] = { 10000, 1000 };	/* 1000: one window */
+	int		 i, j, k;
+
+	(void)state;
+	for (k = 0; k < 2; k++) {
+		for (j = 0; j < 8; j++) {
+			xl_new(&x, nbb[k]);
+			while (x.cycle < 3 || x.pos < nbb[k] / 2 + j * 3)
+				xl_trans(&x, 1 + x.pos % 5);
+			if (j & 1)
+				xl_unmount(&x);
+			xl_want(&x, (j & 1) ? ROOT_LOG_CLEAN : ROOT_LOG_DIRTY,
+			    NULL);
+		}
+		/* The unmount record's data past the end, its header not. */
+		xl_new(&x, nbb[k]);
+		xl_fill_to(&x, nbb[k] - 1);
+		xl_unmount(&x);
+		assert_int_equal(x.pos, 1);
+		xl_want(&x, ROOT_LOG_CLEAN, NULL);
+		/* Ending at the very end: every block the same cycle. */
+		xl_new(&x, nbb[k]);
+		xl_fill_to(&x, nbb[k] - 2);
+		i = x.cycle;
+		xl_unmount(&x);
+		assert_int_equal(x.pos, 0);
+		assert_int_equal(x.cycle, i + 1);
+		xl_want(&x, ROOT_LOG_CLEAN, NULL);
+	}
+}
+
+/* What a crash leaves: holes, torn records, records out of order. */
+static void
+test_log_xfs_torn(void **state)
+{
+	struct xl	 x;
+	uint8_t		 b[XL_BB];
+	int64_t		 at;
+	int		 i, k;
+
+	(void)state;
+	/* The unmount record's data never written: the head goes back. */
+	xl_new(&x, 10000);
+	for (i = 0; i < 30; i++)
+		xl_trans(&x, 4);
+	xl_unmount(&x);
+	memset(b, 0, sizeof b);
+	xl_put(&x, x.pos - 1, b);
+	xl_want(&x, ROOT_LOG_DIRTY, NULL);
+	/* A record torn after an unmount record: nothing was lost. */
+	xl_new(&x, 10000);
+	xl_trans(&x, 4);
+	xl_unmount(&x);
+	xl_trans(&x, 6);
+	xl_put(&x, x.pos - 1, b);
+	xl_want(&x, ROOT_LOG_CLEAN, NULL);
+	/*
+	 * A hole in the last records, with later records written after it,
+	 * near the start of the log (the check wraps) and past its window.
+	 */
+	for (k = 0; k < 2; k++) {
+		xl_new(&x, 10000);
+		xl_fill_to(&x, 3000 + k * 4000);
+		at = x.pos;
+		xl_unmount(&x);
+		for (i = 0; i < 40; i++) /* beyond the binary search's probes */
+			xl_trans(&x, 6);
+		memset(b, 0, sizeof b);
+		xl_be32(b, x.cycle - 1);
+		xl_put(&x, at + 2, b);	/* the first after the unmount */
+		xl_want(&x, ROOT_LOG_CLEAN, NULL);
+		/* The same hole before the unmount record: not clean. */
+		xl_new(&x, 10000);
+		xl_fill_to(&x, 3000 + k * 4000);
+		at = x.pos;
+		for (i = 0; i < 40; i++)
+			xl_trans(&x, 6);
+		xl_unmount(&x);
+		xl_put(&x, at + 3, b);
+		xl_want(&x, ROOT_LOG_DIRTY, NULL);
+	}
+}
+
+/* Records of several header blocks (h_size 64 KiB and 256 KiB). */
+static void
+test_log_xfs_headers(void **state)
+{
+	struct xl	 x;
+	int		 i;
+
+	(void)state;
+	xl_new(&x, 10000);
+	for (i = 0; i < 30; i++)
+		xl_rec(&x, 9, 0, 100, 65536);
+	xl_rec(&x, 1, 0x20, 1, 262144);
+	xl_want(&x, ROOT_LOG_CLEAN, NULL);
+	xl_new(&x, 10000);
+	xl_rec(&x, 1, 0x20, 1, 262144);
+	xl_rec(&x, 9, 0, 504, 262144);
+	xl_want(&x, ROOT_LOG_DIRTY, NULL);
+}
+
+/* What cannot be told, and why: the state is then unknown (-1). */
+static void
+test_log_xfs_unknown(void **state)
+{
+	struct xl	 x;
+	uint8_t		 b[XL_BB];
+
+	(void)state;
+	xl_new(&x, 10000);
+	xl_unmount(&x);
+	assert_int_equal(pwrite(x.fd, "XFSC", 4, 0), 4);
+	xl_want(&x, -1, "no xfs superblock");
+	xl_new(&x, 10000);
+	memset(b, 0, 8);
+	assert_int_equal(pwrite(x.fd, b, 8, 48), 8);	/* sb_logstart 0 */
+	xl_want(&x, -1, "the log is on another device");
+	xl_new(&x, 10000);
+	xl_be32(b, 0x7fffffff);				/* sb_logblocks */
+	assert_int_equal(pwrite(x.fd, b, 4, 96), 4);
+	xl_want(&x, -1, "the superblock's log is out of bounds");
+	xl_new(&x, 10000);
+	xl_be32(b, XL_AGBLOCKS + 20);			/* sb_dblocks */
+	assert_int_equal(pwrite(x.fd, b, 4, 12), 4);
+	xl_want(&x, -1, "the superblock's log is out of bounds");
+	xl_new(&x, 10000);
+	xl_be32(b, 0xffffffff);				/* sb_agcount */
+	assert_int_equal(pwrite(x.fd, b, 4, 88), 4);
+	xl_be32(b, 100 << 12 | 10);	/* sb_logstart: group 100 of 4 */
+	assert_int_equal(pwrite(x.fd, b, 4, 52), 4);
+	xl_want(&x, -1, "the superblock's log is out of bounds");
+	xl_new(&x, 10000);
+	xl_be32(b, 3000);				/* sb_blocksize */
+	assert_int_equal(pwrite(x.fd, b, 4, 4), 4);
+	xl_want(&x, -1, "the superblock is damaged");
+	xl_new(&x, 10000);
+	xl_unmount(&x);
+	assert_int_equal(ftruncate(x.fd, XL_LOGOFF + 4096), 0);
+	xl_want(&x, -1, "the log cannot be read");
+	xl_new(&x, 10000);
+	memset(x.uuid, 0x33, sizeof x.uuid);
+	xl_trans(&x, 2);
+	xl_unmount(&x);
+	xl_want(&x, -1, "the log belongs to another filesystem");
+	xl_new(&x, 10000);		/* a header whose size is absurd */
+	xl_unmount(&x);
+	xl_be32(b, 1U << 30);
+	assert_int_equal(pwrite(x.fd, b, 4, XL_LOGOFF + 320), 4);
+	xl_want(&x, -1, "a log record header is damaged");
+	xl_new(&x, 10000);		/* cycle 1 everywhere, no header */
+	xl_stale(&x, 1);
+	xl_want(&x, -1, "no log record before the head");
+}
+
+/* ext3 and ext4: the recovery flag of the superblock. */
+static void
+test_log_ext(void **state)
+{
+	uint8_t	 sb[1024];
+	char	*cause = NULL;
+	int	 fd;
+
+	(void)state;
+	fd = memfd_create("ext", MFD_CLOEXEC);
+	assert_true(fd != -1);
+	assert_int_equal(ftruncate(fd, 64 * 1024), 0);
+	assert_int_equal(root_log_ext(fd, &cause), -1);
+	assert_string_equal(cause, "no ext superblock");
+	free(cause);
+	memset(sb, 0, sizeof sb);
+	sb[0x38] = 0x53;
+	sb[0x39] = 0xef;
+	sb[0x60] = 0x02 | 0x40;		/* filetype, extents */
+	assert_int_equal(pwrite(fd, sb, sizeof sb, 1024), sizeof sb);
+	assert_int_equal(root_log_ext(fd, &cause), ROOT_LOG_CLEAN);
+	sb[0x60] |= 0x04;		/* needs_recovery */
+	assert_int_equal(pwrite(fd, sb, sizeof sb, 1024), sizeof sb);
+	assert_int_equal(root_log_ext(fd, &cause), ROOT_LOG_DIRTY);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -381,6 +754,12 @@ main(void)
 		cmocka_unit_test(test_mount_options),
 		cmocka_unit_test(test_health),
 		cmocka_unit_test(test_health_symlink),
+		cmocka_unit_test(test_log_xfs_fresh),
+		cmocka_unit_test(test_log_xfs_wrapped),
+		cmocka_unit_test(test_log_xfs_torn),
+		cmocka_unit_test(test_log_xfs_headers),
+		cmocka_unit_test(test_log_xfs_unknown),
+		cmocka_unit_test(test_log_ext),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
