@@ -559,9 +559,9 @@ relay_note(struct agent *ag, struct relay *rl, struct msg *m)
 		rl->port = n;
 		free(rl->why);
 		rl->why = NULL;
-		printf("\r\nrelay: %s port %d\r\n", rl->label, n);
+		printf("\r\nrelay: %s port %u\r\n", rl->label, n);
 		fflush(stdout);
-		snprintf(port, sizeof port, "%d", n);
+		snprintf(port, sizeof port, "%u", n);
 		audit(ag, "relay", "host", rl->label, "port", port,
 		    (char *)NULL);
 		relay_changed(ag);
