@@ -565,7 +565,10 @@ snapshot:
                        stdout=open(os.path.join(d, "out"), "w"),
                        stderr=open(os.path.join(d, "log"), "w"), env=env)
         end = now() + 15
-        while not (os.path.exists(conn) and os.path.getsize(conn) > 0):
+        # "starting": the ticket is shown and the host key still being
+        # made (scrypt's memory in use): not yet the idle listener.
+        while not (os.path.exists(conn) and os.path.getsize(conn) > 0 and
+                   b"state: starting" not in open(conn, "rb").read()):
             if now() > end or p.poll() is not None:
                 self.reap(p)
                 raise BenchError("tetherd did not start; see %s/log" % d)
