@@ -52,7 +52,7 @@ AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/console.c \
 		agentd/diagboot.c agentd/diagnose.c agentd/diagsys.c \
 		agentd/disc.c agentd/drivers.c agentd/forward.c \
 		agentd/keyboard.c agentd/layer.c agentd/limits.c agentd/main.c \
-		agentd/monitor.c agentd/monwrap.c agentd/mountlog.c \
+		agentd/hold.c agentd/monitor.c agentd/monwrap.c agentd/mountlog.c \
 		agentd/msg.c agentd/netinfo.c agentd/procscan.c \
 		agentd/reason.c agentd/record.c agentd/relay.c agentd/relaykey.c \
 		agentd/rescue.c agentd/root.c agentd/rootcrypt.c \

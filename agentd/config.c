@@ -131,6 +131,8 @@ static const struct conf_key config_limits_keys[] = {
 	    NULL, NULL),
 	K("idle_timeout", conf_duration, struct conf_limits, idle_timeout, 0,
 	    7 * DAY, NULL, NULL),
+	K("detached_timeout", conf_duration, struct conf_limits,
+	    detached_timeout, 0, DAY, NULL, NULL),
 	{ NULL, NULL, 0, 0, 0, NULL, NULL }
 };
 
@@ -303,6 +305,7 @@ config_defaults(struct config *c)
 	c->limits.guesses.refill = 1;
 	c->limits.max_sessions = 4;
 	c->limits.idle_timeout = 1800;
+	c->limits.detached_timeout = 600;
 	c->state_dir = xstrdup(TETHERD_STATE_DIR);
 	c->log_dir = xstrdup(TETHERD_LOG_DIR);
 	c->audit.file = xstrdup(TETHERD_LOG_DIR "/audit.log");

@@ -148,6 +148,10 @@ console_exec(struct chan *c, const char *command, char *const *argv)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
 	signal(SIGALRM, SIG_DFL);
+	/* Started in the background of a script, the agent ignores these;
+	   the technician's Ctrl-C and Ctrl-\ must still reach a command. */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGQUIT, SIG_DFL);
 	alarm(0);
 	/* A verb is our own code and keeps its log; a command keeps nothing. */
 	if (c->verb != NULL)
@@ -492,8 +496,10 @@ console_pump(struct chan *c, int is_err)
 		    ssh_channel_write(c->channel, buf, n)) == SSH_ERROR)
 			c->sess->ending = 1;
 		/* After the client has it: a slow disk must not delay echo. */
-		if (!is_err)
+		if (!is_err) {
 			record_output(c->rec, buf, n);
+			hold_ring_put(c->ring, buf, n);
+		}
 		return;
 	}
 	if (n < 0 && errno == EINTR)

@@ -216,9 +216,11 @@ mon_auth_password(struct sess *s, struct msg *m)
 	if (s->authenticated || s->ending)
 		rc = mon_reply_auth(s, MON_DENIED, NULL);
 	else if (!s->ag->unattended && strlen(pass) == len &&
-	    ticket_matches(&s->ag->ticket, pass))
+	    ticket_matches(&s->ag->ticket, pass)) {
+		free(s->cred);
+		s->cred = xstrdup("ticket");
 		rc = mon_admit(s, "password", user);
-	else
+	} else
 		rc = mon_fail(s, "password", user);
 	freezero(pass, len + 1);
 	free(user);
@@ -236,6 +238,26 @@ mon_auth_password(struct sess *s, struct msg *m)
  * over could sign with it. The ticket itself, as the password, is checked
  * here only.
  */
+/* Who may attach this login's consoles later: the same key. */
+static void
+mon_cred_key(struct sess *s, ssh_key key)
+{
+	unsigned char	*hash = NULL;
+	size_t		 len;
+	char		*fp;
+
+	free(s->cred);
+	s->cred = NULL;
+	if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash,
+	    &len) != 0)
+		return;
+	fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, len);
+	ssh_clean_pubkey_hash(&hash);
+	if (fp != NULL)
+		xasprintf(&s->cred, "key %s", fp);
+	ssh_string_free_char(fp);
+}
+
 static int
 mon_pubkey_verdict(struct sess *s, const char *user, ssh_key key,
     uint32_t state)
@@ -253,8 +275,10 @@ mon_pubkey_verdict(struct sess *s, const char *user, ssh_key key,
 		    "authorized key" : "unknown key");
 		if (listed)
 			return (mon_reply_auth(s, MON_PROBE_OK, NULL));
-	} else if (state == SSH_PUBLICKEY_STATE_VALID && listed)
+	} else if (state == SSH_PUBLICKEY_STATE_VALID && listed) {
+		mon_cred_key(s, key);
 		return (mon_admit(s, "authorized-key", user));
+	}
 	return (mon_fail(s, "publickey", user));
 }
 
@@ -356,6 +380,9 @@ static void
 mon_chan_free(struct sess *s, struct chan *c)
 {
 	mon_tool_done(c, "closed");
+	hold_chan_free(c);
+	console_close(c);
+	record_end(c->rec);
 	console_free(s, c);
 }
 
@@ -414,6 +441,7 @@ mon_shell(struct chan *c)
 	info("shell pty=%s", c->pty ? "yes" : "no");
 	if (console_start(c, NULL, NULL) != 0)
 		return (-1);
+	hold_keep(c);
 	if (c->pty)
 		c->rec = record_start(s->ag, s->id, s->user, s->from,
 		    c->ws.ws_col, c->ws.ws_row, c->term);
@@ -441,6 +469,8 @@ mon_started(struct sess *s, struct chan *c, int rc)
 		flags |= MON_STARTED_PROC;
 	if (rc == 0 && c->rec != NULL)
 		flags |= MON_STARTED_RECORD;
+	if (rc == 0 && c->ring_fd != -1)
+		flags |= MON_STARTED_RING;
 	msg_put_u32(&m, flags);
 	if (flags & MON_STARTED_REPLY) {
 		msg_put_data(&m, c->reply, c->replylen);
@@ -454,16 +484,26 @@ mon_started(struct sess *s, struct chan *c, int rc)
 		msg_put_fd(&m, c->out_fd);
 		msg_put_fd(&m, c->err_fd);
 	}
-	if (flags & MON_STARTED_RECORD)
+	if (flags & MON_STARTED_RECORD) {
+		msg_put_u32(&m, record_ms(c->rec));
 		msg_put_fd(&m, record_fd(c->rec));
+	}
+	if (flags & MON_STARTED_RING) {
+		msg_put_data(&m, c->replay, c->replay != NULL ? c->replaylen :
+		    0);
+		msg_put_fd(&m, c->ring_fd);
+	}
 	ret = msg_send(s->mon_fd, &m);
 	m.nfds = 0;	/* ours to close, below */
 	msg_free(&m);
 	if (c->end_after)
 		s->end_after = 1;
 	console_close(c);
-	record_end(c->rec);
-	c->rec = NULL;
+	/* A console that may be held keeps its recording for the holder. */
+	if (c->hold_master == -1) {
+		record_end(c->rec);
+		c->rec = NULL;
+	}
 	if (rc != 0 || !(flags & MON_STARTED_PROC))
 		mon_chan_free(s, c);
 	return (ret);
@@ -491,6 +531,7 @@ mon_start(struct sess *s, struct msg *m)
 	c->sess = s;
 	c->id = id;
 	c->master = c->slave = c->in_fd = c->out_fd = c->err_fd = -1;
+	c->ring_fd = c->hold_master = c->hold_fd = -1;
 	if (mon_chan_params(c, m) != 0) {
 		mon_chan_free(s, c);
 		goto bad;
@@ -544,7 +585,10 @@ mon_kill(struct sess *s, struct msg *m)
 	if (mon_chan_arg(s, m, &c) != 0)
 		return (-1);
 	if (c != NULL) {
-		console_kill(c);
+		if (c->hold_fd != -1)
+			hold_release(c, 1);
+		else
+			console_kill(c);
 		c->reported = 1;
 	}
 	return (0);
@@ -594,6 +638,7 @@ mon_idle(struct sess *s, struct msg *m)
 {
 	(void)m;
 	info("idle for %d seconds, closing", s->ag->conf.limits.idle_timeout);
+	s->ending = 1;	/* its consoles end too */
 	audit(s->ag, "idle", "from", s->from, "session", s->id, (char *)NULL);
 	return (0);
 }
@@ -710,7 +755,11 @@ mon_reap(struct sess *s)
 	}
 }
 
-/* What a dead session process left unread: its report of a trip. */
+/*
+ * What a dead session process left unread: its report of a trip, and a
+ * channel the client closed before it went, whose shell is then ended
+ * rather than held.
+ */
 static void
 mon_drain(struct sess *s)
 {
@@ -719,6 +768,8 @@ mon_drain(struct sess *s)
 	while (msg_pending(s->mon_fd) && msg_recv(s->mon_fd, &m) == 0) {
 		if (m.type == MON_SANDBOX)
 			mon_sandbox(s, &m);
+		else if (m.type == MON_KILL && s->authenticated)
+			mon_kill(s, &m);
 		msg_free(&m);
 	}
 }
@@ -748,9 +799,10 @@ mon_session_gone(struct sess *s)
  * started, then tell the listener if the technician ended it all.
  */
 static dead void
-mon_end(struct sess *s)
+mon_end(struct sess *s, int sig_fd)
 {
-	int	 i, waited;
+	struct chan	*c;
+	int		 i, waited, detach;
 
 	if (mon_pid != -1)
 		kill(mon_pid, SIGTERM);
@@ -766,14 +818,27 @@ mon_end(struct sess *s)
 	}
 	mon_drain(s);
 	mon_session_gone(s);
+	mon_reap(s);
+	/* A dropped connection, not an ending: its consoles may live on. */
+	detach = !s->ending && !s->end_after &&
+	    s->ag->conf.limits.detached_timeout > 0;
 	for (i = 0; i < TETHERD_MAX_CHANNELS; i++) {
-		if (s->chans[i] != NULL) {
-			console_kill(s->chans[i]);
-			mon_chan_free(s, s->chans[i]);
-		}
+		if ((c = s->chans[i]) == NULL)
+			continue;
+		if (detach && c->hold_master != -1 && !c->exited)
+			continue;
+		if (c->hold_fd != -1)
+			hold_release(c, !detach);
+		else
+			console_kill(c);
+		mon_chan_free(s, c);
 	}
 	if (s->end_after)
 		mon_report(s, MON_L_END, NULL);
+	if (hold_held(s) > 0) {
+		mon_report(s, MON_L_DETACHED, NULL);
+		hold_run(s, sig_fd);
+	}
 	info("closed, from=%s", s->from);
 	_exit(0);
 }
@@ -886,6 +951,7 @@ mon_signal(struct sess *s, int sig_fd)
 			mon_reap(s);
 		else {
 			info("ending on signal %d", si.ssi_signo);
+			s->ending = 1;	/* and its consoles with it */
 			end = 1;
 		}
 	}
@@ -907,19 +973,43 @@ mon_grace_over(struct sess *s, time_t start)
 	return (1);
 }
 
+/* The holders of borrowed consoles: they say when a shell ended. */
+static int
+mon_holders(struct sess *s, struct pollfd *pfd, struct chan **who)
+{
+	int	 i, n = 0;
+
+	for (i = 0; i < TETHERD_MAX_CHANNELS; i++) {
+		if (s->chans[i] == NULL || s->chans[i]->hold_fd == -1)
+			continue;
+		pfd[n].fd = s->chans[i]->hold_fd;
+		pfd[n].events = POLLIN;
+		pfd[n].revents = 0;
+		who[n++] = s->chans[i];
+	}
+	return (n);
+}
+
 static void
 mon_loop(struct sess *s, int sig_fd)
 {
-	struct pollfd	 pfd[2];
+	struct pollfd	 pfd[2 + TETHERD_MAX_CHANNELS];
+	struct chan	*who[TETHERD_MAX_CHANNELS];
 	struct msg	 m;
 	time_t		 start = time(NULL);
+	int		 i, n;
 
 	pfd[0].fd = s->mon_fd;
 	pfd[1].fd = sig_fd;
 	pfd[0].events = pfd[1].events = POLLIN;
 	for (;;) {
-		if (poll(pfd, 2, 1000) == -1 && errno != EINTR)
+		n = mon_holders(s, pfd + 2, who);
+		if (poll(pfd, 2 + n, 1000) == -1 && errno != EINTR)
 			fatal_fr("poll");
+		for (i = 0; i < n; i++) {
+			if (pfd[2 + i].revents != 0)
+				hold_event(who[i]);
+		}
 		if ((pfd[1].revents & POLLIN) && mon_signal(s, sig_fd))
 			break;
 		if (mon_grace_over(s, start))
@@ -932,6 +1022,7 @@ mon_loop(struct sess *s, int sig_fd)
 				audit(s->ag, "privsep", "from", s->from,
 				    "session", s->id, "error", "protocol",
 				    (char *)NULL);
+				s->ending = 1;
 				break;
 			}
 			msg_free(&m);
@@ -979,5 +1070,5 @@ monitor_serve(struct agent *ag, int fd, const char *from, int report_fd)
 		fatal_fr("SO_RCVTIMEO");
 	mon_config(s);
 	mon_loop(s, sig_fd);
-	mon_end(s);
+	mon_end(s, sig_fd);
 }

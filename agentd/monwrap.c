@@ -265,6 +265,27 @@ monwrap_reply(struct chan *c, struct msg *r)
 	return (0);
 }
 
+/*
+ * A console that may outlive the connection: the ring its recent output
+ * goes into, and what to show before the output (a reattached screen).
+ */
+static int
+monwrap_ring(struct chan *c, struct msg *r)
+{
+	int	 fd;
+
+	if (msg_get_data(r, &c->replay, &c->replaylen) != 0 ||
+	    (fd = msg_take_fd(r)) == -1)
+		return (-1);
+	c->ring = hold_ring_map(fd);
+	close(fd);
+	if (c->replaylen == 0) {
+		free(c->replay);
+		c->replay = NULL;
+	}
+	return (c->ring == NULL ? -1 : 0);
+}
+
 static void
 monwrap_params(struct chan *c, struct msg *m)
 {
@@ -290,7 +311,7 @@ monwrap_start(struct chan *c, int kind, const char *what)
 {
 	struct sess	*s = c->sess;
 	struct msg	 m, r;
-	uint32_t	 id, rc, flags;
+	uint32_t	 id, rc, flags, ms;
 	int		 fd;
 
 	c->id = ++s->next_id;
@@ -311,8 +332,13 @@ monwrap_start(struct chan *c, int kind, const char *what)
 	if (((flags & MON_STARTED_REPLY) && monwrap_reply(c, &r) != 0) ||
 	    ((flags & MON_STARTED_PROC) && monwrap_fds(c, &r) != 0))
 		fatalx("malformed answer from the monitor");
-	if ((flags & MON_STARTED_RECORD) && (fd = msg_take_fd(&r)) != -1)
-		c->rec = record_adopt(fd);
+	if ((flags & MON_STARTED_RECORD) && (msg_get_u32(&r, &ms) != 0 ||
+	    (fd = msg_take_fd(&r)) == -1))
+		fatalx("malformed answer from the monitor");
+	if (flags & MON_STARTED_RECORD)
+		c->rec = record_adopt(fd, ms);
+	if ((flags & MON_STARTED_RING) && monwrap_ring(c, &r) != 0)
+		fatalx("malformed answer from the monitor");
 	msg_free(&r);
 	c->started = 1;
 	return (0);

@@ -182,16 +182,36 @@ record_fd(struct record *r)
 	return (r->fd);
 }
 
-/* A recording the monitor opened and headed; its clock starts now. */
+/*
+ * A recording the monitor opened and headed; its clock goes on from ms,
+ * the time it had run already (a console attached again).
+ */
 struct record *
-record_adopt(int fd)
+record_adopt(int fd, long long ms)
 {
 	struct record	*r;
 
 	r = xcalloc(1, sizeof *r);
 	r->fd = fd;
 	clock_gettime(CLOCK_MONOTONIC, &r->start);
+	r->start.tv_sec -= ms / 1000;
+	r->start.tv_nsec -= (ms % 1000) * 1000000;
+	if (r->start.tv_nsec < 0) {
+		r->start.tv_nsec += 1000000000;
+		r->start.tv_sec--;
+	}
 	return (r);
+}
+
+/* How long the recording has run, in milliseconds. */
+long long
+record_ms(struct record *r)
+{
+	struct timespec	 now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return ((now.tv_sec - r->start.tv_sec) * 1000LL +
+	    (now.tv_nsec - r->start.tv_nsec) / 1000000);
 }
 
 void

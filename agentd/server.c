@@ -156,7 +156,17 @@ server_authed(struct agent *ag)
 	int	 i, n = 0;
 
 	for (i = 0; i < ag->nconns; i++)
-		n += ag->conns[i].authed;
+		n += ag->conns[i].authed && !ag->conns[i].held;
+	return (n);
+}
+
+static int
+server_unauthed(struct agent *ag)
+{
+	int	 i, n = 0;
+
+	for (i = 0; i < ag->nconns; i++)
+		n += !ag->conns[i].authed;
 	return (n);
 }
 
@@ -392,6 +402,10 @@ server_report_one(struct agent *ag, struct conn *c, struct msg *m)
 	    msg_get_str(m, &text) == 0 && text != NULL) {
 		reason_report(ag, c, text);
 		free(text);
+	} else if (m->type == MON_L_DETACHED && c->authed) {
+		/* Only held consoles: no longer a technician connected. */
+		c->held = 1;
+		server_update_state(ag);
 	} else if (m->type == MON_L_END && c->authed) {
 		audit(ag, "end", "by", "technician", "from", c->from, (char *)NULL);
 		ag->end_reason = "Session ended by technician";
@@ -572,7 +586,7 @@ server_take(struct agent *ag, int fd, char *from, int fromport, int relayed,
 		return;
 	}
 	if (ag->nconns == TETHERD_MAX_CHILDREN || limit_drop_startup(
-	    &ag->conf.limits.max_startups, ag->nconns - server_authed(ag))) {
+	    &ag->conf.limits.max_startups, server_unauthed(ag))) {
 		info("dropped %s: too many unauthenticated connections", from);
 		audit(ag, "refused", "from", from, "reason", "max_startups",
 		    (char *)NULL);

@@ -172,9 +172,12 @@ session_chan_new(struct sess *s)
 void
 session_chan_free(struct sess *s, struct chan *c)
 {
-	monwrap_close(c);
+	if (!c->keep)
+		monwrap_close(c);
 	console_close(c);
 	record_end(c->rec);
+	hold_ring_free(c->ring);
+	free(c->replay);
 	if (c->channel != NULL) {
 		ssh_remove_channel_callbacks(c->channel, &c->cb);
 		ssh_channel_free(c->channel);
@@ -354,6 +357,7 @@ session_close(ssh_session session, ssh_channel channel, void *arg)
 
 	(void)session;
 	(void)channel;
+	debug("channel %u closed by the client", c->id);
 	monwrap_kill(c);
 	c->finished = 1;
 }
@@ -429,6 +433,19 @@ session_welcome(struct chan *c)
 		ssh_channel_write(c->channel, "\r\n", 2);
 }
 
+/* A console attached again: its recent output, then the live one. */
+static void
+session_replay(struct chan *c)
+{
+	if (c->replay == NULL || c->finished)
+		return;
+	if (ssh_channel_write(c->channel, c->replay, c->replaylen) ==
+	    SSH_ERROR)
+		c->sess->ending = 1;
+	free(c->replay);
+	c->replay = NULL;
+}
+
 /* A verb's reply goes out after the request's success reply did. */
 static void
 session_reply(struct chan *c)
@@ -489,6 +506,7 @@ session_step(struct sess *s)
 		if ((c = s->chans[i]) == NULL)
 			continue;
 		session_welcome(c);
+		session_replay(c);
 		session_reply(c);
 		console_flow(c);
 		console_output(c);
@@ -609,7 +627,12 @@ session_end(struct sess *s, int status)
 	int	 i;
 
 	for (i = 0; i < TETHERD_MAX_CHANNELS; i++) {
-		if (s->chans[i] != NULL)
+		if (s->chans[i] == NULL)
+			continue;
+		/* A console may live on: the monitor knows why we end. */
+		if (s->chans[i]->ring != NULL && !s->chans[i]->exited)
+			s->chans[i]->keep = 1;
+		else
 			monwrap_kill(s->chans[i]);
 	}
 	for (i = 0; i < TETHERD_MAX_CHANNELS; i++) {

@@ -79,6 +79,7 @@ struct conf_limits {
 	struct conf_guesses guesses;
 	int		 max_sessions;
 	int		 idle_timeout;
+	int		 detached_timeout;	/* 0: a dropped console ends */
 };
 struct conf_audit {
 	int		 syslog_facility;
@@ -216,6 +217,7 @@ struct conn {
 	char		*user;
 	time_t		 since;
 	int		 authed;
+	int		 held;		/* only detached consoles are left */
 	int		 tried;		/* a login failed */
 	int		 asking;	/* waiting for the local user */
 	int		 asked;		/* the question is on the screen */
@@ -359,6 +361,16 @@ struct chan {
 	int		 forward;	/* a direct-tcpip relay: fds a socket */
 	uint32_t	 id;		/* the monitor's name for the process */
 	int		 reported;	/* the monitor told the session it ended */
+
+	/* A console that may outlive its connection (hold.c). */
+	struct hold_ring *ring;		/* its recent output, shared */
+	int		 ring_fd;	/* monitor: the ring's memfd */
+	int		 hold_master;	/* monitor: its own copy of the pty */
+	int		 hold_fd;	/* monitor: to the holder it came from */
+	int		 keep;		/* session: the monitor decides its end */
+	char		*replay;	/* session: to write before the output */
+	size_t		 replaylen;
+	long long	 rec_ms;	/* the recording's clock so far */
 };
 
 /*
@@ -373,6 +385,8 @@ struct sess {
 	struct ssh_server_callbacks_struct cb;
 	char		*from;
 	char		*user;
+	char		*cred;		/* monitor: "ticket", or "key " and its
+					   fingerprint: who may attach */
 	char		 id[17];
 	int		 authenticated;
 	int		 auth_tries;
@@ -434,6 +448,14 @@ enum mon_type {
 	MON_R_DOWN,		/* seconds to the next try, why */
 	MON_R_CONN,		/* port, origin; the connection's socket */
 	MON_L_REASON,		/* text: why the technician connects */
+	MON_L_DETACHED,		/* only detached consoles are left here */
+
+	/* Between a holder of detached consoles and a monitor (hold.c). */
+	MON_H_ATTACH,		/* credential */
+	MON_H_GRANT,		/* rc, text, pid, detached for, record ms;
+				   fds: pty master, ring, recording */
+	MON_H_EXITED,		/* wait status */
+	MON_H_KILL,		/* end it */
 };
 #define MON_DENIED		0
 #define MON_PROBE_OK		1	/* the key would do; sign with it */
@@ -446,6 +468,7 @@ enum mon_type {
 #define MON_STARTED_PROC	0x1	/* fds follow: pty master or pipes */
 #define MON_STARTED_REPLY	0x2	/* a verb's answer, no process */
 #define MON_STARTED_RECORD	0x4	/* a recording's fd follows */
+#define MON_STARTED_RING	0x8	/* replay text; the ring's fd follows */
 
 /* verbs.c */
 /*
@@ -723,6 +746,22 @@ int	 msg_recv(int, struct msg *);
 dead void monitor_serve(struct agent *, int, const char *, int);
 int	 monitor_dispatch(struct sess *, struct msg *);
 
+/* hold.c */
+#define HOLD_RING_SIZE	(64 * 1024)
+struct hold_ring *hold_ring_new(int *);
+struct hold_ring *hold_ring_map(int);
+void	 hold_ring_put(struct hold_ring *, const void *, size_t);
+char	*hold_ring_get(struct hold_ring *, size_t *);
+void	 hold_ring_free(struct hold_ring *);
+int	 hold_keep(struct chan *);
+void	 hold_chan_free(struct chan *);
+int	 hold_held(struct sess *);
+dead void hold_run(struct sess *, int);
+void	 hold_release(struct chan *, int);
+int	 hold_event(struct chan *);
+int	 hold_verb_attach(struct chan *, int, char **, char **);
+int	 hold_verb_consoles(struct chan *, int, char **, char **);
+
 /* monwrap.c */
 int	 monwrap_auth_password(struct sess *, const char *, const char *);
 int	 monwrap_auth_pubkey(struct sess *, const char *, ssh_key, int);
@@ -998,7 +1037,8 @@ struct record *record_start(struct agent *, const char *, const char *,
 	     const char *, int, int, const char *);
 void	 record_output(struct record *, const char *, size_t);
 int	 record_fd(struct record *);
-struct record *record_adopt(int);
+struct record *record_adopt(int, long long);
+long long record_ms(struct record *);
 void	 record_end(struct record *);
 
 /* wait.c */

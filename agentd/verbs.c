@@ -46,6 +46,10 @@ static const struct verb verbs[] = {
 	{ "snapshot", "snapshot [fbN|vcN] [--format png|ppm|txt|ansi] "
 	    "[--hash] [--unless HASH] [--tiles]", "the screen: a framebuffer "
 	    "or a text console", snap_verb, VERB_FORK, snap_verb_audit },
+	{ "consoles", "consoles", "the detached consoles this login may "
+	    "attach (YAML)", hold_verb_consoles, 0, NULL },
+	{ "attach", "attach [ID]", "attach a detached console, the last one "
+	    "without ID (needs a pty)", hold_verb_attach, 0, NULL },
 	{ "end", "end", "end the remote session: every connection closes",
 	    verbs_end, 0, NULL },
 	{ "help", "help", "this list", verbs_help, 0, NULL },

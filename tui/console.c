@@ -287,7 +287,10 @@ console_free(void *data)
 	struct console_screen	*cs = data;
 
 	if (cs->ch != NULL) {
+		/* Sent now: without it the agent keeps the shell for a
+		   reconnect that is not coming. */
 		ssh_channel_close(cs->ch);
+		ssh_blocking_flush(ssh_channel_get_session(cs->ch), 1000);
 		ssh_channel_free(cs->ch);
 	}
 	free(cs);
@@ -315,7 +318,7 @@ console_draw(struct session *s, void *data, int y, int x, int h, int w)
 
 static int
 console_attach_screen(struct session *s, struct console_screen *cs,
-    int flags)
+    int flags, const char *command)
 {
 	char	*cause = NULL;
 	int	 rc, status;
@@ -328,13 +331,19 @@ console_attach_screen(struct session *s, struct console_screen *cs,
 		    "(%d ms). Ctrl-] goes back to the menu.\r\n", s->t->ip,
 		    s->t->port, s->c->ms);
 	fflush(stdout);
-	rc = console_attach(s->c, &cs->ch, NULL, flags, &status, &cause);
+	rc = console_attach(s->c, &cs->ch, command, flags, &status, &cause);
 	ui_resume();
+	/* Gone with the connection: the agent keeps the shell a while. */
+	if (rc != CONSOLE_DETACHED && !ssh_is_connected(s->c->session))
+		s->reattach = 1;
 	if (rc == CONSOLE_LOST) {
 		session_note(s, 1, "%s", cause);
 		free(cause);
 		s->lost = 1;
-	} else if (rc == CONSOLE_EXITED && status < 0)
+	} else if (rc == CONSOLE_EXITED && command != NULL && status != 0)
+		session_note(s, 1, "no detached console to reattach: Console "
+		    "opens a new shell");
+	else if (rc == CONSOLE_EXITED && status < 0)
 		session_note(s, 1, "the shell ended: the agent ended the "
 		    "session");
 	else if (rc == CONSOLE_EXITED)
@@ -348,7 +357,29 @@ console_attach_screen(struct session *s, struct console_screen *cs,
 static int
 console_open_screen(struct session *s, void *data)
 {
-	return (console_attach_screen(s, data, 0));
+	return (console_attach_screen(s, data, 0, NULL));
+}
+
+/*
+ * Connected again after a console was lost: the agent kept its shell, and
+ * its attach verb gives it back with the recent output redrawn.
+ */
+int
+console_reattach(struct session *s, void *data)
+{
+	struct console_screen	*cs = data;
+
+	s->reattach = 0;
+	if (cs->ch != NULL)
+		return (SCREEN_MENU);
+	return (console_attach_screen(s, cs, 0, "attach"));
+}
+
+/* A shell is kept on the menu's connection (it goes with it). */
+int
+console_running(void *data)
+{
+	return (((struct console_screen *)data)->ch != NULL);
 }
 
 /* In the menu: c opens the shell in the selected offline system. */
@@ -356,7 +387,7 @@ static int
 console_key(struct session *s, void *data, int key)
 {
 	if (key == 'c')
-		return (console_attach_screen(s, data, CONSOLE_CHROOT));
+		return (console_attach_screen(s, data, CONSOLE_CHROOT, NULL));
 	return (SCREEN_MENU);
 }
 

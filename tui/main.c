@@ -29,7 +29,10 @@ usage(int status)
 	    "\n"
 	    "With all three values valid, tether connects at once; with any\n"
 	    "invalid, it starts with a blank form. Commands, for scripts:\n"
-	    "  shell             the recovery console; exits with its status\n"
+	    "  shell [--attach [ID]]\n"
+	    "                    the recovery console; exits with its status;\n"
+	    "                    --attach: a detached one, the last without ID\n"
+	    "  consoles          list the detached consoles (YAML)\n"
 	    "  info              print the agent's facts (YAML)\n"
 	    "  tools             print the tool catalog (YAML)\n"
 	    "  run TOOL [ARG...] run a catalog tool; exits with its status\n"
@@ -108,12 +111,25 @@ main_stream(const struct target *t, const char *command)
 	return (status < 0 ? TETHER_EXIT_CONNECT : status);
 }
 
+/* shell, or shell --attach [ID]: the agent's attach verb on a pty. */
 static int
 main_shell(const struct target *t, int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return (main_stream(t, NULL));
+	char	*line;
+	int	 rc;
+
+	if (argc == 1)
+		return (main_stream(t, NULL));
+	if (strcmp(argv[1], "--attach") != 0 ||
+	    (argc == 3 && argv[2][0] == '-')) {
+		error("usage: shell [--attach [ID]]");
+		return (TETHER_EXIT_USAGE);
+	}
+	argv[1] = "attach";
+	line = client_quote(argc - 1, argv + 1);
+	rc = main_stream(t, line);
+	free(line);
+	return (rc);
 }
 
 static int
@@ -374,7 +390,8 @@ static const struct command {
 	int		 min, max;	/* words after the name */
 	int		 (*fn)(const struct target *, int, char **);
 } commands[] = {
-	{ "shell", 0, 0, main_shell },
+	{ "shell", 0, 2, main_shell },
+	{ "consoles", 0, 0, main_verb },
 	{ "info", 0, 0, main_verb },
 	{ "tools", 0, 0, main_verb },
 	{ "roots", 0, 3, main_roots },

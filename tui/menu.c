@@ -232,7 +232,10 @@ static void
 menu_reconnect(struct menu *m)
 {
 	char	*cause;
+	int	 i = menu_find(&screen_console);
 
+	if (console_running(m->data[i]))
+		m->s.reattach = 1;
 	menu_screens_free(m);
 	menu_screens_init(m);
 	menu_watch(m, 0);
@@ -250,6 +253,10 @@ menu_reconnect(struct menu *m)
 	menu_watch(m, 1);
 	session_note(&m->s, 0, "connected again (%d ms)", m->s.c->ms);
 	menu_load(m, menu_find(&screen_info));
+	if (m->s.reattach) {
+		m->item = i;
+		console_reattach(&m->s, m->data[i]);
+	}
 }
 
 /* Enter on a menu line. */
@@ -441,8 +448,10 @@ menu_run(struct client *c, const struct target *t, char **status)
 			break;
 	}
 	timeout(-1);
-	menu_watch(&m, 0);
+	/* Channels close while the session is still polled, or their close
+	   is never sent and the agent keeps a shell for a reconnect. */
 	menu_screens_free(&m);
+	menu_watch(&m, 0);
 	free(m.s.note);
 	if (rc == MENU_ENDED)
 		*status = xstrdup("session ended: the agent has stopped");

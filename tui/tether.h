@@ -120,6 +120,7 @@ struct session {
 	char			*note;		/* the line above the help */
 	int			 note_bad;
 	int			 lost;
+	int			 reattach;	/* a console was lost with it */
 	int			 focus;		/* the screen has the keys */
 	int			 recording;	/* from info */
 	int			 need_reason;	/* from info: required, none */
@@ -404,6 +405,8 @@ char	*client_root_path(struct client *);
 
 /* console.c */
 int	 console_run(struct client *, const char *, int *, char **);
+int	 console_reattach(struct session *, void *);
+int	 console_running(void *);
 void	 console_hold(const char *);
 int	 console_attach(struct client *, ssh_channel *, const char *, int,
 	     int *, char **);

@@ -91,6 +91,16 @@ _tether_args()
 			compopt -o nospace
 		fi
 		;;
+	shell)
+		if ((n == 1)); then
+			_tether_reply --attach
+		elif ((n == 2)) && [[ ${words[_tether_cmd + 1]} == --attach ]]
+		then
+			local -a ids
+			mapfile -t ids < <(_tether_ask id consoles)
+			_tether_reply "${ids[@]}"
+		fi
+		;;
 	roots)
 		if ((n == 1)); then
 			_tether_reply scan select release
@@ -176,8 +186,8 @@ _tether()
 		[[ ${COMPREPLY-} == *= ]] && compopt -o nospace
 		;;
 	*)
-		_tether_reply shell info tools roots run get put known-hosts \
-		    snapshot end
+		_tether_reply shell consoles info tools roots run get put \
+		    known-hosts snapshot end
 		;;
 	esac
 } &&

@@ -146,7 +146,7 @@ check_eq "the default port after -port=" "7022" "$(comp "$V -port=")"
 check_eq "and after --port" "7022" "$(comp "$V --port ")"
 check_eq "nothing for a ticket" "" "$(comp "$V --ticket ")"
 check_eq "the commands" \
-    "end get info known-hosts put roots run shell snapshot tools" \
+    "consoles end get info known-hosts put roots run shell snapshot tools" \
     "$(comp "$V ")"
 # The lists follow the programs: what --help names is what completes.
 check_eq "the commands are those tether --help names" \
@@ -259,7 +259,7 @@ if command -v zsh >/dev/null; then
 		    "$1" 2>/dev/null) | tr '\n' ' ' | sed 's/ $//'
 	}
 	check_eq "zsh: the commands" \
-	    "end get info known-hosts put roots run shell snapshot tools" \
+	    "consoles end get info known-hosts put roots run shell snapshot tools" \
 	    "$(zcomp "$V ")"
 	check_eq "zsh: a DaRT option" "-ticket" "$(zcomp "$V -tic")"
 	check_eq "zsh: the formats" "ansi png ppm txt" \

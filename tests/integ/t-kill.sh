@@ -12,8 +12,12 @@ tools:
     title: Sleep with a child
     command: [sh, -c, 'sleep 3021 & echo \$! >$T/sleeper.pid; echo started; wait']
 EOF2
+# A console whose connection drops is held for a while (t-detach); here
+# what a killed viewer started must end with it, as it does without that.
 cat >"$T/conf.yaml" <<EOF2
 tools: [$T/tools.yaml]
+limits:
+  detached_timeout: 0s
 audit:
   file: $T/audit.log
 EOF2
