@@ -293,7 +293,7 @@ hold_recv(int fd, struct msg *m)
 
 /* The record that makes a held console findable. */
 static void
-hold_write(struct held *h, struct agent *ag, const char *dir)
+hold_write(struct held *h, const char *dir)
 {
 	struct sess	*s = h->c->sess;
 	struct yw	*w;
@@ -319,7 +319,6 @@ hold_write(struct held *h, struct agent *ag, const char *dir)
 	}
 	free(name);
 	free(buf);
-	(void)ag;
 }
 
 static void
@@ -335,7 +334,7 @@ hold_unlink(const char *dir, const char *id)
 	free(path);
 }
 
-/* A console of dir's, as its record says; 0 if it is one and alive. */
+/* A held console, as its record says. */
 struct hold_rec {
 	char		*id;
 	char		*user;
@@ -364,6 +363,7 @@ hold_field(yaml_document_t *doc, const char *key)
 	return (v != NULL ? v : "");
 }
 
+/* The record dir/name; 0 if it is one and its holder is alive. */
 static int
 hold_rec_read(const char *dir, const char *name, struct hold_rec *r)
 {
@@ -704,7 +704,7 @@ hold_accept(struct held *h, const char *dir)
 		h->afd = fd;
 		fd = -1;
 		info("console %s attached", h->id);
-		hold_write(h, s->ag, dir);
+		hold_write(h, dir);
 	}
 	free(cred);
 	msg_free(&m);
@@ -736,7 +736,7 @@ hold_detach(struct held *h, const char *dir)
 	info("console %s detached again", h->id);
 	audit(h->c->sess->ag, "detach", "session", h->c->sess->id,
 	    "console", h->id, (char *)NULL);
-	hold_write(h, h->c->sess->ag, dir);
+	hold_write(h, dir);
 }
 
 /* The borrower speaks: it ended the console, or its connection went. */
@@ -819,7 +819,7 @@ hold_start(struct chan *c, const char *dir)
 		return (-1);
 	fcntl(c->hold_master, F_SETFL, fcntl(c->hold_master, F_GETFL) |
 	    O_NONBLOCK);
-	hold_write(h, c->sess->ag, dir);
+	hold_write(h, dir);
 	hold_n++;
 	snprintf(secs, sizeof secs, "%d",
 	    c->sess->ag->conf.limits.detached_timeout);
@@ -873,11 +873,12 @@ hold_round(struct pollfd *pfd, const char *dir, int timeout)
 		h = &hold_list[i];
 		if (pfd[2 * i + 1].revents & POLLIN)
 			hold_accept(h, dir);
-		if (pfd[2 * i + 2].revents != 0) {
-			if (h->afd == -1)
-				hold_read(h);
-			else
+		/* What was polled: an attach in this round changes it. */
+		if (pfd[2 * i + 2].revents != 0 && pfd[2 * i + 2].fd != -1) {
+			if (pfd[2 * i + 2].fd == h->afd)
 				hold_borrower(h, dir);
+			else if (h->afd == -1)
+				hold_read(h);
 		}
 		if (h->c->exited)
 			hold_drop(h, dir, "exited");

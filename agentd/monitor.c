@@ -757,8 +757,8 @@ mon_reap(struct sess *s)
 
 /*
  * What a dead session process left unread: its report of a trip, and a
- * channel the client closed before it went, whose shell is then ended
- * rather than held.
+ * channel the client closed or the idle time that ended it, after which
+ * its shells are ended rather than held.
  */
 static void
 mon_drain(struct sess *s)
@@ -770,6 +770,8 @@ mon_drain(struct sess *s)
 			mon_sandbox(s, &m);
 		else if (m.type == MON_KILL && s->authenticated)
 			mon_kill(s, &m);
+		else if (m.type == MON_IDLE && s->authenticated)
+			mon_idle(s, &m);
 		msg_free(&m);
 	}
 }

@@ -136,7 +136,7 @@ done
 check_eq "the options tether --help names all complete" "" "$missing"
 check_eq "nothing for a reason" "" "$(comp "$V --reason ")"
 check_eq "--relay and --reason do not end the options" \
-    "end get info known-hosts put roots run shell snapshot tools" \
+    "consoles end get info known-hosts put roots run shell snapshot tools" \
     "$(comp "$V --relay r.example --reason x ")"
 check_eq "a DaRT option completes with its =" "-ticket=" "$(comp "$V -tic")"
 check_eq "with no space after it" "-o nospace" "$(cat "$T/compopt")"
