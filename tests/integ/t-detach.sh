@@ -80,8 +80,9 @@ kill -KILL "$(client_pid attach)"
 check "it is held again" wait_for \
     "grep -q '^detached: [1-9]' '$CONSOLES/$id.yaml'" 100
 tmux -L "$TMUX_SOCK" send-keys -t two 'x'
-pty_start three attach "$id"
-check "attached by its id" \
+tmux -L "$TMUX_SOCK" new-session -d -s three -x 100 -y 30 \
+    "TERM=xterm LANG=C.UTF-8 $TETHER --ticket $TICKET --ip 127.0.0.1 --port $PORT shell --attach $id; echo PTY-EXIT=\$?; sleep 600"
+check "tether shell --attach ID attaches it" \
     wait_for "pane_has three 'reattached (the shell kept running for'" 100
 check "the earlier screen is redrawn" pane_has three '^again=[0-9]'
 tmux -L "$TMUX_SOCK" send-keys -t three 'exit' Enter
@@ -173,5 +174,61 @@ kill -KILL "$(client_pid)"
 check "the shell ends with the connection" \
     wait_for "! kill -0 $shellpid 2>/dev/null" 100
 check "no console is held" [ -z "$(ls "$AGENT_STATE/consoles" 2>/dev/null)" ]
+stop_agent
+
+# 8. An unattended agent: only the key that started a console attaches it.
+ssh-keygen -q -t ed25519 -N '' -f "$T/good" -C good
+ssh-keygen -q -t ed25519 -N '' -f "$T/other" -C other
+cat >"$T/conf4.yaml" <<EOF2
+ticket: {enabled: false}
+authorized_keys:
+  - $(cat "$T/good.pub")
+  - $(cat "$T/other.pub")
+host_key: $T/host_key
+EOF2
+nagent=$((nagent + 1))
+AGENT_STATE=$T/st4
+AGENT_LOG=$T/log4
+"$TETHERD" -f "$T/conf4.yaml" -b 127.0.0.1 -p 0 --state-dir "$AGENT_STATE" \
+    --log-dir "$T/logs4" >"$T/out4" 2>"$AGENT_LOG" </dev/null &
+AGENT_PID=$!
+agents="$agents $AGENT_PID"
+wait_for "[ -s '$AGENT_STATE/connection.yaml' ]" 100
+PORT=$("$YGET" "$AGENT_STATE/connection.yaml" port)
+KEYOPTS="-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
+ -o LogLevel=ERROR -o BatchMode=yes -o IdentitiesOnly=yes -o ConnectTimeout=10"
+key_ssh() {
+	_k=$1
+	shift
+	# shellcheck disable=SC2086
+	ssh $KEYOPTS -i "$T/$_k" -p "$PORT" tether@127.0.0.1 "$@"
+}
+tmux -L "$TMUX_SOCK" kill-session -t one
+tmux -L "$TMUX_SOCK" new-session -d -s one -x 100 -y 30 \
+    "ssh $(echo $KEYOPTS) -i $T/good -tt -p $PORT tether@127.0.0.1; sleep 600"
+check "a console with a key" wait_for "pane_has one '[#\$] *\$'" 100
+tmux -L "$TMUX_SOCK" send-keys -t one 'echo "kpid=$$"' Enter
+wait_for "pane_has one '^kpid=[0-9]'" 100
+kshell=$(pane one | sed -n 's/^kpid=\([0-9][0-9]*\).*/\1/p' | head -n 1)
+kill -KILL "$(pgrep -f "^ssh .*-i $T/good -tt -p $PORT tether@127.0.0.1\$" |
+    head -n 1)"
+check "it is held" wait_for \
+    "ls '$AGENT_STATE/consoles'/*.yaml >/dev/null 2>&1" 100
+kid=$(basename "$(ls "$AGENT_STATE"/consoles/*.yaml | head -n 1)" .yaml)
+check_grep "its record names the key" "^credential: key SHA256:" \
+    "$AGENT_STATE/consoles/$kid.yaml"
+check_eq "another key does not see it" "" \
+    "$(key_ssh other consoles | sed -n 's/^ *- id: //p')"
+key_ssh other -tt attach "$kid" >"$T/other.out" 2>&1
+check "nor attaches it" grep -q 'started by another login' "$T/other.out"
+check "the shell lives on" kill -0 "$kshell"
+check_eq "the key that started it sees it" "$kid" \
+    "$(key_ssh good consoles | sed -n 's/^ *- id: //p')"
+tmux -L "$TMUX_SOCK" new-session -d -s four -x 100 -y 30 \
+    "ssh $(echo $KEYOPTS) -i $T/good -tt -p $PORT tether@127.0.0.1 attach; sleep 600"
+check "and attaches it" \
+    wait_for "pane_has four 'reattached (the shell kept running for'" 100
+tmux -L "$TMUX_SOCK" send-keys -t four 'echo "again=$$"' Enter
+check "the same shell" wait_for "pane_has four '^again=$kshell'" 100
 stop_agent
 finish
