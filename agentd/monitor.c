@@ -46,6 +46,7 @@ static int	mon_kill(struct sess *, struct msg *);
 static int	mon_forward(struct sess *, struct msg *);
 static int	mon_idle(struct sess *, struct msg *);
 static int	mon_sandbox(struct sess *, struct msg *);
+static int	mon_log_relay(void);
 static int	mon_reason(struct sess *, struct msg *);
 
 /* Every request the session may make; only auth and a trip come early. */
@@ -64,6 +65,9 @@ static const struct mon_handler mon_dispatch[] = {
 };
 
 static pid_t	 mon_pid = -1;		/* the session process */
+static int	 mon_log_fd = -1;	/* its standard error */
+static char	 mon_log_buf[1024];	/* a line not yet ended */
+static size_t	 mon_log_len;
 static int	 mon_status;
 static int	 mon_syscall = -1;	/* what tripped the sandbox */
 
@@ -819,6 +823,7 @@ mon_end(struct sess *s, int sig_fd)
 			mon_pid = -1;
 	}
 	mon_drain(s);
+	mon_log_relay();
 	mon_session_gone(s);
 	mon_reap(s);
 	/* A dropped connection, not an ending: its consoles may live on. */
@@ -894,14 +899,21 @@ mon_config(struct sess *s)
 
 /* In the new process: the socket and our end as 3 and 4, then exec. */
 static dead void
-mon_exec_session(const char *exe, int fd, int sp)
+mon_exec_session(const char *exe, int fd, int sp, int log)
 {
 	char		*argv[] = { "tetherd", "--session-process", NULL };
 	sigset_t	 none;
 	int		 null;
 
+	/* Out of the way of 0 to 4 first, whatever they were. */
+	if ((fd = fcntl(fd, F_DUPFD, MON_MONITOR_FD + 1)) == -1 ||
+	    (sp = fcntl(sp, F_DUPFD, MON_MONITOR_FD + 1)) == -1 ||
+	    (log = fcntl(log, F_DUPFD, MON_MONITOR_FD + 1)) == -1)
+		_exit(127);
+	/* Never the console: its log is a pipe the monitor reads. */
 	if ((null = open("/dev/null", O_RDWR)) == -1 ||
-	    dup2(null, STDIN_FILENO) == -1 || dup2(null, STDOUT_FILENO) == -1)
+	    dup2(null, STDIN_FILENO) == -1 || dup2(null, STDOUT_FILENO) == -1 ||
+	    dup2(log, STDERR_FILENO) == -1)
 		_exit(127);
 	if (dup2(fd, MON_SESSION_FD) == -1 || dup2(sp, MON_MONITOR_FD) == -1)
 		_exit(127);
@@ -992,10 +1004,82 @@ mon_holders(struct sess *s, struct pollfd *pfd, struct chan **who)
 	return (n);
 }
 
+/* The session went, or began a request and did not finish it in time. */
+static void
+mon_recv_failed(struct sess *s)
+{
+	if (errno != ETIMEDOUT)
+		return;
+	info("the session process did not finish a request in %d seconds",
+	    MON_READ_WAIT);
+	audit(s->ag, "privsep", "from", s->from, "session", s->id, "error",
+	    "timeout", (char *)NULL);
+}
+
+/* One line of the session's log, made printable, to ours. */
+static void
+mon_log_line(const char *p, size_t len)
+{
+	char	 line[sizeof mon_log_buf + 1];
+	size_t	 i;
+
+	for (i = 0; i < len && i < sizeof line - 1; i++) {
+		/* C0, DEL and C1: nothing the session writes moves a cursor. */
+		line[i] = (unsigned char)p[i] < 0x20 || p[i] == 0x7f ||
+		    ((unsigned char)p[i] >= 0x80 && (unsigned char)p[i] < 0xa0)
+		    ? '?' : p[i];
+	}
+	line[i] = '\0';
+	fprintf(stderr, "%s\n", line);
+	fflush(stderr);
+}
+
+/*
+ * What the session process logged: whole lines, each cut to a bounded
+ * length, relayed to the agent's log. Returns 0 once the pipe is closed.
+ */
+static int
+mon_log_relay(void)
+{
+	char	*nl;
+	ssize_t	 n;
+	size_t	 used;
+
+	if (mon_log_fd == -1)
+		return (0);
+	for (;;) {
+		n = read(mon_log_fd, mon_log_buf + mon_log_len,
+		    sizeof mon_log_buf - mon_log_len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			return (1);
+		if (n <= 0)
+			break;
+		mon_log_len += n;
+		while ((nl = memchr(mon_log_buf, '\n', mon_log_len)) != NULL ||
+		    mon_log_len == sizeof mon_log_buf) {
+			used = nl != NULL ? (size_t)(nl - mon_log_buf) :
+			    mon_log_len;
+			mon_log_line(mon_log_buf, used);
+			used += nl != NULL;
+			memmove(mon_log_buf, mon_log_buf + used,
+			    mon_log_len - used);
+			mon_log_len -= used;
+		}
+	}
+	if (mon_log_len > 0)
+		mon_log_line(mon_log_buf, mon_log_len);
+	mon_log_len = 0;
+	close(mon_log_fd);
+	mon_log_fd = -1;
+	return (0);
+}
+
 static void
 mon_loop(struct sess *s, int sig_fd)
 {
-	struct pollfd	 pfd[2 + TETHERD_MAX_CHANNELS];
+	struct pollfd	 pfd[3 + TETHERD_MAX_CHANNELS];
 	struct chan	*who[TETHERD_MAX_CHANNELS];
 	struct msg	 m;
 	time_t		 start = time(NULL);
@@ -1003,22 +1087,27 @@ mon_loop(struct sess *s, int sig_fd)
 
 	pfd[0].fd = s->mon_fd;
 	pfd[1].fd = sig_fd;
-	pfd[0].events = pfd[1].events = POLLIN;
+	pfd[0].events = pfd[1].events = pfd[2].events = POLLIN;
 	for (;;) {
-		n = mon_holders(s, pfd + 2, who);
-		if (poll(pfd, 2 + n, 1000) == -1 && errno != EINTR)
+		pfd[2].fd = mon_log_fd;
+		n = mon_holders(s, pfd + 3, who);
+		if (poll(pfd, 3 + n, 1000) == -1 && errno != EINTR)
 			fatal_fr("poll");
 		for (i = 0; i < n; i++) {
-			if (pfd[2 + i].revents != 0)
+			if (pfd[3 + i].revents != 0)
 				hold_event(who[i]);
 		}
+		if (pfd[2].revents != 0)
+			mon_log_relay();
 		if ((pfd[1].revents & POLLIN) && mon_signal(s, sig_fd))
 			break;
 		if (mon_grace_over(s, start))
 			break;
 		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-			if (msg_recv(s->mon_fd, &m) != 0)
+			if (msg_recv(s->mon_fd, &m) != 0) {
+				mon_recv_failed(s);
 				break;
+			}
 			if (monitor_dispatch(s, &m) != 0) {
 				msg_free(&m);
 				audit(s->ag, "privsep", "from", s->from,
@@ -1043,7 +1132,7 @@ monitor_serve(struct agent *ag, int fd, const char *from, int report_fd)
 {
 	struct sess	 sess, *s = &sess;
 	char		 prefix[128];
-	int		 sp[2], sig_fd;
+	int		 sp[2], lp[2], sig_fd;
 
 	memset(s, 0, sizeof *s);
 	s->ag = ag;
@@ -1055,21 +1144,26 @@ monitor_serve(struct agent *ag, int fd, const char *from, int report_fd)
 	sig_fd = mon_signals();
 	if (getppid() == 1)
 		_exit(0);
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0)
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0 ||
+	    pipe2(lp, O_CLOEXEC) != 0)
 		fatal_fr("socketpair");
 	switch (mon_pid = fork()) {
 	case -1:
 		fatal_fr("fork");
 	case 0:
-		mon_exec_session(ag->exe, fd, sp[1]);
+		mon_exec_session(ag->exe, fd, sp[1], lp[1]);
 	}
 	close(fd);
 	close(sp[1]);
+	close(lp[1]);
+	mon_log_fd = lp[0];
+	fcntl(mon_log_fd, F_SETFL, O_NONBLOCK);
 	s->mon_fd = sp[0];
-	/* A message comes whole: one begun and never ended is an end. */
-	if (setsockopt(s->mon_fd, SOL_SOCKET, SO_RCVTIMEO, &(struct timeval){
-	    MON_READ_WAIT, 0 }, sizeof(struct timeval)) != 0)
-		fatal_fr("SO_RCVTIMEO");
+	/*
+	 * A message comes whole, either way, within the limit: a session
+	 * that sends or reads a byte at a time cannot hold this process.
+	 */
+	msg_set_wait(MON_READ_WAIT * 1000);
 	mon_config(s);
 	mon_loop(s, sig_fd);
 	mon_end(s, sig_fd);

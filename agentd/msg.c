@@ -9,6 +9,8 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <poll.h>
+#include <time.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,66 @@ struct msg_head {
 	uint32_t	 type;
 	uint32_t	 len;
 };
+
+/* The most a whole message may take to move, in ms; -1: no limit. */
+static int	 msg_wait_ms = -1;
+
+/*
+ * A peer that is not trusted must not hold this process by sending or
+ * taking a message a byte at a time: the limit is on the whole message.
+ */
+void
+msg_set_wait(int ms)
+{
+	msg_wait_ms = ms;
+}
+
+static void
+msg_deadline(struct timespec *t)
+{
+	clock_gettime(CLOCK_MONOTONIC, t);
+	if (msg_wait_ms < 0)
+		return;
+	t->tv_sec += msg_wait_ms / 1000;
+	t->tv_nsec += (long)(msg_wait_ms % 1000) * 1000000;
+	if (t->tv_nsec >= 1000000000) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000;
+	}
+}
+
+/* Wait until sock is ready for events, or the deadline: -1 if it passed. */
+static int
+msg_ready(int sock, short events, const struct timespec *deadline)
+{
+	struct pollfd	 pfd = { sock, events, 0 };
+	struct timespec	 now;
+	long long	 ms;
+	int		 n;
+
+	if (msg_wait_ms < 0)
+		return (0);
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		ms = (deadline->tv_sec - now.tv_sec) * 1000LL +
+		    (deadline->tv_nsec - now.tv_nsec) / 1000000;
+		if (ms <= 0) {
+			errno = ETIMEDOUT;
+			return (-1);
+		}
+		if ((n = poll(&pfd, 1, (int)ms)) > 0)
+			return (0);
+		if (n == -1 && errno != EINTR)
+			return (-1);
+	}
+}
+
+/* With a limit set, no call may block: readiness is polled for first. */
+static int
+msg_flags(void)
+{
+	return (msg_wait_ms < 0 ? 0 : MSG_DONTWAIT);
+}
 
 void
 msg_init(struct msg *m, uint32_t type)
@@ -174,16 +236,19 @@ msg_free(struct msg *m)
 
 /* All of len bytes, sent or received; a stream may move them in parts. */
 static int
-msg_all(int sock, char *p, size_t len, int receive)
+msg_all(int sock, char *p, size_t len, int receive,
+    const struct timespec *deadline)
 {
 	ssize_t	 n;
 
 	while (len > 0) {
+		if (msg_ready(sock, receive ? POLLIN : POLLOUT, deadline) != 0)
+			return (-1);
 		if (receive)
-			n = recv(sock, p, len, 0);
+			n = recv(sock, p, len, msg_flags());
 		else
-			n = send(sock, p, len, MSG_NOSIGNAL);
-		if (n == -1 && errno == EINTR)
+			n = send(sock, p, len, MSG_NOSIGNAL | msg_flags());
+		if (n == -1 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n <= 0)
 			return (-1);
@@ -205,8 +270,10 @@ msg_send(int sock, struct msg *m)
 	struct msghdr	 mh;
 	struct cmsghdr	*cm;
 	char		 cbuf[CMSG_SPACE(sizeof(int) * MSG_MAXFDS)];
+	struct timespec	 deadline;
 	ssize_t		 n;
 
+	msg_deadline(&deadline);
 	memset(&mh, 0, sizeof mh);
 	mh.msg_iov = iov;
 	mh.msg_iovlen = m->len > 0 ? 2 : 1;
@@ -220,39 +287,50 @@ msg_send(int sock, struct msg *m)
 		cm->cmsg_len = CMSG_LEN(sizeof(int) * m->nfds);
 		memcpy(CMSG_DATA(cm), m->fds, sizeof(int) * m->nfds);
 	}
-	do
-		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
-	while (n == -1 && errno == EINTR);
+	do {
+		if (msg_ready(sock, POLLOUT, &deadline) != 0)
+			return (-1);
+		n = sendmsg(sock, &mh, MSG_NOSIGNAL | msg_flags());
+	} while (n == -1 && (errno == EINTR || errno == EAGAIN));
 	if (n == -1)
 		return (-1);
 	/* A stream may take part of it; the rest follows in order. */
 	if ((size_t)n < sizeof h)
-		return (msg_all(sock, (char *)&h + n, sizeof h - n, 0) ||
-		    (m->len > 0 && msg_all(sock, m->buf, m->len, 0)));
+		return (msg_all(sock, (char *)&h + n, sizeof h - n, 0,
+		    &deadline) || (m->len > 0 && msg_all(sock, m->buf, m->len,
+		    0, &deadline)));
 	n -= sizeof h;
 	if ((size_t)n == m->len)
 		return (0);
-	return (msg_all(sock, m->buf + n, m->len - n, 0));
+	return (msg_all(sock, m->buf + n, m->len - n, 0, &deadline));
 }
 
 static int
 msg_fds(struct msg *m, struct msghdr *mh)
 {
 	struct cmsghdr	*cm;
-	size_t		 n;
+	size_t		 n, i;
+	int		 fd, bad = (mh->msg_flags & MSG_CTRUNC) != 0;
 
-	if (mh->msg_flags & MSG_CTRUNC)
-		return (-1);
+	/*
+	 * Every descriptor the kernel installed is kept, to be closed with
+	 * the message, even when there were too many and it is refused.
+	 */
 	for (cm = CMSG_FIRSTHDR(mh); cm != NULL; cm = CMSG_NXTHDR(mh, cm)) {
 		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
 			continue;
 		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		if (n > MSG_MAXFDS - (size_t)m->nfds)
-			return (-1);
-		memcpy(m->fds + m->nfds, CMSG_DATA(cm), n * sizeof(int));
-		m->nfds += n;
+		for (i = 0; i < n; i++) {
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof fd, sizeof fd);
+			if (m->nfds < MSG_MAXFDS)
+				m->fds[m->nfds++] = fd;
+			else {
+				close(fd);
+				bad = 1;
+			}
+		}
 	}
-	return (0);
+	return (bad ? -1 : 0);
 }
 
 /* Whether a read would not block: a message is there, or end of file. */
@@ -280,27 +358,31 @@ msg_recv(int sock, struct msg *m)
 	struct iovec	 iov = { &h, sizeof h };
 	struct msghdr	 mh;
 	char		 cbuf[CMSG_SPACE(sizeof(int) * MSG_MAXFDS)];
+	struct timespec	 deadline;
 	ssize_t		 n;
 
+	msg_deadline(&deadline);
 	memset(m, 0, sizeof *m);
 	memset(&mh, 0, sizeof mh);
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
 	mh.msg_control = cbuf;
 	mh.msg_controllen = sizeof cbuf;
-	do
-		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-	while (n == -1 && errno == EINTR);
+	do {
+		if (msg_ready(sock, POLLIN, &deadline) != 0)
+			return (-1);
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | msg_flags());
+	} while (n == -1 && (errno == EINTR || errno == EAGAIN));
 	if (n <= 0)
 		return (-1);
 	if (msg_fds(m, &mh) != 0 || ((size_t)n < sizeof h &&
-	    msg_all(sock, (char *)&h + n, sizeof h - n, 1) != 0) ||
+	    msg_all(sock, (char *)&h + n, sizeof h - n, 1, &deadline) != 0) ||
 	    h.len > MSG_MAX)
 		goto fail;
 	m->type = h.type;
 	m->size = m->len = h.len;
 	m->buf = xmalloc(h.len > 0 ? h.len : 1);
-	if (msg_all(sock, m->buf, h.len, 1) != 0)
+	if (msg_all(sock, m->buf, h.len, 1, &deadline) != 0)
 		goto fail;
 	return (0);
 fail:

@@ -18,19 +18,72 @@
 /* One connection a monitor: the reason is the connection's. */
 static char	*reason_text;
 
+/*
+ * The length of the printable UTF-8 character at s, or 0: a C0 or C1
+ * control (a terminal takes U+009B as CSI), DEL, or a byte that is not
+ * part of a well-formed sequence.
+ */
+static size_t
+reason_char(const unsigned char *s)
+{
+	uint32_t	 cp;
+	size_t		 n, i;
+
+	if (*s < 0x80)
+		return (*s >= 0x20 && *s != 0x7f);
+	if (*s >= 0xc2 && *s <= 0xdf)
+		n = 2;
+	else if (*s >= 0xe0 && *s <= 0xef)
+		n = 3;
+	else if (*s >= 0xf0 && *s <= 0xf4)
+		n = 4;
+	else
+		return (0);
+	cp = *s & (0x7f >> n);
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return (0);
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	/* Overlong, surrogates, past U+10FFFF, and the C1 controls. */
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff ||
+	    (cp >= 0x80 && cp < 0xa0))
+		return (0);
+	return (n);
+}
+
 /* Printable text, no control characters, not too long. */
 int
 reason_valid(const char *s)
 {
-	size_t	 n = strlen(s), i;
+	size_t	 len = strlen(s), i, n;
 
-	if (n == 0 || n > TETHERD_REASON_MAX)
+	if (len == 0 || len > TETHERD_REASON_MAX)
 		return (0);
-	for (i = 0; i < n; i++) {
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+	for (i = 0; i < len; i += n) {
+		if ((n = reason_char((const unsigned char *)s + i)) == 0)
 			return (0);
 	}
 	return (1);
+}
+
+/*
+ * Text from elsewhere made fit for the local console, in place: every
+ * byte that is not part of a printable character becomes '?'.
+ */
+void
+reason_clean(char *s)
+{
+	size_t	 n;
+
+	while (*s != '\0') {
+		if ((n = reason_char((unsigned char *)s)) == 0) {
+			*s++ = '?';
+			continue;
+		}
+		s += n;
+	}
 }
 
 /*
@@ -118,9 +171,9 @@ reason_report(struct agent *ag, struct conn *c, const char *text)
 	(void)ag;
 	/* From a monitor: cleaned again all the same. */
 	for (i = 0; i < sizeof safe - 1 && text[i] != '\0'; i++)
-		safe[i] = (unsigned char)text[i] < 0x20 || text[i] == 0x7f ?
-		    '?' : text[i];
+		safe[i] = text[i];
 	safe[i] = '\0';
+	reason_clean(safe);
 	printf("\r\nconnected: %s, reason: %s\r\n", c->from, safe);
 	fflush(stdout);
 }

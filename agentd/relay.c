@@ -580,7 +580,10 @@ relay_note(struct agent *ag, struct relay *rl, struct msg *m)
 	}
 	free(rl->why);
 	rl->why = why;
-	printf("\r\nrelay: %s down (%s); trying again\r\n", rl->label, why);
+	/* The relay, or anyone on the way to it, may have worded it. */
+	reason_clean(rl->why);
+	printf("\r\nrelay: %s down (%s); trying again\r\n", rl->label,
+	    rl->why);
 	fflush(stdout);
 	audit(ag, "relay", "host", rl->label, "down", why, (char *)NULL);
 	relay_changed(ag);

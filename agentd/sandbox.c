@@ -46,7 +46,7 @@ static const int sandbox_allow[] = {
 	SCMP_SYS(rt_sigaction), SCMP_SYS(alarm), SCMP_SYS(setitimer),
 	SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(getppid),
 	SCMP_SYS(getuid), SCMP_SYS(geteuid), SCMP_SYS(getgid),
-	SCMP_SYS(getegid), SCMP_SYS(fcntl), SCMP_SYS(fstat),
+	SCMP_SYS(getegid), SCMP_SYS(fstat),
 	SCMP_SYS(newfstatat), SCMP_SYS(lseek), SCMP_SYS(getsockopt),
 	SCMP_SYS(setsockopt), SCMP_SYS(getsockname), SCMP_SYS(getpeername),
 	SCMP_SYS(restart_syscall),
@@ -63,6 +63,14 @@ static const int sandbox_allow_sanitizer[] = {
 static const int sandbox_refuse[] = {
 	SCMP_SYS(open), SCMP_SYS(openat), SCMP_SYS(socket), SCMP_SYS(connect),
 	SCMP_SYS(stat), SCMP_SYS(access), SCMP_SYS(faccessat),
+};
+
+/*
+ * Flags and copies of descriptors, nothing else: F_SETOWN and F_SETSIG
+ * would let it signal any process of its user, the other sessions too.
+ */
+static const int sandbox_fcntls[] = {
+	F_GETFL, F_SETFL, F_GETFD, F_SETFD, F_DUPFD_CLOEXEC,
 };
 
 /* Terminal sizes, non-blocking mode, and what isatty() asks. */
@@ -201,6 +209,9 @@ sandbox_arg_rules(scmp_filter_ctx ctx)
 	    SCMP_A0(SCMP_CMP_EQ, self, 0), SCMP_A2(SCMP_CMP_EQ, SIGSYS, 0));
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 2,
 	    SCMP_A0(SCMP_CMP_EQ, self, 0), SCMP_A1(SCMP_CMP_EQ, SIGSYS, 0));
+	for (i = 0; i < nitems(sandbox_fcntls); i++)
+		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+		    SCMP_A1(SCMP_CMP_EQ, sandbox_fcntls[i], 0));
 	for (i = 0; i < nitems(sandbox_ioctls); i++)
 		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
 		    SCMP_A1(SCMP_CMP_EQ, sandbox_ioctls[i], 0));

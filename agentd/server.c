@@ -25,6 +25,7 @@
 
 #define SERVER_KILL_WAIT_MS	3000
 #define SERVER_APPROVE_WAIT	30	/* seconds the local user has */
+#define SERVER_GRACE_MARGIN	30	/* past login_grace_time: a backstop */
 
 static int
 server_bind_one(struct agent *ag, const char *addr, int port,
@@ -633,6 +634,7 @@ server_take(struct agent *ag, int fd, char *from, int fromport, int relayed,
 	c->fd = p[0];
 	c->from = from;
 	c->relayed = relayed;
+	c->accepted = time(NULL);
 	info("connection from %s port %d (pid %ld)", from, fromport,
 	    (long)pid);
 	snprintf(port, sizeof port, "%d", fromport);
@@ -736,6 +738,56 @@ server_signal(struct agent *ag, int sig_fd)
 }
 
 /* Milliseconds until the next timer: ticket expiry or an approval. */
+/* When a connection not logged in is ended, whatever its monitor does. */
+static time_t
+server_grace_end(struct agent *ag, struct conn *c)
+{
+	return (c->accepted + ag->conf.limits.login_grace_time +
+	    SERVER_GRACE_MARGIN);
+}
+
+static struct conn *
+server_oldest_unauthed(struct agent *ag)
+{
+	struct conn	*c, *first = NULL;
+	int		 i;
+
+	if (ag->conf.limits.login_grace_time == 0)
+		return (NULL);
+	for (i = 0; i < ag->nconns; i++) {
+		c = &ag->conns[i];
+		if (!c->authed && !c->asking && !c->overdue && (first == NULL ||
+		    c->accepted < first->accepted))
+			first = c;
+	}
+	return (first);
+}
+
+/*
+ * The monitors keep the login grace time; this is the listener's own
+ * check behind theirs, so that a monitor stuck on its session process
+ * cannot hold a slot.
+ */
+static void
+server_grace_backstop(struct agent *ag, time_t now)
+{
+	struct conn	*c;
+	int		 i;
+
+	if (ag->conf.limits.login_grace_time == 0)
+		return;
+	for (i = 0; i < ag->nconns; i++) {
+		c = &ag->conns[i];
+		if (c->authed || c->asking || c->overdue ||
+		    now < server_grace_end(ag, c))
+			continue;
+		info("no login from %s after %lld seconds: ending it",
+		    c->from, (long long)(now - c->accepted));
+		kill(c->pid, SIGKILL);
+		c->overdue = 1;		/* once; the reap removes it */
+	}
+}
+
 static int
 server_timeout(struct agent *ag)
 {
@@ -747,6 +799,9 @@ server_timeout(struct agent *ag)
 	if ((c = server_asking(ag)) != NULL && (next == 0 ||
 	    c->ask_since + SERVER_APPROVE_WAIT < next))
 		next = c->ask_since + SERVER_APPROVE_WAIT;
+	if ((c = server_oldest_unauthed(ag)) != NULL && (next == 0 ||
+	    server_grace_end(ag, c) < next))
+		next = server_grace_end(ag, c);
 	if (next == 0)
 		return (-1);
 	return (next <= now ? 0 : (int)(next - now) * 1000);
@@ -801,6 +856,7 @@ server_timers(struct agent *ag)
 	if ((c = server_asking(ag)) != NULL &&
 	    now >= c->ask_since + SERVER_APPROVE_WAIT)
 		server_answer(ag, 0, "no answer from the local user");
+	server_grace_backstop(ag, now);
 }
 
 /* A key on the status screen: y/n for a question, q to end everything. */

@@ -81,6 +81,10 @@ session_password(ssh_session session, const char *user, const char *pass,
 	/* A build for the tests only: a call the sandbox must not allow. */
 	if (strcmp(user, "sandbox-trip") == 0)
 		execve("/bin/true", (char *[]){ "true", NULL }, NULL);
+	/* And a session that starts a request and never ends it. */
+	if (strcmp(user, "monitor-stall") == 0 && write(s->mon_fd,
+	    (uint32_t[]){ MON_AUTH_PASSWORD, 1000 }, 8) == 8)
+		poll(NULL, 0, -1);
 #endif
 	return (session_verdict(s, monwrap_auth_password(s, user, pass), user));
 }

@@ -216,6 +216,8 @@ struct conn {
 	char		*from;
 	char		*user;
 	time_t		 since;
+	time_t		 accepted;
+	int		 overdue;	/* past its grace time: killed */
 	int		 authed;
 	int		 held;		/* only detached consoles are left */
 	int		 tried;		/* a login failed */
@@ -707,6 +709,7 @@ int	 relay_pids(struct agent *, pid_t *, int);
 
 /* reason.c */
 int	 reason_valid(const char *);
+void	 reason_clean(char *);
 int	 reason_send(struct sess *, const char *);
 int	 reason_set(struct sess *, const char *);
 const char *reason_get(void);
@@ -739,6 +742,7 @@ int	 msg_get_str(struct msg *, char **);
 int	 msg_take_fd(struct msg *);
 void	 msg_free(struct msg *);
 int	 msg_send(int, struct msg *);
+void	 msg_set_wait(int);
 int	 msg_pending(int);
 int	 msg_recv(int, struct msg *);
 

@@ -55,6 +55,8 @@ confined() {
 	    "$(field "$pid" CapPrm)"
 	check_eq "$1: seccomp filter mode" 2 "$(field "$pid" Seccomp)"
 	check_eq "$1: no_new_privs" 1 "$(field "$pid" NoNewPrivs)"
+	check "$1: its standard error is a pipe, not the agent's terminal" \
+	    sh -c "readlink /proc/$pid/fd/2 | grep -q '^pipe:'"
 	check_eq "$1: its root is the empty directory" \
 	    "$(readlink -f "$AGENT_STATE/empty")" "$(readlink "/proc/$pid/root")"
 	check_eq "$1: its parent, the monitor, is the listener's child" \
@@ -154,6 +156,18 @@ esac
 check "the log names the forbidden call" wait_for \
     "grep -q 'killed by the sandbox: system call ${nr:-[0-9]*} is not allowed' '$AGENT_LOG'" 50
 check_grep "the audit names it too" "event=sandbox .*syscall=${nr:-[0-9]}" \
+    "$AGENT_DIR/logs/audit.log"
+# A session process that begins a request and never finishes it cannot
+# hold its monitor: the whole message has 10 seconds.
+t0=$(date +%s)
+sshpass -p "$TICKET" ssh $SSHOPTS -p "$PORT" monitor-stall@127.0.0.1 true \
+    </dev/null >"$T/stall.out" 2>&1
+t1=$(date +%s)
+check "a stalled request ends its connection within 20 s ($((t1 - t0)) s)" \
+    [ $((t1 - t0)) -ge 9 -a $((t1 - t0)) -le 20 ]
+check_grep "the log says why" \
+    "did not finish a request in 10 seconds" "$AGENT_LOG"
+check_grep "and the audit" "event=privsep .*error=timeout" \
     "$AGENT_DIR/logs/audit.log"
 check_eq "the agent serves the next connection" tripped-ok \
     "$(agent_ssh echo tripped-ok </dev/null)"

@@ -56,6 +56,13 @@ check_eq "and one over 200 characters" 2 $?
 out=$(agent_ssh -o SetEnv=TETHER_REASON="$long" 'echo long' 2>&1)
 check_eq "the agent takes no reason over 200 characters either" "" \
     "$(echo "$out" | grep -x long)"
+# U+009B is CSI to a terminal: a C1 control, refused like C0's.
+out=$(agent_ssh -o SetEnv=TETHER_REASON="$(printf 'x\302\233y')" 'echo c1' 2>&1)
+check_eq "the agent takes no reason with a C1 control" "" \
+    "$(echo "$out" | grep -x c1)"
+out=$(agent_ssh -o SetEnv=TETHER_REASON="$(printf 'caf\303\251-d\303\251j\303\240')" \
+    'echo utf-ok' 2>&1)
+check_eq "but takes one in UTF-8" "utf-ok" "$out"
 
 # The form's Reason field, on a terminal.
 viewer_start "--ticket $TICKET --ip 127.0.0.1"
