@@ -16,6 +16,7 @@
 #include <netinet/tcp.h>
 
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -67,12 +68,15 @@ relay_keepalive(int fd)
 		debug_r("relay keepalive");
 }
 
+/* The identity, read while this process could still read it. */
+static ssh_key	 relay_identity;
+
 /* Connect, check the host key, log in and have the relay listen. */
 static ssh_session
 relay_connect(const struct conf_relay *r, int *port, char **cause)
 {
 	ssh_session	 s;
-	ssh_key		 server = NULL, id = NULL;
+	ssh_key		 server = NULL;
 	long		 timeout = RELAY_TIMEOUT;
 	int		 off = 0, verbosity = SSH_LOG_NOLOG, rc;
 
@@ -98,14 +102,7 @@ relay_connect(const struct conf_relay *r, int *port, char **cause)
 	ssh_key_free(server);
 	if (rc != 0)
 		goto fail;
-	if (ssh_pki_import_privkey_file(r->identity, NULL, NULL, NULL,
-	    &id) != SSH_OK) {
-		xasprintf(cause, "identity %s: cannot read the key",
-		    r->identity);
-		goto fail;
-	}
-	rc = ssh_userauth_publickey(s, NULL, id);
-	ssh_key_free(id);
+	rc = ssh_userauth_publickey(s, NULL, relay_identity);
 	if (rc != SSH_AUTH_SUCCESS) {
 		xasprintf(cause, "the relay refused the identity %s for %s",
 		    r->identity, r->user);
@@ -349,6 +346,49 @@ relay_main(struct agent *ag, const struct conf_relay *r, int sock)
 	}
 }
 
+/*
+ * What needs root is read now, the identity and a host_key file; then the
+ * process becomes privsep_user, for it speaks SSH to the network too. A
+ * key it cannot read is said, and tried again a minute later.
+ */
+static void
+relay_drop(struct agent *ag, struct conf_relay *r, int sock)
+{
+	struct msg	 m;
+	char		*cause = NULL, *line;
+
+	if (ssh_pki_import_privkey_file(r->identity, NULL, NULL, NULL,
+	    &relay_identity) != SSH_OK) {
+		xasprintf(&cause, "identity %s: cannot read the key",
+		    r->identity);
+		goto fail;
+	}
+	if (*r->host_key == '/') {
+		if ((line = relaykey_read(r->host_key, &cause)) == NULL)
+			goto fail;
+		free(r->host_key);
+		r->host_key = line;
+	}
+	if (geteuid() == 0 && (setgroups(0, NULL) != 0 ||
+	    setresgid(ag->privsep_gid, ag->privsep_gid, ag->privsep_gid) != 0 ||
+	    setresuid(ag->privsep_uid, ag->privsep_uid, ag->privsep_uid) != 0))
+		fatal_fr("relay: cannot become %s", ag->conf.privsep_user);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+	    prctl(PR_SET_DUMPABLE, 0) != 0 ||
+	    prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() == 1)
+		_exit(0);
+	return;
+fail:
+	info("relay %s: %s; again in %d s", r->host, cause, RELAY_BACKOFF_MAX);
+	msg_init(&m, MON_R_DOWN);
+	msg_put_u32(&m, RELAY_BACKOFF_MAX);
+	msg_put_str(&m, cause);
+	relay_send(sock, &m);
+	free(cause);
+	sleep(RELAY_BACKOFF_MAX);
+	_exit(1);
+}
+
 /* The relay's process keeps its socket and the configuration only. */
 static void
 relay_child(struct agent *ag, int idx, int sock)
@@ -388,6 +428,7 @@ relay_child(struct agent *ag, int idx, int sock)
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() == 1)
 		_exit(0);
 	log_set_prefix("[relay] ");
+	relay_drop(ag, &ag->relays[idx].conf, sock);
 	relay_main(ag, &ag->relays[idx].conf, sock);
 }
 

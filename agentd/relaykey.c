@@ -64,7 +64,7 @@ relaykey_line(const char *spec, ssh_key *key, char **type_out, char **cause)
 }
 
 /* A host_key that is a file: its first line that is not a comment. */
-static char *
+char *
 relaykey_read(const char *path, char **cause)
 {
 	FILE	*f;

@@ -694,6 +694,7 @@ void	 server_take(struct agent *, int, char *, int, int, const sigset_t *,
 
 /* relaykey.c */
 int	 relaykey_check(const char *, char **);
+char	*relaykey_read(const char *, char **);
 int	 relaykey_ok(const char *, ssh_key, char **);
 void	 relaykey_want_type(ssh_session, const char *);
 

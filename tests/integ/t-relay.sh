@@ -284,6 +284,14 @@ rpid=$(ss -Htnp "dport = :$RPORT" | grep -o 'pid=[0-9]*' | head -n 1 |
     cut -d= -f2)
 check "the relay's process holds the connection to the relay" \
     [ -n "$rpid" ]
+# It speaks SSH to the network as a client: not as root.
+NOBODY=$(getent passwd nobody | cut -d: -f3)
+check_eq "the relay's process runs as nobody" \
+    "${NOBODY:-65534}" "$(awk '$1 == "Uid:" { print $3 }' "/proc/$rpid/status")"
+check_eq "with no_new_privs" 1 \
+    "$(awk '$1 == "NoNewPrivs:" { print $2 }' "/proc/$rpid/status")"
+check_eq "and no capability" 0000000000000000 \
+    "$(awk '$1 == "CapEff:" { print $2 }' "/proc/$rpid/status")"
 ups=$(grep -c "relay: 127.0.0.1:$RPORT port" "$OUT")
 kill -TERM "$rpid"
 check "after a reload, a relay process that died is back within 10 s" \
