@@ -1158,6 +1158,8 @@ monitor_serve(struct agent *ag, int fd, const char *from, int report_fd)
 	close(lp[1]);
 	mon_log_fd = lp[0];
 	fcntl(mon_log_fd, F_SETFL, O_NONBLOCK);
+	/* Room for a burst of debug lines while this process waits. */
+	fcntl(mon_log_fd, F_SETPIPE_SZ, 256 * 1024);
 	s->mon_fd = sp[0];
 	/*
 	 * A message comes whole, either way, within the limit: a session

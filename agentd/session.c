@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -757,6 +758,12 @@ session_main(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	session_check_fds();
+	/*
+	 * The log is a pipe its monitor reads between its own waits: a line
+	 * that finds it full is lost rather than stalling the connection.
+	 */
+	fcntl(STDERR_FILENO, F_SETFL, fcntl(STDERR_FILENO, F_GETFL) |
+	    O_NONBLOCK);
 	memset(s, 0, sizeof *s);
 	s->ag = &ag;
 	s->mon_fd = SESSION_MONITOR_FD;
