@@ -157,8 +157,9 @@ man_files() {
 	    sed -n 's/^\.It Pa \([^ ]*\).*/\1/p; s/^\.It Pa .* , Pa \([^ ]*\)$/\1/p'
 }
 # What a page's FILES says the package holds: every path but those made
-# at run time, or by another package, or inside the rescue image.
-runtime='^[^/]\|^/run/\|^/var/log/\|^/etc/tether/host_key$\|^/init$\|^/usr/lib/openssh/\|^/boot/grub/'
+# at run time, or by the administrator (a relay's keys), or by another
+# package, or inside the rescue image.
+runtime='^[^/]\|^/run/\|^/var/log/\|^/etc/tether/host_key$\|^/etc/tether/relay_\(host_\)\{0,1\}key$\|^/init$\|^/usr/lib/openssh/\|^/boot/grub/'
 man_files tetherd.8 | grep -v "$runtime" | LC_ALL=C sort -u >"$T/man.tetherd"
 man_files tether.1 | grep -v "$runtime" | LC_ALL=C sort -u >"$T/man.tether"
 # The package files a page must name: all but the programs themselves,

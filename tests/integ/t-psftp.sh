@@ -51,6 +51,12 @@ check "the put to sshd works" [ "$ts" != fail ]
 check "the put to the agent arrives intact" [ "$ta" != fail ]
 check "the agent takes at most 1.5 times sshd's time" \
     awk -v a="$ta" -v s="$ts" 'BEGIN { exit !(a != "fail" && s != "fail" && a <= 1.5 * s) }'
-check "the connection stays under 32 MiB during the put" [ "$peak" -lt 32768 ]
+if [ -n "${TETHER_SANITIZED:-}" ]; then
+	# ASan's shadow memory and quarantine make RSS meaningless here.
+	echo "# skipped the RSS bound under sanitizers (peak ${peak} KiB)"
+else
+	check "the connection stays under 32 MiB during the put" \
+	    [ "$peak" -lt 32768 ]
+fi
 stop_agent
 finish
