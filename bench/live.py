@@ -107,8 +107,17 @@ class Live:
     def start(self):
         d = self.tmp
         conf = os.path.join(d, "tetherd.yaml")
+        # A key of our own: the ticket's key is the agent's host key, not
+        # a login (tetherd(8), PRIVILEGE SEPARATION).
+        self.key = os.path.join(d, "key")
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C",
+                        "tether-live", "-f", self.key], check=True,
+                       timeout=30)
+        with open(self.key + ".pub") as f:
+            pub = f.read().strip()
         with open(conf, "w") as f:
             f.write("""\
+authorized_keys: ["{pub}"]
 network: {{mode: none}}
 discovery: {{enabled: false}}
 roots: {{scan: false}}
@@ -124,7 +133,7 @@ snapshot:
     red: {{offset: 16, length: 8}}
     green: {{offset: 8, length: 8}}
     blue: {{offset: 0, length: 8}}
-""".format(d=d, raw=self.raw, w=W, h=H))
+""".format(d=d, raw=self.raw, w=W, h=H, pub=pub))
         state = os.path.join(d, "state")
         self.agent = subprocess.Popen(
             [os.path.join(self.build, "tetherd"), "-f", conf, "-b",
@@ -143,10 +152,6 @@ snapshot:
             [yget, conn, k], check=True, capture_output=True, text=True,
             timeout=10).stdout.strip()
         self.ticket, self.port = get("ticket"), get("port")
-        self.key = os.path.join(d, "key")
-        subprocess.run([os.path.join(self.build, "bench", "kdfbench"), "key",
-                        self.ticket, self.port, self.key], check=True,
-                       timeout=30)
 
     def ssh(self, cmd, *extra):
         return ["ssh", "-F", "/dev/null", "-o", "BatchMode=yes",
