@@ -1,10 +1,10 @@
 #!/bin/sh
 # The recovery drill (make drill): a broken Debian disk made without root
 # privileges, the rescue image booted on it under qemu (software
-# emulation), and a repair from this host through the viewer: roots, a
-# driver loaded for a disk the boot left without one, select and its
-# diagnosis, the crash log, a new password for alice, end; then the disk
-# is read back. Every wait is bounded and qemu is killed on any way out.
+# emulation), and a repair from this host through the viewer: roots, two
+# drivers loaded for disks the boot left without one (by name, and from a
+# .ko file on a stick), select and its diagnosis, the crash log, a new
+# password for alice, end; then the disk is read back. Every wait is bounded and qemu is killed on any way out.
 # The guest sees only qemu's user network, which forwards one port on
 # 127.0.0.1 to its tetherd: nothing reaches or leaves the host otherwise.
 . "$(dirname "$0")/lib.sh"
@@ -130,6 +130,22 @@ printf 'NAME="SCSI Linux"\nVERSION_ID="1"\n' >"$T/scsitree/etc/os-release"
 mkfs.ext4 -q -F -L scsiroot -d "$T/scsitree" "$T/scsi.img" 4M \
     >>"$T/mkfs.err" 2>&1
 check_eq "and a disk for the virtio-scsi controller" 0 $?
+# A fourth on a VMware PVSCSI controller, whose module the image does not
+# have at all, and a stick with that module as a file: Load Drivers from
+# a .ko, as a technician brings one. The module is the host kernel's, which
+# is the image's (make rescue-image takes its modules from /lib/modules).
+mkdir -p "$T/pvtree/etc" "$T/stick"
+printf 'NAME="PV Linux"\nVERSION_ID="1"\n' >"$T/pvtree/etc/os-release"
+mkfs.ext4 -q -F -L pvroot -d "$T/pvtree" "$T/pv.img" 4M \
+    >>"$T/mkfs.err" 2>&1
+check_eq "and a disk for the PVSCSI controller" 0 $?
+PVKO=/lib/modules/$(cat "$IMG/kernel.version" 2>/dev/null)/kernel/drivers/scsi/vmw_pvscsi.ko
+cp "$PVKO" "$T/stick/" 2>>"$T/mkfs.err"
+check "the image's kernel has vmw_pvscsi.ko on this host" test -s \
+    "$T/stick/vmw_pvscsi.ko"
+mkfs.ext4 -q -F -L drvstick -d "$T/stick" "$T/stick.img" 8M \
+    >>"$T/mkfs.err" 2>&1
+check_eq "and a stick with the module on it" 0 $?
 must "cannot make the disk images"
 
 # 2. Boot. -nodefaults: no NIC, disk or serial but those given here.
@@ -140,9 +156,13 @@ PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
     -append "console=tty0 console=ttyS0 vga=0x318 panic=-1 tether.nomessage tether.noload=virtio_scsi tether.keymap=us tether.config=LABEL=tethercfg:/tetherd.yaml" \
     -drive "file=$T/disk.img,format=raw,if=virtio" \
     -drive "file=$T/cfg.img,format=raw,if=virtio,readonly=on" \
+    -drive "file=$T/stick.img,format=raw,if=virtio,readonly=on" \
     -device virtio-scsi-pci,id=scsi0 \
     -drive "file=$T/scsi.img,format=raw,if=none,id=sd0" \
     -device scsi-hd,drive=sd0,bus=scsi0.0 \
+    -device pvscsi,id=pv0 \
+    -drive "file=$T/pv.img,format=raw,if=none,id=pd0" \
+    -device scsi-hd,drive=pd0,bus=pv0.0 \
     -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$PORT-:7022" \
     -device virtio-net-pci,netdev=n0 \
     -serial "file:$T/serial.log" >"$T/qemu.err" 2>&1 &
@@ -195,6 +215,37 @@ check_grep "and names the disk that appeared" "device: /dev/sda" \
 view roots >"$T/roots2.yaml" 2>"$T/view.err"
 check_grep "the next roots scan has its root" "id: sda" "$T/roots2.yaml"
 check_grep "with its system" "os_name: SCSI Linux" "$T/roots2.yaml"
+
+step "tether run drivers-load /run/stick/vmw_pvscsi.ko, from a stick"
+# The listing's entry for the PVSCSI controller (VMware 15ad:07c0).
+grep -A2 'modalias: pci:v000015ADd000007C0' "$T/drivers.yaml" >"$T/pv.yaml"
+check_grep "the PVSCSI controller was listed with the module that binds it" \
+    "module: vmw_pvscsi" "$T/pv.yaml"
+check_grep "and that the image does not have it" "in_image: false" \
+    "$T/pv.yaml"
+check_no_grep "and its disk is no root yet" "PV Linux" "$T/roots2.yaml"
+# The stick is mounted in the console, as the technician would.
+SSHPASS=$TICKET timeout 60 sshpass -e ssh -F /dev/null \
+    -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+    -o PubkeyAuthentication=no -o LogLevel=ERROR -p "$PORT" \
+    tether@127.0.0.1 'mkdir -p /run/stick &&
+    mount -t ext4 -o ro /dev/vdc /run/stick && ls /run/stick' \
+    >"$T/stick.out" 2>&1
+check_grep "stock ssh mounts the stick in the console" "vmw_pvscsi.ko" \
+    "$T/stick.out"
+view run drivers-load /run/stick/nothing.ko </dev/null >"$T/ko0.out" 2>&1
+check_eq "a .ko path that is not there is refused (exit 1)" 1 $?
+check_grep "and says so" "nothing.ko: No such file" "$T/ko0.out"
+view run drivers-load /run/stick/vmw_pvscsi.ko </dev/null >"$T/ko.yaml" 2>&1
+check_eq "run drivers-load PATH.ko exits 0" 0 $?
+sed 's/^/#   /' "$T/ko.yaml"
+check_grep "it loaded the file" "loaded: /run/stick/vmw_pvscsi.ko" \
+    "$T/ko.yaml"
+check_grep "and names the disk that appeared" "device: /dev/sdb" \
+    "$T/ko.yaml"
+view roots >"$T/roots3.yaml" 2>"$T/view.err"
+check_grep "the next roots scan has its system" "os_name: PV Linux" \
+    "$T/roots3.yaml"
 
 step "tether roots select vda1 --rw"
 view roots select vda1 --rw >"$T/sel.yaml" 2>"$T/view.err"
