@@ -25,11 +25,11 @@
 #include "common.h"
 
 static double
-now_ms(void)
+clock_ms(clockid_t id)
 {
 	struct timespec	 ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return (ts.tv_sec * 1e3 + ts.tv_nsec / 1e6);
 }
 
@@ -41,7 +41,11 @@ cmp_double(const void *a, const void *b)
 	return ((x > y) - (x < y));
 }
 
-/* One line per run, then a summary line the bench script parses. */
+/*
+ * One line per run, then a summary line the bench script parses. Wall
+ * time is what a technician waits; CPU time is what the derivation costs,
+ * and does not grow when other jobs take turns on the CPUs.
+ */
 static int
 kdfbench_time(int n)
 {
@@ -49,30 +53,36 @@ kdfbench_time(int n)
 	struct kdf_params	 kp;
 	struct rusage		 ru;
 	ssh_key			 key;
-	double			*ms, t0;
+	double			*ms, *cpu, t0, c0;
 	char			*cause;
 	int			 i;
 
 	if (n < 1 || n > 1000)
 		fatalx("run count %d is outside 1-1000", n);
 	ms = xcalloc(n, sizeof *ms);
+	cpu = xcalloc(n, sizeof *cpu);
 	for (i = 0; i < n; i++) {
 		ticket_new(&t);
 		kdf_params_new(&kp, KDF_COST);
-		t0 = now_ms();
+		t0 = clock_ms(CLOCK_MONOTONIC);
+		c0 = clock_ms(CLOCK_THREAD_CPUTIME_ID);
 		if (kdf_hostkey(&t, &kp, &key, &cause) != 0)
 			fatalx("kdf_hostkey: %s", cause);
-		ms[i] = now_ms() - t0;
+		cpu[i] = clock_ms(CLOCK_THREAD_CPUTIME_ID) - c0;
+		ms[i] = clock_ms(CLOCK_MONOTONIC) - t0;
 		ssh_key_free(key);
-		printf("run %d %.3f ms\n", i + 1, ms[i]);
+		printf("run %d %.3f ms, cpu %.3f ms\n", i + 1, ms[i], cpu[i]);
 	}
 	qsort(ms, n, sizeof *ms, cmp_double);
+	qsort(cpu, n, sizeof *cpu, cmp_double);
 	getrusage(RUSAGE_SELF, &ru);
 	printf("kdf cost=%d n=%d median_ms=%.3f min_ms=%.3f max_ms=%.3f "
+	    "cpu_median_ms=%.3f cpu_min_ms=%.3f cpu_max_ms=%.3f "
 	    "maxrss_kib=%ld scrypt_kib=%llu\n", KDF_COST, n, ms[n / 2], ms[0],
-	    ms[n - 1], ru.ru_maxrss,
+	    ms[n - 1], cpu[n / 2], cpu[0], cpu[n - 1], ru.ru_maxrss,
 	    (unsigned long long)(128ULL * 8 * (1ULL << KDF_COST)) / 1024);
 	free(ms);
+	free(cpu);
 	return (0);
 }
 
