@@ -408,6 +408,11 @@ class Bench:
                             os.path.join(d, k)], check=True, timeout=30)
         shutil.copy(os.path.join(d, "user.pub"),
                     os.path.join(d, "authorized_keys"))
+        # sshd reads authorized_keys as the user; nobody's login (the RSS
+        # rows) needs to reach it. The private keys stay 0600.
+        os.chmod(self.tmp, 0o711)
+        os.chmod(d, 0o711)
+        os.chmod(os.path.join(d, "authorized_keys"), 0o644)
         cfg = os.path.join(d, "sshd_config")
         with open(cfg, "w") as f:
             f.write("""\
@@ -946,10 +951,60 @@ snapshot:
         self.row("RSS per connection", "%.0f KiB" % a, "%.0f KiB" % b,
                  "%.2f" % (a / b), "<= 1.0", a / b <= 1.0,
                  "server processes of one exec session (tetherd: %d, sshd: "
-                 "%d), command excluded; PSS %.0f / %.0f KiB" % (
-                     res["tether"][0][2], res["OpenSSH"][0][2],
+                 "%d), command excluded; PSS %.0f / %.0f KiB; sshd logs "
+                 "root in without privilege separation after the login" % (
+                     median([x[2] for x in res["tether"]]),
+                     median([x[2] for x in res["OpenSSH"]]),
                      median([x[1] for x in res["tether"]]),
                      median([x[1] for x in res["OpenSSH"]])))
+        self.rss_privsep(o, rounds, a)
+
+    def rss_privsep(self, o, rounds, a):
+        """sshd keeps privilege separation for the whole connection only
+        for a user other than root: its two processes for a login of
+        nobody (ssh -N: no shell, which nobody has not), against tether's
+        two for its root login. Information beside the goal's row."""
+        name = "RSS per connection, sshd privsep kept"
+        try:
+            pwd.getpwnam("nobody")
+        except KeyError:
+            self.skip(name, "no user nobody")
+            return
+
+        def one():
+            p = self.spawn(["ssh", "-N"] + self.ssh_opts() +
+                           ["-i", o.key, "-p", str(o.port),
+                            "nobody@127.0.0.1"],
+                           stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+            try:
+                end = now() + 10
+                while now() < end:
+                    procs = o.server_procs(with_listener=False)
+                    if len(procs) >= 2:
+                        break
+                    time.sleep(0.02)
+                else:
+                    return None
+                time.sleep(0.2)
+                procs = o.server_procs(with_listener=False)
+                return sum(status_kib(q, "VmRSS") for q in procs)
+            finally:
+                taken = self.taken(o)
+                self.reap(p)
+                self.sweep(taken, wait=3)
+        v = [x for x in (one() for _ in range(rounds)) if x is not None]
+        if not v:
+            self.skip(name, "sshd did not log nobody in")
+            return
+        b = median(v)
+        if b == 0:
+            self.skip(name, "sshd's processes for nobody were gone")
+            return
+        self.row(name, "%.0f KiB" % a, "%.0f KiB" % b, "%.2f" % (a / b),
+                 "info", None, "tether's figure from the row above; sshd: "
+                 "its monitor and its unprivileged process for a login of "
+                 "nobody (ssh -N), %d of %d rounds" % (len(v), rounds))
 
     def listener_rss(self, t, o, when):
         a, b = status_kib(t.pid, "VmRSS"), status_kib(o.pid, "VmRSS")
