@@ -396,6 +396,7 @@ struct sess {
 	time_t		 last;		/* last data either way */
 	int		 report_fd;
 	int		 sig_fd;
+	int		 quickack;	/* the client's socket is TCP */
 	int		 ending;
 	int		 end_after;	/* the end verb ran: end all on exit */
 	int		 mon_fd;	/* the other process of this connection */
