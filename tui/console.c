@@ -273,6 +273,7 @@ console_run(struct client *c, const char *command, int *status, char **cause)
 struct console_screen {
 	ssh_channel	 ch;
 	int		 chrooted;	/* the shell is in the offline root */
+	int		 watchable;	/* consoles attached elsewhere */
 };
 
 static void *
@@ -314,6 +315,80 @@ console_draw(struct session *s, void *data, int y, int x, int h, int w)
 	    "here.", w);
 	mvaddnstr(y + 1, x, "c opens it chrooted into the selected offline "
 	    "system (Roots).", w);
+	if (cs->watchable > 0)
+		mvaddnstr(y + 3, x, "Watch: w watches the console another "
+		    "technician has open, view only.", w);
+}
+
+/* The consoles attached in another connection: those may be watched. */
+static int
+console_load(struct session *s, void *data)
+{
+	struct console_screen	*cs = data;
+	yaml_document_t		 doc;
+	yaml_node_t		*list, *e;
+	yaml_node_item_t	*it;
+	char			*error = NULL, *detached;
+	int			 lost;
+
+	cs->watchable = 0;
+	if (client_yaml(s->c, "consoles", &doc, &error, &lost) != 0) {
+		free(error);
+		return (0);
+	}
+	list = yr_path(&doc, "consoles");
+	if (list != NULL && list->type == YAML_SEQUENCE_NODE) {
+		for (it = list->data.sequence.items.start;
+		    it < list->data.sequence.items.top; it++) {
+			e = yaml_document_get_node(&doc, *it);
+			if ((detached = client_ystr(&doc, e, "detached")) ==
+			    NULL)
+				cs->watchable++;
+			free(detached);
+		}
+	}
+	yaml_document_delete(&doc);
+	return (0);
+}
+
+/*
+ * w: watch the console attached most recently in another connection.
+ * The channel goes when the watch ends or is left: nothing to go back to.
+ */
+static int
+console_watch_screen(struct session *s, struct console_screen *cs)
+{
+	ssh_channel	 ch = NULL;
+	char		*cause = NULL;
+	int		 rc, status;
+
+	if (cs->ch != NULL) {
+		session_note(s, 1, "a shell is running here: leave it first");
+		return (SCREEN_MENU);
+	}
+	ui_suspend();
+	printf("tether: watching, view only: what you type is dropped. "
+	    "Ctrl-] goes back to the menu.\r\n");
+	fflush(stdout);
+	rc = console_attach(s->c, &ch, "watch", 0, &status, &cause);
+	if (ch != NULL) {
+		ssh_channel_close(ch);
+		ssh_channel_free(ch);
+	}
+	ui_resume();
+	session_stale(s, &screen_console);
+	if (rc == CONSOLE_LOST) {
+		session_note(s, 1, "%s", cause);
+		free(cause);
+		s->lost = 1;
+	} else if (rc == CONSOLE_EXITED && status == 1)
+		session_note(s, 1, "no console to watch");
+	else if (rc == CONSOLE_EXITED)
+		session_note(s, 0, "the watched console ended (exit status %d)",
+		    status);
+	else
+		session_note(s, 0, "stopped watching");
+	return (SCREEN_MENU);
 }
 
 static int
@@ -388,6 +463,8 @@ console_key(struct session *s, void *data, int key)
 {
 	if (key == 'c')
 		return (console_attach_screen(s, data, CONSOLE_CHROOT, NULL));
+	if (key == 'w')
+		return (console_watch_screen(s, data));
 	return (SCREEN_MENU);
 }
 
@@ -402,6 +479,7 @@ console_busy(void *data)
 const struct screen screen_console = {
 	.name = "Console",
 	.init = console_init,
+	.load = console_load,
 	.draw = console_draw,
 	.key = console_key,
 	.free = console_free,

@@ -104,16 +104,30 @@ tmux -L "$TMUX_SOCK" send-keys -t owner 'echo sync2-$((6*7))' Enter
 check "the owner's next command runs" wait_for "pane_has w2 '^sync2-42'" 100
 check "what the ssh watcher typed never ran" [ ! -e "$T/typed-by-ssh" ]
 
-# 7. The ssh watcher leaves: the owner is told.
+# 7. The viewer's menu offers to watch it: w, then Ctrl-] leaves.
+viewer_start "-ticket=$TICKET -ipaddress=127.0.0.1 -port=$PORT"
+check_screen "the viewer connects" "key ✔ ticket"
+check_screen "its Console screen offers Watch" "Watch: w watches the console"
+keys w
+check_screen "w watches it" "watching console $id of 127.0.0.1, 100x30"
+check_screen "with the recent output" "^sync2-42"
+keys C-]
+check_screen "Ctrl-] leaves the watch" "stopped watching"
+check "and the owner is told" wait_for \
+    "[ \$(grep -c 'event=watch-end .*console=$id' '$AUDIT') -ge 1 ]" 50
+keys q
+keys y
+
+# 8. The ssh watcher leaves: the owner is told.
 tmux -L "$TMUX_SOCK" send-keys -t w2 Enter '~.'
 check "the ssh watcher leaves" wait_for "pane_has w2 'PTY-EXIT='" 100
 check "the owner is told it stopped watching" \
     wait_for "pane_has owner 'tetherd: 127.0.0.1 stopped watching this console'" 100
-check "the audit has the end of a watch" \
-    wait_for "grep -q 'event=watch-end .*console=$id' '$AUDIT'" 50
+check "the audit has the end of both watches" wait_for \
+    "[ \$(grep -c 'event=watch-end .*console=$id' '$AUDIT') -ge 2 ]" 50
 check "the shell lives on" kill -0 "$shellpid"
 
-# 8. The owner's shell ends: the watch ends, cleanly.
+# 9. The owner's shell ends: the watch ends, cleanly.
 tmux -L "$TMUX_SOCK" send-keys -t owner 'echo last-$((6*7)); exit 3' Enter
 check "the owner's console ends with its status" \
     wait_for "pane_has owner 'PTY-EXIT=3'" 100
@@ -125,7 +139,7 @@ check "the audit has the count of what was dropped" \
     wait_for "grep -q 'event=watch-dropped .*console=$id bytes=[1-9][0-9]* resizes=[1-9]' '$AUDIT'" 50
 check_no_grep "no session tripped the sandbox" "event=sandbox" "$AUDIT"
 
-# 9. The console's connection drops: its watcher's view ends, and the
+# 10. The console's connection drops: its watcher's view ends, and the
 # held console is to be attached, not watched.
 tm own2 100 30 "$SSHTT"
 check "a second console" wait_for "pane_has own2 '[#\$] *\$'" 100
@@ -142,7 +156,7 @@ agent_ssh -tt watch "$id2" >"$T/held" 2>&1
 check "a held console is not watched" grep -q "detached: attach it" "$T/held"
 stop_agent
 
-# 10. Unattended: only the same key watches.
+# 11. Unattended: only the same key watches.
 ssh-keygen -q -t ed25519 -N '' -f "$T/a" -C a
 ssh-keygen -q -t ed25519 -N '' -f "$T/b" -C b
 cat >"$T/un.yaml" <<EOF2
