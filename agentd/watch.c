@@ -295,12 +295,22 @@ watch_grant(struct chan *c, int fd, const char *from)
 	    "(view only)\r\n", from);
 }
 
-/* Safe to show and log: a monitor's word, but checked all the same. */
+/*
+ * Safe to show and log: an address, or relay:HOST for a relayed
+ * connection. A monitor's word, but checked all the same.
+ */
 static int
 watch_from_ok(const char *from)
 {
-	return (from != NULL && *from != '\0' && strlen(from) < 64 &&
-	    strspn(from, "0123456789abcdefABCDEF.:[]%") == strlen(from));
+	size_t	 i;
+
+	if (from == NULL || *from == '\0' || strlen(from) > 300)
+		return (0);
+	for (i = 0; from[i] != '\0'; i++) {
+		if (from[i] <= ' ' || from[i] >= 0x7f)
+			return (0);
+	}
+	return (1);
 }
 
 /* Another monitor asks to watch: the same credential may. */
