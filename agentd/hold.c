@@ -823,7 +823,7 @@ hold_start(struct chan *c, const char *dir)
 	snprintf(h->id, sizeof h->id, "%s-%u", c->sess->id, c->id);
 	h->started = h->since = time(NULL);
 	/* Its watchers go with the connection; the holder takes the name. */
-	watch_stop(c);
+	watch_stop(c, 1);
 	if (c->ring == NULL || hold_listen(h, dir) != 0)
 		return (-1);
 	fcntl(c->hold_master, F_SETFL, fcntl(c->hold_master, F_GETFL) |

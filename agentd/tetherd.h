@@ -814,7 +814,7 @@ struct pollfd;
 size_t	 watch_ring_copy(const struct hold_ring *, uint64_t, char *, size_t,
 	    uint64_t *);
 void	 watch_listen(struct chan *);
-void	 watch_stop(struct chan *);
+void	 watch_stop(struct chan *, int);
 void	 watch_free(struct chan *);
 void	 watch_refuse(int, const char *);
 int	 watch_pollfd(struct sess *, struct pollfd *, int);

@@ -406,13 +406,16 @@ watch_ready(struct sess *s, struct pollfd *pfd, int n)
 	}
 }
 
-/* The console is detached or ends: its watchers' views end too. */
+/*
+ * The console ends, or is detached (keep: its holder replaces the record
+ * and the socket): its watchers' views end too.
+ */
 void
-watch_stop(struct chan *c)
+watch_stop(struct chan *c, int keep)
 {
 	struct watch	*w = c->watch;
 	struct msg	 m;
-	char		*dir;
+	char		*dir = NULL;
 	int		 i;
 
 	if (w == NULL || w->lfd == -1)
@@ -432,7 +435,7 @@ watch_stop(struct chan *c)
 	w->n = 0;
 	close(w->lfd);
 	w->lfd = -1;
-	if ((dir = hold_dir(c->sess->ag)) != NULL)
+	if (!keep && (dir = hold_dir(c->sess->ag)) != NULL)
 		hold_unlink(dir, w->id);
 	free(dir);
 }
@@ -444,7 +447,7 @@ watch_free(struct chan *c)
 
 	if (w == NULL)
 		return;
-	watch_stop(c);
+	watch_stop(c, 0);
 	if (w->ring_fd != -1)
 		close(w->ring_fd);
 	if (w->ring != NULL)
@@ -556,7 +559,7 @@ watch_ask(struct chan *c, const char *dir, const char *id, char **out)
 	struct sockaddr_un	 sun;
 	struct watch		*w;
 	struct msg		 m;
-	char			*owner, *why;
+	char			*owner = NULL, *why = NULL;
 	uint32_t		 cols = 0, rows = 0;
 	int			 fd, rc;
 
@@ -581,6 +584,7 @@ watch_ask(struct chan *c, const char *dir, const char *id, char **out)
 		xasprintf(out, "watch: %s: %s\n", id, why != NULL ? why :
 		    "no answer");
 		free(why);
+		free(owner);
 		free(w);
 		close(fd);
 		return (1);
