@@ -127,7 +127,21 @@ check "the audit has the end of both watches" wait_for \
     "[ \$(grep -c 'event=watch-end .*console=$id' '$AUDIT') -ge 2 ]" 50
 check "the shell lives on" kill -0 "$shellpid"
 
-# 9. The owner's shell ends: the watch ends, cleanly.
+# 9. A client that sends a window change and a signal (paramiko; stock ssh
+# sends no signal): both dropped, and counted with the keys.
+/usr/bin/python3 "$top/tests/integ/watchsig.py" "$PORT" "$TICKET" "$id" \
+    "touch $T/typed-by-paramiko" >"$T/sig.out" 2>"$T/sig.err"
+check_grep "the paramiko watcher watched" "^watching" "$T/sig.out"
+check_grep "and sent its window change, signal and keys" "^sent" "$T/sig.out"
+check "the audit counts its keys, window change and signal" wait_for \
+    "grep -q 'event=watch-dropped .*console=$id bytes=[1-9][0-9]* resizes=1 signals=1' '$AUDIT'" 50
+tmux -L "$TMUX_SOCK" send-keys -t owner 'clear; stty size; echo size2-done' Enter
+check "the owner runs stty size again" wait_for "pane_has owner '^size2-done'" 100
+check_eq "the pty is still 30x100" "30 100" \
+    "$(pane owner | grep -B1 '^size2-done' | head -n 1)"
+check "what it typed never ran" [ ! -e "$T/typed-by-paramiko" ]
+
+# 10. The owner's shell ends: the watch ends, cleanly.
 tmux -L "$TMUX_SOCK" send-keys -t owner 'echo last-$((6*7)); exit 3' Enter
 check "the owner's console ends with its status" \
     wait_for "pane_has owner 'PTY-EXIT=3'" 100
@@ -139,7 +153,7 @@ check "the audit has the count of what was dropped" \
     wait_for "grep -q 'event=watch-dropped .*console=$id bytes=[1-9][0-9]* resizes=[1-9]' '$AUDIT'" 50
 check_no_grep "no session tripped the sandbox" "event=sandbox" "$AUDIT"
 
-# 10. The console's connection drops: its watcher's view ends, and the
+# 11. The console's connection drops: its watcher's view ends, and the
 # held console is to be attached, not watched.
 tm own2 100 30 "$SSHTT"
 check "a second console" wait_for "pane_has own2 '[#\$] *\$'" 100
@@ -156,7 +170,7 @@ agent_ssh -tt watch "$id2" >"$T/held" 2>&1
 check "a held console is not watched" grep -q "detached: attach it" "$T/held"
 stop_agent
 
-# 11. Unattended: only the same key watches.
+# 12. Unattended: only the same key watches.
 ssh-keygen -q -t ed25519 -N '' -f "$T/a" -C a
 ssh-keygen -q -t ed25519 -N '' -f "$T/b" -C b
 cat >"$T/un.yaml" <<EOF2
