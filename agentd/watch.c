@@ -685,7 +685,8 @@ watch_dropped(struct sess *s, struct msg *m)
 	for (i = 0; i < 3; i++)
 		snprintf(n[i], sizeof n[i], "%u", v[i]);
 	if (!v[3])
-		info("console %s: a watcher's input dropped", c->watch->console);
+		info("console %s: a watcher's input dropped",
+		    c->watch->console);
 	audit(s->ag, v[3] ? "watch-dropped" : "watch-input", "session", s->id,
 	    "console", c->watch->console, "bytes", n[0], "resizes", n[1],
 	    "signals", n[2], (char *)NULL);

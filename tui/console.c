@@ -112,9 +112,43 @@ console_escape(char *buf, size_t n, int *bol, int *tilde, int *out)
 	return (j);
 }
 
+/*
+ * The agent's notices on the console's standard error say who watches it
+ * (tetherd(8), WATCHING); the status bar shows it once back in the menu.
+ */
+static void
+console_notices(struct client *c, const char *buf, size_t n)
+{
+	static const char	 is[] = " is watching this console";
+	static const char	 still[] = "tetherd: still watching: ";
+	static const char	 stopped[] = " stopped watching this console";
+	const size_t		 sl = sizeof still - 1;
+	const char		*line, *end, *p;
+	size_t			 len;
+
+	for (line = buf; line < buf + n; line = end + 1) {
+		if ((end = memchr(line, '\n', buf + n - line)) == NULL)
+			end = buf + n;
+		len = end - line;
+		while (len > 0 && (line[len - 1] == '\r' ||
+		    line[len - 1] == ' '))
+			len--;
+		if (len > sl && memcmp(line, still, sl) == 0)
+			snprintf(c->watched, sizeof c->watched, "%.*s",
+			    (int)(len - sl), line + sl);
+		else if (len > 9 && memcmp(line, "tetherd: ", 9) == 0 &&
+		    (p = memmem(line, len, is, sizeof is - 1)) != NULL)
+			snprintf(c->watched, sizeof c->watched, "%.*s",
+			    (int)(p - line - 9), line + 9);
+		else if (len > 9 && memcmp(line, "tetherd: ", 9) == 0 &&
+		    memmem(line, len, stopped, sizeof stopped - 1) != NULL)
+			c->watched[0] = '\0';
+	}
+}
+
 /* Copy channel output to the terminal; returns -1 once the channel ended. */
 static int
-console_drain(ssh_channel ch)
+console_drain(struct client *c, ssh_channel ch)
 {
 	char	 buf[16384];
 	int	 n, is_err;
@@ -122,6 +156,8 @@ console_drain(ssh_channel ch)
 	for (is_err = 0; is_err <= 1; is_err++) {
 		while ((n = ssh_channel_read_nonblocking(ch, buf, sizeof buf,
 		    is_err)) > 0) {
+			if (is_err)
+				console_notices(c, buf, n);
 			if (write(is_err ? STDERR_FILENO : STDOUT_FILENO, buf,
 			    n) != n)
 				return (-1);
@@ -147,7 +183,7 @@ console_loop(struct client *c, ssh_channel ch, int tty)
 	pfd[1].fd = ssh_get_fd(c->session);
 	pfd[1].events = POLLIN;
 	for (;;) {
-		if (console_drain(ch) != 0)
+		if (console_drain(c, ch) != 0)
 			return (CONSOLE_EXITED);
 		if (console_winch && tty) {
 			console_winch = 0;
@@ -274,6 +310,8 @@ struct console_screen {
 	ssh_channel	 ch;
 	int		 chrooted;	/* the shell is in the offline root */
 	int		 watchable;	/* consoles attached elsewhere */
+	char		*held;		/* its stderr read while in the menu */
+	size_t		 heldlen;
 };
 
 static void *
@@ -294,6 +332,7 @@ console_free(void *data)
 		ssh_blocking_flush(ssh_channel_get_session(cs->ch), 1000);
 		ssh_channel_free(cs->ch);
 	}
+	free(cs->held);
 	free(cs);
 }
 
@@ -406,6 +445,13 @@ console_attach_screen(struct session *s, struct console_screen *cs,
 		    "(%d ms). Ctrl-] goes back to the menu.\r\n", s->t->ip,
 		    s->t->port, s->c->ms);
 	fflush(stdout);
+	/* What it wrote on stderr meanwhile; the terminal is ours again. */
+	if (cs->heldlen > 0 &&
+	    write(STDERR_FILENO, cs->held, cs->heldlen) == -1)
+		cs->heldlen = 0;
+	free(cs->held);
+	cs->held = NULL;
+	cs->heldlen = 0;
 	rc = console_attach(s->c, &cs->ch, command, flags, &status, &cause);
 	ui_resume();
 	/* Gone with the connection: the agent keeps the shell a while. */
@@ -450,6 +496,31 @@ console_reattach(struct session *s, void *data)
 	return (console_attach_screen(s, cs, 0, "attach"));
 }
 
+/*
+ * In the menu, with the shell kept: its standard error is read, so that
+ * the status bar says who starts or stops watching it, and kept to be
+ * written when the console is back.
+ */
+static void
+console_poll(struct session *s, void *data)
+{
+	struct console_screen	*cs = data;
+	char			 buf[4096];
+	int			 n;
+
+	if (cs->ch == NULL)
+		return;
+	while ((n = ssh_channel_read_nonblocking(cs->ch, buf, sizeof buf,
+	    1)) > 0) {
+		console_notices(s->c, buf, n);
+		if (cs->heldlen + n > 65536)
+			continue;
+		cs->held = xreallocarray(cs->held, 1, cs->heldlen + n);
+		memcpy(cs->held + cs->heldlen, buf, n);
+		cs->heldlen += n;
+	}
+}
+
 /* A shell is kept on the menu's connection (it goes with it). */
 int
 console_running(void *data)
@@ -481,6 +552,7 @@ const struct screen screen_console = {
 	.init = console_init,
 	.load = console_load,
 	.draw = console_draw,
+	.poll = console_poll,
 	.key = console_key,
 	.free = console_free,
 	.open = console_open_screen,

@@ -7,9 +7,11 @@
 # another key is refused.
 . "$(dirname "$0")/lib.sh"
 
+# A watcher is a connection like any: up to six at once here.
 cat >"$T/conf.yaml" <<EOF2
 limits:
   detached_timeout: 1m
+  max_sessions: 8
 audit:
   file: $T/audit.log
 EOF2
@@ -115,6 +117,24 @@ keys C-]
 check_screen "Ctrl-] leaves the watch" "stopped watching"
 check "and the owner is told" wait_for \
     "[ \$(grep -c 'event=watch-end .*console=$id' '$AUDIT') -ge 1 ]" 50
+
+# The viewer's own console, watched: the notice in it, and once back in
+# the menu, on the status bar until the watch ends.
+keys Enter
+check_screen "the viewer opens its own console" "key matches ticket"
+shell_line 'echo viewer-$((6*7))'
+check_screen "its shell runs" "^viewer-42"
+tm w4 100 30 "$SSHTT watch"
+check "ssh watch, without ID, watches the console attached last" \
+    wait_for "pane_has w4 'watching console' && pane_has w4 '^viewer-42'" 100
+check_screen "the viewer's console says who watches" \
+    "tetherd: 127.0.0.1 is watching this console"
+keys C-]
+check_screen "back in the menu, the status bar says so" "WATCHED by 127.0.0.1"
+tmux -L "$TMUX_SOCK" send-keys -t w4 Enter '~.'
+check "the ssh watcher leaves" wait_for "pane_has w4 'PTY-EXIT='" 100
+check "and the status bar no longer says it" \
+    wait_for "! screen | grep -q WATCHED" 100
 keys q
 keys y
 
@@ -124,7 +144,7 @@ check "the ssh watcher leaves" wait_for "pane_has w2 'PTY-EXIT='" 100
 check "the owner is told it stopped watching" \
     wait_for "pane_has owner 'tetherd: 127.0.0.1 stopped watching this console'" 100
 check "the audit has the end of both watches" wait_for \
-    "[ \$(grep -c 'event=watch-end .*console=$id' '$AUDIT') -ge 2 ]" 50
+    "[ \$(grep -c 'event=watch-end .*console=$id\$' '$AUDIT') -ge 2 ]" 50
 check "the shell lives on" kill -0 "$shellpid"
 
 # 9. A client that sends a window change and a signal (paramiko; stock ssh
