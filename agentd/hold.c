@@ -407,7 +407,7 @@ hold_rec_read(const char *dir, const char *name, struct hold_rec *r)
 }
 
 /*
- * Each held console the credential may attach, through fn; the one
+ * Each console the credential may attach or watch, through fn; the one
  * detached last is in *latest when that is not NULL.
  */
 int
