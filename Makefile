@@ -61,7 +61,7 @@ AGENT_SRCS =	agentd/audit.c agentd/auth.c agentd/config.c agentd/console.c \
 		agentd/sandbox.c agentd/server.c agentd/session.c \
 		agentd/sftppace.c $(SNAP_SRCS) \
 		agentd/snapverb.c agentd/state.c agentd/tools.c agentd/verbs.c \
-		agentd/wait.c
+		agentd/wait.c agentd/watch.c
 TUI_SRCS =	tui/args.c tui/browse.c tui/cand.c tui/client.c tui/console.c \
 		tui/discover.c tui/form.c tui/info.c tui/keycache.c tui/main.c \
 		tui/menu.c tui/pane.c tui/probe.c tui/roots.c tui/snapview.c \

@@ -35,13 +35,7 @@
 #include "tetherd.h"
 
 #define HOLD_WAIT_MS	5000	/* for the other side of an attach */
-#define HOLD_ID_MAX	32
 #define HOLD_YAML_MAX	4096
-
-struct hold_ring {
-	uint64_t	 total;		/* bytes ever put */
-	char		 data[HOLD_RING_SIZE];
-};
 
 /* A console this process holds, once its connection has gone. */
 struct held {
@@ -108,7 +102,8 @@ hold_ring_put(struct hold_ring *r, const void *p, size_t len)
 		at = r->total % HOLD_RING_SIZE;
 		n = HOLD_RING_SIZE - at < len ? HOLD_RING_SIZE - at : len;
 		memcpy(r->data + at, s, n);
-		r->total += n;
+		/* A watcher reads the data up to total: it goes last. */
+		__atomic_store_n(&r->total, r->total + n, __ATOMIC_RELEASE);
 		s += n;
 		len -= n;
 	}
@@ -164,7 +159,9 @@ hold_keep(struct chan *c)
 		c->ring = NULL;
 		close(c->ring_fd);
 		c->ring_fd = -1;
+		return (0);
 	}
+	watch_listen(c);
 	return (0);
 }
 
@@ -174,6 +171,7 @@ hold_chan_free(struct chan *c)
 	int	*fds[] = { &c->ring_fd, &c->hold_master, &c->hold_fd };
 	size_t	 i;
 
+	watch_free(c);
 	hold_ring_free(c->ring);
 	c->ring = NULL;
 	for (i = 0; i < nitems(fds); i++) {
@@ -207,7 +205,8 @@ hold_release(struct chan *c, int end)
 
 	if (c->hold_fd == -1)
 		return;
-	if (end) {
+	/* A watcher's end is never the console's. */
+	if (end && !watch_viewing(c)) {
 		msg_init(&m, MON_H_KILL);
 		msg_send(c->hold_fd, &m);
 		msg_free(&m);
@@ -237,7 +236,7 @@ hold_event(struct chan *c)
 
 /* The directory of detached consoles -------------------------------------- */
 
-static char *
+char *
 hold_dir(struct agent *ag)
 {
 	struct stat	 sb;
@@ -258,7 +257,7 @@ hold_dir(struct agent *ag)
 	return (dir);
 }
 
-static int
+int
 hold_id_ok(const char *id)
 {
 	size_t	 n = strlen(id);
@@ -267,7 +266,7 @@ hold_id_ok(const char *id)
 	    strspn(id, "0123456789abcdef-") == n);
 }
 
-static int
+int
 hold_sockaddr(struct sockaddr_un *sun, const char *dir, const char *id)
 {
 	memset(sun, 0, sizeof *sun);
@@ -281,7 +280,7 @@ hold_sockaddr(struct sockaddr_un *sun, const char *dir, const char *id)
 }
 
 /* Wait up to HOLD_WAIT_MS for one message on fd. */
-static int
+int
 hold_recv(int fd, struct msg *m)
 {
 	struct pollfd	 pfd = { fd, POLLIN, 0 };
@@ -291,30 +290,37 @@ hold_recv(int fd, struct msg *m)
 	return (msg_recv(fd, m));
 }
 
-/* The record that makes a held console findable. */
-static void
-hold_write(struct held *h, const char *dir)
+/*
+ * The record that makes a console findable: by its holder once detached,
+ * and by the monitor of its own connection while attached there (with
+ * attached set), for a watcher.
+ */
+void
+hold_record(struct chan *c, const char *dir, const char *id, time_t started,
+    time_t detached, time_t attached)
 {
-	struct sess	*s = h->c->sess;
+	struct sess	*s = c->sess;
 	struct yw	*w;
 	char		*buf, *name, *cause;
 	size_t		 len;
 
 	w = yw_new();
 	yw_map(w);
-	yw_kv(w, "id", h->id);
+	yw_kv(w, "id", id);
 	yw_kv(w, "user", s->user);
 	yw_kv(w, "from", s->from);
 	yw_kv(w, "credential", s->cred);
-	yw_kvint(w, "started", h->started);
-	yw_kvint(w, "detached", h->afd == -1 ? h->since : 0);
-	yw_kvint(w, "pid", h->c->pid);
+	yw_kvint(w, "started", started);
+	yw_kvint(w, "detached", detached);
+	if (attached != 0)
+		yw_kvint(w, "attached", attached);
+	yw_kvint(w, "pid", c->pid);
 	yw_kvint(w, "holder", getpid());
 	yw_end(w);
 	buf = yw_finish(w, &len);
-	xasprintf(&name, "%s.yaml", h->id);
+	xasprintf(&name, "%s.yaml", id);
 	if (file_write_atomic(dir, name, buf, len, 0600, &cause) != 0) {
-		error("console %s: %s", h->id, cause);
+		error("console %s: %s", id, cause);
 		free(cause);
 	}
 	free(name);
@@ -322,6 +328,13 @@ hold_write(struct held *h, const char *dir)
 }
 
 static void
+hold_write(struct held *h, const char *dir)
+{
+	hold_record(h->c, dir, h->id, h->started, h->afd == -1 ? h->since : 0,
+	    0);
+}
+
+void
 hold_unlink(const char *dir, const char *id)
 {
 	char	*path;
@@ -334,18 +347,7 @@ hold_unlink(const char *dir, const char *id)
 	free(path);
 }
 
-/* A held console, as its record says. */
-struct hold_rec {
-	char		*id;
-	char		*user;
-	char		*from;
-	char		*cred;
-	time_t		 started;
-	time_t		 detached;
-	long		 pid;
-};
-
-static void
+void
 hold_rec_free(struct hold_rec *r)
 {
 	free(r->id);
@@ -391,6 +393,7 @@ hold_rec_read(const char *dir, const char *name, struct hold_rec *r)
 	r->cred = xstrdup(hold_field(&doc, "credential"));
 	r->started = strtoll(hold_field(&doc, "started"), NULL, 10);
 	r->detached = strtoll(hold_field(&doc, "detached"), NULL, 10);
+	r->attached = strtoll(hold_field(&doc, "attached"), NULL, 10);
 	r->pid = strtol(hold_field(&doc, "pid"), NULL, 10);
 	holder = strtol(hold_field(&doc, "holder"), NULL, 10);
 	yaml_document_delete(&doc);
@@ -404,10 +407,10 @@ hold_rec_read(const char *dir, const char *name, struct hold_rec *r)
 }
 
 /*
- * Each held console the credential may attach, through fn; the one
+ * Each console the credential may attach or watch, through fn; the one
  * detached last is in *latest when that is not NULL.
  */
-static int
+int
 hold_scan(struct sess *s, void (*fn)(struct hold_rec *, void *), void *arg,
     char **latest)
 {
@@ -693,7 +696,11 @@ hold_accept(struct held *h, const char *dir)
 		close(fd);
 		return;
 	}
-	if (m.type != MON_H_ATTACH || msg_get_str(&m, &cred) != 0)
+	if (m.type == MON_H_WATCH)
+		watch_refuse(fd, h->afd == -1 ? "detached: attach it instead" :
+		    "attached again after a detach: only a console in its "
+		    "first connection can be watched");
+	else if (m.type != MON_H_ATTACH || msg_get_str(&m, &cred) != 0)
 		hold_grant(fd, h, "a bad request");
 	else if (h->afd != -1)
 		hold_grant(fd, h, "attached by another connection");
@@ -815,6 +822,8 @@ hold_start(struct chan *c, const char *dir)
 	h->afd = -1;
 	snprintf(h->id, sizeof h->id, "%s-%u", c->sess->id, c->id);
 	h->started = h->since = time(NULL);
+	/* Its watchers go with the connection; the holder takes the name. */
+	watch_stop(c, 1);
 	if (c->ring == NULL || hold_listen(h, dir) != 0)
 		return (-1);
 	fcntl(c->hold_master, F_SETFL, fcntl(c->hold_master, F_GETFL) |

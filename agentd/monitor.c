@@ -61,6 +61,7 @@ static const struct mon_handler mon_dispatch[] = {
 	{ MON_FORWARD, "forward", 0, mon_forward },
 	{ MON_IDLE, "idle", 0, mon_idle },
 	{ MON_REASON, "reason", 0, mon_reason },
+	{ MON_WATCH_DROPPED, "watch_dropped", 0, watch_dropped },
 	{ 0, NULL, 0, NULL }
 };
 
@@ -467,7 +468,9 @@ mon_started(struct sess *s, struct chan *c, int rc)
 	msg_init(&m, MON_STARTED);
 	msg_put_u32(&m, c->id);
 	msg_put_u32(&m, rc);
-	if (rc == 0 && c->reply != NULL)
+	if (rc == 0 && watch_viewing(c))
+		flags |= MON_STARTED_WATCH;
+	else if (rc == 0 && c->reply != NULL)
 		flags |= MON_STARTED_REPLY;
 	else if (rc == 0)
 		flags |= MON_STARTED_PROC;
@@ -497,6 +500,8 @@ mon_started(struct sess *s, struct chan *c, int rc)
 		    0);
 		msg_put_fd(&m, c->ring_fd);
 	}
+	if (flags & MON_STARTED_WATCH)
+		watch_started(c, &m);
 	ret = msg_send(s->mon_fd, &m);
 	m.nfds = 0;	/* ours to close, below */
 	msg_free(&m);
@@ -508,7 +513,7 @@ mon_started(struct sess *s, struct chan *c, int rc)
 		record_end(c->rec);
 		c->rec = NULL;
 	}
-	if (rc != 0 || !(flags & MON_STARTED_PROC))
+	if (rc != 0 || !(flags & (MON_STARTED_PROC | MON_STARTED_WATCH)))
 		mon_chan_free(s, c);
 	return (ret);
 }
@@ -760,9 +765,9 @@ mon_reap(struct sess *s)
 }
 
 /*
- * What a dead session process left unread: its report of a trip, and a
+ * What a dead session process left unread: its report of a trip, a
  * channel the client closed or the idle time that ended it, after which
- * its shells are ended rather than held.
+ * its shells are ended rather than held, and what a watcher had dropped.
  */
 static void
 mon_drain(struct sess *s)
@@ -776,6 +781,8 @@ mon_drain(struct sess *s)
 			mon_kill(s, &m);
 		else if (m.type == MON_IDLE && s->authenticated)
 			mon_idle(s, &m);
+		else if (m.type == MON_WATCH_DROPPED && s->authenticated)
+			watch_dropped(s, &m);
 		msg_free(&m);
 	}
 }
@@ -1079,11 +1086,11 @@ mon_log_relay(void)
 static void
 mon_loop(struct sess *s, int sig_fd)
 {
-	struct pollfd	 pfd[3 + TETHERD_MAX_CHANNELS];
+	struct pollfd	 pfd[3 + TETHERD_MAX_CHANNELS + WATCH_POLL_MAX];
 	struct chan	*who[TETHERD_MAX_CHANNELS];
 	struct msg	 m;
 	time_t		 start = time(NULL);
-	int		 i, n;
+	int		 i, n, nw;
 
 	pfd[0].fd = s->mon_fd;
 	pfd[1].fd = sig_fd;
@@ -1091,12 +1098,14 @@ mon_loop(struct sess *s, int sig_fd)
 	for (;;) {
 		pfd[2].fd = mon_log_fd;
 		n = mon_holders(s, pfd + 3, who);
-		if (poll(pfd, 3 + n, 1000) == -1 && errno != EINTR)
+		nw = watch_pollfd(s, pfd + 3 + n, WATCH_POLL_MAX);
+		if (poll(pfd, 3 + n + nw, 1000) == -1 && errno != EINTR)
 			fatal_fr("poll");
 		for (i = 0; i < n; i++) {
 			if (pfd[3 + i].revents != 0)
 				hold_event(who[i]);
 		}
+		watch_ready(s, pfd + 3 + n, nw);
 		if (pfd[2].revents != 0)
 			mon_log_relay();
 		if ((pfd[1].revents & POLLIN) && mon_signal(s, sig_fd))

@@ -339,6 +339,8 @@ monwrap_start(struct chan *c, int kind, const char *what)
 		c->rec = record_adopt(fd, ms);
 	if ((flags & MON_STARTED_RING) && monwrap_ring(c, &r) != 0)
 		fatalx("malformed answer from the monitor");
+	if ((flags & MON_STARTED_WATCH) && watch_session(c, &r) != 0)
+		fatalx("malformed answer from the monitor");
 	msg_free(&r);
 	c->started = 1;
 	return (0);

@@ -403,6 +403,10 @@ server_report_one(struct agent *ag, struct conn *c, struct msg *m)
 	    msg_get_str(m, &text) == 0 && text != NULL) {
 		reason_report(ag, c, text);
 		free(text);
+	} else if (m->type == MON_L_WATCH && c->authed &&
+	    msg_get_str(m, &text) == 0 && text != NULL) {
+		watch_report(ag, c, text);
+		free(text);
 	} else if (m->type == MON_L_DETACHED && c->authed) {
 		/* Only held consoles: no longer a technician connected. */
 		c->held = 1;

@@ -177,6 +177,7 @@ session_chan_new(struct sess *s)
 void
 session_chan_free(struct sess *s, struct chan *c)
 {
+	watch_session_end(c);
 	if (!c->keep)
 		monwrap_close(c);
 	console_close(c);
@@ -225,6 +226,8 @@ session_pty_resize(ssh_session session, ssh_channel channel, int cols,
 	(void)channel;
 	if (!session_chan_ok(c) || !c->pty)
 		return (-1);
+	if (c->watch != NULL)
+		return (watch_resize(c));
 	console_resize(c, cols, rows, px, py);
 	return (0);
 }
@@ -331,6 +334,8 @@ session_data(ssh_session session, ssh_channel channel, void *data,
 
 	(void)session;
 	(void)channel;
+	if (c->watch != NULL)
+		return (watch_input(c, len));
 	if (is_stderr || !c->started || c->in_fd == -1)
 		return (len);	/* nobody to give it to: drop it */
 	if (c->pulling) {
@@ -512,6 +517,7 @@ session_step(struct sess *s)
 			continue;
 		session_welcome(c);
 		session_replay(c);
+		watch_pump(c);
 		session_reply(c);
 		console_flow(c);
 		console_output(c);
@@ -839,8 +845,9 @@ session_main(int argc, char **argv)
 	ssh_event_add_fd(s->event, s->sig_fd, POLLIN, session_sigfd, s);
 	ssh_event_add_fd(s->event, s->mon_fd, POLLIN, monwrap_event, s);
 	while (session_live(s)) {
-		if (ssh_event_dopoll(s->event, 1000) == SSH_ERROR &&
-		    !ssh_is_connected(s->session))
+		/* A watching channel looks at its console's output often. */
+		if (ssh_event_dopoll(s->event, watch_poll_ms(s)) ==
+		    SSH_ERROR && !ssh_is_connected(s->session))
 			break;
 		session_quickack(s);
 		session_step(s);

@@ -373,6 +373,8 @@ struct chan {
 	char		*replay;	/* session: to write before the output */
 	size_t		 replaylen;
 	long long	 rec_ms;	/* the recording's clock so far */
+	struct watch	*watch;		/* its watchers, or what it watches
+					   (watch.c) */
 };
 
 /*
@@ -436,6 +438,7 @@ enum mon_type {
 	MON_SANDBOX,		/* the system call that tripped the sandbox */
 	MON_CONFIG,		/* to the session once: what it needs */
 	MON_REASON,		/* text: the technician's reason */
+	MON_WATCH_DROPPED,	/* id, bytes, resizes, signals, final */
 
 	/* Between a monitor and the listener. */
 	MON_L_FAIL,		/* a failed login: may it go on? */
@@ -459,6 +462,12 @@ enum mon_type {
 				   fds: pty master, ring, recording */
 	MON_H_EXITED,		/* wait status */
 	MON_H_KILL,		/* end it */
+	MON_H_WATCH,		/* credential, from, session */
+	MON_H_WATCHED,		/* rc, text, cols, rows, owner's from;
+				   fd: the ring, read-only */
+
+	/* From a monitor to the listener, again. */
+	MON_L_WATCH,		/* text: who watches which console */
 };
 #define MON_DENIED		0
 #define MON_PROBE_OK		1	/* the key would do; sign with it */
@@ -472,6 +481,8 @@ enum mon_type {
 #define MON_STARTED_REPLY	0x2	/* a verb's answer, no process */
 #define MON_STARTED_RECORD	0x4	/* a recording's fd follows */
 #define MON_STARTED_RING	0x8	/* replay text; the ring's fd follows */
+#define MON_STARTED_WATCH	0x10	/* replay text, ring position; the
+					   ring's fd, read-only, follows */
 
 /* verbs.c */
 /*
@@ -754,6 +765,23 @@ int	 monitor_dispatch(struct sess *, struct msg *);
 
 /* hold.c */
 #define HOLD_RING_SIZE	(64 * 1024)
+#define HOLD_ID_MAX	32
+struct hold_ring {
+	uint64_t	 total;		/* bytes ever put */
+	char		 data[HOLD_RING_SIZE];
+};
+struct sockaddr_un;
+/* A console, as its record in state_dir/consoles says. */
+struct hold_rec {
+	char		*id;
+	char		*user;
+	char		*from;
+	char		*cred;
+	time_t		 started;
+	time_t		 detached;
+	time_t		 attached;	/* in its first connection, watchable */
+	long		 pid;
+};
 struct hold_ring *hold_ring_new(int *);
 struct hold_ring *hold_ring_map(int);
 void	 hold_ring_put(struct hold_ring *, const void *, size_t);
@@ -767,6 +795,41 @@ void	 hold_release(struct chan *, int);
 int	 hold_event(struct chan *);
 int	 hold_verb_attach(struct chan *, int, char **, char **);
 int	 hold_verb_consoles(struct chan *, int, char **, char **);
+char	*hold_dir(struct agent *);
+int	 hold_id_ok(const char *);
+int	 hold_sockaddr(struct sockaddr_un *, const char *, const char *);
+int	 hold_recv(int, struct msg *);
+int	 hold_scan(struct sess *, void (*)(struct hold_rec *, void *), void *,
+	    char **);
+void	 hold_rec_free(struct hold_rec *);
+void	 hold_record(struct chan *, const char *, const char *, time_t,
+	    time_t, time_t);
+void	 hold_unlink(const char *, const char *);
+
+/* watch.c */
+struct pollfd;
+#define WATCH_MAX	4	/* watchers of one console */
+#define WATCH_POLL_MAX	(TETHERD_MAX_CHANNELS * (1 + WATCH_MAX))
+#define WATCH_TICK_MS	25	/* how often a watcher looks for output */
+size_t	 watch_ring_copy(const struct hold_ring *, uint64_t, char *, size_t,
+	    uint64_t *);
+void	 watch_listen(struct chan *);
+void	 watch_stop(struct chan *, int);
+void	 watch_free(struct chan *);
+void	 watch_refuse(int, const char *);
+int	 watch_pollfd(struct sess *, struct pollfd *, int);
+void	 watch_ready(struct sess *, struct pollfd *, int);
+int	 watch_verb(struct chan *, int, char **, char **);
+int	 watch_viewing(struct chan *);
+int	 watch_started(struct chan *, struct msg *);
+int	 watch_dropped(struct sess *, struct msg *);
+void	 watch_report(struct agent *, struct conn *, const char *);
+int	 watch_session(struct chan *, struct msg *);
+void	 watch_pump(struct chan *);
+void	 watch_session_end(struct chan *);
+uint32_t watch_input(struct chan *, uint32_t);
+int	 watch_resize(struct chan *);
+int	 watch_poll_ms(struct sess *);
 
 /* monwrap.c */
 int	 monwrap_auth_password(struct sess *, const char *, const char *);

@@ -50,6 +50,8 @@ static const struct verb verbs[] = {
 	    "attach (YAML)", hold_verb_consoles, 0, NULL },
 	{ "attach", "attach [ID]", "attach a detached console, the last one "
 	    "without ID (needs a pty)", hold_verb_attach, 0, NULL },
+	{ "watch", "watch [ID]", "watch an attached console, view only, the "
+	    "last one attached without ID (needs a pty)", watch_verb, 0, NULL },
 	{ "end", "end", "end the remote session: every connection closes",
 	    verbs_end, 0, NULL },
 	{ "help", "help", "this list", verbs_help, 0, NULL },

@@ -112,9 +112,43 @@ console_escape(char *buf, size_t n, int *bol, int *tilde, int *out)
 	return (j);
 }
 
+/*
+ * The agent's notices on the console's standard error say who watches it
+ * (tetherd(8), WATCHING); the status bar shows it once back in the menu.
+ */
+static void
+console_notices(struct client *c, const char *buf, size_t n)
+{
+	static const char	 is[] = " is watching this console";
+	static const char	 still[] = "tetherd: still watching: ";
+	static const char	 stopped[] = " stopped watching this console";
+	const size_t		 sl = sizeof still - 1;
+	const char		*line, *end, *p;
+	size_t			 len;
+
+	for (line = buf; line < buf + n; line = end + 1) {
+		if ((end = memchr(line, '\n', buf + n - line)) == NULL)
+			end = buf + n;
+		len = end - line;
+		while (len > 0 && (line[len - 1] == '\r' ||
+		    line[len - 1] == ' '))
+			len--;
+		if (len > sl && memcmp(line, still, sl) == 0)
+			snprintf(c->watched, sizeof c->watched, "%.*s",
+			    (int)(len - sl), line + sl);
+		else if (len > 9 && memcmp(line, "tetherd: ", 9) == 0 &&
+		    (p = memmem(line, len, is, sizeof is - 1)) != NULL)
+			snprintf(c->watched, sizeof c->watched, "%.*s",
+			    (int)(p - line - 9), line + 9);
+		else if (len > 9 && memcmp(line, "tetherd: ", 9) == 0 &&
+		    memmem(line, len, stopped, sizeof stopped - 1) != NULL)
+			c->watched[0] = '\0';
+	}
+}
+
 /* Copy channel output to the terminal; returns -1 once the channel ended. */
 static int
-console_drain(ssh_channel ch)
+console_drain(struct client *c, ssh_channel ch)
 {
 	char	 buf[16384];
 	int	 n, is_err;
@@ -122,6 +156,8 @@ console_drain(ssh_channel ch)
 	for (is_err = 0; is_err <= 1; is_err++) {
 		while ((n = ssh_channel_read_nonblocking(ch, buf, sizeof buf,
 		    is_err)) > 0) {
+			if (is_err)
+				console_notices(c, buf, n);
 			if (write(is_err ? STDERR_FILENO : STDOUT_FILENO, buf,
 			    n) != n)
 				return (-1);
@@ -147,7 +183,7 @@ console_loop(struct client *c, ssh_channel ch, int tty)
 	pfd[1].fd = ssh_get_fd(c->session);
 	pfd[1].events = POLLIN;
 	for (;;) {
-		if (console_drain(ch) != 0)
+		if (console_drain(c, ch) != 0)
 			return (CONSOLE_EXITED);
 		if (console_winch && tty) {
 			console_winch = 0;
@@ -273,6 +309,9 @@ console_run(struct client *c, const char *command, int *status, char **cause)
 struct console_screen {
 	ssh_channel	 ch;
 	int		 chrooted;	/* the shell is in the offline root */
+	int		 watchable;	/* consoles attached elsewhere */
+	char		*held;		/* its stderr read while in the menu */
+	size_t		 heldlen;
 };
 
 static void *
@@ -293,6 +332,7 @@ console_free(void *data)
 		ssh_blocking_flush(ssh_channel_get_session(cs->ch), 1000);
 		ssh_channel_free(cs->ch);
 	}
+	free(cs->held);
 	free(cs);
 }
 
@@ -314,6 +354,80 @@ console_draw(struct session *s, void *data, int y, int x, int h, int w)
 	    "here.", w);
 	mvaddnstr(y + 1, x, "c opens it chrooted into the selected offline "
 	    "system (Roots).", w);
+	if (cs->watchable > 0)
+		mvaddnstr(y + 3, x, "Watch: w watches the console another "
+		    "technician has open, view only.", w);
+}
+
+/* The consoles attached in another connection: those may be watched. */
+static int
+console_load(struct session *s, void *data)
+{
+	struct console_screen	*cs = data;
+	yaml_document_t		 doc;
+	yaml_node_t		*list, *e;
+	yaml_node_item_t	*it;
+	char			*error = NULL, *detached;
+	int			 lost;
+
+	cs->watchable = 0;
+	if (client_yaml(s->c, "consoles", &doc, &error, &lost) != 0) {
+		free(error);
+		return (0);
+	}
+	list = yr_path(&doc, "consoles");
+	if (list != NULL && list->type == YAML_SEQUENCE_NODE) {
+		for (it = list->data.sequence.items.start;
+		    it < list->data.sequence.items.top; it++) {
+			e = yaml_document_get_node(&doc, *it);
+			if ((detached = client_ystr(&doc, e, "detached")) ==
+			    NULL)
+				cs->watchable++;
+			free(detached);
+		}
+	}
+	yaml_document_delete(&doc);
+	return (0);
+}
+
+/*
+ * w: watch the console attached most recently in another connection.
+ * The channel goes when the watch ends or is left: nothing to go back to.
+ */
+static int
+console_watch_screen(struct session *s, struct console_screen *cs)
+{
+	ssh_channel	 ch = NULL;
+	char		*cause = NULL;
+	int		 rc, status;
+
+	if (cs->ch != NULL) {
+		session_note(s, 1, "a shell is running here: leave it first");
+		return (SCREEN_MENU);
+	}
+	ui_suspend();
+	printf("tether: watching, view only: what you type is dropped. "
+	    "Ctrl-] goes back to the menu.\r\n");
+	fflush(stdout);
+	rc = console_attach(s->c, &ch, "watch", 0, &status, &cause);
+	if (ch != NULL) {
+		ssh_channel_close(ch);
+		ssh_channel_free(ch);
+	}
+	ui_resume();
+	session_stale(s, &screen_console);
+	if (rc == CONSOLE_LOST) {
+		session_note(s, 1, "%s", cause);
+		free(cause);
+		s->lost = 1;
+	} else if (rc == CONSOLE_EXITED && status == 1)
+		session_note(s, 1, "no console to watch");
+	else if (rc == CONSOLE_EXITED)
+		session_note(s, 0, "the watched console ended (exit status %d)",
+		    status);
+	else
+		session_note(s, 0, "stopped watching");
+	return (SCREEN_MENU);
 }
 
 static int
@@ -331,6 +445,13 @@ console_attach_screen(struct session *s, struct console_screen *cs,
 		    "(%d ms). Ctrl-] goes back to the menu.\r\n", s->t->ip,
 		    s->t->port, s->c->ms);
 	fflush(stdout);
+	/* What it wrote on stderr meanwhile; the terminal is ours again. */
+	if (cs->heldlen > 0 &&
+	    write(STDERR_FILENO, cs->held, cs->heldlen) == -1)
+		cs->heldlen = 0;
+	free(cs->held);
+	cs->held = NULL;
+	cs->heldlen = 0;
 	rc = console_attach(s->c, &cs->ch, command, flags, &status, &cause);
 	ui_resume();
 	/* Gone with the connection: the agent keeps the shell a while. */
@@ -375,6 +496,31 @@ console_reattach(struct session *s, void *data)
 	return (console_attach_screen(s, cs, 0, "attach"));
 }
 
+/*
+ * In the menu, with the shell kept: its standard error is read, so that
+ * the status bar says who starts or stops watching it, and kept to be
+ * written when the console is back.
+ */
+static void
+console_poll(struct session *s, void *data)
+{
+	struct console_screen	*cs = data;
+	char			 buf[4096];
+	int			 n;
+
+	if (cs->ch == NULL)
+		return;
+	while ((n = ssh_channel_read_nonblocking(cs->ch, buf, sizeof buf,
+	    1)) > 0) {
+		console_notices(s->c, buf, n);
+		if (cs->heldlen + n > 65536)
+			continue;
+		cs->held = xreallocarray(cs->held, 1, cs->heldlen + n);
+		memcpy(cs->held + cs->heldlen, buf, n);
+		cs->heldlen += n;
+	}
+}
+
 /* A shell is kept on the menu's connection (it goes with it). */
 int
 console_running(void *data)
@@ -388,6 +534,8 @@ console_key(struct session *s, void *data, int key)
 {
 	if (key == 'c')
 		return (console_attach_screen(s, data, CONSOLE_CHROOT, NULL));
+	if (key == 'w')
+		return (console_watch_screen(s, data));
 	return (SCREEN_MENU);
 }
 
@@ -402,7 +550,9 @@ console_busy(void *data)
 const struct screen screen_console = {
 	.name = "Console",
 	.init = console_init,
+	.load = console_load,
 	.draw = console_draw,
+	.poll = console_poll,
 	.key = console_key,
 	.free = console_free,
 	.open = console_open_screen,

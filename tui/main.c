@@ -29,10 +29,11 @@ usage(int status)
 	    "\n"
 	    "With all three values valid, tether connects at once; with any\n"
 	    "invalid, it starts with a blank form. Commands, for scripts:\n"
-	    "  shell [--attach [ID]]\n"
-	    "                    the recovery console (or a detached one, the\n"
-	    "                    last without ID); exits with its status\n"
-	    "  consoles          list the detached consoles (YAML)\n"
+	    "  shell [--attach [ID] | --watch [ID]]\n"
+	    "                    the recovery console (or a detached one, or\n"
+	    "                    another's to watch, the last without ID);\n"
+	    "                    exits with its status\n"
+	    "  consoles          list the consoles to attach or watch (YAML)\n"
 	    "  info              print the agent's facts (YAML)\n"
 	    "  tools             print the tool catalog (YAML)\n"
 	    "  run TOOL [ARG...] run a catalog tool; exits with its status\n"
@@ -111,7 +112,10 @@ main_stream(const struct target *t, const char *command)
 	return (status < 0 ? TETHER_EXIT_CONNECT : status);
 }
 
-/* shell, or shell --attach [ID]: the agent's attach verb on a pty. */
+/*
+ * shell, or shell --attach [ID] or --watch [ID]: the agent's attach or
+ * watch verb on a pty.
+ */
 static int
 main_shell(const struct target *t, int argc, char **argv)
 {
@@ -120,12 +124,13 @@ main_shell(const struct target *t, int argc, char **argv)
 
 	if (argc == 1)
 		return (main_stream(t, NULL));
-	if (strcmp(argv[1], "--attach") != 0 ||
+	if ((strcmp(argv[1], "--attach") != 0 &&
+	    strcmp(argv[1], "--watch") != 0) ||
 	    (argc == 3 && argv[2][0] == '-')) {
-		error("usage: shell [--attach [ID]]");
+		error("usage: shell [--attach [ID] | --watch [ID]]");
 		return (TETHER_EXIT_USAGE);
 	}
-	argv[1] = "attach";
+	argv[1] = strcmp(argv[1], "--watch") == 0 ? "watch" : "attach";
 	line = client_quote(argc - 1, argv + 1);
 	rc = main_stream(t, line);
 	free(line);

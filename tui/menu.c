@@ -100,6 +100,9 @@ menu_draw_bar(struct menu *m)
 	    m->s.host[0] != '\0' ? m->s.host : "?", m->s.t->ip, m->s.t->port,
 	    MB_CUR_MAX > 1 ? "\u2714" : "ok", m->s.c->ms, m->s.recording ?
 	    "  REC" : "");
+	/* Someone else sees the console: say so where it is always seen. */
+	if (m->s.c->watched[0] != '\0')
+		printw("  WATCHED by %s", m->s.c->watched);
 	for (x = getcurx(stdscr); x < COLS; x++)
 		addch(' ');
 	attroff(A_REVERSE);

@@ -74,6 +74,8 @@ struct client {
 	char		*fingerprint;
 	char		*host;
 	int		 ms;		/* connect + check latency */
+	char		 watched[128];	/* who watches our console, as the
+					   agent's notices say; "" nobody */
 };
 
 /* Why a connection failed, for the exit status and the message. */

@@ -93,9 +93,9 @@ _tether_args()
 		;;
 	shell)
 		if ((n == 1)); then
-			_tether_reply --attach
-		elif ((n == 2)) && [[ ${words[_tether_cmd + 1]} == --attach ]]
-		then
+			_tether_reply --attach --watch
+		elif ((n == 2)) && [[ ${words[_tether_cmd + 1]} == --attach ||
+		    ${words[_tether_cmd + 1]} == --watch ]]; then
 			local -a ids
 			mapfile -t ids < <(_tether_ask id consoles)
 			_tether_reply "${ids[@]}"

@@ -42,7 +42,10 @@ tmux -L "$TMUX_SOCK" send-keys -t one \
     'echo before-the-$((6*7)); sleep 3; echo while-detached-$((6*7)); sleep 300; echo done' Enter
 check "the command runs" wait_for "pane_has one '^before-the-42'" 100
 kill -KILL "$(client_pid)"
-check "the console is held" wait_for "ls '$CONSOLES'/*.yaml >/dev/null 2>&1" 100
+# While attached, a console has a record too (for a watcher); held, its
+# record says since when.
+check "the console is held" \
+    wait_for "grep -q '^detached: [1-9]' '$CONSOLES'/*.yaml 2>/dev/null" 100
 check "the shell lives on" kill -0 "$shellpid"
 check "so does its command" wait_for "pgrep -s $shellpid -f 'sleep 300' >/dev/null" 100
 check_grep "the audit has the detach" "event=detach .*console=" "$T/audit.log"
@@ -149,7 +152,8 @@ tmux -L "$TMUX_SOCK" send-keys -t one 'echo "pid=$$"' Enter
 wait_for "pane_has one '^pid=[0-9]'" 100
 shellpid=$(pane one | sed -n 's/^pid=\([0-9][0-9]*\).*/\1/p' | head -n 1)
 kill -KILL "$(client_pid)"
-check "it is held" wait_for "ls '$AGENT_STATE/consoles'/*.yaml >/dev/null 2>&1" 100
+check "it is held" wait_for \
+    "grep -q '^detached: [1-9]' '$AGENT_STATE/consoles'/*.yaml 2>/dev/null" 100
 check "and ended after the timeout" \
     wait_for "! kill -0 $shellpid 2>/dev/null" 100
 check "the audit says why" wait_for \
@@ -213,7 +217,7 @@ kshell=$(pane one | sed -n 's/^kpid=\([0-9][0-9]*\).*/\1/p' | head -n 1)
 kill -KILL "$(pgrep -f "^ssh .*-i $T/good -tt -p $PORT tether@127.0.0.1\$" |
     head -n 1)"
 check "it is held" wait_for \
-    "ls '$AGENT_STATE/consoles'/*.yaml >/dev/null 2>&1" 100
+    "grep -q '^detached: [1-9]' '$AGENT_STATE/consoles'/*.yaml 2>/dev/null" 100
 kid=$(basename "$(ls "$AGENT_STATE"/consoles/*.yaml | head -n 1)" .yaml)
 check_grep "its record names the key" "^credential: key SHA256:" \
     "$AGENT_STATE/consoles/$kid.yaml"

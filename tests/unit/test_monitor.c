@@ -173,6 +173,55 @@ test_preauth(void **state)
 	msg_free(&m);
 }
 
+/*
+ * A watcher's copy of the console ring (watch.c): what is new, across the
+ * wrap, and "fell behind" once the writer has gone past what it would read.
+ */
+static void
+test_watch_ring(void **state)
+{
+	struct hold_ring	*r;
+	char			 buf[HOLD_RING_SIZE], big[HOLD_RING_SIZE];
+	uint64_t		 total;
+	size_t			 i;
+	int			 fd;
+
+	(void)state;
+	assert_non_null(r = hold_ring_new(&fd));
+	assert_int_equal(watch_ring_copy(r, 0, buf, sizeof buf, &total), 0);
+	assert_int_equal(total, 0);
+	hold_ring_put(r, "hello, world", 12);
+	assert_int_equal(watch_ring_copy(r, 0, buf, 5, &total), 5);
+	assert_memory_equal(buf, "hello", 5);
+	assert_int_equal(total, 12);
+	assert_int_equal(watch_ring_copy(r, 7, buf, sizeof buf, &total), 5);
+	assert_memory_equal(buf, "world", 5);
+	/* Ahead of the writer: nothing to copy, and not a wrap either. */
+	assert_int_equal(watch_ring_copy(r, 13, buf, sizeof buf, &total),
+	    (size_t)-1);
+
+	/* Across the end of the ring. */
+	for (i = 0; i < sizeof big; i++)
+		big[i] = 'a' + i % 26;
+	hold_ring_put(r, big, HOLD_RING_SIZE - 12 - 3);
+	hold_ring_put(r, "0123456789", 10);
+	assert_int_equal(watch_ring_copy(r, HOLD_RING_SIZE - 3, buf,
+	    sizeof buf, &total), 10);
+	assert_int_equal(total, HOLD_RING_SIZE + 7);
+	assert_memory_equal(buf, "0123456789", 10);
+	assert_int_equal(watch_ring_copy(r, HOLD_RING_SIZE + 3, buf, 3,
+	    &total), 3);
+	assert_memory_equal(buf, "678", 3);
+
+	/* Fallen behind by about a ring: skip, never old bytes as new. */
+	assert_int_equal(watch_ring_copy(r, 12, buf, sizeof buf, &total),
+	    (size_t)-1);
+	assert_int_equal(watch_ring_copy(r, 0, buf, sizeof buf, &total),
+	    (size_t)-1);
+	hold_ring_free(r);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -183,6 +232,7 @@ main(void)
 		    pair_down),
 		cmocka_unit_test_setup_teardown(test_preauth, pair_up,
 		    pair_down),
+		cmocka_unit_test(test_watch_ring),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
