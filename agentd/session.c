@@ -733,15 +733,24 @@ session_check_fds(void)
  * until the one before it is acknowledged, and Linux delays that ACK by
  * up to 40 ms while it expects a reply to carry it: a connect took 60-70
  * ms on loopback, 20-30 without the wait. TCP_QUICKACK holds only until
- * the kernel chooses again, so it is set after every read.
+ * the kernel chooses again, so it is set after every read. Not once a
+ * terminal is asked for: such a client sends at once anyway (ssh turns
+ * Nagle off for one), and the echo of a keystroke carries its ACK
+ * sooner than a packet of its own would.
  */
 static void
 session_quickack(struct sess *s)
 {
-	int	 one = 1;
+	int	 one = 1, i;
 
-	if (s->quickack && setsockopt(SESSION_SOCKET_FD, IPPROTO_TCP,
-	    TCP_QUICKACK, &one, sizeof one) != 0)
+	if (!s->quickack)
+		return;
+	for (i = 0; i < TETHERD_MAX_CHANNELS; i++) {
+		if (s->chans[i] != NULL && s->chans[i]->pty)
+			return;
+	}
+	if (setsockopt(SESSION_SOCKET_FD, IPPROTO_TCP, TCP_QUICKACK, &one,
+	    sizeof one) != 0)
 		s->quickack = 0;
 }
 

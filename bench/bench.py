@@ -45,9 +45,9 @@ PLAN = {
     "viewer":      (15, 5),
     "exec":        (200, 40),
     "mux":         (200, 50),
-    "echo_keys":   (1000, 600),
+    "echo_keys":   (3000, 2000),
     "echo_block":  (20, 20),
-    "vecho_keys":  (500, 100),
+    "vecho_keys":  (2000, 1000),
     "bulk_mib":    (1024, 256),
     "bulk_rounds": (10, 3),
     "rss":         (10, 3),
@@ -871,7 +871,7 @@ snapshot:
                  ci_text(ci), spread_text(s))
 
     def m_vecho(self, t, o):
-        keys, block = self.plan("vecho_keys"), 50
+        keys, block = self.plan("vecho_keys"), 10
         env = dict(os.environ, TERM="xterm-256color")
         viewer = [os.path.join(self.build, "tether"), "--ticket", t.ticket,
                   "--ip", "127.0.0.1", "--port", str(t.port), "shell"]
