@@ -614,6 +614,30 @@ hold_borrow(struct chan *c, const char *dir, const char *id, char **out)
 	return (VERB_STARTED);
 }
 
+/*
+ * What attach and watch [ID] ask alike: a terminal, and an ID that can be
+ * one. The exit status and *out when not, -1 when it may go on.
+ */
+int
+hold_verb_check(struct chan *c, const char *verb, int argc, char **argv,
+    char **out)
+{
+	if (argc > 2) {
+		xasprintf(out, "usage: %s [ID]\n", verb);
+		return (2);
+	}
+	if (!c->pty) {
+		xasprintf(out, "%s: a console needs a terminal (ssh -t)\n",
+		    verb);
+		return (2);
+	}
+	if (argc == 2 && !hold_id_ok(argv[1])) {
+		xasprintf(out, "%s: no such console: %s\n", verb, argv[1]);
+		return (1);
+	}
+	return (-1);
+}
+
 /* attach [ID]: this channel's pty becomes a held console's. */
 int
 hold_verb_attach(struct chan *c, int argc, char **argv, char **out)
@@ -621,18 +645,8 @@ hold_verb_attach(struct chan *c, int argc, char **argv, char **out)
 	char	*id = NULL, *dir;
 	int	 rc;
 
-	if (argc > 2) {
-		*out = xstrdup("usage: attach [ID]\n");
-		return (2);
-	}
-	if (!c->pty) {
-		*out = xstrdup("attach: a console needs a terminal (ssh -t)\n");
-		return (2);
-	}
-	if (argc == 2 && !hold_id_ok(argv[1])) {
-		xasprintf(out, "attach: no such console: %s\n", argv[1]);
-		return (1);
-	}
+	if ((rc = hold_verb_check(c, "attach", argc, argv, out)) != -1)
+		return (rc);
 	if (argc == 2)
 		id = xstrdup(argv[1]);
 	else if (hold_scan(c->sess, NULL, NULL, &id) == 0 || id == NULL) {

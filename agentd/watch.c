@@ -609,18 +609,8 @@ watch_verb(struct chan *c, int argc, char **argv, char **out)
 	char		*dir;
 	int		 rc;
 
-	if (argc > 2) {
-		*out = xstrdup("usage: watch [ID]\n");
-		return (2);
-	}
-	if (!c->pty) {
-		*out = xstrdup("watch: a console needs a terminal (ssh -t)\n");
-		return (2);
-	}
-	if (argc == 2 && !hold_id_ok(argv[1])) {
-		xasprintf(out, "watch: no such console: %s\n", argv[1]);
-		return (1);
-	}
+	if ((rc = hold_verb_check(c, "watch", argc, argv, out)) != -1)
+		return (rc);
 	memset(&best, 0, sizeof best);
 	if (argc == 2)
 		best.id = xstrdup(argv[1]);
