@@ -257,6 +257,44 @@ hold_dir(struct agent *ag)
 	return (dir);
 }
 
+/*
+ * Every holder is a child of the agent, so when the agent starts or ends
+ * whatever is in the directory belongs to no one: a crashed agent's
+ * records would otherwise be offered to a later login.
+ */
+void
+hold_sweep(struct agent *ag)
+{
+	struct dirent	*de;
+	DIR		*d;
+	char		*dir, *id, *dot;
+
+	xasprintf(&dir, "%s/consoles", ag->conf.state_dir);
+	if ((d = opendir(dir)) == NULL) {
+		if (errno != ENOENT)
+			error_r("%s", dir);
+		free(dir);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		id = xstrdup(de->d_name);
+		if ((dot = strrchr(id, '.')) != NULL &&
+		    (strcmp(dot, ".sock") == 0 || strcmp(dot, ".yaml") == 0)) {
+			*dot = '\0';
+			if (hold_id_ok(id))
+				hold_unlink(dir, id);
+		}
+		free(id);
+	}
+	closedir(d);
+	/* Anything else in it is not ours to remove; say so and keep it. */
+	if (rmdir(dir) != 0 && errno != ENOENT)
+		error_r("%s", dir);
+	free(dir);
+}
+
 int
 hold_id_ok(const char *id)
 {

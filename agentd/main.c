@@ -717,6 +717,7 @@ main(int argc, char **argv)
 	 * not meet them.
 	 */
 	root_cleanup(&ag);
+	hold_sweep(&ag);
 	if (state_write(&ag, &cause) != 0)
 		fatalx("%s", cause);
 	info("listening on port %d, host key %s", ag.bound_port,
@@ -729,6 +730,7 @@ main(int argc, char **argv)
 	relay_start(&ag);
 	rc = server_loop(&ag);
 	sandbox_cleanup(&ag);
+	hold_sweep(&ag);
 
 	ag.state = ag.expired ? "expired" : "ended";
 	if (state_write(&ag, &cause) != 0) {

@@ -797,6 +797,7 @@ int	 hold_verb_attach(struct chan *, int, char **, char **);
 int	 hold_verb_consoles(struct chan *, int, char **, char **);
 char	*hold_dir(struct agent *);
 int	 hold_id_ok(const char *);
+void	 hold_sweep(struct agent *);
 int	 hold_verb_check(struct chan *, const char *, int, char **, char **);
 int	 hold_sockaddr(struct sockaddr_un *, const char *, const char *);
 int	 hold_recv(int, struct msg *);

@@ -40,4 +40,28 @@ check "the agent exits on SIGINT" wait_for "! kill -0 $AGENT_PID 2>/dev/null" 50
 check_eq "connection.yaml says ended after SIGINT" ended \
     "$("$YGET" "$AGENT_STATE/connection.yaml" state)"
 
+# A crashed agent's detached-console records belong to no one: the next
+# agent on the same state directory removes them before it is ready,
+# and keeps (and names) a file it did not write.
+stale=$T/agent$((nagent + 1))/state
+mkdir -p "$stale/consoles"
+chmod 700 "$stale" "$stale/consoles"
+: >"$stale/consoles/0123abcd-0001.yaml"
+: >"$stale/consoles/0123abcd-0001.sock"
+start_agent
+check "a stale console record is gone when the agent is ready" \
+    test ! -e "$stale/consoles/0123abcd-0001.yaml" -a \
+    ! -e "$stale/consoles/0123abcd-0001.sock"
+check "the empty directory of consoles is gone too" [ ! -e "$stale/consoles" ]
+stop_agent
+start_agent
+mkdir -p "$AGENT_STATE/consoles"
+chmod 700 "$AGENT_STATE/consoles"
+echo mine >"$AGENT_STATE/consoles/notes"
+stop_agent
+check_eq "a file the agent did not write is kept" mine \
+    "$(cat "$AGENT_STATE/consoles/notes" 2>/dev/null)"
+check "and the log says why the directory stays" \
+    grep -q "consoles.*not empty" "$AGENT_LOG"
+
 finish
