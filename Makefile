@@ -89,7 +89,7 @@ DEBIAN_DEPS =	build-essential pkg-config clang libssh-dev libyaml-dev \
 		libclang-rt-dev python3 openssh-server valgrind strace \
 		qemu-system-x86 busybox-static e2fsprogs fdisk cpio kmod \
 		systemd netpbm cppcheck btrfs-progs xfsprogs dosfstools \
-		cryptsetup-bin lvm2 mdadm \
+		cryptsetup-bin lvm2 mdadm ntfs-3g \
 		putty-tools python3-paramiko python3-asyncssh ssh-audit \
 		xorriso mtools grub-common grub2-common grub-pc-bin \
 		grub-efi-amd64-bin grub-efi-amd64-signed shim-signed ovmf \

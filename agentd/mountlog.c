@@ -22,6 +22,9 @@
 
 #include "tetherd.h"
 
+static void	root_mounted(struct agent *, const char *, const char *,
+	    const char *, unsigned long);
+
 #define ROOT_JOURNAL_MAX	512	/* mounts the journal may hold */
 #define ROOT_LOCK_TRIES		300	/* tenths of a second */
 #define ROOT_UMOUNT_TRIES	8	/* mounts stacked on one path */
@@ -218,22 +221,75 @@ root_mount(struct agent *ag, const char *dir, const char *src,
     const char *target, const char *type, unsigned long flags,
     const char *data, char **cause)
 {
+	int	 saved;
+
 	if (root_journal_add(dir, target, cause) != 0)
 		return (-1);
 	if (mount(src, target, type, flags, data) != 0) {
+		saved = errno;
 		xasprintf(cause, "mount %s on %s: %s", src, target,
-		    strerror(errno));
+		    strerror(saved));
 		root_journal_del(dir, target);
+		errno = saved;	/* ENODEV: no such filesystem type here */
 		return (-1);
 	}
+	root_mounted(ag, src, target, type != NULL ? type : "bind", flags);
+	return (0);
+}
+
+/* Said once something is mounted at target, however it was mounted. */
+static void
+root_mounted(struct agent *ag, const char *src, const char *target,
+    const char *type, unsigned long flags)
+{
 	/* Nothing mounted below it may propagate back to the system. */
 	if (mount(NULL, target, NULL, MS_PRIVATE | ((flags & MS_REC) ?
 	    MS_REC : 0), NULL) != 0)
 		debug_r("make %s private", target);
 	info("mounted %s on %s", src, target);
-	audit(ag, "mount", "source", src, "target", target, "type",
-	    type != NULL ? type : "bind", "options", (flags & MS_RDONLY) ?
-	    "ro" : "rw", (char *)NULL);
+	audit(ag, "mount", "source", src, "target", target, "type", type,
+	    "options", (flags & MS_RDONLY) ? "ro" : "rw", (char *)NULL);
+}
+
+/*
+ * NTFS, read-only: with the kernel's ntfs3 where it has it, else with
+ * ntfs-3g, through FUSE, which is how Debian's kernel reads it. Read-only
+ * also lets a volume that Windows left hibernated (Fast Startup) be read.
+ * The FUSE daemon ends when the journal unmounts it.
+ */
+int
+root_mount_ntfs(struct agent *ag, const char *dir, const char *src,
+    const char *target, char **cause)
+{
+	struct layer_out	 o;
+	char			*argv[] = { "ntfs-3g", "-o", "ro,nosuid,nodev",
+				    (char *)src, (char *)target, NULL };
+	unsigned long		 flags = MS_RDONLY | MS_NOSUID | MS_NODEV;
+	int			 rc;
+
+	if (root_mount(ag, dir, src, target, "ntfs3", flags, NULL,
+	    cause) == 0)
+		return (0);
+	if (errno != ENODEV)
+		return (-1);
+	debug("%s: no ntfs3 in this kernel, trying ntfs-3g", src);
+	free(*cause);
+	*cause = NULL;
+	if (root_journal_add(dir, target, cause) != 0)
+		return (-1);
+	if ((rc = layer_run(argv, NULL, 0, &o)) != 0) {
+		if (rc == 127)
+			xasprintf(cause, "%s: this kernel has no ntfs3 and "
+			    "there is no ntfs-3g to read NTFS with", src);
+		else
+			xasprintf(cause, "ntfs-3g %s: %s", src, rc == -1 ?
+			    "killed or timed out" : layer_out_why(&o));
+		layer_out_free(&o);
+		root_journal_del(dir, target);
+		return (-1);
+	}
+	layer_out_free(&o);
+	root_mounted(ag, src, target, "ntfs-3g", flags);
 	return (0);
 }
 

@@ -431,6 +431,12 @@ root_select_checks(const struct root *r, char **cause)
 		    "; unlock it to read its files");
 		return (-1);
 	}
+	if (root_windows(r)) {
+		xasprintf(cause, "%s is a Windows volume: Windows is not a "
+		    "root to select%s", r->id, r->path != NULL ?
+		    "; its files are read-only at its path" : "");
+		return (-1);
+	}
 	if (r->state != NULL && r->health == ROOT_LOCKED) {
 		xasprintf(cause, "%s is a locked LUKS container: unlock it "
 		    "first (roots unlock %s)", r->id, r->id);

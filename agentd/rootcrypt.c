@@ -290,8 +290,7 @@ layer_bitlk_mount(struct agent *ag, const char *dir, const char *id,
 	xasprintf(&dst, "%s/%s", dir, id);
 	if (mkdir(dst, 0700) != 0 && errno != EEXIST)
 		error("%s: %s", dst, strerror(errno));
-	else if (root_mount(ag, dir, src, dst, "ntfs3", MS_RDONLY | MS_NOSUID |
-	    MS_NODEV, NULL, &cause) != 0) {
+	else if (root_mount_ntfs(ag, dir, src, dst, &cause) != 0) {
 		error("%s", cause);
 		rmdir(dst);
 	}

@@ -142,6 +142,14 @@ root_fstype_linux(const char *fstype)
 	return (root_in(fstype, root_fstypes));
 }
 
+/* Whether r is a plain Windows volume: files to read, no root to select. */
+int
+root_windows(const struct root *r)
+{
+	return (r->device != NULL && r->fstype != NULL &&
+	    strcmp(r->fstype, "ntfs") == 0);
+}
+
 /* Whether an fstab type is virtual, network or swap: never mounted. */
 int
 root_fstype_virtual(const char *fstype)

@@ -306,6 +306,36 @@ root_scan_mount(struct agent *ag, const char *dir, struct root *r)
 	return (1);
 }
 
+/*
+ * A Windows volume is no root to select, but its files are what is most
+ * often rescued from a machine that does not boot: it is mounted
+ * read-only at dir/ID for the Files screen, as DaRT's File Restore reads
+ * them, and listed as Windows.
+ */
+static void
+root_scan_windows(struct agent *ag, const char *dir, struct root *r)
+{
+	char	*cause = NULL;
+
+	r->os_name = xstrdup("Windows (NTFS)");
+	r->health = ROOT_LIMITED;
+	xasprintf(&r->path, "%s/%s", dir, r->id);
+	if (mkdir(r->path, 0700) != 0 && errno != EEXIST)
+		xasprintf(&cause, "%s: %s", r->path, strerror(errno));
+	else if (root_scan_fsroot(r) != 0 &&
+	    root_mount_ntfs(ag, dir, r->device, r->path, &cause) != 0)
+		rmdir(r->path);
+	if (cause != NULL) {
+		r->health = ROOT_UNREADABLE;
+		root_problem(r, "%s", cause);
+		free(cause);
+		free(r->path);
+		r->path = NULL;
+	} else
+		root_problem(r, "Windows is not a root to select; its files "
+		    "are read-only at %s", r->path);
+}
+
 /* One libblkid device: a root if its filesystem is one Linux lives on. */
 static int
 root_scan_dev(struct agent *ag, const char *dir, blkid_dev dev,
@@ -337,7 +367,8 @@ root_scan_dev(struct agent *ag, const char *dir, blkid_dev dev,
 		goto skip;
 	if (layer_container(dir, r) == 0)
 		return (0);
-	if (r->fstype == NULL || !root_fstype_linux(r->fstype))
+	if (r->fstype == NULL || (!root_fstype_linux(r->fstype) &&
+	    !root_windows(r)))
 		goto skip;
 	/* The running system's own disks are not offline systems. */
 	if (stat(name, &st) != 0 || !S_ISBLK(st.st_mode))
@@ -350,7 +381,9 @@ root_scan_dev(struct agent *ag, const char *dir, blkid_dev dev,
 		free(where);
 		goto skip;
 	}
-	if (root_scan_mount(ag, dir, r) != 0)
+	if (root_windows(r))
+		root_scan_windows(ag, dir, r);
+	else if (root_scan_mount(ag, dir, r) != 0)
 		goto skip;
 	return (0);
 skip:
@@ -419,6 +452,11 @@ root_scan(struct agent *ag, const char *dir, int *n)
 	for (i = 0; i < *n; i++) {
 		if (rs[i].state != NULL)
 			continue;	/* a container: no system itself */
+		if (root_windows(&rs[i])) {
+			if (rs[i].path != NULL)
+				root_statvfs(&rs[i]);
+			continue;	/* files to read, no system to check */
+		}
 		if (rs[i].problems.n == 0)
 			root_health(&rs[i]);
 		if (rs[i].health != ROOT_UNREADABLE)

@@ -1004,6 +1004,8 @@ void	 root_journal_del(const char *, const char *);
 int	 root_lock(const char *, char **);
 int	 root_mount(struct agent *, const char *, const char *, const char *,
 	     const char *, unsigned long, const char *, char **);
+int	 root_mount_ntfs(struct agent *, const char *, const char *,
+	     const char *, char **);
 int	 root_unmount(struct agent *, const char *, const char *, char **);
 void	 root_cleanup(struct agent *);
 
@@ -1026,6 +1028,7 @@ int	 root_safe_dir(const char *, const char *, char **);
 
 /* rootfile.c */
 int	 root_fstype_linux(const char *);
+int	 root_windows(const struct root *);
 int	 root_fstype_virtual(const char *);
 int	 root_fstab_type_ok(const char *);
 int	 root_data_ok(const char *, char **);

@@ -169,6 +169,7 @@ roots_entry(yaml_document_t *doc, yaml_node_t *m, struct root_entry *r)
 		version = "";
 	xasprintf(&r->os, "%s%s%s", name, *version != '\0' ? " " : "",
 	    version);
+	r->windows = strncmp(name, "Windows", 7) == 0;
 	r->health = client_ystr(doc, m, "health");
 	r->problems = roots_join(doc, yr_get(doc, m, "problems"));
 	size = yr_scalar(yr_get(doc, m, "size"));
@@ -371,7 +372,12 @@ roots_draw(struct roots_ui *u, int y, int x, int h, int w)
 	if (r->state != NULL && !u->in_findings)
 		mvprintw(y + h - 1, x, "%.*s", w, strcmp(r->state, "locked") ==
 		    0 ? "Enter unlocks it (asks for the passphrase)." :
+		    r->windows ? "Unlocked: its files are on the Files screen "
+		    "at its path. l locks it again." :
 		    "Unlocked: select a root on it. l locks it again.");
+	else if (r->windows && !u->in_findings)
+		mvprintw(y + h - 1, x, "%.*s", w, "Windows: its files are on "
+		    "the Files screen, read-only, at its path.");
 	else
 		mvprintw(y + h - 1, x, "%.*s", w, u->in_findings ? "Enter "
 		    "opens the fix's tool, Tab goes back to the roots." :

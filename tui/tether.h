@@ -226,6 +226,7 @@ struct root_entry {
 	char		*where;		/* device, or directory */
 	char		*on;		/* the layers below: vg0/root on ... */
 	char		*state;		/* a container: locked, unlocked */
+	int		 windows;	/* files to read, nothing to select */
 	uint64_t	 size;
 };
 

@@ -19,18 +19,19 @@ YGET=$BUILD/tests/yget
 # for real ones; the filesystems a Linux root lives on, and vfat for a
 # tether.config stick; device-mapper, dm-crypt with XTS and the kernel
 # crypto API that cryptsetup uses, and md RAID1, for roots on LVM, LUKS
-# and software RAID; efivarfs, to read and repair boot entries and to see
-# Secure Boot's state. The framebuffer console needs none: vesafb and
+# and software RAID; fuse, for ntfs-3g, which reads Windows volumes
+# (Debian's kernel has no ntfs3); efivarfs, to read and repair boot
+# entries and to see Secure Boot's state. The framebuffer console needs none: vesafb and
 # fbcon are built into Debian's kernel.
 MODULES=${RESCUE_MODULES:-"virtio_pci virtio_blk virtio_net virtio_scsi
     ext4 crc32c_generic crc32c_intel xfs btrfs vfat nls_cp437 nls_ascii
     nls_utf8 ahci sd_mod nvme xhci_pci ehci_pci usb_storage uas
     e1000 e1000e r8169 igb efivarfs
-    dm_mod dm_crypt ecb xts algif_skcipher md_mod raid1"}
+    dm_mod dm_crypt ecb xts algif_skcipher md_mod raid1 fuse"}
 # Programs beyond the catalog's that repair work wants, when present.
 EXTRA="e2fsck fsck.ext2 fsck.ext3 fsck.ext4 fsck.vfat xfs_repair chpasswd
     blkid lsblk wipefs sfdisk findmnt journalctl dumpe2fs cryptsetup lvm
-    mdadm"
+    mdadm ntfs-3g"
 TERMS="linux vt100 vt102 vt220 xterm xterm-256color screen screen-256color
     tmux tmux-256color"
 

@@ -7,7 +7,8 @@
 # with the viewer under tmux and with stock ssh: the container listed
 # locked, wrong passphrases refused and the third locking it, unlock,
 # select, the degraded array reported, lock, and no trace of the
-# passphrase in any file of the agent's. Every wait is bounded; qemu
+# passphrase in any file of the agent's; and a Windows data volume (NTFS,
+# made here with mkntfs) listed as Windows and its files read-only. Every wait is bounded; qemu
 # sees only its user network, with one port forwarded from 127.0.0.1.
 . "$(dirname "$0")/lib.sh"
 
@@ -109,14 +110,14 @@ make_root() {
 
 t0=$(date +%s)
 step "prerequisites"
-for p in "$QEMU" mkfs.ext4 cpio python3 sshpass tmux; do
+for p in "$QEMU" mkfs.ext4 mkntfs ntfscp cpio python3 sshpass tmux sftp; do
 	check "$p is installed (make deps)" sh -c 'command -v "$1" >/dev/null' \
 	    sh "$p"
 done
 check "the rescue image is built (make rescue-image)" \
     test -s "$IMG/initramfs.cpio.gz" -a -s "$IMG/vmlinuz"
-check "the rescue image has cryptsetup, lvm and mdadm" \
-    sh -c '[ "$(grep -cx "cryptsetup\|lvm\|mdadm" "$1")" -eq 3 ]' sh \
+check "the rescue image has cryptsetup, lvm, mdadm and ntfs-3g" \
+    sh -c '[ "$(grep -cx "cryptsetup\|lvm\|mdadm\|ntfs-3g" "$1")" -eq 4 ]' sh \
     "$IMG/programs.txt"
 must "missing prerequisites"
 
@@ -129,6 +130,14 @@ check_eq "mkfs.ext4 -d makes three Debian-like roots" 0 $?
 for d in luks lvm raida raidb; do
 	truncate -s 64M "$T/$d.img"
 done
+# A Windows data volume: NTFS with one file to rescue, made without
+# mounting it.
+WINFILE='Quarterly report, do not lose.txt'
+printf 'the only copy: %s\n' "$(date +%s)" >"$T/winfile"
+truncate -s 16M "$T/windata.img"
+mkntfs -F -Q -q -L WINDATA "$T/windata.img" >>"$T/mkfs.err" 2>&1 &&
+    ntfscp -f "$T/windata.img" "$T/winfile" "$WINFILE" >>"$T/mkfs.err" 2>&1
+check_eq "mkntfs and ntfscp make a Windows data volume" 0 $?
 mkdir -p "$T/cfgtree"
 printf 'ticket:\n  lifetime: 2h\n' >"$T/cfgtree/tetherd.yaml"
 mkfs.ext4 -q -F -L tethercfg -d "$T/cfgtree" "$T/cfg.img" 4M \
@@ -235,6 +244,7 @@ PORT=$(free_port)
     -drive "file=$T/lvm.img,format=raw,if=virtio" \
     -drive "file=$T/raida.img,format=raw,if=virtio" \
     -drive "file=$T/cfg.img,format=raw,if=virtio,readonly=on" \
+    -drive "file=$T/windata.img,format=raw,if=virtio,readonly=on" \
     -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$PORT-:7022" \
     -device virtio-net-pci,netdev=n0 \
     -serial "file:$T/serial.log" >"$T/qemu.err" 2>&1 &
@@ -275,6 +285,35 @@ check "nothing on the locked disk is listed as a root yet" \
     sh -c '! grep -q "id: vgcrypt-root" "$1"' sh "$T/roots.yaml"
 must "the layers were not found"
 
+# 4b. The Windows volume: listed as Windows, not selectable, its files
+# read-only where the list says (ntfs-3g: Debian's kernel has no ntfs3).
+step "the Windows volume: listed, read-only, its file fetched with sftp"
+win=/run/tether/roots/vde
+check_eq "the NTFS disk is listed as Windows" "Windows (NTFS)" \
+    "$(rid vde os_name)"
+check_eq "with its label" WINDATA "$(rid vde label)"
+check_eq "its files are at its path" "$win" "$(rid vde path)"
+check_eq "and it says it is no root to select" \
+    "Windows is not a root to select; its files are read-only at $win" \
+    "$(rid vde problems.0)"
+check "its size is known" [ "$(rid vde size)" -gt 0 ]
+printf 'get "%s/%s" %s\n' "$win" "$WINFILE" "$T/winfile.got" |
+    timeout 120 sshpass -p "$TICKET" sftp $SSHOPTS -P "$PORT" -b - \
+    tether@127.0.0.1 >"$T/sftp.out" 2>&1
+check_eq "sftp fetches its file" 0 $?
+check "byte for byte" cmp -s "$T/winfile" "$T/winfile.got"
+gssh "touch $win/new 2>&1; echo rc=\$?" >"$T/wintouch" 2>&1
+check_grep "nothing can be written there" "Read-only file system" \
+    "$T/wintouch"
+gssh "grep ' $win ' /proc/mounts" >"$T/winmount" 2>&1
+check_grep "it is mounted read-only with ntfs-3g" "fuseblk ro," \
+    "$T/winmount"
+view roots select vde >/dev/null 2>"$T/winsel.err"
+check_eq "selecting it is refused" 1 $?
+check_grep "and says why" \
+    "vde is a Windows volume: Windows is not a root to select" \
+    "$T/winsel.err"
+
 # 5. Wrong passphrases with stock ssh: refused, and the third locks.
 step "wrong passphrases (stock ssh)"
 printf '%s\n' "$WRONG" | gssh roots unlock vda >"$T/u1.out" 2>"$T/u1.err"
@@ -301,6 +340,17 @@ keys Down Down
 wait_screen "Roots" 50
 keys Enter
 check_screen "Roots lists the locked container" "vda .*encrypted (LUKS).*locked" 600
+check_screen "and the Windows volume" "vde .*Windows (NTFS)"
+i=0
+while ! screen | grep -q 'Windows: its files are on' && [ $i -lt 8 ]; do
+	keys Down
+	sleep 0.3
+	i=$((i + 1))
+done
+check_screen "which says where its files are" \
+    "Windows: its files are on the Files screen, read-only, at its path."
+keys Up Up Up Up Up Up Up Up
+sleep 0.3
 i=0
 while ! screen | grep -q 'Enter unlocks it' && [ $i -lt 8 ]; do
 	keys Down
@@ -368,6 +418,9 @@ check_grep "the lockout" "event=unlock-lockout id=vda" "$T/audit.log"
 check_grep "the refused try" "event=unlock id=vda result=locked-out" \
     "$T/audit.log"
 check_grep "and the unlock" "event=unlock id=vda result=ok" "$T/audit.log"
+check_grep "the Windows volume's mount is audited" \
+    "event=mount source=/dev/vde target=$win type=ntfs-3g options=ro" \
+    "$T/audit.log"
 gssh cat /run/tether/roots/layers.yaml >"$T/layers.yaml" 2>/dev/null
 check_grep "the layer journal has the container" "crypt luks-" \
     "$T/layers.yaml"

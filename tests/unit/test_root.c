@@ -209,6 +209,27 @@ test_dpkg(void **state)
 	dpkg("Status: x\n", "no packages");
 }
 
+/* Only a scanned NTFS device is Windows: not a directory, not BitLocker. */
+static void
+test_windows(void **state)
+{
+	struct root	 r;
+
+	(void)state;
+	memset(&r, 0, sizeof r);
+	assert_false(root_windows(&r));
+	r.fstype = "ntfs";
+	assert_false(root_windows(&r));		/* roots.extra: no device */
+	r.device = "/dev/vdh";
+	assert_true(root_windows(&r));
+	r.fstype = "BitLocker";
+	assert_false(root_windows(&r));
+	r.fstype = "ntfs3";
+	assert_false(root_windows(&r));
+	r.fstype = "ext4";
+	assert_false(root_windows(&r));
+}
+
 static void
 test_mount_options(void **state)
 {
@@ -752,6 +773,7 @@ main(void)
 		cmocka_unit_test(test_passwd_shadow),
 		cmocka_unit_test(test_dpkg),
 		cmocka_unit_test(test_mount_options),
+		cmocka_unit_test(test_windows),
 		cmocka_unit_test(test_health),
 		cmocka_unit_test(test_health_symlink),
 		cmocka_unit_test(test_log_xfs_fresh),
