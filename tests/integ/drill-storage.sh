@@ -297,8 +297,9 @@ check_eq "and it says it is no root to select" \
     "Windows is not a root to select; its files are read-only at $win" \
     "$(rid vde problems.0)"
 check "its size is known" [ "$(rid vde size)" -gt 0 ]
+# sftp -b would forbid password authentication: commands on stdin.
 printf 'get "%s/%s" %s\n' "$win" "$WINFILE" "$T/winfile.got" |
-    timeout 120 sshpass -p "$TICKET" sftp $SSHOPTS -P "$PORT" -b - \
+    timeout 120 sshpass -p "$TICKET" sftp $SSHOPTS -P "$PORT" \
     tether@127.0.0.1 >"$T/sftp.out" 2>&1
 check_eq "sftp fetches its file" 0 $?
 check "byte for byte" cmp -s "$T/winfile" "$T/winfile.got"
