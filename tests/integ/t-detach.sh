@@ -75,8 +75,13 @@ check "and the output made while detached" pane_has two '^while-detached-42'
 check_grep "the audit has the attach" "event=attach .*console=$id" \
     "$T/audit.log"
 tmux -L "$TMUX_SOCK" send-keys -t two C-c
+# Typed before the new prompt, the line's echo and its output would share
+# the prompt's line.
+check "C-c ends the command" wait_for \
+    "pane two | grep -v '^ *\$' | tail -n 1 | grep -q '^[#\$] *\$'" 100
 tmux -L "$TMUX_SOCK" send-keys -t two 'echo "again=$$"' Enter
-check "it is the same shell" wait_for "pane_has two '^again=$shellpid'" 100 || pane two | grep . | sed 's/^/# two: /'
+check "it is the same shell" wait_for "pane_has two '^again=$shellpid'" 100
+pane_has two "^again=$shellpid" || pane two | grep . | sed 's/^/#   two: /'
 
 # 4. Dropped again, attached again: the holder goes on holding it.
 kill -KILL "$(client_pid attach)"
