@@ -86,6 +86,17 @@ rid() {
 	return 1
 }
 
+# seek_down TEXT N: move down the list, N lines at most, until the
+# screen shows TEXT (the hint of the entry under the cursor).
+seek_down() {
+	_i=0
+	while ! screen | grep -q -- "$1" && [ $_i -lt "$2" ]; do
+		keys Down
+		sleep 0.3
+		_i=$((_i + 1))
+	done
+}
+
 free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
@@ -342,22 +353,12 @@ wait_screen "Roots" 50
 keys Enter
 check_screen "Roots lists the locked container" "vda .*encrypted (LUKS).*locked" 600
 check_screen "and the Windows volume" "vde .*Windows (NTFS)"
-i=0
-while ! screen | grep -q 'Windows: its files are on' && [ $i -lt 8 ]; do
-	keys Down
-	sleep 0.3
-	i=$((i + 1))
-done
+seek_down 'Windows: its files are on' 8
 check_screen "which says where its files are" \
     "Windows: its files are on the Files screen, read-only, at its path."
 keys Up Up Up Up Up Up Up Up
 sleep 0.3
-i=0
-while ! screen | grep -q 'Enter unlocks it' && [ $i -lt 8 ]; do
-	keys Down
-	sleep 0.3
-	i=$((i + 1))
-done
+seek_down 'Enter unlocks it' 8
 check_screen "the locked entry says Enter unlocks it" \
     "Enter unlocks it (asks for the passphrase)"
 keys Enter
@@ -376,12 +377,7 @@ check_screen "the right one unlocks" "unlocked vda: its roots are listed" 900
 check_screen "the root inside is listed" "vgcrypt-ro .*Debian GNU/Linux .*ok .*/dev/mapper/vgcrypt-root" 300
 keys Up Up Up Up Up Up Up Up
 sleep 0.3
-i=0
-while ! screen | grep -q 'vgcrypt-root: root on' && [ $i -lt 10 ]; do
-	keys Down
-	sleep 0.3
-	i=$((i + 1))
-done
+seek_down 'vgcrypt-root: root on' 10
 check_screen "and says what it sits on" \
     "vgcrypt-root: root on vgcrypt/root on luks vda (unlocked)"
 keys Enter

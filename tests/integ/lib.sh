@@ -70,6 +70,23 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
+# scan_agent IMAGE: attach IMAGE to a loop device ($dev; the test is
+# skipped where there is none) and start an agent whose roots scan it.
+# The device is detached when the test ends, if it has not been.
+scan_agent() {
+	if ! dev=$(losetup -f --show "$1" 2>/dev/null); then
+		echo "# skip: no loop device"
+		exit 77
+	fi
+	trap 'cleanup; losetup -d "$dev" 2>/dev/null' EXIT
+	cat >"$T/conf.yaml" <<EOC
+roots:
+  scan: true
+  devices: [$dev]
+EOC
+	start_agent -f "$T/conf.yaml"
+}
+
 ok() { echo "ok - $*"; }
 not_ok() { echo "not ok - $*"; failures=$((failures + 1)); }
 

@@ -13,17 +13,7 @@ if ! mkfs.ext4 -q -F -L tether-jrnl -d "$T/tree" "$T/root.img" \
 	exit 77
 fi
 before=$(md5sum <"$T/root.img")
-if ! dev=$(losetup -f --show "$T/root.img" 2>/dev/null); then
-	echo "# skip: no loop device"
-	exit 77
-fi
-trap 'cleanup; losetup -d "$dev" 2>/dev/null' EXIT
-cat >"$T/conf.yaml" <<EOC
-roots:
-  scan: true
-  devices: [$dev]
-EOC
-start_agent -f "$T/conf.yaml"
+scan_agent "$T/root.img"
 agent_ssh roots >"$T/scan.yaml" 2>"$T/err"
 id=$(basename "$dev")
 check_eq "the scan finds the root" "$id" "$("$YGET" "$T/scan.yaml" roots.0.id)"

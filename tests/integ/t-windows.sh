@@ -25,17 +25,7 @@ if ! mkntfs -F -Q -q -L WINDATA "$T/win.img" >"$T/mkntfs.err" 2>&1 ||
 	finish
 fi
 before=$(md5sum <"$T/win.img")
-if ! dev=$(losetup -f --show "$T/win.img" 2>/dev/null); then
-	echo "# skip: no loop device"
-	exit 77
-fi
-trap 'cleanup; losetup -d "$dev" 2>/dev/null' EXIT
-cat >"$T/conf.yaml" <<EOC
-roots:
-  scan: true
-  devices: [$dev]
-EOC
-start_agent -f "$T/conf.yaml"
+scan_agent "$T/win.img"
 id=$(basename "$dev")
 path=$AGENT_STATE/roots/$id
 
