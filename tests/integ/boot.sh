@@ -31,7 +31,10 @@ esac
 
 # shellcheck disable=SC2317 # called by the trap
 boot_cleanup() {
+	_brc=$?
 	[ -n "$probe_pid" ] && kill -TERM "$probe_pid" 2>/dev/null
+	# cleanup keeps the directory of a test that failed, by $?.
+	(exit $_brc)
 	cleanup
 }
 trap boot_cleanup EXIT
