@@ -83,6 +83,8 @@ check_no_grep "w cuts it at the edge instead" "END-OF-LONG-LINE" \
     "$(screen >"$T/s3"; echo "$T/s3")"
 keys w
 check_screen "w again wraps it" "-END-OF-LONG-LINE"
+# Esc stops a tool that still runs and stays on its output: wait for the end.
+check_screen "longline ends" "-- longline ended, exit status 0"
 keys Escape
 
 # A path with a leading slash is the selected system's own.
@@ -90,6 +92,7 @@ keys Down Enter
 check_screen "the path is asked for" "show: A path inside the selected system"
 keys "/etc/fstab" Enter
 check_screen "/etc/fstab is taken as etc/fstab" "│ etc/fstab$"
+check_screen "show ends" "-- show ended, exit status 0"
 keys Escape Enter "a;b" Enter
 check_screen "a refusal says in words what is accepted" \
     'file "a;b" is not accepted: give a path inside the selected system, like etc/fstab'
